@@ -1,0 +1,272 @@
+"""The scenario schema: frozen, validated value objects.
+
+Every duration key carries its unit in its name (``_days``, ``_hours``, ``_seconds``); the
+engine converts to days once, through :meth:`Dist.scaled`. Unknown keys are refused
+(``extra="forbid"``) so a typo never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, model_validator
+
+PositiveFloat = Annotated[float, Field(gt=0)]
+Probability = Annotated[float, Field(ge=0, le=1)]
+
+
+class Frozen(BaseModel):
+    """Base of every schema object: immutable, strict about unknown keys."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- distributions -------------------------------------------------------------------------
+
+
+class Exponential(Frozen):
+    dist: Literal["exponential"]
+    mean: NonNegativeFloat
+
+    def mean_value(self) -> float:
+        return self.mean
+
+
+class Lognormal(Frozen):
+    """Lognormal given by its mean (in the key's unit) and the sigma of its logarithm."""
+
+    dist: Literal["lognormal"]
+    mean: PositiveFloat
+    sigma: NonNegativeFloat
+
+    def mean_value(self) -> float:
+        return self.mean
+
+
+class Fixed(Frozen):
+    dist: Literal["fixed"]
+    value: NonNegativeFloat
+
+    def mean_value(self) -> float:
+        return self.value
+
+
+class Uniform(Frozen):
+    dist: Literal["uniform"]
+    low: NonNegativeFloat
+    high: NonNegativeFloat
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Uniform:
+        if self.high < self.low:
+            raise ValueError(f"'high' must be >= 'low': {self.high} < {self.low}")
+        return self
+
+    def mean_value(self) -> float:
+        return (self.low + self.high) / 2
+
+
+Dist = Annotated[Exponential | Lognormal | Fixed | Uniform, Field(discriminator="dist")]
+
+ZERO = Fixed(dist="fixed", value=0.0)
+
+
+# --- architecture ------------------------------------------------------------------------
+
+
+class ArchitectureBase(Frozen):
+    query_deadline_seconds: PositiveFloat = 30.0
+
+
+class Centralized(ArchitectureBase):
+    """NCBs send every change to the global hub; queries consult the hub."""
+
+    kind: Literal["centralized"]
+
+
+class Federated(ArchitectureBase):
+    """No copies: queries fan out to the owners' national nodes (or via a hub pointer index)."""
+
+    kind: Literal["federated"]
+    index: bool = False
+
+
+class Hybrid(ArchitectureBase):
+    """NCBs write to their regional platforms, which synchronise with the hub."""
+
+    kind: Literal["hybrid"]
+    sync: Literal["push", "batch"] = "push"
+    sync_interval_days: PositiveFloat = 1.0
+
+
+class SystemProbabilities(Frozen):
+    hub: Probability = 1.0
+    platform: Probability = 1.0
+
+
+class SystemDelays(Frozen):
+    hub: Dist = ZERO
+    platform: Dist = ZERO
+
+
+class Fragmented(ArchitectureBase):
+    """Today's status quo: each record is keyed by hand into every system the NCB uses."""
+
+    kind: Literal["fragmented"]
+    entry_probability: SystemProbabilities = SystemProbabilities()
+    update_probability: SystemProbabilities = SystemProbabilities()
+    entry_delay_hours: SystemDelays = SystemDelays()
+
+
+Architecture = Annotated[
+    Centralized | Federated | Hybrid | Fragmented, Field(discriminator="kind")
+]
+ARCHITECTURE_KINDS = ("centralized", "federated", "hybrid", "fragmented")
+
+
+# --- world -------------------------------------------------------------------------------
+
+
+class Platform(Frozen):
+    name: str = Field(min_length=1)
+
+
+class Country(Frozen):
+    code: str = Field(min_length=1)
+    region: str = Field(min_length=1)
+    platforms: tuple[str, ...] = ()
+    weight: PositiveFloat = 1.0
+
+
+class World(Frozen):
+    platforms: tuple[Platform, ...] = ()
+    countries: tuple[Country, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> World:
+        seen: set[str] = set()
+        for i, c in enumerate(self.countries):
+            if c.code in seen:
+                raise ValueError(f"countries.{i}.code: duplicate country code {c.code!r}")
+            seen.add(c.code)
+        names = [p.name for p in self.platforms]
+        for i, name in enumerate(names):
+            if name in names[:i]:
+                raise ValueError(f"platforms.{i}.name: duplicate platform {name!r}")
+        for i, c in enumerate(self.countries):
+            for j, p in enumerate(c.platforms):
+                if p not in names:
+                    raise ValueError(
+                        f"countries.{i}.platforms.{j}: platform {p!r} is not defined"
+                        f" in world.platforms (defined: {', '.join(names) or 'none'})"
+                    )
+        return self
+
+
+# --- records -----------------------------------------------------------------------------
+
+
+class Scope(Frozen):
+    """Shares of new records by who may see them; must sum to 1."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    global_: Probability = Field(1.0, alias="global")
+    regional: Probability = 0.0
+    national: Probability = 0.0
+
+    @model_validator(mode="after")
+    def _sums_to_one(self) -> Scope:
+        total = self.global_ + self.regional + self.national
+        if not math.isclose(total, 1.0, abs_tol=1e-9):
+            raise ValueError(f"scope proportions must sum to 1, got {total:g}")
+        return self
+
+    def shares(self) -> tuple[float, float, float]:
+        return (self.global_, self.regional, self.national)
+
+
+class Records(Frozen):
+    creation_per_country_per_day: NonNegativeFloat = 10.0
+    lifetime_days: Dist = Exponential(dist="exponential", mean=365.0)
+    updates_per_record_per_day: NonNegativeFloat = 0.0
+    scope: Scope = Scope()
+
+
+# --- links, stores, outages, queries ------------------------------------------------------
+
+
+class Link(Frozen):
+    """A link class: how long a record change takes to cross it, and a query message."""
+
+    delay_hours: Dist = ZERO
+    query_delay_seconds: Dist = ZERO
+
+
+class Links(Frozen):
+    ncb_to_hub: Link = Link()
+    ncb_to_platform: Link = Link()
+    platform_to_hub: Link = Link()
+    hub_to_platform: Link = Link()
+    ncb_to_ncb: Link = Link()
+
+
+LINK_CLASSES = ("ncb_to_hub", "ncb_to_platform", "platform_to_hub", "hub_to_platform", "ncb_to_ncb")
+
+
+class StoreSpec(Frozen):
+    """A FIFO store; ``servers: null`` means as many servers as there is work (no queueing)."""
+
+    servers: Annotated[int, Field(ge=1)] | None = None
+    service_seconds: Dist = ZERO
+
+
+class Stores(Frozen):
+    hub: StoreSpec = StoreSpec()
+    platform: StoreSpec = StoreSpec()
+    ncb: StoreSpec = StoreSpec()
+
+
+class OutageSpec(Frozen):
+    """Alternating exponential up and down times."""
+
+    mtbf_days: PositiveFloat
+    mttr_hours: PositiveFloat
+
+
+class Outages(Frozen):
+    hub: OutageSpec | None = None
+    platform: OutageSpec | None = None
+    ncb: OutageSpec | None = None
+
+
+class Queries(Frozen):
+    per_country_per_day: NonNegativeFloat = 10.0
+    hit_fraction: Probability = 0.01
+
+
+# --- the scenario ------------------------------------------------------------------------
+
+
+class Scenario(Frozen):
+    name: str = "unnamed"
+    description: str = ""
+    seed: Annotated[int, Field(ge=0)] = 0
+    horizon_days: PositiveFloat = 365.0
+    warmup_days: NonNegativeFloat = 0.0
+    architecture: Architecture = Centralized(kind="centralized")
+    world: World
+    records: Records = Records()
+    links: Links = Links()
+    stores: Stores = Stores()
+    outages: Outages = Outages()
+    queries: Queries = Queries()
+
+    @model_validator(mode="after")
+    def _window(self) -> Scenario:
+        if self.warmup_days >= self.horizon_days:
+            raise ValueError(
+                f"warmup_days: {self.warmup_days:g} must be < horizon_days ({self.horizon_days:g})"
+            )
+        return self
