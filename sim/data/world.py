@@ -1,0 +1,80 @@
+"""The embedded world: INTERPOL's 196 member countries and the regional platforms they use.
+
+This module owns reading the package CSVs (``countries.csv``, ``platforms.csv``,
+``platform_members.csv``) and turning them into the scenario schema's ``world`` mapping, which is
+what ``world: {preset: interpol-2023}`` expands to. Provenance and every judgement call behind
+the figures are in ``sim/data/README.md``.
+"""
+
+from __future__ import annotations
+
+import math
+from importlib import resources
+from typing import Any
+
+import pandas as pd
+
+REGIONS = ("africa", "americas", "asia_south_pacific", "europe", "mena")
+
+# Activity weight = sqrt(population / median population), clipped; an assumption (README).
+WEIGHT_FLOOR = 0.2
+WEIGHT_CAP = 5.0
+
+
+def _read_csv(filename: str) -> pd.DataFrame:
+    # keep_default_na=False: empty notes stay "", and no code is ever parsed as a missing value.
+    source = resources.files("sim.data").joinpath(filename)
+    with source.open("r", encoding="utf-8") as handle:
+        return pd.read_csv(handle, dtype=str, keep_default_na=False)
+
+
+def load_countries() -> pd.DataFrame:
+    """The 196 member countries: code, name, region, population_millions, weight, weight_basis."""
+    frame = _read_csv("countries.csv")
+    return frame.astype({"population_millions": float, "weight": float})
+
+
+def load_platforms() -> pd.DataFrame:
+    """The regional platforms: name, full_name, kind, membership_source, confidence, note."""
+    return _read_csv("platforms.csv")
+
+
+def load_memberships() -> pd.DataFrame:
+    """One row per (platform, country code) membership."""
+    return _read_csv("platform_members.csv")
+
+
+def activity_weight(population_millions: float, median_population_millions: float) -> float:
+    """The weight rule behind ``countries.csv``: sqrt(population / median), clipped, 2 decimals.
+
+    The square root makes large countries more active than small ones without letting China
+    outweigh Nauru 300-fold; the clip bounds the spread to 25:1.
+    """
+    raw = math.sqrt(population_millions / median_population_millions)
+    return round(min(max(raw, WEIGHT_FLOOR), WEIGHT_CAP), 2)
+
+
+def interpol_2023_world() -> dict[str, Any]:
+    """The ``interpol-2023`` preset as a plain mapping in the scenario schema's ``world`` format.
+
+    Countries come in code order; each lists its platforms in ``platforms.csv`` order.
+    """
+    platform_names = list(load_platforms()["name"])
+    members = load_memberships()
+    platforms_of: dict[str, list[str]] = {}
+    for name in platform_names:
+        for code in members.loc[members["platform"] == name, "code"]:
+            platforms_of.setdefault(code, []).append(name)
+    countries = load_countries().sort_values("code")
+    return {
+        "platforms": [{"name": name} for name in platform_names],
+        "countries": [
+            {
+                "code": row.code,
+                "region": row.region,
+                "platforms": platforms_of.get(row.code, []),
+                "weight": float(row.weight),
+            }
+            for row in countries.itertuples(index=False)
+        ],
+    }
