@@ -255,3 +255,84 @@ def test_python_module_entry_point(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert proc.stderr == f"{path}: records.scope: scope proportions must sum to 1, got 0.5\n"
+
+
+# --- the success path, against a stub runner (the real one is tested with the model) ---------
+
+
+def _stub_result(scenario, seed):
+    import pandas as pd
+
+    from sim.config import resolved_dict, scenario_sha256
+    from sim.results import HEADLINE_METRICS, RunResult
+
+    metrics = dict.fromkeys(HEADLINE_METRICS, 0.5)
+    metrics.update(completeness=0.98765, lag_p95_hours=12.3456, exposure=None, coverage=1234.5)
+    return RunResult(
+        metrics=metrics,
+        by_region={},
+        counts={"records_created": 1},
+        timeseries=pd.DataFrame({"day": [0]}),
+        visibility_curve=pd.DataFrame({"hours": [0.0], "share": [0.0]}),
+        outages=pd.DataFrame({"store": [], "start_day": [], "end_day": []}),
+        seed=scenario.seed if seed is None else seed,
+        scenario=resolved_dict(scenario),
+        scenario_sha256=scenario_sha256(scenario),
+        version="test",
+        wall_seconds=0.0,
+    )
+
+
+@pytest.fixture
+def stub_runner(monkeypatch: pytest.MonkeyPatch) -> list[tuple[object, int | None]]:
+    import sys
+    import types
+
+    calls: list[tuple[object, int | None]] = []
+
+    def run_one(scenario, seed=None):
+        calls.append((scenario, seed))
+        return _stub_result(scenario, seed)
+
+    monkeypatch.setitem(sys.modules, "sim.runner", types.SimpleNamespace(run_one=run_one))
+    return calls
+
+
+def test_run_prints_table_and_writes_outputs(tmp_path: Path, stub_runner) -> None:
+    path = write(tmp_path, GOOD)
+    out = tmp_path / "out"
+    args = ["run", str(path), "--seed", "5", "--set", "queries.hit_fraction=0.2", "--out", str(out)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    scenario, seed = stub_runner[0]
+    assert (seed, scenario.queries.hit_fraction) == (5, 0.2)
+    rows = {line.split()[0]: line.split()[1:] for line in result.stdout.splitlines()[3:-1]}
+    assert rows["completeness"] == ["0.9877"]
+    assert rows["lag_p95_hours"] == ["12.35"]
+    assert rows["coverage"] == ["1,234"]
+    assert rows["exposure"] == ["n/a"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "outages.csv",
+        "summary.json",
+        "timeseries.csv",
+        "visibility.csv",
+    ]
+
+
+def test_run_quiet_prints_nothing(tmp_path: Path, stub_runner) -> None:
+    result = CliRunner().invoke(main, ["run", str(write(tmp_path, GOOD)), "--quiet"])
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_demo_runs_four_architectures_side_by_side(stub_runner) -> None:
+    result = CliRunner().invoke(main, ["demo", "--seed", "3", "--horizon-days", "100", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert [s.architecture.kind for s, _ in stub_runner] == [
+        "centralized",
+        "federated",
+        "hybrid",
+        "fragmented",
+    ]
+    assert {(s.horizon_days, seed) for s, seed in stub_runner} == {(100, 3)}
+    header = result.stdout.splitlines()[0].split()
+    assert header == ["metric", "centralized", "federated", "hybrid", "push", "fragmented"]
