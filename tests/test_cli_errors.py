@@ -118,6 +118,12 @@ BAD_FILES = [
         ["did you mean 'exponential'?", "lognormal"],
     ),
     (
+        "yaml-boolean-country-code",
+        GOOD.replace("code: BBB", "code: NO"),
+        "world.countries.1.code",
+        ["got False", "quote it"],
+    ),
+    (
         "missing-world",
         "name: t\n",
         "world",

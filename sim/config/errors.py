@@ -9,6 +9,7 @@ the schema's fields that both the translation and ``--set`` paths rely on.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import types
 from collections.abc import Mapping, Sequence
@@ -250,7 +251,7 @@ def _describe(error: Mapping[str, Any]) -> tuple[str, str]:
     if kind in _BOUNDS:
         return located.path, _bound_message(kind, ctx, value, located.field)
     if kind in _EXPECTED:
-        return located.path, f"expected {_EXPECTED[kind]}, got {value!r} ({type(value).__name__})"
+        return located.path, _type_message(_EXPECTED[kind], value)
     if kind == "too_short":
         return located.path, f"needs at least {ctx.get('min_length')} item(s), got {value!r}"
     if kind == "value_error":
@@ -258,7 +259,16 @@ def _describe(error: Mapping[str, Any]) -> tuple[str, str]:
     return located.path, f"{error['msg']} (got {value!r})"
 
 
+def _type_message(expected: str, value: Any) -> str:
+    message = f"expected {expected}, got {value!r} ({type(value).__name__})"
+    if isinstance(value, bool) and expected == "a string":
+        message += "; YAML reads unquoted yes/no/on/off as booleans, so quote it"
+    return message
+
+
 def _bound_message(kind: str, ctx: Mapping[str, Any], value: Any, field: FieldInfo | None) -> str:
+    if isinstance(value, float) and math.isnan(value):
+        return "expected a number, got nan"
     if _is_probability(field):
         return f"probability must be in [0, 1], got {value!r}"
     symbol, key = _BOUNDS[kind]
