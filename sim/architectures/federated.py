@@ -1,0 +1,149 @@
+"""Federated: no copies. Data stays at the owner's national node and is fetched on demand.
+
+Without an index a query fans out to every other national node and waits for all answers up to
+``query_deadline_seconds``. With ``index: true`` the hub keeps a pointer index (which NCB owns a
+record), fed like a centralized store with creations and deletions; a query asks the index and
+then only the owners it names.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.architectures.base import Strategy, View
+from sim.config.schema import Federated as FederatedSpec
+from sim.engine.dists import SECONDS, Sampler
+from sim.world import NATIONAL
+
+if TYPE_CHECKING:
+    from sim.model import DataSharingModel
+
+CHUNK = 8192
+"""Queries fanned out at once: bounds memory at CHUNK x countries draws."""
+
+
+class Federated(Strategy):
+    kind = "federated"
+    federated = True
+
+    def __init__(self, model: DataSharingModel, spec: FederatedSpec) -> None:
+        super().__init__(model)
+        self.index = spec.index
+        self.deadline = spec.query_deadline_seconds * SECONDS
+        self.node_service = Sampler(model.scenario.stores.ncb.service_seconds, SECONDS)
+        self.direct_fanout = model.scenario.stores.ncb.servers is None
+        self.rng = model.streams.get("federated.queries")
+        self.hit_fraction = model.scenario.queries.hit_fraction
+        self._hit_owner = np.full(model.n_queries, -1, dtype=np.int64)
+        self._hub_answers_seen = 0
+
+    # --- writes: only the pointer index, if any ---------------------------------------------------
+
+    def route_changes(self, idx: np.ndarray, t_send: np.ndarray) -> None:
+        if not self.index:
+            return
+        rec = self.source.change_rec[idx]
+        version = self.source.change_version[idx]
+        pointer = self._shared(idx) & ((version == 0) | self.source.is_deletion(rec, version))
+        self._send("ncb_to_hub", self.hub, idx[pointer], t_send[pointer])
+
+    # --- queries -------------------------------------------------------------------------------
+
+    def route_queries(self, qid: np.ndarray, querier: np.ndarray, t: np.ndarray) -> None:
+        if self.index:
+            self._ask(self.hub, "ncb_to_hub", qid, t)
+            hit = self.rng.random(qid.size) < self.hit_fraction
+            self._hit_owner[qid[hit]] = self._random_other_owner(querier[hit])
+            self.queries.expect(qid[hit], 1)
+        elif self.direct_fanout:
+            for start in range(0, qid.size, CHUNK):
+                part = slice(start, start + CHUNK)
+                self._broadcast(qid[part], querier[part], t[part])
+        else:
+            for j, node in enumerate(self.nodes):
+                others = querier != j
+                self._ask(node, "ncb_to_ncb", qid[others], t[others])
+
+    def _broadcast(self, qid: np.ndarray, querier: np.ndarray, t: np.ndarray) -> None:
+        """Fan-out to every other node with no queueing: the answer is complete when the last
+        node has answered, and never if one of them is down when the query reaches it."""
+        n, m = qid.size, len(self.nodes)
+        link = self.links["ncb_to_ncb"]
+        link.count_broadcast(t, m - 1)
+        out = link.query_delays(n * m).reshape(n, m)
+        back = link.query_delays(n * m).reshape(n, m)
+        service = self._node_service(n * m).reshape(n, m)
+        arrival = t[:, None] + out
+        answered = np.empty((n, m), dtype=bool)
+        for j, node in enumerate(self.nodes):
+            answered[:, j] = node.availability.is_up(arrival[:, j])
+        done = arrival + service + back
+        self_column = querier[:, None] == np.arange(m)[None, :]
+        answered |= self_column
+        done[self_column] = -np.inf
+        complete = answered.all(axis=1)
+        self.queries.direct(qid, np.where(complete, done.max(axis=1), np.inf))
+
+    def _node_service(self, n: int) -> np.ndarray:
+        if self.node_service.is_zero:
+            return np.zeros(n)
+        return self.node_service.draw(self.rng, n)
+
+    def _random_other_owner(self, querier: np.ndarray) -> np.ndarray:
+        """The owner an index hit points to: another country, uniformly."""
+        m = self.world.n_countries
+        if m < 2:
+            return np.full(querier.size, -1)
+        return (querier + self.rng.integers(1, m, size=querier.size)) % m
+
+    def settle(self, now: float) -> None:
+        super().settle(now)
+        if self.index:
+            self._second_leg(now)
+
+    def _second_leg(self, now: float) -> None:
+        """Hits named by the index: ask the owner once the index has answered."""
+        qid, t = self.hub.answer_log()
+        qid, t = qid[self._hub_answers_seen :], t[self._hub_answers_seen :]
+        self._hub_answers_seen += qid.size
+        owner = self._hit_owner[qid]
+        hit = owner >= 0
+        qid, t, owner = qid[hit], t[hit], owner[hit]
+        if qid.size == 0:
+            return
+        lost = ~np.isfinite(t)
+        self.queries.n_targets[qid[lost]] -= 1  # no index answer: the owner is never asked
+        for j in np.unique(owner[~lost]):
+            mine = ~lost & (owner == j)
+            self._ask(self.nodes[j], "ncb_to_ncb", qid[mine], t[mine])
+            self.queries.n_targets[qid[mine]] -= 1  # _ask counted it once more
+        super().settle(now)
+
+    def active_stores(self) -> list:
+        return [self.hub, *self.nodes] if self.index or not self.direct_fanout else []
+
+    # --- what the metrics read ---------------------------------------------------------------------
+
+    def views(self) -> list[View]:
+        stores = ("hub",) if self.index else ()
+        return [View(np.arange(self.world.n_countries), stores)]
+
+    def destined(self, store: str) -> np.ndarray:
+        return self.source.scope != NATIONAL
+
+    def copy_stores(self) -> list:
+        return []
+
+    def answer_probability(self, n: int = 200_000) -> float:
+        """P(an owner's answer is back within the deadline), from the link and store
+        distributions (exact when they are fixed; otherwise ``n`` draws of a dedicated stream)."""
+        rng = self.model.streams.get("metrics.deadline")
+        link = self.links["ncb_to_ncb"].query_delay
+        total = link.draw(rng, n) + link.draw(rng, n) + self.node_service.draw(rng, n)
+        if self.index:
+            hub = self.links["ncb_to_hub"].query_delay
+            hub_service = Sampler(self.model.scenario.stores.hub.service_seconds, SECONDS)
+            total += hub.draw(rng, n) + hub.draw(rng, n) + hub_service.draw(rng, n)
+        return float(np.mean(total <= self.deadline))

@@ -1,0 +1,116 @@
+"""Hybrid: NCBs write to their regional platforms, which synchronise with the hub.
+
+Platforms forward the global records of their members to the hub; the hub distributes them to
+the platforms the owner is not in. ``sync: push`` forwards each change as soon as it is
+applied; ``sync: batch`` holds them and sends everything applied since the last sync every
+``sync_interval_days``. An NCB in no platform writes to the hub directly.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.architectures.base import Strategy, View
+from sim.config.schema import Hybrid as HybridSpec
+from sim.world import GLOBAL, REGIONAL
+
+if TYPE_CHECKING:
+    from sim.model import DataSharingModel
+
+Buffer = list[tuple[np.ndarray, np.ndarray, np.ndarray]]
+
+
+class Hybrid(Strategy):
+    kind = "hybrid"
+
+    def __init__(self, model: DataSharingModel, spec: HybridSpec) -> None:
+        super().__init__(model)
+        self.batch = spec.sync == "batch"
+        self.to_hub: list[Buffer] = [[] for _ in self.platforms]
+        self.to_platform: list[Buffer] = [[] for _ in self.platforms]
+        for p, store in enumerate(self.platforms):
+            store.listeners.append(self._platform_listener(p))
+        self.hub.listeners.append(self._hub_applied)
+
+    def route_changes(self, idx: np.ndarray, t_send: np.ndarray) -> None:
+        shared = self._shared(idx)
+        idx, t_send = idx[shared], t_send[shared]
+        rec = self.source.change_rec[idx]
+        members = self.world.membership[self.source.owner[rec]]
+        for p, store in enumerate(self.platforms):
+            mine = members[:, p]
+            self._send("ncb_to_platform", store, idx[mine], t_send[mine])
+        direct = ~members.any(axis=1) & (self.source.scope[rec] == GLOBAL)
+        self._send("ncb_to_hub", self.hub, idx[direct], t_send[direct])
+
+    def _platform_listener(self, p: int):
+        def applied(rec: np.ndarray, version: np.ndarray, t: np.ndarray) -> None:
+            owner = self.source.owner[rec]
+            own = (self.source.scope[rec] == GLOBAL) & self.world.membership[owner, p]
+            self._forward(
+                self.to_hub[p], "platform_to_hub", self.hub, rec[own], version[own], t[own]
+            )
+
+        return applied
+
+    def _hub_applied(self, rec: np.ndarray, version: np.ndarray, t: np.ndarray) -> None:
+        outside = ~self.world.membership[self.source.owner[rec]]
+        for p, store in enumerate(self.platforms):
+            sel = outside[:, p]
+            self._forward(
+                self.to_platform[p], "hub_to_platform", store, rec[sel], version[sel], t[sel]
+            )
+
+    def _forward(self, buffer: Buffer, link: str, store, rec, version, t) -> None:
+        if rec.size == 0:
+            return
+        if self.batch:
+            buffer.append((rec, version, t))
+        else:
+            store.receive_changes(rec, version, self.links[link].carry_changes(t))
+
+    def sync(self, now: float) -> None:
+        """Platforms send to the hub what they applied up to ``now``; then the hub sends on."""
+        for p, store in enumerate(self.platforms):
+            store.process_until(now, inclusive=True)
+            self._flush(self.to_hub[p], "platform_to_hub", self.hub, now)
+        self.hub.process_until(now, inclusive=True)
+        for p, store in enumerate(self.platforms):
+            self._flush(self.to_platform[p], "hub_to_platform", store, now)
+
+    def _flush(self, buffer: Buffer, link: str, store, now: float) -> None:
+        if not buffer:
+            return
+        rec, version, t = (np.concatenate(parts) for parts in zip(*buffer, strict=True))
+        due = t <= now
+        buffer.clear()
+        if (~due).any():
+            buffer.append((rec[~due], version[~due], t[~due]))
+        if due.any():
+            send = np.full(int(due.sum()), now)
+            store.receive_changes(rec[due], version[due], self.links[link].carry_changes(send))
+
+    def buffered(self) -> int:
+        return sum(part[0].size for buf in self.to_hub + self.to_platform for part in buf)
+
+    def views(self) -> list[View]:
+        return consulting_platforms_and_hub(self.world)
+
+    def destined(self, store: str) -> np.ndarray:
+        scope = self.source.scope
+        if store == "hub":
+            return scope == GLOBAL
+        p = self.world.platforms.index(store)
+        member = self.world.membership[self.source.owner, p]
+        return (scope == GLOBAL) | ((scope == REGIONAL) & member)
+
+
+def consulting_platforms_and_hub(world) -> list[View]:
+    """One view per distinct set of platforms: its queriers ask those platforms and the hub."""
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for q in range(world.n_countries):
+        names = tuple(world.platforms[p] for p in np.flatnonzero(world.membership[q]))
+        groups.setdefault(names, []).append(q)
+    return [View(np.array(qs), (*names, "hub")) for names, qs in groups.items()]

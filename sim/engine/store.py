@@ -1,0 +1,136 @@
+"""A store: a database (hub, platform or national node) behind a FIFO queue and an outage
+schedule.
+
+Changes and queries join one FIFO queue. Arrivals are known in advance (the sender computes
+them when it sends), so the store serves everything that has arrived by ``now`` in one
+vectorised pass (``process_until``). A change that arrives while the store is down waits until
+it is up; a query that arrives while it is down gets no answer.
+
+The store does not decide which version it shows: it logs every application ``(record,
+version, time)`` and the metrics replay the log with the rule "never an older version over a
+newer one; a deletion leaves a tombstone".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from sim.engine.dists import Sampler
+from sim.engine.outages import Availability
+from sim.engine.queue import ServerPool
+
+Applied = Callable[[np.ndarray, np.ndarray, np.ndarray], None]
+"""Listener called with (record ids, versions, application times) of changes just applied."""
+
+
+class Store:
+    """One database. ``kind`` is ``hub``, ``platform`` or ``ncb``."""
+
+    def __init__(
+        self,
+        name: str,
+        kind: str,
+        pool: ServerPool,
+        service: Sampler,
+        availability: Availability,
+        rng: np.random.Generator,
+    ) -> None:
+        self.name = name
+        self.kind = kind
+        self.pool = pool
+        self.service = service
+        self.availability = availability
+        self.rng = rng
+        self._pending: list[tuple[np.ndarray, ...]] = []
+        self.listeners: list[Applied] = []
+        self._log: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._answers: list[tuple[np.ndarray, np.ndarray]] = []
+        self.busy_days = 0.0
+        self.served_until = 0.0
+        self.processed_items = 0
+
+    # --- arrivals --------------------------------------------------------------------------
+
+    def receive_changes(self, rec: np.ndarray, version: np.ndarray, arrival: np.ndarray) -> None:
+        """Changes that will arrive at ``arrival``; held until the store is up."""
+        if rec.size:
+            arrival = self.availability.next_up(arrival)
+            self._pending.append((rec, version, arrival, np.full(rec.size, np.nan)))
+
+    def receive_queries(self, qid: np.ndarray, arrival: np.ndarray, back: np.ndarray) -> None:
+        """Queries that arrive at ``arrival``; the answer travels back in ``back`` days."""
+        if qid.size == 0:
+            return
+        up = self.availability.is_up(arrival)
+        lost = qid[~up]
+        if lost.size:
+            self._answers.append((lost, np.full(lost.size, np.inf)))
+        qid, arrival, back = qid[up], arrival[up], back[up]
+        if qid.size:
+            self._pending.append((qid, np.full(qid.size, -1), arrival, back))
+
+    # --- service ---------------------------------------------------------------------------
+
+    def process_until(self, now: float, inclusive: bool = False) -> None:
+        """Serve, in arrival order, every item that has arrived before ``now`` (or at it)."""
+        if not self._pending:
+            return
+        rec, version, arrival, back = (np.concatenate(p) for p in zip(*self._pending, strict=True))
+        due = arrival <= now if inclusive else arrival < now
+        if not due.all():
+            self._pending = [(rec[~due], version[~due], arrival[~due], back[~due])]
+        else:
+            self._pending = []
+        if not due.any():
+            return
+        rec, version, arrival, back = rec[due], version[due], arrival[due], back[due]
+        order = np.argsort(arrival, kind="stable")
+        rec, version, arrival, back = rec[order], version[order], arrival[order], back[order]
+        service = self._service_times(arrival.size)
+        departure = self.pool.serve(arrival, service)
+        self.busy_days += float(service.sum())
+        self.processed_items += int(arrival.size)
+        self.served_until = max(self.served_until, now)
+        is_query = version < 0
+        if is_query.any():
+            self._answers.append((rec[is_query], departure[is_query] + back[is_query]))
+        changes = ~is_query
+        if changes.any():
+            self._applied(rec[changes], version[changes], departure[changes])
+
+    def _service_times(self, n: int) -> np.ndarray:
+        if self.service.is_zero:
+            return np.zeros(n)
+        return self.service.draw(self.rng, n)
+
+    def _applied(self, rec: np.ndarray, version: np.ndarray, t: np.ndarray) -> None:
+        self._log.append((rec, version, t))
+        for listener in self.listeners:
+            listener(rec, version, t)
+
+    # --- what the metrics read -----------------------------------------------------------------
+
+    def has_due(self, now: float) -> bool:
+        """Whether anything that arrived before ``now`` still waits to be served."""
+        return any(bool((p[2] < now).any()) for p in self._pending)
+
+    @property
+    def pending_changes(self) -> int:
+        return int(sum((p[1] >= 0).sum() for p in self._pending))
+
+    def application_log(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every change applied: record ids, versions, application times (unsorted)."""
+        if not self._log:
+            empty = np.empty(0)
+            return empty.astype(np.int64), empty.astype(np.int64), empty
+        rec, version, t = (np.concatenate(parts) for parts in zip(*self._log, strict=True))
+        return rec, version, t
+
+    def answer_log(self) -> tuple[np.ndarray, np.ndarray]:
+        """Query ids and the time each answer got back to the querier (inf: no answer)."""
+        if not self._answers:
+            return np.empty(0, dtype=np.int64), np.empty(0)
+        qid, t = (np.concatenate(parts) for parts in zip(*self._answers, strict=True))
+        return qid, t

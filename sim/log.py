@@ -1,0 +1,62 @@
+"""The run log: everything the model hands to the metrics, and nothing more.
+
+Metrics are pure functions of this record; they never reach back into the model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.architectures.base import View
+from sim.engine.outages import Availability
+from sim.records import SourceRecords
+from sim.world import WorldIndex
+
+
+@dataclass(frozen=True)
+class StoreLog:
+    """One store's applications and availability, and which records it is meant to hold."""
+
+    name: str
+    kind: str
+    rec: np.ndarray
+    version: np.ndarray
+    t: np.ndarray
+    availability: Availability
+    destined: np.ndarray
+    servers: int | None
+    busy_days: float
+    holds_copies: bool
+
+
+@dataclass(frozen=True)
+class QueryLog:
+    querier: np.ndarray
+    t: np.ndarray
+    sent: np.ndarray
+    """False where the querier's own node was down: the query could not be made."""
+    done: np.ndarray
+    """When the last expected answer came back; ``inf`` if one never did."""
+
+
+@dataclass(frozen=True)
+class RunLog:
+    architecture: str
+    warmup: float
+    horizon: float
+    world: WorldIndex
+    source: SourceRecords
+    query_rate: np.ndarray
+    """Queries per day of each country: the weight of each querier in the metrics."""
+    views: list[View]
+    stores: dict[str, StoreLog]
+    node_availability: list[Availability]
+    federated: bool
+    federated_index: bool
+    answer_probability: float
+    deadline_days: float
+    queries: QueryLog
+    messages_per_day: dict[str, np.ndarray]
+    ledger: dict[str, int] = field(default_factory=dict)

@@ -1,0 +1,243 @@
+"""The Mesa model: NCB, platform and hub agents over a SimPy environment.
+
+One Mesa step is one simulated day. At the start of a day the agents take their daily
+decisions, the NCBs' changes and queries of the day leave as batches (one array each, not one
+process per record), and SimPy carries the day: store service at the day's end, periodic
+synchronisation. ``run_log`` hands the metrics what they need.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mesa
+import numpy as np
+import simpy
+
+from sim.agents import NCB, GlobalHub, RegionalPlatform
+from sim.architectures import build_strategy
+from sim.architectures.hybrid import Hybrid
+from sim.config.schema import Scenario, StoreSpec
+from sim.engine.dists import SECONDS, Sampler
+from sim.engine.links import Link
+from sim.engine.outages import Availability
+from sim.engine.queue import ServerPool
+from sim.engine.store import Store
+from sim.log import QueryLog, RunLog, StoreLog
+from sim.records import draw_records
+from sim.rng import Streams
+from sim.world import WorldIndex
+
+LINK_NAMES = ("ncb_to_hub", "ncb_to_platform", "platform_to_hub", "hub_to_platform", "ncb_to_ncb")
+
+
+class DataSharingModel(mesa.Model):
+    """One scenario, one seed."""
+
+    def __init__(self, scenario: Scenario, seed: int) -> None:
+        super().__init__(rng=seed)
+        self.scenario = scenario
+        self.seed = seed
+        self.streams = Streams(seed)
+        self.world = WorldIndex.from_schema(scenario.world)
+        self.horizon = scenario.horizon_days
+        self.n_days = math.ceil(self.horizon)
+        self.env = simpy.Environment()
+        self.events_processed = 0
+        self.source = draw_records(scenario.records, self.world, self.horizon, self.streams)
+        self.query_rate = scenario.queries.per_country_per_day * self.world.weight
+        self.query_querier, self.query_time = self._draw_queries()
+        self.query_sent = np.zeros(self.n_queries, dtype=bool)
+        self.links = {
+            name: Link(name, getattr(scenario.links, name), self.streams.get(f"link.{name}"))
+            for name in LINK_NAMES
+        }
+        self.hub = GlobalHub(self, self._store("hub", "hub", scenario.stores.hub))
+        self.platforms = [
+            RegionalPlatform(
+                self, p, name, self._store(f"platform.{name}", "platform", scenario.stores.platform)
+            )
+            for p, name in enumerate(self.world.platforms)
+        ]
+        self.ncbs = [
+            NCB(
+                self,
+                i,
+                c.code,
+                c.region,
+                c.platforms,
+                c.weight,
+                self._store(f"ncb.{c.code}", "ncb", scenario.stores.ncb),
+            )
+            for i, c in enumerate(scenario.world.countries)
+        ]
+        self.change_send_time = self._send_times()
+        self.changes_today_by_owner = np.zeros(self.world.n_countries, dtype=np.int64)
+        self.strategy = build_strategy(scenario.architecture, self)
+        self.env.process(self._day_ends())
+        if isinstance(self.strategy, Hybrid) and self.strategy.batch:
+            self.env.process(self._syncs(scenario.architecture.sync_interval_days))
+
+    # --- construction ----------------------------------------------------------------------
+
+    @property
+    def n_queries(self) -> int:
+        return int(self.query_time.size)
+
+    @property
+    def day(self) -> int:
+        return self.steps - 1
+
+    def _store(self, name: str, kind: str, spec: StoreSpec) -> Store:
+        outage = getattr(self.scenario.outages, kind)
+        availability = Availability.draw(outage, self.horizon, self.streams.get(f"outage.{name}"))
+        return Store(
+            name,
+            kind,
+            ServerPool(spec.servers),
+            Sampler(spec.service_seconds, SECONDS),
+            availability,
+            self.streams.get(f"service.{name}"),
+        )
+
+    def _draw_queries(self) -> tuple[np.ndarray, np.ndarray]:
+        rng = self.streams.get("queries")
+        counts = rng.poisson(self.query_rate * self.horizon)
+        querier = np.repeat(np.arange(self.world.n_countries), counts)
+        t = rng.uniform(0.0, self.horizon, querier.size)
+        order = np.argsort(t, kind="stable")
+        return querier[order], t[order]
+
+    def _send_times(self) -> np.ndarray:
+        """A change leaves its NCB when it happens, or when the national node is back up."""
+        src = self.source
+        owner = src.owner[src.change_rec]
+        send = src.change_time.copy()
+        for ncb in self.ncbs:
+            if ncb.node.availability.has_outages:
+                mine = owner == ncb.index
+                send[mine] = ncb.node.availability.next_up(send[mine])
+        return send
+
+    # --- time ----------------------------------------------------------------------------
+
+    def step(self) -> None:
+        """One day: daily decisions, the day's changes and queries leave, SimPy runs the day."""
+        day = self.day
+        changes = self._slice(self.source.change_time, day)
+        owners = self.source.owner[self.source.change_rec[changes]]
+        self.changes_today_by_owner = np.bincount(owners, minlength=self.world.n_countries)
+        self.agents.do("step")
+        self.strategy.route_changes(changes, self.change_send_time[changes])
+        self._send_queries(self._slice(self.query_time, day))
+        self.env.run(until=day + 1)
+
+    def _slice(self, times: np.ndarray, day: int) -> np.ndarray:
+        lo, hi = np.searchsorted(times, [day, day + 1], side="left")
+        return np.arange(lo, hi)
+
+    def _send_queries(self, qid: np.ndarray) -> None:
+        querier, t = self.query_querier[qid], self.query_time[qid]
+        up = np.ones(qid.size, dtype=bool)
+        for ncb in self.ncbs:
+            if ncb.node.availability.has_outages:
+                mine = querier == ncb.index
+                up[mine] = ncb.node.availability.is_up(t[mine])
+        self.query_sent[qid[up]] = True
+        self.strategy.route_queries(qid[up], querier[up], t[up])
+
+    def _day_ends(self):
+        while True:
+            yield self.env.timeout(1.0)
+            self.strategy.settle(self.env.now)
+            self.events_processed += 1
+
+    def _syncs(self, interval: float):
+        while True:
+            yield self.env.timeout(interval)
+            self.strategy.sync(self.env.now)
+            self.events_processed += 1
+
+    def run(self) -> None:
+        for _ in range(self.n_days):
+            self.step()
+        self.strategy.settle(self.horizon)
+
+    # --- what the metrics read ---------------------------------------------------------------------
+
+    def run_log(self) -> RunLog:
+        strategy = self.strategy
+        copies = {s.name for s in strategy.copy_stores()}
+        stores = {}
+        for store in [self.hub.store, *(p.store for p in self.platforms)]:
+            short = "hub" if store.kind == "hub" else store.name.removeprefix("platform.")
+            rec, version, t = store.application_log()
+            stores[short] = StoreLog(
+                short,
+                store.kind,
+                rec,
+                version,
+                t,
+                store.availability,
+                strategy.destined(short),
+                store.pool.servers,
+                store.busy_days,
+                store.name in copies,
+            )
+        return RunLog(
+            architecture=strategy.kind,
+            warmup=self.scenario.warmup_days,
+            horizon=self.horizon,
+            world=self.world,
+            source=self.source,
+            query_rate=self.query_rate,
+            views=strategy.views(),
+            stores=stores,
+            node_availability=[n.node.availability for n in self.ncbs],
+            federated=strategy.federated,
+            federated_index=bool(getattr(strategy, "index", False)),
+            answer_probability=(
+                strategy.answer_probability() if strategy.federated else 1.0  # type: ignore[attr-defined]
+            ),
+            deadline_days=self.scenario.architecture.query_deadline_seconds * SECONDS,
+            queries=self._query_log(),
+            messages_per_day={
+                n: link.messages_per_day(self.n_days) for n, link in self.links.items()
+            },
+            ledger=self._ledger(),
+        )
+
+    def _query_log(self) -> QueryLog:
+        book = self.strategy.queries
+        done = np.full(self.n_queries, -np.inf)
+        answered = np.zeros(self.n_queries, dtype=np.int64)
+        stores = [self.hub.store, *(p.store for p in self.platforms), *(n.node for n in self.ncbs)]
+        for store in stores:
+            qid, t = store.answer_log()
+            np.maximum.at(done, qid, t)
+            np.add.at(answered, qid, 1)
+        for qid, t in zip(book.direct_qid, book.direct_done, strict=True):
+            np.maximum.at(done, qid, t)
+            np.add.at(answered, qid, 1)
+        done[answered < book.n_targets] = np.inf
+        done[~self.query_sent] = np.inf
+        return QueryLog(self.query_querier, self.query_time, self.query_sent.copy(), done)
+
+    def _ledger(self) -> dict[str, int]:
+        """Every change sent over a link is applied, still queued, or was dropped on purpose."""
+        stores = [self.hub.store, *(p.store for p in self.platforms), *(n.node for n in self.ncbs)]
+        applied = sum(int(s.application_log()[0].size) for s in stores)
+        ledger = {
+            "changes_sent": sum(link.changes_sent for link in self.links.values()),
+            "changes_applied": applied,
+            "changes_applied_after_horizon": sum(
+                int((s.application_log()[2] > self.horizon).sum()) for s in stores
+            ),
+            "changes_queued": sum(s.pending_changes for s in stores),
+            "changes_held_for_sync": self.strategy.buffered()
+            if isinstance(self.strategy, Hybrid)
+            else 0,
+        }
+        for reason, n in sorted(self.strategy.dropped.items()):
+            ledger[f"dropped_{reason}"] = n
+        return ledger

@@ -1,0 +1,66 @@
+"""The world of one scenario as arrays: countries, regions, platforms, who may see what.
+
+Country index ``i`` is the position in ``world.countries``; platform index ``p`` the position in
+``world.platforms``. Built once from the validated schema; nothing here changes during a run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.config.schema import World
+
+GLOBAL, REGIONAL, NATIONAL = 0, 1, 2
+SCOPES = ("global", "regional", "national")
+
+
+@dataclass(frozen=True)
+class WorldIndex:
+    codes: tuple[str, ...]
+    regions: tuple[str, ...]
+    """Names of the INTERPOL regions present, sorted."""
+    region_of: np.ndarray
+    """Region index of each country."""
+    platforms: tuple[str, ...]
+    membership: np.ndarray
+    """``membership[i, p]``: country i belongs to platform p."""
+    weight: np.ndarray
+
+    @classmethod
+    def from_schema(cls, world: World) -> WorldIndex:
+        platforms = tuple(p.name for p in world.platforms)
+        regions = tuple(sorted({c.region for c in world.countries}))
+        membership = np.zeros((len(world.countries), len(platforms)), dtype=bool)
+        for i, country in enumerate(world.countries):
+            for name in country.platforms:
+                membership[i, platforms.index(name)] = True
+        return cls(
+            codes=tuple(c.code for c in world.countries),
+            regions=regions,
+            region_of=np.array([regions.index(c.region) for c in world.countries]),
+            platforms=platforms,
+            membership=membership,
+            weight=np.array([c.weight for c in world.countries], dtype=float),
+        )
+
+    @property
+    def n_countries(self) -> int:
+        return len(self.codes)
+
+    def peers(self) -> np.ndarray:
+        """``peers[q, o]``: q and o share at least one platform (q != o)."""
+        m = self.membership.astype(np.int64)
+        shared = (m @ m.T) > 0
+        np.fill_diagonal(shared, False)
+        return shared
+
+    def entitlement(self) -> np.ndarray:
+        """``ent[s, q, o]``: querier q may see records of owner o with scope s."""
+        n = self.n_countries
+        others = ~np.eye(n, dtype=bool)
+        return np.stack([others, self.peers(), np.zeros((n, n), dtype=bool)])
+
+    def platform_members(self, p: int) -> np.ndarray:
+        return np.flatnonzero(self.membership[:, p])
