@@ -52,11 +52,9 @@ def format_value(value: Any) -> str:
     if isinstance(value, int) or value == 0:
         return f"{value:,}" if isinstance(value, int) else "0"
     magnitude = abs(value)
-    if magnitude >= 1000:
-        return f"{value:,.0f}"
-    if magnitude >= 1:
-        return f"{value:.2f}"
-    return f"{value:.4f}"
+    if magnitude <= 1:  # shares and rates: enough digits to tell architectures apart
+        return f"{value:.4f}"
+    return f"{value:,.0f}" if magnitude >= 1000 else f"{value:.2f}"
 
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:

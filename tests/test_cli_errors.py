@@ -342,3 +342,21 @@ def test_demo_runs_four_architectures_side_by_side(stub_runner) -> None:
     assert {(s.horizon_days, seed) for s, seed in stub_runner} == {(100, 3)}
     header = result.stdout.splitlines()[0].split()
     assert header == ["metric", "centralized", "federated", "hybrid", "push", "fragmented"]
+
+
+def test_run_shipped_scenario_end_to_end(tmp_path: Path) -> None:
+    """The real runner: the summary names the scenario by the same fingerprint as the loader."""
+    import json
+
+    from sim.config import load_scenario, scenario_sha256
+
+    scenario_file = (
+        Path(__file__).resolve().parents[1] / "scenarios" / "two-countries-centralized.yaml"
+    )
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", str(scenario_file), "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["seed"] == 7
+    assert summary["scenario_sha256"] == scenario_sha256(load_scenario(scenario_file))
+    assert 0 < summary["metrics"]["completeness"] <= 1
