@@ -119,9 +119,7 @@ class Fragmented(ArchitectureBase):
     entry_delay_hours: SystemDelays = SystemDelays()
 
 
-Architecture = Annotated[
-    Centralized | Federated | Hybrid | Fragmented, Field(discriminator="kind")
-]
+Architecture = Annotated[Centralized | Federated | Hybrid | Fragmented, Field(discriminator="kind")]
 ARCHITECTURE_KINDS = ("centralized", "federated", "hybrid", "fragmented")
 
 
