@@ -14,6 +14,7 @@ import pandas as pd
 
 from sim.log import RunLog
 from sim.metrics.exposure import exposure_by_day
+from sim.metrics.intervals import shown_intervals
 from sim.metrics.lag import lag_metrics, lag_sample, visibility_curve
 from sim.metrics.queries import query_metrics, query_table
 from sim.metrics.visibility import daily_integrals
@@ -46,12 +47,16 @@ def record_metrics(sums: dict[str, float]) -> dict[str, float | None]:
 
 
 def compute_metrics(log: RunLog) -> MetricsBundle:
-    grid, daily = daily_integrals(log)
+    shown = {
+        name: shown_intervals(s.rec, s.version, s.t, log.source, log.horizon)
+        for name, s in log.stores.items()
+    }
+    grid, daily = daily_integrals(log, shown)
     w = log.query_rate
     region = log.world.region_of
-    sample = lag_sample(log)
+    sample = lag_sample(log, shown)
     queries = query_table(log)
-    exposure_num, exposure_den = exposure_by_day(log, grid)
+    exposure_num, exposure_den = exposure_by_day(log, grid, shown)
     messages = messages_per_day(log, grid)
 
     def weighted(rows: np.ndarray) -> dict[str, np.ndarray]:

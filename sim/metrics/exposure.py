@@ -6,20 +6,20 @@ import numpy as np
 
 from sim.log import RunLog
 from sim.metrics.integrals import cumulative_counts
-from sim.metrics.intervals import shown_intervals
+from sim.metrics.intervals import Shown
 
 
-def exposure_by_day(log: RunLog, grid) -> tuple[np.ndarray, np.ndarray]:
+def exposure_by_day(log: RunLog, grid, shown: dict[str, Shown]) -> tuple[np.ndarray, np.ndarray]:
     """Per day: store-days of copies held (ghost copies included) and record-days active."""
     src = log.source
     points = grid.points
     held = np.zeros((1, points.size))
-    for store in log.stores.values():
+    for name, store in log.stores.items():
         if not store.holds_copies:
             continue
-        shown = shown_intervals(store.rec, store.version, store.t, src, log.horizon)
+        copies = shown[name]
         held += cumulative_counts(
-            np.zeros(shown.rec.size, dtype=np.int64), shown.start, shown.end, 1.0, 1, points
+            np.zeros(copies.rec.size, dtype=np.int64), copies.start, copies.end, 1.0, 1, points
         )
     active = cumulative_counts(
         np.zeros(src.n_records, dtype=np.int64), src.created, src.deleted, 1.0, 1, points

@@ -8,7 +8,7 @@ import numpy as np
 
 from sim.log import RunLog
 from sim.metrics.integrals import weighted_quantiles
-from sim.metrics.intervals import shown_intervals
+from sim.metrics.intervals import Shown
 from sim.world import NATIONAL
 
 CURVE_HOURS = np.array([0, 1, 2, 4, 6, 12, 24, 36, 48, 72, 96, 120, 168, 240, 336, 504, 720])
@@ -24,12 +24,12 @@ class LagSample:
     """Per querier region (rows) and a last row for queriers in another region than the owner."""
 
 
-def lag_sample(log: RunLog) -> LagSample:
+def lag_sample(log: RunLog, shown: dict[str, Shown]) -> LagSample:
     src = log.source
     window = (src.created >= log.warmup) & (src.created < log.horizon) & (src.scope != NATIONAL)
     candidates = np.flatnonzero(window)
     lags, weights = [], []
-    for view, first in first_visible_by_view(log):
+    for view, first in first_visible_by_view(log, shown):
         rec = candidates
         known = (first[rec] <= log.horizon) | (src.deleted[rec] <= log.horizon)
         rec = rec[known]
@@ -56,7 +56,7 @@ def view_weights(log: RunLog, queriers: np.ndarray) -> np.ndarray:
     return np.stack(rows)
 
 
-def first_visible_by_view(log: RunLog):
+def first_visible_by_view(log: RunLog, shown: dict[str, Shown]):
     """Yield (queriers, first time any store the view consults shows each record)."""
     src = log.source
     if log.federated:
@@ -65,10 +65,10 @@ def first_visible_by_view(log: RunLog):
             mine = src.owner == o
             first[mine] = availability.next_up(first[mine])
         if log.federated_index:
-            first = np.maximum(first, first_shown(log, "hub"))
+            first = np.maximum(first, first_shown(log, shown["hub"]))
         yield np.arange(log.world.n_countries), first
         return
-    cache = {name: first_shown(log, name) for name in log.stores}
+    cache = {name: first_shown(log, s) for name, s in shown.items()}
     for view in log.views:
         first = np.full(src.n_records, np.inf)
         for name in view.stores:
@@ -76,9 +76,7 @@ def first_visible_by_view(log: RunLog):
         yield view.queriers, first
 
 
-def first_shown(log: RunLog, name: str) -> np.ndarray:
-    store = log.stores[name]
-    shown = shown_intervals(store.rec, store.version, store.t, log.source, log.horizon)
+def first_shown(log: RunLog, shown: Shown) -> np.ndarray:
     first = np.full(log.source.n_records, np.inf)
     np.minimum.at(first, shown.rec, shown.start)
     return first

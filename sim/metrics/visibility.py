@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.log import RunLog, StoreLog
-from sim.metrics.integrals import cumulative_counts
+from sim.metrics.integrals import IndexedIntervals, cumulative_counts
 from sim.metrics.intervals import Shown, shown_intervals, subtract_windows, up_pieces
 from sim.world import NATIONAL
 
@@ -62,7 +62,9 @@ class Grid:
         return self.day_lo.size
 
 
-def daily_integrals(log: RunLog) -> tuple[Grid, dict[str, np.ndarray]]:
+def daily_integrals(
+    log: RunLog, shown: dict[str, Shown]
+) -> tuple[Grid, dict[str, np.ndarray]]:
     """For each quantity, an array [country, day] of entitled, up-time integrals (record-days)."""
     grid = Grid.build(log)
     n = log.world.n_countries
@@ -75,10 +77,9 @@ def daily_integrals(log: RunLog) -> tuple[Grid, dict[str, np.ndarray]]:
     }
     for name in RETURNED:
         out[name] = np.zeros((n, grid.n_days))
-    for view_queriers, cumulative in returned_cumulatives(log, grid):
+    for view_queriers, projected in returned_by_view(log, grid, ent, shown):
         for name in RETURNED:
-            rows = ent[view_queriers] @ cumulative[name]
-            for row, q in zip(rows, view_queriers, strict=True):
+            for row, q in zip(projected[name], view_queriers, strict=True):
                 out[name][q] = per_up_day(row, log.node_availability[q], grid)
     return grid, out
 
@@ -118,44 +119,77 @@ def per_up_day(row: np.ndarray, availability, grid: Grid) -> np.ndarray:
 # --- returned quantities, per view -------------------------------------------------------------
 
 
-def returned_cumulatives(log: RunLog, grid: Grid):
-    """Yield (queriers, {quantity: cumulative [group, point]}) for each view."""
+def returned_by_view(log: RunLog, grid: Grid, ent: np.ndarray, shown: dict[str, Shown]):
+    """Yield (queriers, {quantity: [querier, point] cumulative integrals}) for each view.
+
+    A view's stores go up and down; in each piece of time the stores that are up form a
+    subset, and the same subset recurs across pieces and views. Each subset's segments are
+    computed once, over the pieces where it is needed, then projected onto every view that
+    uses it (``ent`` sums owners and scopes per querier)."""
     if log.federated:
-        yield np.arange(log.world.n_countries), federated_cumulatives(log, grid)
+        queriers = np.arange(log.world.n_countries)
+        cumulative = federated_cumulatives(log, grid)
+        yield queriers, {name: ent @ cumulative[name] for name in RETURNED}
         return
-    shown = {
-        name: shown_intervals(s.rec, s.version, s.t, log.source, log.horizon)
-        for name, s in log.stores.items()
-    }
-    for view in log.views:
+    views = [(view, ProjectedIntegral(ent[view.queriers], grid.points.size)) for view in log.views]
+    uses: dict[tuple[str, ...], list[tuple[ProjectedIntegral, float, float]]] = {}
+    for view, acc in views:
         stores = [log.stores[name] for name in view.stores]
-        yield view.queriers, view_cumulatives(log, grid, stores, [shown[s.name] for s in stores])
+        lo, hi, masks = up_pieces([s.availability for s in stores], log.warmup, log.horizon)
+        for piece_lo, piece_hi, mask in zip(lo, hi, masks.tolist(), strict=True):
+            subset = tuple(s.name for i, s in enumerate(stores) if mask >> i & 1)
+            if subset:
+                uses.setdefault(subset, []).append((acc, piece_lo, piece_hi))
+    for subset, targets in uses.items():
+        windows = np.array([(a, b) for _, a, b in targets])
+        stores = [log.stores[name] for name in subset]
+        cumulative = segment_cumulatives(
+            log, grid, stores, [within(shown[name], windows) for name in subset]
+        )
+        for acc, piece_lo, piece_hi in targets:
+            acc.add_piece(cumulative, grid, piece_lo, piece_hi)
+    for view, acc in views:
+        yield view.queriers, acc.finish()
 
 
-def view_cumulatives(log: RunLog, grid: Grid, stores: list[StoreLog], shown: list[Shown]):
-    """Piece by piece of the stores' joint up/down state, the returned counting functions."""
-    lo, hi, masks = up_pieces([s.availability for s in stores], log.warmup, log.horizon)
-    n_groups = 3 * log.world.n_countries
-    total = {name: np.zeros((n_groups, grid.points.size)) for name in RETURNED}
-    by_mask: dict[int, dict[str, np.ndarray]] = {}
-    for piece_lo, piece_hi, mask in zip(lo, hi, masks.tolist(), strict=True):
-        if mask == 0:
-            continue
-        if mask not in by_mask:
-            up = [i for i in range(len(stores)) if mask >> i & 1]
-            by_mask[mask] = segment_cumulatives(
-                log, grid, [stores[i] for i in up], [shown[i] for i in up]
-            )
-        add_piece(total, by_mask[mask], grid, piece_lo, piece_hi)
-    return total
+class ProjectedIntegral:
+    """Running cumulative integrals of one view, already summed per querier."""
+
+    def __init__(self, ent: np.ndarray, n_points: int) -> None:
+        self.ent = ent
+        self.values = {name: np.zeros((ent.shape[0], n_points)) for name in RETURNED}
+        self.jumps = {name: np.zeros((ent.shape[0], n_points)) for name in RETURNED}
+
+    def add_piece(self, cumulative: dict, grid: Grid, lo: float, hi: float) -> None:
+        """Add the part of ``cumulative`` inside [lo, hi): inside the piece the running value
+        grows as the piece's own integral; after it, by the piece's total (a jump)."""
+        i0, i1 = (int(i) for i in grid.index(np.array([lo, hi])))
+        for name, values in cumulative.items():
+            local = self.ent @ (values[:, i0 : i1 + 1] - values[:, [i0]])
+            self.values[name][:, i0 : i1 + 1] += local
+            if i1 + 1 < self.jumps[name].shape[1]:
+                self.jumps[name][:, i1 + 1] += local[:, -1]
+
+    def finish(self) -> dict[str, np.ndarray]:
+        return {name: self.values[name] + np.cumsum(self.jumps[name], axis=1) for name in RETURNED}
 
 
-def add_piece(total: dict, cumulative: dict, grid: Grid, lo: float, hi: float) -> None:
-    """Add the part of ``cumulative`` that falls in [lo, hi) to the running integral."""
-    i0, i1 = grid.index(np.array([lo, hi]))
-    cols = np.clip(np.arange(grid.points.size), i0, i1)
-    for name, values in cumulative.items():
-        total[name] += values[:, cols] - values[:, [i0]]
+def within(shown: Shown, windows: np.ndarray) -> Shown:
+    """The intervals that overlap at least one of the windows."""
+    lo, hi = merged(windows)
+    k = np.searchsorted(hi, shown.start, side="right")
+    safe = np.minimum(k, lo.size - 1)
+    overlap = (k < lo.size) & (lo[safe] < shown.end)
+    return shown.select(overlap)
+
+
+def merged(windows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The union of possibly overlapping windows, as sorted disjoint windows."""
+    order = np.argsort(windows[:, 0])
+    lo, hi = windows[order, 0], np.maximum.accumulate(windows[order, 1])
+    starts_new = np.r_[True, lo[1:] > hi[:-1]]
+    ends = np.r_[np.flatnonzero(starts_new)[1:] - 1, lo.size - 1]
+    return lo[starts_new], hi[ends]
 
 
 def segment_cumulatives(log: RunLog, grid: Grid, stores: list[StoreLog], shown: list[Shown]):
@@ -186,6 +220,8 @@ def segment_cumulatives(log: RunLog, grid: Grid, stores: list[StoreLog], shown: 
     same_next = np.r_[rec[1:] == rec[:-1], False]
     length = np.where(same_next, np.r_[keys[1:], 0.0] - keys, 0.0)
     start = keys - rec * span
+    live = (length > 0) & (start + length > log.warmup) & (start < log.horizon)
+    keys, rec, length, start = keys[live], rec[live], length[live], start[live]
 
     newest = np.full(keys.size, -1, dtype=np.int64)
     lowest_meant = np.full(keys.size, np.iinfo(np.int64).max)
@@ -207,16 +243,10 @@ def segment_cumulatives(log: RunLog, grid: Grid, stores: list[StoreLog], shown: 
         "vis_act": active,
         "ghost": visible & (keys >= deleted_key),
         "stale": active & (newest < source_version),
-        "conflict": visible & (highest_meant > lowest_meant) & (lowest_meant > -2),
+        "conflict": visible & (highest_meant > lowest_meant),
     }
-    group = group_of(log, rec)
-    out = {}
-    for name, mask in masks.items():
-        sel = mask & (length > 0)
-        out[name] = cumulative_counts(
-            group[sel], start[sel], start[sel] + length[sel], 1.0, n_groups, grid.points
-        )
-    return out
+    segments = IndexedIntervals(group_of(log, rec), start, start + length, grid.points)
+    return {name: segments.cumulative(mask, n_groups) for name, mask in masks.items()}
 
 
 def state_at(keys: np.ndarray, rec: np.ndarray, s: Shown, span: float) -> np.ndarray:
@@ -242,7 +272,7 @@ def federated_cumulatives(log: RunLog, grid: Grid) -> dict[str, np.ndarray]:
     a, b = src.created[rec], np.minimum(src.deleted[rec], log.horizon)
     if log.federated_index:
         hub = log.stores["hub"]
-        pointer = shown_intervals(hub.rec, hub.version, hub.t, src, log.horizon)
+        pointer = shown_intervals(hub.rec, hub.version, hub.t, src, log.horizon)  # small: pointers
         rec = pointer.rec
         a = np.maximum(pointer.start, src.created[rec])
         b = np.minimum(pointer.end, np.minimum(src.deleted[rec], log.horizon))
