@@ -185,11 +185,85 @@ class Scope(Frozen):
         return (self.global_, self.regional, self.national)
 
 
+class RecordKind(Frozen):
+    """A kind of record (wanted-person notice, travel document, vehicle...). Keys left out
+    take the value given for all records under ``records``."""
+
+    share: Probability
+    lifetime_days: Dist | None = None
+    updates_per_record_per_day: NonNegativeFloat | None = None
+    scope: Scope | None = None
+    review_days: PositiveFloat | None = None
+    extension_probability: Probability | None = None
+
+
+class Denial(Frozen):
+    """A share of every owner's global records that the named countries may not see."""
+
+    countries: tuple[str, ...] = Field(min_length=1)
+    share: Probability
+
+
+class KindSpec(Frozen):
+    """One kind with every value resolved (what the engine reads)."""
+
+    name: str
+    share: float
+    lifetime_days: Dist
+    updates_per_record_per_day: float
+    scope: Scope
+    review_days: float | None
+    extension_probability: float
+
+
 class Records(Frozen):
     creation_per_country_per_day: NonNegativeFloat = 10.0
     lifetime_days: Dist = Exponential(dist="exponential", mean=365.0)
     updates_per_record_per_day: NonNegativeFloat = 0.0
     scope: Scope = Scope()
+    review_days: PositiveFloat | None = None
+    """Age at which the owner must review a record: deleted then unless extended."""
+    extension_probability: Probability = 0.0
+    """Chance the owner extends a record at each review (for one more review period)."""
+    kinds: dict[str, RecordKind] = Field(default_factory=dict)
+    denials: tuple[Denial, ...] = ()
+    sample_fraction: Annotated[float, Field(gt=0, le=1)] = 1.0
+    """Simulate this fraction of the real volume of records; counts are scaled back."""
+
+    @model_validator(mode="after")
+    def _shares(self) -> Records:
+        if self.kinds:
+            total = sum(k.share for k in self.kinds.values())
+            if not math.isclose(total, 1.0, abs_tol=1e-9):
+                raise ValueError(f"kinds: shares must sum to 1, got {total:g}")
+        denied = sum(d.share for d in self.denials)
+        if denied > 1 + 1e-9:
+            raise ValueError(f"denials: shares must sum to at most 1, got {denied:g}")
+        return self
+
+    def kind_specs(self) -> tuple[KindSpec, ...]:
+        """Every kind with its values resolved; one kind ``record`` when none is given."""
+        kinds = self.kinds or {"record": RecordKind(share=1.0)}
+        return tuple(
+            KindSpec(
+                name=name,
+                share=k.share,
+                lifetime_days=k.lifetime_days or self.lifetime_days,
+                updates_per_record_per_day=(
+                    self.updates_per_record_per_day
+                    if k.updates_per_record_per_day is None
+                    else k.updates_per_record_per_day
+                ),
+                scope=k.scope or self.scope,
+                review_days=k.review_days if k.review_days is not None else self.review_days,
+                extension_probability=(
+                    self.extension_probability
+                    if k.extension_probability is None
+                    else k.extension_probability
+                ),
+            )
+            for name, k in kinds.items()
+        )
 
 
 # --- links, stores, outages, queries ------------------------------------------------------
@@ -260,6 +334,17 @@ class Scenario(Frozen):
     stores: Stores = Stores()
     outages: Outages = Outages()
     queries: Queries = Queries()
+
+    @model_validator(mode="after")
+    def _denied_countries_exist(self) -> Scenario:
+        codes = {c.code for c in self.world.countries}
+        for i, denial in enumerate(self.records.denials):
+            for j, code in enumerate(denial.countries):
+                if code not in codes:
+                    raise ValueError(
+                        f"records.denials.{i}.countries.{j}: country {code!r} is not in world.countries"
+                    )
+        return self
 
     @model_validator(mode="after")
     def _window(self) -> Scenario:
