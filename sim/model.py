@@ -39,7 +39,7 @@ class DataSharingModel(mesa.Model):
         self.scenario = scenario
         self.seed = seed
         self.streams = Streams(seed)
-        self.world = WorldIndex.from_schema(scenario.world)
+        self.world = WorldIndex.from_schema(scenario.world, scenario.records.denials)
         self.horizon = scenario.horizon_days
         self.n_days = math.ceil(self.horizon)
         self.env = simpy.Environment()
@@ -49,7 +49,12 @@ class DataSharingModel(mesa.Model):
         self.query_querier, self.query_time = self._draw_queries()
         self.query_sent = np.zeros(self.n_queries, dtype=bool)
         self.links = {
-            name: Link(name, getattr(scenario.links, name), self.streams.get(f"link.{name}"))
+            name: Link(
+                name,
+                getattr(scenario.links, name),
+                self.streams.get(f"link.{name}"),
+                change_weight=1.0 / scenario.records.sample_fraction,
+            )
             for name in LINK_NAMES
         }
         self.hub = GlobalHub(self, self._store("hub", "hub", scenario.stores.hub))

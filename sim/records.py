@@ -2,8 +2,8 @@
 
 Lifecycles are drawn up front from named substreams that no architecture touches, so for one
 seed every architecture sees the same creations, updates and deletions (common random numbers).
-Version 0 is the creation, versions 1..k the updates, version k+1 the deletion (if it happens
-before the horizon).
+Version 0 is the creation, versions 1..k the updates (including review extensions), version
+k+1 the deletion (if it happens before the horizon).
 """
 
 from __future__ import annotations
@@ -12,16 +12,23 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.config.schema import KindSpec
 from sim.config.schema import Records as RecordsSpec
 from sim.engine.dists import DAYS, Sampler
 from sim.rng import Streams
-from sim.world import WorldIndex
+from sim.world import DENIED, GLOBAL, WorldIndex
 
 
 @dataclass(frozen=True)
 class SourceRecords:
     owner: np.ndarray
+    kind: np.ndarray
+    """Index into ``kind_names``."""
+    kind_names: tuple[str, ...]
+    sharing: np.ndarray
+    """Where the record may travel: GLOBAL, REGIONAL or NATIONAL (what routing reads)."""
     scope: np.ndarray
+    """Who may see it: ``sharing``, or DENIED + k for a global record denying list k."""
     created: np.ndarray
     deleted: np.ndarray
     """Deletion time at the source; ``inf`` when the record outlives the horizon."""
@@ -31,6 +38,7 @@ class SourceRecords:
     change_version: np.ndarray
     change_time: np.ndarray
     """All changes, sorted by time."""
+    reviews_missed: int = 0
 
     @property
     def n_records(self) -> int:
@@ -47,13 +55,33 @@ class SourceRecords:
 def draw_records(
     spec: RecordsSpec, world: WorldIndex, horizon: float, streams: Streams
 ) -> SourceRecords:
+    kinds = spec.kind_specs()
     owner, created = _creations(spec, world, horizon, streams.get("records.arrivals"))
     n = owner.size
-    lifetime = Sampler(spec.lifetime_days, DAYS).draw(streams.get("records.lifetimes"), n)
-    deleted = created + lifetime
+    shares = np.array([k.share for k in kinds])
+    kind = streams.get("records.kind").choice(len(kinds), size=n, p=shares / shares.sum())
+    lifetime = np.empty(n)
+    sharing = np.empty(n, dtype=np.int8)
+    for k, ks in enumerate(kinds):
+        mine = np.flatnonzero(kind == k)
+        lifetime[mine] = Sampler(ks.lifetime_days, DAYS).draw(
+            streams.get(f"records.lifetimes.{ks.name}"), mine.size
+        )
+        sharing[mine] = streams.get(f"records.scope.{ks.name}").choice(
+            3, size=mine.size, p=_normalised(ks.scope.shares())
+        )
+    ext_rec, ext_time, review_end = _reviews(
+        kinds, kind, created, lifetime, streams.get("records.reviews")
+    )
+    deleted = created + np.minimum(lifetime, review_end)
     deleted = np.where(deleted < horizon, deleted, np.inf)
-    scope = streams.get("records.scope").choice(3, size=n, p=_normalised(spec.scope.shares()))
-    upd_rec, upd_time = _updates(spec, created, deleted, horizon, streams.get("records.updates"))
+    keep_ext = ext_time < np.minimum(deleted[ext_rec], horizon)
+    ext_rec, ext_time = ext_rec[keep_ext], ext_time[keep_ext]
+    scope = _denials(spec, sharing, streams.get("records.denials"))
+    upd_rec, upd_time = _updates(
+        kinds, kind, created, deleted, horizon, streams.get("records.updates")
+    )
+    upd_rec, upd_time = np.concatenate([upd_rec, ext_rec]), np.concatenate([upd_time, ext_time])
     n_updates = np.bincount(upd_rec, minlength=n)
     upd_version = _rank_within(upd_rec, upd_time) + 1
     last_version = n_updates + np.isfinite(deleted)
@@ -64,7 +92,10 @@ def draw_records(
     order = np.argsort(time, kind="stable")
     return SourceRecords(
         owner=owner,
-        scope=scope.astype(np.int8),
+        kind=kind.astype(np.int64),
+        kind_names=tuple(k.name for k in kinds),
+        sharing=sharing,
+        scope=scope,
         created=created,
         deleted=deleted,
         last_version=last_version.astype(np.int64),
@@ -82,8 +113,9 @@ def _normalised(p: tuple[float, ...]) -> np.ndarray:
 def _creations(
     spec: RecordsSpec, world: WorldIndex, horizon: float, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Poisson creations per country at rate ``creation_per_country_per_day`` x weight."""
-    rates = spec.creation_per_country_per_day * world.weight
+    """Poisson creations per country at rate ``creation_per_country_per_day`` x weight x the
+    simulated fraction of real volumes."""
+    rates = spec.creation_per_country_per_day * world.weight * spec.sample_fraction
     counts = rng.poisson(rates * horizon)
     owner = np.repeat(np.arange(world.n_countries), counts)
     times = rng.uniform(0.0, horizon, owner.size)
@@ -91,16 +123,64 @@ def _creations(
     return owner[order], times[order]
 
 
+def _reviews(
+    kinds: tuple[KindSpec, ...],
+    kind: np.ndarray,
+    created: np.ndarray,
+    lifetime: np.ndarray,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Review extensions and the age at which a record lapses at review.
+
+    At ages R, 2R, ... the owner extends the record with probability p (an update, version + 1)
+    or lets it lapse (deleted). The number of extensions before the first lapse is geometric:
+    P(K = k) = p^k (1 - p). Returns (extension record ids, extension times, lapse age)."""
+    n = created.size
+    review_end = np.full(n, np.inf)
+    ext_rec, ext_time = [np.empty(0, dtype=np.int64)], [np.empty(0)]
+    for k, ks in enumerate(kinds):
+        if ks.review_days is None:
+            continue
+        mine = np.flatnonzero(kind == k)
+        p, period = ks.extension_probability, ks.review_days
+        if p >= 1.0:
+            extensions = np.full(mine.size, np.iinfo(np.int64).max // 4)
+        else:
+            extensions = rng.geometric(1.0 - p, size=mine.size) - 1
+        review_end[mine] = np.where(p >= 1.0, np.inf, (extensions + 1) * period)
+        reached = np.minimum(extensions, np.floor(lifetime[mine] / period)).astype(np.int64)
+        rec = np.repeat(mine, reached)
+        j = np.arange(rec.size) - np.repeat(np.cumsum(reached) - reached, reached) + 1
+        ext_rec.append(rec)
+        ext_time.append(created[rec] + j * period)
+    return np.concatenate(ext_rec), np.concatenate(ext_time), review_end
+
+
+def _denials(spec: RecordsSpec, sharing: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Mark shares of global records as denying each listed group of countries."""
+    scope = sharing.astype(np.int64)
+    if not spec.denials:
+        return scope
+    shares = np.array([d.share for d in spec.denials])
+    u = rng.random(scope.size)
+    edges = np.cumsum(shares)
+    which = np.searchsorted(edges, u, side="right")
+    denied = (scope == GLOBAL) & (which < len(spec.denials))
+    scope[denied] = DENIED + which[denied]
+    return scope
+
+
 def _updates(
-    spec: RecordsSpec,
+    kinds: tuple[KindSpec, ...],
+    kind: np.ndarray,
     created: np.ndarray,
     deleted: np.ndarray,
     horizon: float,
     rng: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Poisson updates while each record is active (and before the horizon)."""
-    rate = spec.updates_per_record_per_day
-    if rate == 0 or created.size == 0:
+    rate = np.array([k.updates_per_record_per_day for k in kinds])[kind]
+    if created.size == 0 or not rate.any():
         return np.empty(0, dtype=np.int64), np.empty(0)
     end = np.minimum(deleted, horizon)
     counts = rng.poisson(rate * (end - created))

@@ -37,6 +37,7 @@ def run_one(scenario: Scenario, seed: int | None = None) -> RunResult:
     return RunResult(
         metrics=bundle.metrics,
         by_region=bundle.by_region,
+        by_kind=bundle.by_kind,
         counts=counts,
         timeseries=bundle.timeseries,
         visibility_curve=bundle.visibility_curve,
@@ -50,12 +51,17 @@ def run_one(scenario: Scenario, seed: int | None = None) -> RunResult:
 
 
 def run_counts(model: DataSharingModel, ledger: dict[str, int]) -> dict[str, int]:
+    """Counts scaled back to real volumes when records were sampled; the ledger (``changes_*``,
+    ``dropped_*``) stays in simulated units so that it balances exactly."""
+    scale = 1.0 / model.scenario.records.sample_fraction
     return {
-        "records_created": model.source.n_records,
-        "record_changes": model.source.n_changes,
-        "deliveries": ledger["changes_applied"],
+        "records_created": round(model.source.n_records * scale),
+        "record_changes": round(model.source.n_changes * scale),
+        "deliveries": round(ledger["changes_applied"] * scale),
         "queries": model.n_queries,
         "events_processed": model.events_processed,
+        "simulated_records": model.source.n_records,
+        "simulated_changes": model.source.n_changes,
     } | ledger
 
 

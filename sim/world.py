@@ -13,7 +13,8 @@ import numpy as np
 from sim.config.schema import World
 
 GLOBAL, REGIONAL, NATIONAL = 0, 1, 2
-SCOPES = ("global", "regional", "national")
+DENIED = 3
+"""Scope DENIED + k: a global record that the countries of denial list k may not see."""
 
 
 @dataclass(frozen=True)
@@ -27,11 +28,14 @@ class WorldIndex:
     membership: np.ndarray
     """``membership[i, p]``: country i belongs to platform p."""
     weight: np.ndarray
+    denied: tuple[np.ndarray, ...] = ()
+    """Country indices of each denial list."""
 
     @classmethod
-    def from_schema(cls, world: World) -> WorldIndex:
+    def from_schema(cls, world: World, denials: tuple = ()) -> WorldIndex:
         platforms = tuple(p.name for p in world.platforms)
         regions = tuple(sorted({c.region for c in world.countries}))
+        codes = [c.code for c in world.countries]
         membership = np.zeros((len(world.countries), len(platforms)), dtype=bool)
         for i, country in enumerate(world.countries):
             for name in country.platforms:
@@ -43,6 +47,10 @@ class WorldIndex:
             platforms=platforms,
             membership=membership,
             weight=np.array([c.weight for c in world.countries], dtype=float),
+            denied=tuple(
+                np.array([codes.index(code) for code in d.countries], dtype=np.int64)
+                for d in denials
+            ),
         )
 
     @property
@@ -56,11 +64,20 @@ class WorldIndex:
         np.fill_diagonal(shared, False)
         return shared
 
+    @property
+    def n_scopes(self) -> int:
+        return DENIED + len(self.denied)
+
     def entitlement(self) -> np.ndarray:
         """``ent[s, q, o]``: querier q may see records of owner o with scope s."""
         n = self.n_countries
         others = ~np.eye(n, dtype=bool)
-        return np.stack([others, self.peers(), np.zeros((n, n), dtype=bool)])
+        layers = [others, self.peers(), np.zeros((n, n), dtype=bool)]
+        for denied in self.denied:
+            allowed = others.copy()
+            allowed[denied, :] = False
+            layers.append(allowed)
+        return np.stack(layers)
 
     def platform_members(self, p: int) -> np.ndarray:
         return np.flatnonzero(self.membership[:, p])

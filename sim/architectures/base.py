@@ -129,13 +129,7 @@ class Strategy(ABC):
 
     def _shared(self, idx: np.ndarray) -> np.ndarray:
         """Mask of changes whose record may leave its country."""
-        return self.source.scope[self.source.change_rec[idx]] != NATIONAL
+        return self.source.sharing[self.source.change_rec[idx]] != NATIONAL
 
     def _drop(self, reason: str, n: int) -> None:
         self.dropped[reason] = self.dropped.get(reason, 0) + int(n)
-
-    def record_scope(self) -> np.ndarray:
-        return self.source.scope
-
-    def record_owner(self) -> np.ndarray:
-        return self.source.owner

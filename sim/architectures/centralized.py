@@ -19,7 +19,7 @@ class Centralized(Strategy):
         return [View(np.arange(self.world.n_countries), ("hub",))]
 
     def destined(self, store: str) -> np.ndarray:
-        return self.source.scope != NATIONAL
+        return self.source.sharing != NATIONAL
 
     def active_stores(self) -> list:
         return [self.hub]

@@ -131,7 +131,7 @@ class Federated(Strategy):
         return [View(np.arange(self.world.n_countries), stores)]
 
     def destined(self, store: str) -> np.ndarray:
-        return self.source.scope != NATIONAL
+        return self.source.sharing != NATIONAL
 
     def copy_stores(self) -> list:
         return []

@@ -47,7 +47,7 @@ class Fragmented(Strategy):
         shared = self._shared(idx)
         idx, t_send = idx[shared], t_send[shared]
         rec = self.source.change_rec[idx]
-        scope = self.source.scope[rec]
+        scope = self.source.sharing[rec]
         members = self.world.membership[self.source.owner[rec]]
         self._key_in(0, "hub", "ncb_to_hub", self.hub, idx, t_send, scope == GLOBAL)
         for p, store in enumerate(self.platforms):
@@ -77,7 +77,7 @@ class Fragmented(Strategy):
         return consulting_platforms_and_hub(self.world)
 
     def destined(self, store: str) -> np.ndarray:
-        scope = self.source.scope
+        scope = self.source.sharing
         if store == "hub":
             return scope == GLOBAL
         member = self.world.membership[self.source.owner, self.world.platforms.index(store)]

@@ -42,13 +42,13 @@ class Hybrid(Strategy):
         for p, store in enumerate(self.platforms):
             mine = members[:, p]
             self._send("ncb_to_platform", store, idx[mine], t_send[mine])
-        direct = ~members.any(axis=1) & (self.source.scope[rec] == GLOBAL)
+        direct = ~members.any(axis=1) & (self.source.sharing[rec] == GLOBAL)
         self._send("ncb_to_hub", self.hub, idx[direct], t_send[direct])
 
     def _platform_listener(self, p: int):
         def applied(rec: np.ndarray, version: np.ndarray, t: np.ndarray) -> None:
             owner = self.source.owner[rec]
-            own = (self.source.scope[rec] == GLOBAL) & self.world.membership[owner, p]
+            own = (self.source.sharing[rec] == GLOBAL) & self.world.membership[owner, p]
             self._forward(
                 self.to_hub[p], "platform_to_hub", self.hub, rec[own], version[own], t[own]
             )
@@ -99,7 +99,7 @@ class Hybrid(Strategy):
         return consulting_platforms_and_hub(self.world)
 
     def destined(self, store: str) -> np.ndarray:
-        scope = self.source.scope
+        scope = self.source.sharing
         if store == "hub":
             return scope == GLOBAL
         p = self.world.platforms.index(store)

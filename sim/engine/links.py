@@ -15,18 +15,22 @@ class Link:
     that load is reported per link class.
     """
 
-    def __init__(self, name: str, spec: LinkSpec, rng: np.random.Generator) -> None:
+    def __init__(
+        self, name: str, spec: LinkSpec, rng: np.random.Generator, change_weight: float = 1.0
+    ) -> None:
+        """``change_weight``: real changes each simulated change stands for (1 / sample fraction)."""
         self.name = name
+        self.change_weight = change_weight
         self.change_delay = Sampler(spec.delay_hours, HOURS)
         self.query_delay = Sampler(spec.query_delay_seconds, SECONDS)
         self.rng = rng
         self.changes_sent = 0
-        self._messages: list[tuple[np.ndarray, int]] = []
+        self._messages: list[tuple[np.ndarray, float]] = []
 
     def carry_changes(self, t: np.ndarray) -> np.ndarray:
         """Arrival times of changes sent at ``t``."""
         self.changes_sent += int(t.size)
-        self._messages.append((t, 1))
+        self._messages.append((t, self.change_weight))
         if self.change_delay.is_zero:
             return t.copy()
         return t + self.change_delay.draw(self.rng, t.size)

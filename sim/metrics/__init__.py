@@ -17,13 +17,14 @@ from sim.metrics.exposure import exposure_by_day
 from sim.metrics.intervals import shown_intervals
 from sim.metrics.lag import lag_metrics, lag_sample, visibility_curve
 from sim.metrics.queries import query_metrics, query_table
-from sim.metrics.visibility import daily_integrals
+from sim.metrics.visibility import Grid, daily_integrals
 
 
 @dataclass(frozen=True)
 class MetricsBundle:
     metrics: dict[str, Any]
     by_region: dict[str, dict[str, float | None]]
+    by_kind: dict[str, dict[str, float | None]]
     timeseries: pd.DataFrame
     visibility_curve: pd.DataFrame
 
@@ -51,72 +52,81 @@ def compute_metrics(log: RunLog) -> MetricsBundle:
         name: shown_intervals(s.rec, s.version, s.t, log.source, log.horizon)
         for name, s in log.stores.items()
     }
-    grid, daily = daily_integrals(log, shown)
-    w = log.query_rate
-    region = log.world.region_of
+    days = Grid.days(log)
+    daily = daily_integrals(log, shown)  # name -> [country, kind, day]
     sample = lag_sample(log, shown)
     queries = query_table(log)
-    exposure_num, exposure_den = exposure_by_day(log, grid, shown)
-    messages = messages_per_day(log, grid)
+    exposure_num, exposure_den = exposure_by_day(log, days, shown)
+    messages = messages_per_day(log, days)
+    w = log.query_rate
+    region = log.world.region_of
 
-    def weighted(rows: np.ndarray) -> dict[str, np.ndarray]:
-        return {name: (w[rows, None] * values[rows]).sum(axis=0) for name, values in daily.items()}
+    def weighted(rows: np.ndarray, kind: int | None = None) -> dict[str, np.ndarray]:
+        """Query-weighted integrals of the given queriers, per day."""
+        out = {}
+        for name, values in daily.items():
+            part = values[rows] if kind is None else values[rows][:, kind : kind + 1]
+            out[name] = np.einsum("q,qkd->d", w[rows], part)
+        return out
+
+    def totals(sums: dict[str, np.ndarray]) -> dict[str, float | None]:
+        return record_metrics({k: float(v.sum()) for k, v in sums.items()})
 
     everyone = np.arange(log.world.n_countries)
+    all_queries = np.ones(queries["sent"].size, dtype=bool)
     per_day_all = weighted(everyone)
-    metrics: dict[str, Any] = record_metrics({k: v.sum() for k, v in per_day_all.items()})
+    metrics: dict[str, Any] = totals(per_day_all)
     metrics |= lag_metrics(sample, None)
-    metrics |= query_metrics(queries, np.ones(queries["sent"].size, dtype=bool))
+    metrics |= query_metrics(queries, all_queries)
     metrics["exposure"] = ratio(exposure_num.sum(), exposure_den.sum())
     metrics["messages_per_day"] = {name: m["mean"] for name, m in messages.items()}
     metrics["utilisation"] = utilisation(log)
 
     by_region: dict[str, dict[str, float | None]] = {}
-    rows = [timeseries_rows("all", grid, per_day_all, queries, np.ones_like(queries["sent"]))]
+    rows = [timeseries_rows("all", days, per_day_all, queries, all_queries)]
     for r, name in enumerate(log.world.regions):
         members = np.flatnonzero(region == r)
         sums = weighted(members)
         in_region = np.isin(queries["querier"], members)
-        by_region[name] = (
-            record_metrics({k: v.sum() for k, v in sums.items()})
-            | lag_metrics(sample, r)
-            | query_metrics(queries, in_region)
-        )
-        rows.append(timeseries_rows(name, grid, sums, queries, in_region))
+        by_region[name] = totals(sums) | lag_metrics(sample, r) | query_metrics(queries, in_region)
+        rows.append(timeseries_rows(name, days, sums, queries, in_region))
+    by_kind = {
+        name: totals(weighted(everyone, k)) | lag_metrics(sample, None, kind=k)
+        for k, name in enumerate(log.source.kind_names)
+    }
     timeseries = pd.concat(rows, ignore_index=True)
-    exposure_daily = pd.Series(
-        [ratio(n, d) for n, d in zip(exposure_num, exposure_den, strict=True)], dtype=float
+    day_index = timeseries["day"].to_numpy() - int(np.floor(days.day_lo[0]))
+    exposure_daily = np.array(
+        [np.nan if d <= 0 else n / d for n, d in zip(exposure_num, exposure_den, strict=True)]
     )
-    day_index = timeseries["day"].to_numpy() - int(grid.day_lo[0] // 1)
-    timeseries["exposure"] = exposure_daily.to_numpy()[day_index]
+    timeseries["exposure"] = exposure_daily[day_index]
     total_messages = sum(m["daily"] for m in messages.values())
     timeseries["messages"] = np.asarray(total_messages)[day_index]
     hours, share = visibility_curve(sample)
     curve = pd.DataFrame({"hours": hours, "share": share})
-    return MetricsBundle(metrics, by_region, timeseries, curve)
+    return MetricsBundle(metrics, by_region, by_kind, timeseries, curve)
 
 
-def timeseries_rows(region: str, grid, sums, queries, mask) -> pd.DataFrame:
-    days = np.floor(grid.day_lo).astype(np.int64)
+def timeseries_rows(region: str, days: Grid, sums, queries, mask) -> pd.DataFrame:
+    day_numbers = np.floor(days.day_lo).astype(np.int64)
+    records = {name: values for name, values in sums.items()}
     rows = []
-    for i, day in enumerate(days):
-        record = record_metrics({k: v[i] for k, v in sums.items()})
-        in_day = mask.astype(bool) & (queries["day"] == day)
-        record |= query_metrics(queries, in_day)
-        rows.append({"day": int(day), "region": region} | record)
+    for i, day in enumerate(day_numbers):
+        row = record_metrics({k: v[i] for k, v in records.items()})
+        in_day = mask & (queries["day"] == day)
+        row |= query_metrics(queries, in_day)
+        rows.append({"day": int(day), "region": region} | row)
     return pd.DataFrame(rows)
 
 
-def messages_per_day(log: RunLog, grid) -> dict[str, dict[str, Any]]:
-    """Messages by link class: the daily counts over the window and their mean."""
-    days = np.floor(grid.day_lo).astype(np.int64)
-    length = grid.day_hi - grid.day_lo
+def messages_per_day(log: RunLog, days: Grid) -> dict[str, dict[str, Any]]:
+    """Messages by link class: the daily counts over the window and their mean (full days)."""
+    day_numbers = np.floor(days.day_lo).astype(np.int64)
+    full = (days.day_hi - days.day_lo) >= 1.0 - 1e-12
     out = {}
     for name, counts in log.messages_per_day.items():
-        daily = counts[days] if counts.size else np.zeros(days.size)
-        full = length >= 1.0 - 1e-12
-        mean = float(daily[full].mean()) if full.any() else None
-        out[name] = {"daily": daily, "mean": mean}
+        daily = counts[day_numbers]
+        out[name] = {"daily": daily, "mean": float(daily[full].mean()) if full.any() else None}
     return out
 
 

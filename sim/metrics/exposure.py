@@ -24,5 +24,5 @@ def exposure_by_day(log: RunLog, grid, shown: dict[str, Shown]) -> tuple[np.ndar
     active = cumulative_counts(
         np.zeros(src.n_records, dtype=np.int64), src.created, src.deleted, 1.0, 1, points
     )
-    lo, hi = grid.index(grid.day_lo), grid.index(grid.day_hi)
+    lo, hi = grid.index(grid.day_lo), grid.index(grid.day_hi)  # day edges are grid points
     return held[0, hi] - held[0, lo], active[0, hi] - active[0, lo]

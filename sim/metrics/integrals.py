@@ -13,8 +13,9 @@ class IndexedIntervals:
         self.group, self.a, self.b, self.points = group, a, b, points
         self.ja = np.searchsorted(points, a, side="right")
         finite = np.isfinite(b)
-        self.jb = np.where(finite, np.searchsorted(points, np.where(finite, b, 0.0), side="right"),
-                           points.size)
+        self.jb = np.where(
+            finite, np.searchsorted(points, np.where(finite, b, 0.0), side="right"), points.size
+        )
 
     def cumulative(self, mask: np.ndarray | None, n_groups: int, weight: float = 1.0) -> np.ndarray:
         """F[g, j] = sum over selected intervals i of group g of w |[a_i, b_i) ∩ [0, t_j)|.
@@ -32,20 +33,30 @@ class IndexedIntervals:
             flat = g[keep] * n_points + j[keep]
             size = n_groups * n_points
             count = np.bincount(flat, minlength=size).reshape(n_groups, n_points)
-            moment = np.bincount(flat, weights=ends[keep], minlength=size).reshape(n_groups, n_points)
-            out += sign * (self.points[None, :] * np.cumsum(count, axis=1) - np.cumsum(moment, axis=1))
+            moment = np.bincount(flat, weights=ends[keep], minlength=size).reshape(
+                n_groups, n_points
+            )
+            out += sign * (
+                self.points[None, :] * np.cumsum(count, axis=1) - np.cumsum(moment, axis=1)
+            )
         return weight * out
 
 
 def cumulative_counts(
-    group: np.ndarray, a: np.ndarray, b: np.ndarray, weight: float, n_groups: int,
+    group: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    weight: float,
+    n_groups: int,
     points: np.ndarray,
 ) -> np.ndarray:
     """F[g, j] for all the given intervals (see ``IndexedIntervals.cumulative``)."""
     return IndexedIntervals(group, a, b, points).cumulative(None, n_groups, weight)
 
 
-def weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs: list[float]) -> list[float | None]:
+def weighted_quantiles(
+    values: np.ndarray, weights: np.ndarray, qs: list[float]
+) -> list[float | None]:
     """Quantiles of a weighted sample (inverse of the weighted empirical CDF)."""
     keep = weights > 0
     values, weights = values[keep], weights[keep]

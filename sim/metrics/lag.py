@@ -22,13 +22,15 @@ class LagSample:
     """Days from creation to first visibility; ``inf`` when deleted before ever visible."""
     weight: np.ndarray
     """Per querier region (rows) and a last row for queriers in another region than the owner."""
+    kind: np.ndarray
+    """Kind of the record behind each outcome."""
 
 
 def lag_sample(log: RunLog, shown: dict[str, Shown]) -> LagSample:
     src = log.source
-    window = (src.created >= log.warmup) & (src.created < log.horizon) & (src.scope != NATIONAL)
+    window = (src.created >= log.warmup) & (src.created < log.horizon) & (src.sharing != NATIONAL)
     candidates = np.flatnonzero(window)
-    lags, weights = [], []
+    lags, weights, kinds = [], [], []
     for view, first in first_visible_by_view(log, shown):
         rec = candidates
         known = (first[rec] <= log.horizon) | (src.deleted[rec] <= log.horizon)
@@ -36,9 +38,8 @@ def lag_sample(log: RunLog, shown: dict[str, Shown]) -> LagSample:
         visible_first = first[rec] < src.deleted[rec]
         lags.append(np.where(visible_first, first[rec] - src.created[rec], np.inf))
         weights.append(view_weights(log, view)[:, src.scope[rec], src.owner[rec]])
-    if not lags:
-        return LagSample(np.empty(0), np.empty((len(log.world.regions) + 1, 0)))
-    return LagSample(np.concatenate(lags), np.concatenate(weights, axis=1))
+        kinds.append(src.kind[rec])
+    return LagSample(np.concatenate(lags), np.concatenate(weights, axis=1), np.concatenate(kinds))
 
 
 def view_weights(log: RunLog, queriers: np.ndarray) -> np.ndarray:
@@ -82,9 +83,14 @@ def first_shown(log: RunLog, shown: Shown) -> np.ndarray:
     return first
 
 
-def lag_metrics(sample: LagSample, row: int | None) -> dict[str, float | None]:
-    """Percentiles in hours and the never-visible share; ``row`` None sums every region."""
+def lag_metrics(
+    sample: LagSample, row: int | None, kind: int | None = None
+) -> dict[str, float | None]:
+    """Percentiles in hours and the never-visible share; ``row`` None sums every region,
+    ``kind`` restricts to one record kind."""
     w = sample.weight[:-1].sum(axis=0) if row is None else sample.weight[row]
+    if kind is not None:
+        w = np.where(sample.kind == kind, w, 0.0)
     finite = np.isfinite(sample.lag_days)
     p50, p95, p99 = weighted_quantiles(sample.lag_days[finite] * 24.0, w[finite], [0.5, 0.95, 0.99])
     total = w.sum()

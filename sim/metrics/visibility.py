@@ -1,7 +1,7 @@
-"""Who sees what, when: exact time integrals per querier and per day.
+"""Who sees what, when: exact time integrals per querier, per record kind and per day.
 
-For querier q, owner o and scope s the quantities below are counting functions of time
-(records owned by o with scope s that are, at t, ...):
+For querier q and the records of owner o, scope s and kind k, the quantities below are counting
+functions of time (how many such records are, at t, ...):
 
 - ``act``: active at the source; ``allact`` the same before any entitlement filter;
 - ``vis``: returned by a query of q (shown by a store q consults that is up);
@@ -10,9 +10,9 @@ For querier q, owner o and scope s the quantities below are counting functions o
 - ``conflict``: returned, and the stores q consults that are meant to hold it disagree on
   presence or version.
 
-Each is integrated exactly (``cumulative_counts``) at a common grid of time points, summed over
-the owners and scopes q is entitled to, and integrated over q's own up time for the returned
-quantities (a querier whose node is down sees nothing).
+Each is integrated exactly (``IndexedIntervals``) at a grid of time points, summed over the
+owners and scopes q is entitled to, and, for the returned quantities, integrated over q's own
+up time only (a querier whose node is down sees nothing).
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.engine.outages import Availability
 from sim.log import RunLog, StoreLog
-from sim.metrics.integrals import IndexedIntervals, cumulative_counts
+from sim.metrics.integrals import IndexedIntervals
 from sim.metrics.intervals import Shown, shown_intervals, subtract_windows, up_pieces
 from sim.world import NATIONAL
 
@@ -31,28 +32,56 @@ QUANTITIES = ("act", "allact", *RETURNED)
 
 
 @dataclass(frozen=True)
+class Layout:
+    """Records are counted in groups g = (owner, scope, kind); queriers in rows (q, kind)."""
+
+    n_countries: int
+    n_scopes: int
+    n_kinds: int
+
+    @classmethod
+    def of(cls, log: RunLog) -> Layout:
+        return cls(log.world.n_countries, log.world.n_scopes, len(log.source.kind_names))
+
+    @property
+    def n_groups(self) -> int:
+        return self.n_countries * self.n_scopes * self.n_kinds
+
+    def group(self, log: RunLog, rec: np.ndarray) -> np.ndarray:
+        src = log.source
+        return (src.owner[rec] * self.n_scopes + src.scope[rec]) * self.n_kinds + src.kind[rec]
+
+    def projection(self, ent: np.ndarray, queriers: np.ndarray) -> np.ndarray:
+        """P[(q, k), (o, s, k')] = ent[s, q, o] if k == k': sums what q may see, kind by kind."""
+        per_owner = np.transpose(ent[:, queriers, :], (1, 2, 0))  # q, o, s
+        eye = np.eye(self.n_kinds)
+        full = per_owner[:, None, :, :, None] * eye[None, :, None, None, :]  # q, k, o, s, k'
+        return full.reshape(queriers.size * self.n_kinds, self.n_groups)
+
+
+@dataclass(frozen=True)
 class Grid:
-    """Time points at which cumulative integrals are evaluated, and the metric days."""
+    """Sorted time points inside the window, always including every metric day's edges."""
 
     points: np.ndarray
     day_lo: np.ndarray
     day_hi: np.ndarray
 
     @classmethod
-    def build(cls, log: RunLog) -> Grid:
-        w, h = log.warmup, log.horizon
-        first, last = int(np.floor(w)), int(np.ceil(h))
+    def days(cls, log: RunLog) -> Grid:
+        first, last = int(np.floor(log.warmup)), int(np.ceil(log.horizon))
         days = np.arange(first, last)
-        day_lo = np.maximum(days, w).astype(float)
-        day_hi = np.minimum(days + 1, h).astype(float)
-        cuts = [day_lo, day_hi]
-        for availability in [
-            *log.node_availability,
-            *(s.availability for s in log.stores.values()),
-        ]:
+        day_lo = np.maximum(days, log.warmup).astype(float)
+        day_hi = np.minimum(days + 1, log.horizon).astype(float)
+        return cls(np.unique(np.r_[day_lo, day_hi]), day_lo, day_hi)
+
+    def refined(self, log: RunLog, availabilities: list[Availability]) -> Grid:
+        """The same days, with the up/down edges of the given nodes added."""
+        cuts = [self.points]
+        for availability in availabilities:
             cuts += [availability.starts, availability.ends]
-        points = np.unique(np.clip(np.concatenate(cuts), w, h))
-        return cls(points, day_lo, day_hi)
+        points = np.unique(np.clip(np.concatenate(cuts), log.warmup, log.horizon))
+        return Grid(points, self.day_lo, self.day_hi)
 
     def index(self, t: np.ndarray) -> np.ndarray:
         return np.searchsorted(self.points, t)
@@ -62,112 +91,121 @@ class Grid:
         return self.day_lo.size
 
 
-def daily_integrals(
-    log: RunLog, shown: dict[str, Shown]
-) -> tuple[Grid, dict[str, np.ndarray]]:
-    """For each quantity, an array [country, day] of entitled, up-time integrals (record-days)."""
-    grid = Grid.build(log)
-    n = log.world.n_countries
-    ent = entitlement_by_group(log)
-    others = np.repeat(~np.eye(n, dtype=bool), 3, axis=1)
-    active = active_cumulative(log, grid)
+def daily_integrals(log: RunLog, shown: dict[str, Shown]) -> dict[str, np.ndarray]:
+    """For each quantity, an array [country, kind, day] of entitled integrals (record-days),
+    the returned ones over the querier's up time."""
+    layout = Layout.of(log)
+    everyone = np.arange(layout.n_countries)
+    ent = log.world.entitlement()
+    days = Grid.days(log)
+    active = active_cumulative(log, layout, days)
+    others = np.broadcast_to(~np.eye(layout.n_countries, dtype=bool), ent.shape)
+    shape = (layout.n_countries, layout.n_kinds, days.n_days)
     out = {
-        "act": per_day(ent @ active, grid),
-        "allact": per_day(others @ active, grid),
+        "act": per_day(layout.projection(ent, everyone) @ active, days).reshape(shape),
+        "allact": per_day(layout.projection(others, everyone) @ active, days).reshape(shape),
     }
     for name in RETURNED:
-        out[name] = np.zeros((n, grid.n_days))
-    for view_queriers, projected in returned_by_view(log, grid, ent, shown):
+        out[name] = np.zeros(shape)
+    for queriers, grid, projected in returned_by_view(log, layout, ent, days, shown):
         for name in RETURNED:
-            for row, q in zip(projected[name], view_queriers, strict=True):
+            rows = projected[name].reshape(queriers.size, layout.n_kinds, -1)
+            for q, row in zip(queriers, rows, strict=True):
                 out[name][q] = per_up_day(row, log.node_availability[q], grid)
-    return grid, out
+    return out
 
 
-def entitlement_by_group(log: RunLog) -> np.ndarray:
-    """``E[q, 3 o + s]``: querier q may see records of owner o with scope s."""
-    ent = log.world.entitlement()
-    n = log.world.n_countries
-    return np.transpose(ent, (1, 2, 0)).reshape(n, 3 * n).astype(float)
-
-
-def group_of(log: RunLog, rec: np.ndarray) -> np.ndarray:
-    return log.source.owner[rec] * 3 + log.source.scope[rec].astype(np.int64)
-
-
-def active_cumulative(log: RunLog, grid: Grid) -> np.ndarray:
+def active_cumulative(log: RunLog, layout: Layout, grid: Grid) -> np.ndarray:
     src = log.source
-    rec = np.arange(src.n_records)
-    return cumulative_counts(
-        group_of(log, rec), src.created, src.deleted, 1.0, 3 * log.world.n_countries, grid.points
+    group = layout.group(log, np.arange(src.n_records))
+    return IndexedIntervals(group, src.created, src.deleted, grid.points).cumulative(
+        None, layout.n_groups
     )
 
 
 def per_day(cumulative: np.ndarray, grid: Grid) -> np.ndarray:
-    return cumulative[:, grid.index(grid.day_hi)] - cumulative[:, grid.index(grid.day_lo)]
+    return cumulative[..., grid.index(grid.day_hi)] - cumulative[..., grid.index(grid.day_lo)]
 
 
-def per_up_day(row: np.ndarray, availability, grid: Grid) -> np.ndarray:
-    """Integral of one querier's counting function over its up time, day by day."""
+def per_up_day(rows: np.ndarray, availability: Availability, grid: Grid) -> np.ndarray:
+    """Integral of one querier's counting functions (one row per kind) over its up time, by day."""
     a, b, parent = subtract_windows(
         grid.day_lo, grid.day_hi, availability.starts, availability.ends
     )
-    values = row[grid.index(b)] - row[grid.index(a)]
-    return np.bincount(parent, weights=values, minlength=grid.n_days)
+    values = rows[:, grid.index(b)] - rows[:, grid.index(a)]
+    out = np.zeros((rows.shape[0], grid.n_days))
+    np.add.at(out.T, parent, values.T)
+    return out
 
 
 # --- returned quantities, per view -------------------------------------------------------------
 
 
-def returned_by_view(log: RunLog, grid: Grid, ent: np.ndarray, shown: dict[str, Shown]):
-    """Yield (queriers, {quantity: [querier, point] cumulative integrals}) for each view.
+def returned_by_view(
+    log: RunLog, layout: Layout, ent: np.ndarray, days: Grid, shown: dict[str, Shown]
+):
+    """Yield (queriers, grid, {quantity: [(querier, kind), point] cumulative}) per view.
 
     A view's stores go up and down; in each piece of time the stores that are up form a
     subset, and the same subset recurs across pieces and views. Each subset's segments are
-    computed once, over the pieces where it is needed, then projected onto every view that
-    uses it (``ent`` sums owners and scopes per querier)."""
+    computed once, on the union of the grids of the views that need it, and projected onto
+    each of them."""
     if log.federated:
-        queriers = np.arange(log.world.n_countries)
-        cumulative = federated_cumulatives(log, grid)
-        yield queriers, {name: ent @ cumulative[name] for name in RETURNED}
+        queriers = np.arange(layout.n_countries)
+        grid = days.refined(log, [*log.node_availability, log.stores["hub"].availability])
+        cumulative = federated_cumulatives(log, layout, grid)
+        projection = layout.projection(ent, queriers)
+        yield queriers, grid, {name: projection @ cumulative[name] for name in RETURNED}
         return
-    views = [(view, ProjectedIntegral(ent[view.queriers], grid.points.size)) for view in log.views]
-    uses: dict[tuple[str, ...], list[tuple[ProjectedIntegral, float, float]]] = {}
-    for view, acc in views:
+    views = []
+    uses: dict[tuple[str, ...], list[tuple[ViewIntegral, float, float]]] = {}
+    for view in log.views:
         stores = [log.stores[name] for name in view.stores]
-        lo, hi, masks = up_pieces([s.availability for s in stores], log.warmup, log.horizon)
+        availabilities = [s.availability for s in stores]
+        grid = days.refined(log, availabilities + [log.node_availability[q] for q in view.queriers])
+        acc = ViewIntegral(layout.projection(ent, view.queriers), grid)
+        views.append((view, acc))
+        lo, hi, masks = up_pieces(availabilities, log.warmup, log.horizon)
         for piece_lo, piece_hi, mask in zip(lo, hi, masks.tolist(), strict=True):
             subset = tuple(s.name for i, s in enumerate(stores) if mask >> i & 1)
             if subset:
                 uses.setdefault(subset, []).append((acc, piece_lo, piece_hi))
     for subset, targets in uses.items():
+        points = np.unique(np.concatenate([acc.grid.points for acc, _, _ in targets]))
         windows = np.array([(a, b) for _, a, b in targets])
-        stores = [log.stores[name] for name in subset]
         cumulative = segment_cumulatives(
-            log, grid, stores, [within(shown[name], windows) for name in subset]
+            log,
+            layout,
+            points,
+            [log.stores[name] for name in subset],
+            [within(shown[name], windows) for name in subset],
         )
         for acc, piece_lo, piece_hi in targets:
-            acc.add_piece(cumulative, grid, piece_lo, piece_hi)
+            acc.add_piece(cumulative, points, piece_lo, piece_hi)
     for view, acc in views:
-        yield view.queriers, acc.finish()
+        yield view.queriers, acc.grid, acc.finish()
 
 
-class ProjectedIntegral:
-    """Running cumulative integrals of one view, already summed per querier."""
+class ViewIntegral:
+    """Running cumulative integrals of one view on its own grid, projected per (querier, kind)."""
 
-    def __init__(self, ent: np.ndarray, n_points: int) -> None:
-        self.ent = ent
-        self.values = {name: np.zeros((ent.shape[0], n_points)) for name in RETURNED}
-        self.jumps = {name: np.zeros((ent.shape[0], n_points)) for name in RETURNED}
+    def __init__(self, projection: np.ndarray, grid: Grid) -> None:
+        self.projection = projection
+        self.grid = grid
+        shape = (projection.shape[0], grid.points.size)
+        self.values = {name: np.zeros(shape) for name in RETURNED}
+        self.jumps = {name: np.zeros(shape) for name in RETURNED}
 
-    def add_piece(self, cumulative: dict, grid: Grid, lo: float, hi: float) -> None:
-        """Add the part of ``cumulative`` inside [lo, hi): inside the piece the running value
-        grows as the piece's own integral; after it, by the piece's total (a jump)."""
-        i0, i1 = (int(i) for i in grid.index(np.array([lo, hi])))
+    def add_piece(self, cumulative: dict, points: np.ndarray, lo: float, hi: float) -> None:
+        """Add the part of ``cumulative`` (given on ``points``) inside [lo, hi): inside the
+        piece the running value grows as the piece's own integral; after it, by its total."""
+        cols = np.searchsorted(points, self.grid.points)
+        i0, i1 = (int(i) for i in self.grid.index(np.array([lo, hi])))
+        inside = cols[i0 : i1 + 1]
         for name, values in cumulative.items():
-            local = self.ent @ (values[:, i0 : i1 + 1] - values[:, [i0]])
+            local = self.projection @ (values[:, inside] - values[:, inside[:1]])
             self.values[name][:, i0 : i1 + 1] += local
-            if i1 + 1 < self.jumps[name].shape[1]:
+            if i1 + 1 < self.grid.points.size:
                 self.jumps[name][:, i1 + 1] += local[:, -1]
 
     def finish(self) -> dict[str, np.ndarray]:
@@ -192,30 +230,31 @@ def merged(windows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return lo[starts_new], hi[ends]
 
 
-def segment_cumulatives(log: RunLog, grid: Grid, stores: list[StoreLog], shown: list[Shown]):
+def segment_cumulatives(
+    log: RunLog, layout: Layout, points: np.ndarray, stores: list[StoreLog], shown: list[Shown]
+) -> dict[str, np.ndarray]:
     """Cut each record's life at every change of what the given (up) stores show or of its
-    source version; classify each segment; integrate the segments."""
+    source version; classify each segment; integrate the segments on ``points``.
+
+    Times are handled as keys ``record * span + t`` so that one sort orders every record's
+    breakpoints; ``span`` exceeds the horizon, so keys of different records never mix."""
     src = log.source
     span = float(np.ceil(log.horizon) + 2)
-    n_groups = 3 * log.world.n_countries
-    empty = {name: np.zeros((n_groups, grid.points.size)) for name in RETURNED}
     if not any(s.rec.size for s in shown):
-        return empty
+        return {name: np.zeros((layout.n_groups, points.size)) for name in RETURNED}
     in_view = np.zeros(src.n_records, dtype=bool)
     for s in shown:
         in_view[s.rec] = True
     changes = in_view[src.change_rec]
-    src_rec, src_t = src.change_rec[changes], src.change_time[changes]
-    src_key = src_rec * span + src_t
+    src_rec = src.change_rec[changes]
+    src_key = src_rec * span + src.change_time[changes]
     order = np.argsort(src_key, kind="stable")
     src_key, src_rec, src_ver = src_key[order], src_rec[order], src.change_version[changes][order]
-    keys = np.unique(
-        np.concatenate(
-            [src_key]
-            + [s.rec * span + s.start for s in shown]
-            + [s.rec * span + s.end for s in shown]
-        )
+    keys = np.concatenate(
+        [src_key] + [s.rec * span + s.start for s in shown] + [s.rec * span + s.end for s in shown]
     )
+    keys.sort(kind="stable")
+    keys = keys[np.r_[True, keys[1:] != keys[:-1]]]
     rec = np.floor(keys / span).astype(np.int64)
     same_next = np.r_[rec[1:] == rec[:-1], False]
     length = np.where(same_next, np.r_[keys[1:], 0.0] - keys, 0.0)
@@ -233,8 +272,8 @@ def segment_cumulatives(log: RunLog, grid: Grid, stores: list[StoreLog], shown: 
         lowest_meant = np.where(meant, np.minimum(lowest_meant, state), lowest_meant)
         highest_meant = np.where(meant, np.maximum(highest_meant, state), highest_meant)
 
-    pos = np.searchsorted(src_key, keys, side="right") - 1
-    source_version = np.where(src_rec[np.maximum(pos, 0)] == rec, src_ver[np.maximum(pos, 0)], -1)
+    pos = np.maximum(np.searchsorted(src_key, keys, side="right") - 1, 0)
+    source_version = np.where(src_rec[pos] == rec, src_ver[pos], -1)
     deleted_key = rec * span + np.minimum(src.deleted[rec], log.horizon + 0.5)
     visible = newest >= 0
     active = visible & (keys < deleted_key)
@@ -245,8 +284,8 @@ def segment_cumulatives(log: RunLog, grid: Grid, stores: list[StoreLog], shown: 
         "stale": active & (newest < source_version),
         "conflict": visible & (highest_meant > lowest_meant),
     }
-    segments = IndexedIntervals(group_of(log, rec), start, start + length, grid.points)
-    return {name: segments.cumulative(mask, n_groups) for name, mask in masks.items()}
+    segments = IndexedIntervals(layout.group(log, rec), start, start + length, points)
+    return {name: segments.cumulative(mask, layout.n_groups) for name, mask in masks.items()}
 
 
 def state_at(keys: np.ndarray, rec: np.ndarray, s: Shown, span: float) -> np.ndarray:
@@ -262,21 +301,20 @@ def state_at(keys: np.ndarray, rec: np.ndarray, s: Shown, span: float) -> np.nda
 # --- federated ---------------------------------------------------------------------------------
 
 
-def federated_cumulatives(log: RunLog, grid: Grid) -> dict[str, np.ndarray]:
+def federated_cumulatives(log: RunLog, layout: Layout, grid: Grid) -> dict[str, np.ndarray]:
     """A record is returned while it is active, its owner's node is up (and, with an index,
     the hub holds its pointer and is up), times the chance the answer beats the deadline.
     The owner answers from the source itself: no ghost, no stale version, no conflict."""
     src = log.source
-    n_groups = 3 * log.world.n_countries
-    rec = np.flatnonzero(src.scope != NATIONAL)
+    rec = np.flatnonzero(src.sharing != NATIONAL)
     a, b = src.created[rec], np.minimum(src.deleted[rec], log.horizon)
     if log.federated_index:
         hub = log.stores["hub"]
-        pointer = shown_intervals(hub.rec, hub.version, hub.t, src, log.horizon)  # small: pointers
+        pointer = shown_intervals(hub.rec, hub.version, hub.t, src, log.horizon)
         rec = pointer.rec
         a = np.maximum(pointer.start, src.created[rec])
         b = np.minimum(pointer.end, np.minimum(src.deleted[rec], log.horizon))
-        a, b, parent = subtract_windows_sorted(a, b, hub.availability)
+        a, b, parent = subtract_windows(a, b, hub.availability.starts, hub.availability.ends)
         rec = rec[parent]
     owner = src.owner[rec]
     pieces_a, pieces_b, pieces_rec = [], [], []
@@ -289,12 +327,7 @@ def federated_cumulatives(log: RunLog, grid: Grid) -> dict[str, np.ndarray]:
     rec = np.concatenate(pieces_rec)
     lo, hi = np.concatenate(pieces_a), np.concatenate(pieces_b)
     keep = lo < hi
-    visible = cumulative_counts(
-        group_of(log, rec[keep]), lo[keep], hi[keep], log.answer_probability, n_groups, grid.points
-    )
-    zero = np.zeros_like(visible)
-    return {"vis": visible, "vis_act": visible, "ghost": zero, "stale": zero, "conflict": zero}
-
-
-def subtract_windows_sorted(a: np.ndarray, b: np.ndarray, availability):
-    return subtract_windows(a, b, availability.starts, availability.ends)
+    visible = IndexedIntervals(layout.group(log, rec[keep]), lo[keep], hi[keep], grid.points)
+    returned = visible.cumulative(None, layout.n_groups, log.answer_probability)
+    zero = np.zeros_like(returned)
+    return {"vis": returned, "vis_act": returned, "ghost": zero, "stale": zero, "conflict": zero}
