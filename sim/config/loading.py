@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from sim.config.errors import ConfigError, from_validation_error
 from sim.config.overrides import SET_ORIGIN, apply_overrides, parse_assignment
+from sim.config.presets import expand_world
 from sim.config.schema import Scenario
 
 
@@ -67,11 +68,12 @@ def _noun(value: Any) -> str:
 
 
 def scenario_from_dict(raw: Any, file: str | None = None) -> Scenario:
-    """Validate a raw mapping as a Scenario; ``file`` is named in any error."""
+    """Validate a raw mapping as a Scenario (a world preset expanded first); ``file`` is named
+    in any error."""
     if not isinstance(raw, Mapping):
         raise ConfigError(file, "", f"top level must be a mapping of keys, got {_noun(raw)}")
     try:
-        return Scenario.model_validate(raw)
+        return Scenario.model_validate(expand_world(raw, file))
     except ValidationError as exc:
         raise from_validation_error(exc, file) from None
 

@@ -137,9 +137,41 @@ class Country(Frozen):
     weight: PositiveFloat = 1.0
 
 
+class MembershipChange(Frozen):
+    """Countries to add to and remove from one platform of a preset."""
+
+    add: tuple[str, ...] = ()
+    remove: tuple[str, ...] = ()
+
+
 class World(Frozen):
+    """The countries and platforms, as explicit lists.
+
+    ``preset`` and the modifiers after it are expanded into the lists by
+    :mod:`sim.config.presets` before validation, so a validated World never holds them; they
+    are declared here so that ``--set world.regions=[europe]`` and sweeps can name them, and are
+    left out of the resolved scenario (``exclude=True``).
+    """
+
     platforms: tuple[Platform, ...] = ()
     countries: tuple[Country, ...] = Field(min_length=1)
+    preset: str | None = Field(None, exclude=True)
+    regions: tuple[str, ...] | None = Field(None, exclude=True)
+    remove_countries: tuple[str, ...] = Field((), exclude=True)
+    remove_platforms: tuple[str, ...] = Field((), exclude=True)
+    weights: dict[str, PositiveFloat] = Field(default_factory=dict, exclude=True)
+    memberships: dict[str, MembershipChange] = Field(default_factory=dict, exclude=True)
+
+    @model_validator(mode="after")
+    def _expanded(self) -> World:
+        modifiers = ("regions", "remove_countries", "remove_platforms", "weights", "memberships")
+        for key in ("preset", *modifiers):
+            if getattr(self, key):
+                raise ValueError(
+                    f"{key}: world presets are expanded when a scenario is loaded"
+                    " (sim.config.scenario_from_dict or load_scenario), not by the schema"
+                )
+        return self
 
     @model_validator(mode="after")
     def _consistent(self) -> World:
