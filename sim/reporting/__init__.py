@@ -1,0 +1,45 @@
+"""Charts and reports from RESULTS (a ``pdsa sweep`` or a ``pdsa run --out`` directory).
+
+The top layer below the CLI: it reads what ``sim.results`` and the sweep wrote and computes its
+statistics with ``sim.analysis``; nothing in the simulator imports it. matplotlib is imported
+here only, and only through the object-oriented API rendered by Agg.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sim.reporting.loading import Results, ResultsError, load_results
+
+__all__ = ["Results", "ResultsError", "load_results", "write_charts", "write_standard_charts"]
+
+FORMATS = ("png", "svg", "pdf")
+
+
+def write_charts(
+    results: Results,
+    out_dir: str | Path,
+    formats: tuple[str, ...] = ("png",),
+    names: tuple[str, ...] | None = None,
+) -> list[Path]:
+    """Draw the named charts (all by default); each as ``NAME.<fmt>`` with ``NAME.csv`` beside it.
+
+    Returns the figure files written, in chart order.
+    """
+    from sim.reporting.charts import CHARTS, render
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in names or tuple(CHARTS):
+        fig, data = CHARTS[name](results)
+        data.to_csv(out_dir / f"{name}.csv", index=False)
+        for fmt in formats:
+            (out_dir / f"{name}.{fmt}").write_bytes(render(fig, fmt))
+            written.append(out_dir / f"{name}.{fmt}")
+    return written
+
+
+def write_standard_charts(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
+    """The eight standard charts of a sweep or run directory as PNG + CSV (``--plot``)."""
+    return write_charts(load_results(results_dir), out_dir)

@@ -1,0 +1,226 @@
+"""Read RESULTS, a ``pdsa sweep`` directory or a ``pdsa run --out`` directory, into one shape.
+
+Everything downstream (charts, report) sees a :class:`Results`: one row per run in ``runs`` with
+flat metric columns, and the long tables of the sweep contract (``timeseries``, ``visibility``,
+``by_region``, ``outages``) keyed by ``run_id`` and ``variant``. A single run becomes a sweep of
+one variant, one point and one replication, so the charts need no second code path; they only
+say, in their captions, that there is no interval.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.results import HEADLINE_METRICS
+
+KEYS = ("run_id", "variant", "point_id", "replication")
+"""Columns that identify a run in every long table."""
+
+SWEEP_TABLES = ("timeseries", "visibility", "by_region", "outages")
+
+
+class ResultsError(ValueError):
+    """RESULTS is neither a sweep directory nor a run directory, or is unreadable."""
+
+
+@dataclass(frozen=True)
+class Results:
+    """What the charts and the report read.
+
+    Attributes:
+        kind: ``"sweep"`` or ``"run"``.
+        runs: one row per run (failed runs included, ``status`` says which).
+        timeseries, visibility, by_region, outages: the long tables, ok runs only.
+        manifest: the sweep's manifest, or one built from ``summary.json`` for a run.
+        variants: variant labels in the experiment file's order.
+        baseline: the variant the others are compared with (None for a single variant).
+        factors: dotted scenario paths varied over grid points.
+    """
+
+    kind: str
+    path: Path
+    runs: pd.DataFrame
+    timeseries: pd.DataFrame
+    visibility: pd.DataFrame
+    by_region: pd.DataFrame
+    outages: pd.DataFrame
+    manifest: dict[str, Any]
+    variants: list[str]
+    baseline: str | None
+    factors: list[str] = field(default_factory=list)
+
+    @property
+    def ok_runs(self) -> pd.DataFrame:
+        return self.runs[self.runs["status"] == "ok"]
+
+    @property
+    def failed_runs(self) -> pd.DataFrame:
+        return self.runs[self.runs["status"] != "ok"]
+
+    @property
+    def scenario(self) -> dict[str, Any]:
+        return self.manifest.get("scenario") or {}
+
+    @property
+    def name(self) -> str:
+        experiment = self.manifest.get("experiment")
+        if isinstance(experiment, dict):
+            experiment = experiment.get("name")
+        return str(experiment or self.scenario.get("name") or self.path.name)
+
+    @property
+    def replications(self) -> int:
+        """Ok replications per variant and point (the most; failures are captioned apart)."""
+        ok = self.ok_runs
+        if ok.empty:
+            return 0
+        return int(ok.groupby(["variant", "point_id"]).size().max())
+
+    @property
+    def single_run(self) -> bool:
+        return self.replications <= 1
+
+    def metric_columns(self) -> list[str]:
+        """Flat metric columns present in ``runs``, headline metrics first."""
+        flat = [m for m in HEADLINE_METRICS if m in self.runs.columns]
+        prefixed = [
+            c for c in self.runs.columns if c.startswith(("messages_per_day.", "utilisation."))
+        ]
+        return flat + prefixed
+
+
+def load_results(path: str | Path) -> Results:
+    """Read either kind of RESULTS directory."""
+    path = Path(path)
+    if (path / "manifest.json").is_file():
+        return load_sweep(path)
+    if (path / "summary.json").is_file():
+        return load_run(path)
+    raise ResultsError(f"{path}: neither a sweep (manifest.json) nor a run (summary.json)")
+
+
+# --- sweep directories -----------------------------------------------------------------------
+
+
+def read_table(path: Path, name: str) -> pd.DataFrame:
+    """``name.parquet`` if present, else ``name.csv``, else an empty frame."""
+    if (path / f"{name}.parquet").is_file():
+        return pd.read_parquet(path / f"{name}.parquet")
+    if (path / f"{name}.csv").is_file():
+        return pd.read_csv(path / f"{name}.csv")
+    return pd.DataFrame(columns=list(KEYS))
+
+
+def load_sweep(path: Path) -> Results:
+    manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    runs = read_table(path, "runs")
+    if runs.empty and "run_id" not in runs.columns:
+        raise ResultsError(f"{path}: no runs.parquet or runs.csv")
+    runs["variant"] = runs["variant"].astype(str)
+    runs["status"] = runs.get("status", pd.Series("ok", index=runs.index)).fillna("failed")
+    variants = [str(v) for v in manifest.get("variants") or []]
+    variants += [v for v in runs["variant"].unique() if v not in variants]
+    ok_ids = set(runs.loc[runs["status"] == "ok", "run_id"])
+    tables = {name: ok_only(read_table(path, name), ok_ids) for name in SWEEP_TABLES}
+    baseline = manifest.get("baseline") or (variants[0] if variants else None)
+    return Results(
+        kind="sweep",
+        path=path,
+        runs=runs,
+        manifest=manifest,
+        variants=variants,
+        baseline=str(baseline) if baseline is not None else None,
+        factors=[f for f in manifest.get("factors") or [] if f in runs.columns],
+        **tables,
+    )
+
+
+def ok_only(table: pd.DataFrame, ok_ids: set[Any]) -> pd.DataFrame:
+    if "run_id" not in table.columns or table.empty:
+        return table
+    table = table[table["run_id"].isin(ok_ids)].copy()
+    if "variant" in table.columns:
+        table["variant"] = table["variant"].astype(str)
+    return table
+
+
+# --- single run directories ------------------------------------------------------------------
+
+
+def variant_label(scenario: dict[str, Any]) -> str:
+    """``hybrid batch 7d``, ``federated with index``: the architecture in a few words."""
+    arch = scenario.get("architecture") or {}
+    kind = str(arch.get("kind", "run"))
+    if kind == "hybrid":
+        sync = arch.get("sync", "push")
+        return (
+            f"hybrid {sync} {arch.get('sync_interval_days', 1):g}d"
+            if sync == "batch"
+            else "hybrid push"
+        )
+    if kind == "federated" and arch.get("index"):
+        return "federated with index"
+    return kind
+
+
+def load_run(path: Path) -> Results:
+    summary = json.loads((path / "summary.json").read_text(encoding="utf-8"))
+    scenario = summary.get("scenario") or {}
+    variant = variant_label(scenario)
+    keys = {"run_id": "run", "variant": variant, "point_id": 0, "replication": 0}
+    row = keys | {"seed": summary.get("seed"), "status": "ok", "error": None}
+    row |= {"wall_seconds": summary.get("wall_seconds")} | flatten(summary.get("metrics") or {})
+    by_region = pd.DataFrame(
+        [keys | {"region": r} | m for r, m in (summary.get("by_region") or {}).items()]
+    )
+    tables = {
+        "timeseries": read_csv_keyed(path / "timeseries.csv", keys),
+        "visibility": read_csv_keyed(path / "visibility.csv", keys),
+        "outages": read_csv_keyed(path / "outages.csv", keys),
+    }
+    manifest = {
+        "experiment": None,
+        "scenario": scenario,
+        "scenario_sha256": summary.get("scenario_sha256"),
+        "variants": [variant],
+        "baseline": variant,
+        "factors": [],
+        "replications": 1,
+        "seed": summary.get("seed"),
+        "version": summary.get("version"),
+        "counts": {"total": 1, "ok": 1, "failed": 0},
+        "failures": [],
+        "run_counts": summary.get("counts") or {},
+    }
+    return Results(
+        kind="run",
+        path=path,
+        runs=pd.DataFrame([row]),
+        by_region=by_region,
+        manifest=manifest,
+        variants=[variant],
+        baseline=variant,
+        **tables,
+    )
+
+
+def flatten(metrics: dict[str, Any]) -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for name, value in metrics.items():
+        if isinstance(value, dict):
+            flat |= {f"{name}.{k}": v for k, v in value.items()}
+        else:
+            flat[name] = value
+    return flat
+
+
+def read_csv_keyed(file: Path, keys: dict[str, Any]) -> pd.DataFrame:
+    table = pd.read_csv(file) if file.is_file() else pd.DataFrame()
+    for column, value in reversed(keys.items()):
+        table.insert(0, column, value)
+    return table
