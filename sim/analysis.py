@@ -1,78 +1,206 @@
-"""Statistics over a sweep's runs: means with confidence intervals, paired differences.
+"""Analysis of a sweep's runs: confidence intervals, paired differences, winners, sensitivity.
 
-Sits between the sweep (which writes one row per run) and reporting (which draws and words what
-this module computes). Intervals are two-sided Student-t intervals over replications, at 95 %
-unless asked otherwise; with fewer than two replications the interval is undefined (NaN) and
-callers say so rather than draw a zero-width whisker.
+Inputs are the runs table of a sweep (``runs.parquet``: one row per run). Intervals are
+Student t intervals at 95 %. Differences between variants are paired over the replication
+index: replication i ran with the same seed under every variant and point (common random
+numbers), so most of the noise cancels. Failed runs are left out, pairwise.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-GROUP = ("variant", "point_id")
-PAIR = ("point_id", "replication")
+from sim.results import HEADLINE_METRICS
+
+CONFIDENCE = 0.95
+GROUP = ["variant", "point_id"]
+
+HIGHER_IS_BETTER = {"completeness", "coverage", "query_availability"}
+"""Metrics to maximise; every other metric (error rates, lags, latencies, messages,
+utilisation, exposure of copies) is better lower."""
 
 
-def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float, int]:
-    """(mean, low, high, n) of the finite ``values``; low and high NaN when n < 2."""
-    values = values[np.isfinite(values)]
-    n = int(values.size)
-    if n == 0:
-        return float("nan"), float("nan"), float("nan"), 0
-    mean = float(values.mean())
-    if n < 2:
-        return mean, float("nan"), float("nan"), n
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * values.std(ddof=1) / np.sqrt(n))
-    return mean, mean - half, mean + half, n
+def better_higher(metric: str) -> bool:
+    return metric in HIGHER_IS_BETTER
+
+
+def default_metrics(runs: pd.DataFrame) -> list[str]:
+    """Headline metrics present in ``runs`` with at least one value."""
+    return [m for m in HEADLINE_METRICS if m in runs and runs[m].notna().any()]
 
 
 def ok_runs(runs: pd.DataFrame) -> pd.DataFrame:
-    return runs[runs["status"] == "ok"] if "status" in runs.columns else runs
+    return runs[runs["status"] == "ok"] if "status" in runs else runs
+
+
+def t_interval(
+    values: Sequence[float] | np.ndarray, level: float = CONFIDENCE
+) -> tuple[float, float, float, int]:
+    """(mean, low, high, n) of the finite values; a zero spread gives a zero-width interval."""
+    x = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
+    x = x[np.isfinite(x)]
+    n = int(x.size)
+    if n == 0:
+        return (np.nan, np.nan, np.nan, 0)
+    mean = float(x.mean())
+    if n == 1:
+        return (mean, np.nan, np.nan, 1)
+    sd = float(x.std(ddof=1))
+    half = float(stats.t.ppf((1 + level) / 2, n - 1)) * sd / np.sqrt(n) if sd > 0 else 0.0
+    return (mean, mean - half, mean + half, n)
 
 
 def summarise(
-    runs: pd.DataFrame, metrics: Sequence[str], level: float = 0.95
+    runs: pd.DataFrame, metrics: Sequence[str] | None = None, level: float = CONFIDENCE
 ) -> pd.DataFrame:
-    """One row per (variant, point_id, metric): mean, ci_low, ci_high, n over ok replications."""
+    """Per variant, point and metric: mean, ci_low, ci_high, n (long format)."""
+    metrics = list(metrics or default_metrics(runs))
     rows = []
-    for (variant, point), group in ok_runs(runs).groupby(list(GROUP), sort=False):
+    for (variant, point), group in ok_runs(runs).groupby(GROUP, sort=False):
         for metric in metrics:
-            values = pd.to_numeric(group[metric], errors="coerce").to_numpy(dtype=float)
-            mean, low, high, n = t_interval(values, level)
-            rows.append(
-                {"variant": variant, "point_id": point, "metric": metric, "mean": mean,
-                 "ci_low": low, "ci_high": high, "n": n}
-            )
+            mean, low, high, n = t_interval(group[metric], level)
+            rows.append([variant, point, metric, mean, low, high, n])
     return pd.DataFrame(rows, columns=[*GROUP, "metric", "mean", "ci_low", "ci_high", "n"])
 
 
-def paired_differences(
-    runs: pd.DataFrame, baseline: str, metrics: Sequence[str], level: float = 0.95
-) -> pd.DataFrame:
-    """Variant minus ``baseline``, paired on (point_id, replication), i.e. on common seeds.
+def paired(runs: pd.DataFrame, variant: str, baseline: str, metric: str) -> pd.DataFrame:
+    """Per point and replication: the variant's value minus the baseline's."""
+    keep = ["point_id", "replication", metric]
+    runs = ok_runs(runs)
+    a = runs.loc[runs["variant"] == variant, keep]
+    b = runs.loc[runs["variant"] == baseline, keep]
+    joined = a.merge(b, on=["point_id", "replication"], suffixes=("", "_base"))
+    return joined.assign(diff=joined[metric] - joined[f"{metric}_base"])
 
-    ``significant`` is True when the interval of the mean difference excludes zero.
-    """
-    ok = ok_runs(runs)
-    base = ok[ok["variant"] == baseline].set_index(list(PAIR))
+
+def paired_differences(
+    runs: pd.DataFrame,
+    baseline: str,
+    metrics: Sequence[str] | None = None,
+    level: float = CONFIDENCE,
+) -> pd.DataFrame:
+    """Per variant (other than ``baseline``), point and metric: mean_diff (variant minus
+    baseline), ci_low, ci_high, n, and whether the interval excludes zero (significant)."""
+    metrics = list(metrics or default_metrics(runs))
+    variants = [v for v in pd.unique(runs["variant"]) if v != baseline]
     rows = []
-    for variant, group in ok[ok["variant"] != baseline].groupby("variant", sort=False):
-        joined = group.set_index(list(PAIR)).join(base[list(metrics)], rsuffix="__base", how="inner")
-        for point, pairs in joined.groupby(level="point_id", sort=False):
-            for metric in metrics:
-                diff = pd.to_numeric(pairs[metric], errors="coerce") - pd.to_numeric(
-                    pairs[f"{metric}__base"], errors="coerce"
-                )
-                mean, low, high, n = t_interval(diff.to_numpy(dtype=float), level)
-                significant = bool(np.isfinite(low) and (low > 0 or high < 0))
-                rows.append(
-                    {"variant": variant, "point_id": point, "metric": metric, "mean_diff": mean,
-                     "ci_low": low, "ci_high": high, "n": n, "significant": significant}
-                )
-    columns = ["variant", "point_id", "metric", "mean_diff", "ci_low", "ci_high", "n", "significant"]
+    for variant in variants:
+        for metric in metrics:
+            diffs = paired(runs, variant, baseline, metric)
+            for point, group in diffs.groupby("point_id", sort=False):
+                mean, low, high, n = t_interval(group["diff"], level)
+                rows.append([variant, point, metric, mean, low, high, n, significant(low, high)])
+    columns = [*GROUP, "metric", "mean_diff", "ci_low", "ci_high", "n", "significant"]
+    return pd.DataFrame(rows, columns=columns).assign(baseline=baseline)
+
+
+def significant(low: float, high: float) -> bool:
+    return bool(np.isfinite(low) and np.isfinite(high) and (low > 0 or high < 0))
+
+
+def winners(runs: pd.DataFrame, metrics: Sequence[str] | None = None) -> pd.DataFrame:
+    """Per point and metric, the best variant if it beats every other one significantly
+    (paired intervals), else None with the note "no significant difference"."""
+    metrics = list(metrics or default_metrics(runs))
+    summary = summarise(runs, metrics)
+    rows = []
+    for (point, metric), group in summary.groupby(["point_id", "metric"], sort=False):
+        rows.append(winner_row(runs, point, metric, group))
+    columns = ["point_id", "metric", "better", "winner", "mean", "note"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def winner_row(runs: pd.DataFrame, point: str, metric: str, group: pd.DataFrame) -> list[Any]:
+    higher = better_higher(metric)
+    better = "higher" if higher else "lower"
+    ranked = group.dropna(subset=["mean"]).sort_values("mean", ascending=not higher)
+    if len(ranked) < 2:
+        return [point, metric, better, None, np.nan, "fewer than two variants with values"]
+    best = ranked.iloc[0]
+    at_point = runs[runs["point_id"] == point]
+    diffs = paired_differences(at_point, best["variant"], [metric])
+    beaten = all(diffs["significant"]) and len(diffs) == len(ranked) - 1
+    if not beaten:
+        return [point, metric, better, None, best["mean"], "no significant difference"]
+    return [point, metric, better, best["variant"], best["mean"], ""]
+
+
+# --- sensitivity ----------------------------------------------------------------------------
+
+
+def sensitivity(
+    runs: pd.DataFrame,
+    method: str,
+    ranges: dict[str, tuple[float, float]],
+    n_grid: int,
+    metrics: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """SALib indices per variant, grid point, metric and sampled parameter.
+
+    The metric is averaged over replications at each sample point, in design order.
+    Sobol gives S1, S1_conf, ST, ST_conf; Morris gives mu_star, mu_star_conf, sigma.
+
+    Args:
+        runs: the runs table of a sweep whose sample method is ``sobol`` or ``morris``.
+        method: that sample method.
+        ranges: the sampled parameters and their bounds, in the experiment's order.
+        n_grid: how many grid points the design has (points are grid x sample).
+        metrics: metrics to analyse (default: headline metrics with values).
+    """
+    metrics = list(metrics or default_metrics(runs))
+    problem = {
+        "num_vars": len(ranges),
+        "names": list(ranges),
+        "bounds": [list(b) for b in ranges.values()],
+    }
+    index = runs["point_id"].str[1:].astype(int)
+    per_grid_point = (int(index.max()) + 1) // max(1, n_grid)
+    runs = runs.assign(point_index=index, grid_index=index // per_grid_point)
+    rows = []
+    for (variant, grid_index), group in runs.groupby(["variant", "grid_index"], sort=False):
+        means = group.groupby("point_index", sort=True)
+        x = means[list(ranges)].first().to_numpy(dtype=float)
+        for metric in metrics:
+            y = means[metric].mean().to_numpy(dtype=float)
+            for parameter, values in salib_indices(method, problem, x, y).items():
+                rows.append(
+                    {
+                        "variant": variant,
+                        "grid_point": int(grid_index),
+                        "metric": metric,
+                        "parameter": parameter,
+                    }
+                    | values
+                )
+    return pd.DataFrame(rows)
+
+
+def salib_indices(
+    method: str, problem: dict[str, Any], x: np.ndarray, y: np.ndarray
+) -> dict[str, dict[str, float]]:
+    """Indices by parameter; NaN when the metric has gaps (failed runs) or no variance."""
+    names = problem["names"]
+    if not np.all(np.isfinite(y)) or np.ptp(y) == 0:
+        keys = ("S1", "S1_conf", "ST", "ST_conf") if method == "sobol" else MORRIS_KEYS
+        return {name: dict.fromkeys(keys, np.nan) for name in names}
+    if method == "sobol":
+        from SALib.analyze import sobol
+
+        result = sobol.analyze(problem, y, calc_second_order=False, seed=0)
+        keys = ("S1", "S1_conf", "ST", "ST_conf")
+    else:
+        from SALib.analyze import morris
+
+        result = morris.analyze(problem, x, y, seed=0)
+        keys = MORRIS_KEYS
+    return {
+        name: {k: float(np.asarray(result[k])[i]) for k in keys} for i, name in enumerate(names)
+    }
+
+
+MORRIS_KEYS = ("mu_star", "mu_star_conf", "sigma")

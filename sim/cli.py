@@ -194,5 +194,12 @@ def demo_scenarios(horizon_days: float | None = None) -> dict[str, Scenario]:
     return scenarios
 
 
+from sim.commands.sweep import compare, rerun, sensitivity, sweep  # noqa: E402 (after main)
+
+main.add_command(sweep)
+main.add_command(compare)
+main.add_command(rerun)
+main.add_command(sensitivity)
+
 if __name__ == "__main__":
     main()

@@ -1,0 +1,1 @@
+"""Groups of ``pdsa`` subcommands, each registered in :mod:`sim.cli`."""
