@@ -1,0 +1,72 @@
+"""``pdsa plot`` and ``pdsa report``: charts and the decision makers' report from RESULTS.
+
+RESULTS is a ``pdsa sweep`` directory or a ``pdsa run --out`` directory. A directory that is
+neither ends as one line on stderr and exit status 2, before anything is written.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+CONFIG_ERROR_EXIT = 2
+RESULTS = click.Path(exists=True, file_okay=False, path_type=Path)
+
+
+def load_or_fail(results_dir: Path):  # noqa: ANN201 (Results; imported lazily)
+    from sim.reporting import ResultsError, load_results
+
+    try:
+        return load_results(results_dir)
+    except ResultsError as error:
+        click.echo(str(error), err=True)
+        sys.exit(CONFIG_ERROR_EXIT)
+
+
+def chart_names() -> list[str]:
+    return ["comparison", "tradeoff", "sensitivity", "over_time", "visibility", "regions",
+            "load", "differences"]  # fmt: skip
+
+
+@click.command()
+@click.argument("results_dir", metavar="RESULTS", type=RESULTS)
+@click.option(
+    "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write the figures and their CSV (default: RESULTS/plots).",
+)  # fmt: skip
+@click.option(
+    "--format", "fmt", type=click.Choice(["png", "svg", "pdf"]), default="png", show_default=True
+)
+@click.option(
+    "--chart", "charts", multiple=True, type=click.Choice(chart_names()),
+    help="Draw only this chart (repeatable; default: all eight).",
+)  # fmt: skip
+def plot(results_dir: Path, out_dir: Path | None, fmt: str, charts: tuple[str, ...]) -> None:
+    """Draw the standard charts of RESULTS, each with the CSV of what it shows."""
+    from sim.reporting import write_charts
+
+    results = load_or_fail(results_dir)
+    out_dir = out_dir or results_dir / "plots"
+    for path in write_charts(results, out_dir, (fmt,), charts or None):
+        click.echo(f"wrote {path}")
+
+
+@click.command()
+@click.argument("results_dir", metavar="RESULTS", type=RESULTS)
+@click.option(
+    "-o", "--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
+    help="Report file (default: RESULTS/report.html, or report.md with --format md).",
+)  # fmt: skip
+@click.option(
+    "--format", "fmt", type=click.Choice(["html", "md"]), default="html", show_default=True,
+    help="html: one self-contained file; md: Markdown with the figures in a folder beside it.",
+)  # fmt: skip
+def report(results_dir: Path, out_file: Path | None, fmt: str) -> None:
+    """Write the report for decision makers: summary, charts, metrics, assumptions, provenance."""
+    from sim.reporting.report import write_report
+
+    results = load_or_fail(results_dir)
+    out_file = out_file or results_dir / f"report.{fmt}"
+    click.echo(f"wrote {write_report(results, out_file, fmt)}")

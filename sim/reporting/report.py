@@ -1,0 +1,396 @@
+"""The report a strategist hands to decision makers: one self-contained HTML file, or Markdown.
+
+Sections: executive summary in plain sentences, the charts, the metric table, the scenario's key
+assumptions, what each metric means, provenance, failed runs. The HTML embeds its figures as
+base64 PNG and its CSS inline, so it opens offline and can be e-mailed as one file.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.analysis import paired_differences, summarise
+from sim.reporting.charts import CHARTS, first_point, point_note, render, summary_table
+from sim.reporting.definitions import COMPARISON_METRICS, METRICS, info, scale
+from sim.reporting.loading import Results
+
+SUMMARY_METRICS = (*COMPARISON_METRICS[:2], "inconsistency_rate", *COMPARISON_METRICS[2:])
+TABLE_METRICS = (
+    "completeness", "coverage", "ghost_rate", "stale_rate", "inconsistency_rate",
+    "conflict_rate", "lag_p50_hours", "lag_p95_hours", "never_visible_fraction",
+    "query_latency_p95_seconds", "query_availability", "exposure",
+)  # fmt: skip
+
+CHART_TITLES = {
+    "comparison": "Architecture comparison",
+    "tradeoff": "Trade-off: completeness against inconsistency",
+    "sensitivity": "Sensitivity to the varied assumptions",
+    "over_time": "Over time",
+    "visibility": "Time to visibility abroad",
+    "regions": "Completeness by region",
+    "load": "Network load",
+    "differences": "Differences from the baseline",
+}
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    title: str
+    png: bytes
+    data: pd.DataFrame
+
+
+# --- numbers in words ------------------------------------------------------------------------
+
+
+def fmt(metric: str, value: float) -> str:
+    """A value in display units: ``96.3 %``, ``158 hours``."""
+    meta = info(metric)
+    shown = value * scale(metric)
+    if meta.share:
+        return f"{shown:.1f} %"
+    return f"{shown:,.0f} {meta.unit}" if abs(shown) >= 100 else f"{shown:.2g} {meta.unit}"
+
+
+def fmt_diff(metric: str, value: float) -> str:
+    meta = info(metric)
+    shown = abs(value) * scale(metric)
+    if meta.share:
+        return f"{shown:.1f} percentage points"
+    return f"{shown:,.1f} {meta.unit}"
+
+
+def ranked(means: pd.Series, metric: str) -> list[str]:
+    """Variants best first."""
+    return list(means.sort_values(ascending=not info(metric).higher_is_better).index)
+
+
+def summary_sentence(results: Results, runs: pd.DataFrame, metric: str) -> str | None:
+    """Who leads on ``metric``, by how much over the runner-up, and how sure we are."""
+    table = summarise(runs, [metric]).dropna(subset=["mean"])
+    if table.empty:
+        return None
+    means = table.set_index("variant")["mean"]
+    label = info(metric).label.lower()
+    if len(means) == 1:
+        return f"{label.capitalize()}: {fmt(metric, means.iloc[0])} ({means.index[0]})."
+    order = ranked(means, metric)
+    best, second, worst = order[0], order[1], order[-1]
+    if means[best] == means[second]:
+        tied = [v for v in order if means[v] == means[best]]
+        return f"{', '.join(tied)} tie on {label} at {fmt(metric, means[best])}."
+    tail = (
+        f" {worst} is last at {fmt(metric, means[worst])}."
+        if len(order) > 2 and means[worst] != means[second]
+        else ""
+    )
+    lead = f"{best} leads on {label} with {fmt(metric, means[best])}"
+    gap = fmt_diff(metric, means[best] - means[second])
+    if results.single_run:
+        return f"{lead}, {gap} ahead of {second} (one run per variant, so no interval).{tail}"
+    diff = paired_differences(runs, second, [metric])
+    row = diff[diff["variant"] == best]
+    if row.empty or pd.isna(row["ci_low"].iloc[0]):
+        return f"{lead}, {gap} ahead of {second} (too few paired runs for an interval).{tail}"
+    r = row.iloc[0]
+    interval = f"95 % interval {signed(metric, r['ci_low'])} to {signed(metric, r['ci_high'])}"
+    if not r["significant"]:
+        return (
+            f"On {label}, no significant difference between {best}"
+            f" ({fmt(metric, means[best])}) and {second} ({fmt(metric, means[second])}):"
+            f" {interval}.{tail}"
+        )
+    return f"{lead}, {gap} ahead of {second} ({interval}).{tail}"
+
+
+def signed(metric: str, value: float) -> str:
+    shown = value * scale(metric)
+    unit = "pp" if info(metric).share else info(metric).unit
+    return f"{shown:+.1f} {unit}"
+
+
+def executive_summary(results: Results) -> list[str]:
+    runs = first_point(results)
+    if runs.empty:
+        return ["Every run failed: there is nothing to compare. See the failed runs below."]
+    sentences = [
+        s for m in SUMMARY_METRICS if m in runs.columns
+        if (s := summary_sentence(results, runs, m)) is not None
+    ]  # fmt: skip
+    n = results.replications
+    head = (
+        f"{len(results.variants)} variant(s) of scenario {results.scenario.get('name', '?')}"
+        f" compared over {n} replication(s) each"
+    )
+    if results.failed_runs.shape[0]:
+        head += f"; {len(results.failed_runs)} run(s) failed and are left out"
+    note = (
+        " Differences are paired on common seeds: each variant saw the same simulated world"
+        " and the interval is the 95 % confidence interval of the mean difference."
+        if not results.single_run
+        else ""
+    )
+    return [head + "." + note, *sentences]
+
+
+# --- tables ----------------------------------------------------------------------------------
+
+
+def metric_table(results: Results) -> pd.DataFrame:
+    """Variants as columns, metrics as rows, ``mean [low, high]`` in display units."""
+    runs = first_point(results)
+    metrics = [m for m in TABLE_METRICS if m in runs.columns]
+    if runs.empty or not metrics:
+        return pd.DataFrame()
+    table = summary_table(runs, metrics, results.variants)  # display units, intervals clipped
+    cells: dict[str, dict[str, str]] = {}
+    for row in table.itertuples():
+        d = digits(row.metric)
+        text = "n/a" if pd.isna(row.mean) else f"{row.mean:,.{d}f}"
+        if not pd.isna(row.ci_low):
+            text += f" [{row.ci_low:,.{d}f}, {row.ci_high:,.{d}f}]"
+        cells.setdefault(info(row.metric).axis_label, {})[str(row.variant)] = text
+    frame = pd.DataFrame.from_dict(cells, orient="index")
+    order = [info(m).axis_label for m in metrics]
+    return frame.reindex(index=order, columns=[v for v in results.variants if v in frame.columns])
+
+
+def digits(metric: str) -> int:
+    return 1 if info(metric).share else 2
+
+
+def dist_text(dist: Any) -> str:
+    if not isinstance(dist, dict):
+        return str(dist)
+    kind = dist.get("dist")
+    if kind == "fixed":
+        return f"{dist.get('value'):g}"
+    if "mean" in dist:
+        return f"{kind}, mean {dist['mean']:g}"
+    return ", ".join(f"{k} {v}" for k, v in dist.items())
+
+
+def assumptions(results: Results) -> list[tuple[str, str]]:
+    """The scenario's key parameters, in words. Most are estimates, not facts."""
+    s = results.scenario
+    if not s:
+        return []
+    world, records = s.get("world") or {}, s.get("records") or {}
+    rows = [
+        ("Scenario", str(s.get("name", "?"))),
+        ("Simulated period", f"{s.get('horizon_days', 0):g} days, of which the first "
+         f"{s.get('warmup_days', 0):g} are warm-up and not measured"),
+        ("Countries (NCBs)", str(len(world.get("countries") or []) or world.get("preset", "?"))),
+        ("Regional platforms", ", ".join(p.get("name", "?") for p in world.get("platforms") or [])
+         or "none"),
+        ("New records per country per day", f"{records.get('creation_per_country_per_day', '?')}"),
+        ("Record lifetime (days)", dist_text(records.get("lifetime_days"))),
+        ("Updates per record per day", f"{records.get('updates_per_record_per_day', '?')}"),
+        ("Scope of records (global / regional / national)",
+         " / ".join(f"{100 * float(v):.0f} %" for v in (records.get("scope") or {}).values())),
+        ("Searches per country per day", str((s.get("queries") or {}).get("per_country_per_day"))),
+    ]  # fmt: skip
+    for name, link in (s.get("links") or {}).items():
+        delay = (link or {}).get("delay_hours")
+        if isinstance(delay, dict) and not (
+            delay.get("dist") == "fixed" and not delay.get("value")
+        ):
+            rows.append((f"Delay on link {name.replace('_', ' ')} (hours)", dist_text(delay)))
+    for store, outage in (s.get("outages") or {}).items():
+        if outage:
+            rows.append(
+                (
+                    f"Outages of {store}",
+                    f"one every {outage['mtbf_days']:g} days on "
+                    f"average, lasting {outage['mttr_hours']:g} hours on average",
+                )
+            )
+    if results.factors:
+        rows.append(("Varied over a grid", ", ".join(results.factors)))
+    if results.kind == "run":
+        rows.append(("Architecture", json.dumps(s.get("architecture"))))
+    else:
+        rows.append(("Variants compared", ", ".join(results.variants)))
+    return rows
+
+
+def provenance(results: Results) -> list[tuple[str, str]]:
+    m = results.manifest
+    keys = ("experiment", "experiment_sha256", "scenario_sha256", "version", "python", "seed",
+            "replications", "started", "finished")  # fmt: skip
+    rows = [(k, str(m[k])) for k in keys if m.get(k) not in (None, "")]
+    if m.get("counts"):
+        rows.append(("runs", ", ".join(f"{k} {v}" for k, v in m["counts"].items())))
+    if m.get("dependencies"):
+        rows.append(("dependencies", ", ".join(f"{k} {v}" for k, v in m["dependencies"].items())))
+    rows.append(("results directory", str(results.path)))
+    rows.append(("report written", datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")))
+    return rows
+
+
+def failures(results: Results) -> pd.DataFrame:
+    failed = results.failed_runs
+    columns = [c for c in ("run_id", "variant", "point_id", "replication", "seed", "error")
+               if c in failed.columns]  # fmt: skip
+    table = failed[columns].copy()
+    listed = set(table.get("run_id", []))
+    extra = [f for f in results.manifest.get("failures") or [] if f.get("run_id") not in listed]
+    return pd.concat([table, pd.DataFrame(extra)], ignore_index=True) if extra else table
+
+
+def figures(results: Results, names: Sequence[str] | None = None) -> list[Figure]:
+    out = []
+    for name in names or CHARTS:
+        fig, data = CHARTS[name](results)
+        out.append(Figure(name, CHART_TITLES[name], render(fig, "png"), data))
+    return out
+
+
+# --- HTML ------------------------------------------------------------------------------------
+
+CSS = """
+body{font-family:Georgia,'Times New Roman',serif;max-width:52rem;margin:2rem auto;padding:0 1rem;
+color:#222;line-height:1.45}
+h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;border-bottom:1px solid #ccc;
+margin-top:2rem}.sub{color:#555;margin-top:0}
+ul.summary li{margin:.35rem 0}
+figure{margin:1.5rem 0;page-break-inside:avoid}figure img{width:100%;height:auto;
+border:1px solid #eee}figcaption{font-size:.85rem;color:#555}
+table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0;width:100%}
+th,td{border:1px solid #ddd;padding:.25rem .45rem;text-align:left;vertical-align:top}
+th{background:#f4f4f4}td.num{text-align:right;font-variant-numeric:tabular-nums}
+.note{font-size:.85rem;color:#555}.failed{color:#a00}
+"""
+
+
+def esc(value: Any) -> str:
+    return html.escape(str(value))
+
+
+def html_pairs(rows: Sequence[tuple[str, str]]) -> str:
+    body = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
+    return f"<table>{body}</table>"
+
+
+def html_frame(frame: pd.DataFrame, index: bool = True, css: str = "") -> str:
+    head = ("<th></th>" if index else "") + "".join(f"<th>{esc(c)}</th>" for c in frame.columns)
+    rows = []
+    for label, row in frame.iterrows():
+        cells = "".join(f"<td class='num'>{esc(v)}</td>" for v in row)
+        rows.append(f"<tr>{f'<th>{esc(label)}</th>' if index else ''}{cells}</tr>")
+    return f"<table class='{css}'><tr>{head}</tr>{''.join(rows)}</table>"
+
+
+def html_report(results: Results, figs: Sequence[Figure]) -> str:
+    summary = "".join(f"<li>{esc(s)}</li>" for s in executive_summary(results))
+    charts = "".join(
+        f"<figure id='{f.name}'><img alt='{esc(f.title)}' "
+        f"src='data:image/png;base64,{base64.b64encode(f.png).decode()}'>"
+        f"<figcaption>{esc(f.title)}</figcaption></figure>"
+        for f in figs
+    )
+    table = metric_table(results)
+    definitions = [(meta.label, meta.definition) for meta in METRICS.values()]
+    failed = failures(results)
+    failed_html = (
+        html_frame(failed.astype(str), index=False, css="failed")
+        if len(failed)
+        else "<p>None: every run completed.</p>"
+    )
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{esc(results.name)}: data-sharing architectures compared</title>
+<style>{CSS}</style></head><body>
+<h1>{esc(results.name)}: data-sharing architectures compared</h1>
+<p class="sub">Simulated with pdsa {esc(results.manifest.get("version", ""))}.
+Variants: {esc(", ".join(results.variants))}. Baseline: {esc(results.baseline)}.</p>
+<h2>Executive summary</h2><ul class="summary">{summary}</ul>
+<h2>Charts</h2>{charts}
+<h2>Metrics</h2>
+<p class="note">Mean over replications with the 95 % confidence interval in brackets
+{esc(point_sentence(results))}.</p>
+{html_frame(table) if not table.empty else "<p>No metrics.</p>"}
+<h2>Key assumptions</h2>
+<p class="note">Scenario parameters, most of them estimates rather than published figures: read
+the results as "if these assumptions hold".</p>{html_pairs(assumptions(results))}
+<h2>What the metrics mean</h2>{html_pairs(definitions)}
+<h2>Provenance</h2>{html_pairs(provenance(results))}
+<h2>Failed runs</h2>{failed_html}
+</body></html>
+"""
+
+
+def point_sentence(results: Results) -> str:
+    note = point_note(results)
+    return f"({note})" if note else ""
+
+
+# --- Markdown --------------------------------------------------------------------------------
+
+
+def md_table(frame: pd.DataFrame, index: bool = True) -> str:
+    columns = ([""] if index else []) + [str(c) for c in frame.columns]
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for label, row in frame.iterrows():
+        cells = ([str(label)] if index else []) + [str(v).replace("|", "\\|") for v in row]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def md_pairs(rows: Sequence[tuple[str, str]]) -> str:
+    return md_table(pd.DataFrame(rows, columns=["", "value"]).set_index(""), index=True)
+
+
+def markdown_report(results: Results, figs: Sequence[Figure], figure_dir: str) -> str:
+    table = metric_table(results)
+    failed = failures(results)
+    parts = [
+        f"# {results.name}: data-sharing architectures compared",
+        f"Variants: {', '.join(results.variants)}. Baseline: {results.baseline}.",
+        "## Executive summary",
+        "\n".join(f"- {s}" for s in executive_summary(results)),
+        "## Charts",
+        *(f"### {f.title}\n\n![{f.title}]({figure_dir}/{f.name}.png)\n\n"
+          f"Data: [{f.name}.csv]({figure_dir}/{f.name}.csv)" for f in figs),
+        "## Metrics",
+        f"Mean [95 % confidence interval] {point_sentence(results)}.",
+        md_table(table) if not table.empty else "No metrics.",
+        "## Key assumptions",
+        "Scenario parameters, most of them estimates rather than published figures.",
+        md_pairs(assumptions(results)),
+        "## What the metrics mean",
+        md_pairs([(meta.label, meta.definition) for meta in METRICS.values()]),
+        "## Provenance",
+        md_pairs(provenance(results)),
+        "## Failed runs",
+        md_table(failed.astype(str), index=False) if len(failed) else "None.",
+    ]  # fmt: skip
+    return "\n\n".join(parts) + "\n"
+
+
+def write_report(results: Results, out: str | Path, fmt: str = "html") -> Path:
+    """Write the report; for Markdown the figures and their CSV go to ``<stem>_figures/``."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    figs = figures(results)
+    if fmt == "html":
+        out.write_text(html_report(results, figs), encoding="utf-8")
+        return out
+    figure_dir = out.parent / f"{out.stem}_figures"
+    figure_dir.mkdir(exist_ok=True)
+    for f in figs:
+        (figure_dir / f"{f.name}.png").write_bytes(f.png)
+        f.data.to_csv(figure_dir / f"{f.name}.csv", index=False)
+    out.write_text(markdown_report(results, figs, figure_dir.name), encoding="utf-8")
+    return out
