@@ -104,14 +104,18 @@ def main() -> None:
     help="Write summary.json and the CSV series here (default: print only).",
 )
 @click.option("--quiet", is_flag=True, help="Print nothing on success.")
+@click.option("--plot", is_flag=True, help="Also write the standard charts to OUT/plots.")
 def run(
     scenario_file: str,
     assignments: tuple[str, ...],
     seed: int | None,
     out_dir: Path | None,
     quiet: bool,
+    plot: bool,
 ) -> None:
     """Run one scenario and print its headline metrics."""
+    if plot and out_dir is None:
+        raise click.UsageError("--plot needs --out DIR: the charts are drawn from what it holds")
     try:
         scenario = load_scenario(scenario_file, assignments)
     except ConfigError as error:
@@ -121,6 +125,10 @@ def run(
     result = run_one(scenario, seed)
     if out_dir is not None:
         write_run_outputs(result, out_dir)
+        if plot:
+            from sim.reporting import write_standard_charts
+
+            write_standard_charts(out_dir, out_dir / "plots")
     if quiet:
         return
     click.echo(
@@ -200,6 +208,11 @@ main.add_command(sweep)
 main.add_command(compare)
 main.add_command(rerun)
 main.add_command(sensitivity)
+
+from sim.commands.report import plot, report  # noqa: E402 (after main)
+
+main.add_command(plot)
+main.add_command(report)
 
 if __name__ == "__main__":
     main()

@@ -7,6 +7,7 @@ from outside the file, the console stays free of errors, and the screenshot is n
 from __future__ import annotations
 
 import base64
+import contextlib
 import fcntl
 import io
 import json
@@ -92,10 +93,8 @@ class DevTools:
                 self.events += [json.loads(m) for m in messages if m]
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(RuntimeError, TimeoutError, OSError):
             self.send("Browser.close")
-        except (RuntimeError, TimeoutError, OSError):
-            pass
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
