@@ -26,13 +26,7 @@ def run_one(scenario: Scenario, seed: int | None = None) -> RunResult:
     """Run one scenario with one seed (``scenario.seed`` when None) and measure it."""
     seed = scenario.seed if seed is None else int(seed)
     started = time.perf_counter()
-    model = DataSharingModel(scenario, seed)
-    try:
-        model.run()
-        log = model.run_log()
-        counts = run_counts(model, log.ledger)
-    finally:
-        mesa.Agent._ids.pop(model, None)  # Mesa keeps every model alive through this registry
+    log, counts = simulate(scenario, seed)
     bundle = compute_metrics(log)
     return RunResult(
         metrics=bundle.metrics,
@@ -48,6 +42,17 @@ def run_one(scenario: Scenario, seed: int | None = None) -> RunResult:
         version=package_version(),
         wall_seconds=time.perf_counter() - started,
     )
+
+
+def simulate(scenario: Scenario, seed: int):
+    """Run the model and keep only its log, so the model's memory is freed before metrics."""
+    model = DataSharingModel(scenario, seed)
+    try:
+        model.run()
+        log = model.run_log()
+        return log, run_counts(model, log.ledger)
+    finally:
+        mesa.Agent._ids.pop(model, None)  # Mesa keeps every model alive through this registry
 
 
 def run_counts(model: DataSharingModel, ledger: dict[str, int]) -> dict[str, int]:

@@ -125,8 +125,9 @@ class Store:
         if not self._log:
             empty = np.empty(0)
             return empty.astype(np.int64), empty.astype(np.int64), empty
-        rec, version, t = (np.concatenate(parts) for parts in zip(*self._log, strict=True))
-        return rec, version, t
+        if len(self._log) > 1:  # keep one consolidated copy, not the parts and a copy
+            self._log = [tuple(np.concatenate(parts) for parts in zip(*self._log, strict=True))]
+        return self._log[0]
 
     def answer_log(self) -> tuple[np.ndarray, np.ndarray]:
         """Query ids and the time each answer got back to the querier (inf: no answer)."""

@@ -10,12 +10,16 @@ class IndexedIntervals:
     subsets of them can be integrated without searching again."""
 
     def __init__(self, group: np.ndarray, a: np.ndarray, b: np.ndarray, points: np.ndarray) -> None:
-        self.group, self.a, self.b, self.points = group, a, b, points
-        self.ja = np.searchsorted(points, a, side="right")
-        finite = np.isfinite(b)
-        self.jb = np.where(
-            finite, np.searchsorted(points, np.where(finite, b, 0.0), side="right"), points.size
-        )
+        self.points = points
+        self.a = a
+        self.b = np.where(np.isfinite(b), b, 0.0)
+        n = points.size
+        self.size = (int(group.max()) + 1 if group.size else 1) * n + 1
+        # An end at or after the last point never counts: it goes to a spare last bin.
+        ja = np.searchsorted(points, a, side="right")
+        jb = np.where(np.isfinite(b), np.searchsorted(points, self.b, side="right"), n)
+        self.flat_a = np.where(ja < n, group * n + ja, self.size - 1)
+        self.flat_b = np.where(jb < n, group * n + jb, self.size - 1)
 
     def cumulative(self, mask: np.ndarray | None, n_groups: int, weight: float = 1.0) -> np.ndarray:
         """F[g, j] = sum over selected intervals i of group g of w |[a_i, b_i) ∩ [0, t_j)|.
@@ -24,21 +28,16 @@ class IndexedIntervals:
         sum_{a_i < t} (t - a_i) - sum_{b_i < t} (t - b_i), one bincount per end and a
         cumulative sum over the sorted points. An infinite end never closes its interval.
         """
-        sel = slice(None) if mask is None else mask
-        n_points = self.points.size
-        out = np.zeros((n_groups, n_points))
-        for j, ends, sign in ((self.ja[sel], self.a[sel], 1.0), (self.jb[sel], self.b[sel], -1.0)):
-            g = self.group[sel]
-            keep = j < n_points
-            flat = g[keep] * n_points + j[keep]
-            size = n_groups * n_points
-            count = np.bincount(flat, minlength=size).reshape(n_groups, n_points)
-            moment = np.bincount(flat, weights=ends[keep], minlength=size).reshape(
-                n_groups, n_points
-            )
-            out += sign * (
-                self.points[None, :] * np.cumsum(count, axis=1) - np.cumsum(moment, axis=1)
-            )
+        n = self.points.size
+        sel = np.ones(self.a.size) if mask is None else mask.astype(float)
+        out = np.zeros((n_groups, n))
+        size = max(self.size, n_groups * n + 1)
+        for flat, ends, sign in ((self.flat_a, self.a, 1.0), (self.flat_b, self.b, -1.0)):
+            count = np.bincount(flat, weights=sel, minlength=size)[: n_groups * n]
+            moment = np.bincount(flat, weights=sel * ends, minlength=size)[: n_groups * n]
+            count = np.cumsum(count.reshape(n_groups, n), axis=1)
+            moment = np.cumsum(moment.reshape(n_groups, n), axis=1)
+            out += sign * (self.points[None, :] * count - moment)
         return weight * out
 
 

@@ -22,7 +22,7 @@ class Shown:
     start: np.ndarray
     end: np.ndarray
 
-    def select(self, mask: np.ndarray) -> Shown:
+    def select(self, mask: np.ndarray | slice) -> Shown:
         return Shown(self.rec[mask], self.version[mask], self.start[mask], self.end[mask])
 
 
@@ -34,7 +34,9 @@ def shown_intervals(
     if rec.size == 0:
         e = np.empty(0)
         return Shown(e.astype(np.int64), e.astype(np.int64), e, e)
-    order = np.lexsort((version, t, rec))
+    # Order by record, then time. Two versions applied at the same instant may come in either
+    # order: the running maximum below shows the newer one either way.
+    order = np.argsort(rec * (float(np.ceil(horizon)) + 2.0) + np.minimum(t, horizon + 1.0), kind="stable")
     rec, version, t = rec[order], version[order], t[order]
     span = int(version.max()) + 2
     key = rec * span + version

@@ -157,6 +157,8 @@ def returned_by_view(
         projection = layout.projection(ent, queriers)
         yield queriers, grid, {name: projection @ cumulative[name] for name in RETURNED}
         return
+    source = SourceIndex.of(log)
+    source = SourceIndex.of(log)
     views = []
     uses: dict[tuple[str, ...], list[tuple[ViewIntegral, float, float]]] = {}
     for view in log.views:
@@ -179,6 +181,7 @@ def returned_by_view(
             points,
             [log.stores[name] for name in subset],
             [within(shown[name], windows) for name in subset],
+            source,
         )
         for acc, piece_lo, piece_hi in targets:
             acc.add_piece(cumulative, points, piece_lo, piece_hi)
@@ -230,26 +233,60 @@ def merged(windows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return lo[starts_new], hi[ends]
 
 
+CHUNK_RECORDS = 65_536
+"""Records classified at once: bounds the temporary arrays of ``segment_cumulatives``."""
+
+
+@dataclass(frozen=True)
+class SourceIndex:
+    """The source's changes ordered by (record, time), to slice by record range."""
+
+    rec: np.ndarray
+    time: np.ndarray
+    version: np.ndarray
+
+    @classmethod
+    def of(cls, log: RunLog) -> SourceIndex:
+        src = log.source
+        order = np.lexsort((src.change_time, src.change_rec))
+        return cls(src.change_rec[order], src.change_time[order], src.change_version[order])
+
+
 def segment_cumulatives(
-    log: RunLog, layout: Layout, points: np.ndarray, stores: list[StoreLog], shown: list[Shown]
+    log: RunLog, layout: Layout, points: np.ndarray, stores: list[StoreLog], shown: list[Shown],
+    source: SourceIndex,
 ) -> dict[str, np.ndarray]:
     """Cut each record's life at every change of what the given (up) stores show or of its
     source version; classify each segment; integrate the segments on ``points``.
 
-    Times are handled as keys ``record * span + t`` so that one sort orders every record's
-    breakpoints; ``span`` exceeds the horizon, so keys of different records never mix."""
+    Records are taken in chunks (the result is a sum over records)."""
+    out = {name: np.zeros((layout.n_groups, points.size)) for name in RETURNED}
+    for lo in range(0, log.source.n_records, CHUNK_RECORDS):
+        bounds = np.array([lo, lo + CHUNK_RECORDS])
+        part = [s.select(slice(*np.searchsorted(s.rec, bounds))) for s in shown]
+        if not any(s.rec.size for s in part):
+            continue
+        i0, i1 = np.searchsorted(source.rec, bounds)
+        chunk = SourceIndex(source.rec[i0:i1], source.time[i0:i1], source.version[i0:i1])
+        for name, values in classify_segments(log, layout, points, stores, part, chunk).items():
+            out[name] += values
+    return out
+
+
+def classify_segments(
+    log: RunLog, layout: Layout, points: np.ndarray, stores: list[StoreLog], shown: list[Shown],
+    source: SourceIndex,
+) -> dict[str, np.ndarray]:
+    """Times are keys ``record * span + t`` so that one sort orders every record's breakpoints;
+    ``span`` exceeds the horizon, so keys of different records never mix."""
     src = log.source
     span = float(np.ceil(log.horizon) + 2)
-    if not any(s.rec.size for s in shown):
-        return {name: np.zeros((layout.n_groups, points.size)) for name in RETURNED}
     in_view = np.zeros(src.n_records, dtype=bool)
     for s in shown:
         in_view[s.rec] = True
-    changes = in_view[src.change_rec]
-    src_rec = src.change_rec[changes]
-    src_key = src_rec * span + src.change_time[changes]
-    order = np.argsort(src_key, kind="stable")
-    src_key, src_rec, src_ver = src_key[order], src_rec[order], src.change_version[changes][order]
+    mine = in_view[source.rec]
+    src_rec, src_ver = source.rec[mine], source.version[mine]
+    src_key = src_rec * span + source.time[mine]
     keys = np.concatenate(
         [src_key] + [s.rec * span + s.start for s in shown] + [s.rec * span + s.end for s in shown]
     )
@@ -277,15 +314,15 @@ def segment_cumulatives(
     deleted_key = rec * span + np.minimum(src.deleted[rec], log.horizon + 0.5)
     visible = newest >= 0
     active = visible & (keys < deleted_key)
-    masks = {
-        "vis": visible,
-        "vis_act": active,
-        "ghost": visible & (keys >= deleted_key),
-        "stale": active & (newest < source_version),
-        "conflict": visible & (highest_meant > lowest_meant),
-    }
     segments = IndexedIntervals(layout.group(log, rec), start, start + length, points)
-    return {name: segments.cumulative(mask, layout.n_groups) for name, mask in masks.items()}
+    out = {
+        "vis_act": segments.cumulative(active, layout.n_groups),
+        "ghost": segments.cumulative(visible & ~active, layout.n_groups),
+        "stale": segments.cumulative(active & (newest < source_version), layout.n_groups),
+        "conflict": segments.cumulative(visible & (highest_meant > lowest_meant), layout.n_groups),
+    }
+    out["vis"] = out["vis_act"] + out["ghost"]  # returned = returned and active + ghosts
+    return out
 
 
 def state_at(keys: np.ndarray, rec: np.ndarray, s: Shown, span: float) -> np.ndarray:

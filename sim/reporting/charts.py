@@ -385,8 +385,8 @@ def over_time(results: Results) -> tuple[Figure, pd.DataFrame]:
                     gid=f"interval:{variant}",
                 )
         ax.set_ylabel(info(metric).axis_label)
+        ax.set_xlabel("Simulated day (days before the end of warm-up not shown)")
         ax.grid(alpha=0.3)
-    axes[-1].set_xlabel("Simulated day (after warm-up)")
     extra = ""
     if results.single_run:
         shaded = shade_outages(axes, results.outages)
@@ -640,6 +640,7 @@ def differences(results: Results) -> tuple[Figure, pd.DataFrame]:
             )
         ax.axvline(0, color=NEUTRAL, lw=0.8, ls="--")
         ax.set_yticks(range(len(others)), others, fontsize=7.5)
+        ax.set_ylabel("Variant", fontsize=7.5)
         ax.set_ylim(-0.6, len(others) - 0.4)
         ax.invert_yaxis()
         meta = info(metric)

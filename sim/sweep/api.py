@@ -164,6 +164,7 @@ def prepare(out: Path, experiment: Experiment, resume: bool) -> dict[str, Any]:
         check_same(out, previous, manifest)
         manifest["started"] = previous["started"]
     out.mkdir(parents=True, exist_ok=True)
+    store.remove_partial_files(out)
     store.write_atomic(out / "experiment.yaml", experiment_text(experiment).encode())
     store.write_manifest(out, manifest)
     return manifest

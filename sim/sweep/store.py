@@ -54,6 +54,13 @@ def finished_runs(out_dir: Path) -> dict[str, str]:
     }
 
 
+def remove_partial_files(out_dir: Path) -> None:
+    """Delete temporary files a killed writer left behind (never a finished file)."""
+    for folder in (out_dir, out_dir / RUNS):
+        for tmp in folder.glob(".*.tmp"):
+            tmp.unlink(missing_ok=True)
+
+
 def read_manifest(out_dir: Path) -> dict[str, Any] | None:
     path = out_dir / MANIFEST
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
