@@ -108,15 +108,38 @@ def compute_metrics(log: RunLog) -> MetricsBundle:
 
 
 def timeseries_rows(region: str, days: Grid, sums, queries, mask) -> pd.DataFrame:
+    """One row per day: the record metrics of that day's integrals and that day's queries."""
     day_numbers = np.floor(days.day_lo).astype(np.int64)
-    records = {name: values for name, values in sums.items()}
-    rows = []
-    for i, day in enumerate(day_numbers):
-        row = record_metrics({k: v[i] for k, v in records.items()})
-        in_day = mask & (queries["day"] == day)
-        row |= query_metrics(queries, in_day)
-        rows.append({"day": int(day), "region": region} | row)
-    return pd.DataFrame(rows)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        vis = sums["vis"]
+        ghost = np.where(vis > 0, sums["ghost"] / vis, np.nan)
+        stale = np.where(vis > 0, sums["stale"] / vis, np.nan)
+        frame = pd.DataFrame({
+            "day": day_numbers,
+            "region": region,
+            "completeness": np.where(sums["act"] > 0, sums["vis_act"] / sums["act"], np.nan),
+            "coverage": np.where(sums["allact"] > 0, sums["vis_act"] / sums["allact"], np.nan),
+            "ghost_rate": ghost,
+            "stale_rate": stale,
+            "inconsistency_rate": ghost + stale,
+            "conflict_rate": np.where(vis > 0, sums["conflict"] / vis, np.nan),
+        })
+    return frame.merge(daily_query_metrics(queries, mask), on="day", how="left")
+
+
+def daily_query_metrics(queries, mask) -> pd.DataFrame:
+    table = pd.DataFrame({
+        "day": queries["day"][mask],
+        "latency": np.where(queries["sent"][mask], queries["latency"][mask], np.nan),
+        "answered": queries["answered"][mask].astype(float),
+    })
+    grouped = table.groupby("day")
+    return pd.DataFrame({
+        "query_latency_mean_seconds": grouped["latency"].mean(),
+        "query_latency_p50_seconds": grouped["latency"].quantile(0.5),
+        "query_latency_p95_seconds": grouped["latency"].quantile(0.95),
+        "query_availability": grouped["answered"].mean(),
+    }).reset_index()
 
 
 def messages_per_day(log: RunLog, days: Grid) -> dict[str, dict[str, Any]]:

@@ -118,9 +118,9 @@ def daily_integrals(log: RunLog, shown: dict[str, Shown]) -> dict[str, np.ndarra
 def active_cumulative(log: RunLog, layout: Layout, grid: Grid) -> np.ndarray:
     src = log.source
     group = layout.group(log, np.arange(src.n_records))
-    return IndexedIntervals(group, src.created, src.deleted, grid.points).cumulative(
-        None, layout.n_groups
-    )
+    return IndexedIntervals(
+        group, src.created, src.deleted, grid.points, layout.n_groups
+    ).cumulative()
 
 
 def per_day(cumulative: np.ndarray, grid: Grid) -> np.ndarray:
@@ -314,12 +314,14 @@ def classify_segments(
     deleted_key = rec * span + np.minimum(src.deleted[rec], log.horizon + 0.5)
     visible = newest >= 0
     active = visible & (keys < deleted_key)
-    segments = IndexedIntervals(layout.group(log, rec), start, start + length, points)
+    segments = IndexedIntervals(
+        layout.group(log, rec), start, start + length, points, layout.n_groups
+    )
     out = {
-        "vis_act": segments.cumulative(active, layout.n_groups),
-        "ghost": segments.cumulative(visible & ~active, layout.n_groups),
-        "stale": segments.cumulative(active & (newest < source_version), layout.n_groups),
-        "conflict": segments.cumulative(visible & (highest_meant > lowest_meant), layout.n_groups),
+        "vis_act": segments.cumulative(active),
+        "ghost": segments.cumulative(visible & ~active),
+        "stale": segments.cumulative(active & (newest < source_version)),
+        "conflict": segments.cumulative(visible & (highest_meant > lowest_meant)),
     }
     out["vis"] = out["vis_act"] + out["ghost"]  # returned = returned and active + ghosts
     return out
@@ -364,7 +366,9 @@ def federated_cumulatives(log: RunLog, layout: Layout, grid: Grid) -> dict[str, 
     rec = np.concatenate(pieces_rec)
     lo, hi = np.concatenate(pieces_a), np.concatenate(pieces_b)
     keep = lo < hi
-    visible = IndexedIntervals(layout.group(log, rec[keep]), lo[keep], hi[keep], grid.points)
-    returned = visible.cumulative(None, layout.n_groups, log.answer_probability)
+    visible = IndexedIntervals(
+        layout.group(log, rec[keep]), lo[keep], hi[keep], grid.points, layout.n_groups
+    )
+    returned = visible.cumulative(weight=log.answer_probability)
     zero = np.zeros_like(returned)
     return {"vis": returned, "vis_act": returned, "ghost": zero, "stale": zero, "conflict": zero}
