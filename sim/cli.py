@@ -214,5 +214,9 @@ from sim.commands.report import plot, report  # noqa: E402 (after main)
 main.add_command(plot)
 main.add_command(report)
 
+from sim.commands.scenarios import scenarios  # noqa: E402 (after main)
+
+main.add_command(scenarios)
+
 if __name__ == "__main__":
     main()
