@@ -86,14 +86,14 @@ def summary_sentence(results: Results, runs: pd.DataFrame, metric: str) -> str |
         return f"{label.capitalize()}: {fmt(metric, means.iloc[0])} ({means.index[0]})."
     order = ranked(means, metric)
     best, second, worst = order[0], order[1], order[-1]
-    if means[best] == means[second]:
-        tied = [v for v in order if means[v] == means[best]]
-        return f"{', '.join(tied)} tie on {label} at {fmt(metric, means[best])}."
     tail = (
         f" {worst} is last at {fmt(metric, means[worst])}."
-        if len(order) > 2 and means[worst] != means[second]
+        if len(order) > 2 and fmt(metric, means[worst]) != fmt(metric, means[second])
         else ""
     )
+    if means[best] == means[second]:
+        tied = [v for v in order if means[v] == means[best]]
+        return f"{', '.join(tied)} tie on {label} at {fmt(metric, means[best])}.{tail}"
     lead = f"{best} leads on {label} with {fmt(metric, means[best])}"
     gap = fmt_diff(metric, means[best] - means[second])
     if results.single_run:

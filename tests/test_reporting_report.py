@@ -1,0 +1,86 @@
+"""The report (HTML and Markdown) and the ``pdsa plot`` / ``pdsa report`` commands."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from sim.cli import main
+from sim.reporting import load_results
+from sim.reporting.charts import CHARTS
+from sim.reporting.report import executive_summary, write_report
+from tests.test_reporting import run_dir, sweep_dir  # noqa: F401 (fixtures)
+
+
+def test_report_from_sweep_with_a_failed_run_lists_it(sweep_dir: Path, tmp_path: Path) -> None:  # noqa: F811
+    text = write_report(load_results(sweep_dir), tmp_path / "r.html").read_text()
+    failed = text[text.index("<h2>Failed runs</h2>") :]
+    assert "fragmented--p001--r002" in failed and "RuntimeError: boom" in failed
+    assert text.count("<img ") == len(CHARTS)
+    assert text.count("data:image/png;base64,") == len(CHARTS)
+    assert not re.search(r"""(src|href)=['"]?(https?:|//)""", text), "external resource"
+    for section in ("Executive summary", "Metrics", "Key assumptions", "What the metrics mean",
+                    "Provenance"):  # fmt: skip
+        assert f"<h2>{section}</h2>" in text
+    assert "1 run(s) failed" in text
+
+
+def test_summary_names_leader_with_interval_or_no_difference(sweep_dir: Path) -> None:  # noqa: F811
+    sentences = executive_summary(load_results(sweep_dir))
+    assert "3 replication(s)" in sentences[0]
+    body = sentences[1:]
+    assert any("leads on completeness" in s and "95 % interval" in s for s in body)
+    assert all(
+        ("95 % interval" in s) or (" tie on " in s) or ("no significant" in s) for s in body
+    ), body
+
+
+def test_single_run_report_says_no_interval(run_dir: Path, tmp_path: Path) -> None:  # noqa: F811
+    text = write_report(load_results(run_dir), tmp_path / "r.html").read_text()
+    assert "None: every run completed." in text
+    assert "95 % interval" not in text
+
+
+def test_markdown_report_writes_figures_beside_it(sweep_dir: Path, tmp_path: Path) -> None:  # noqa: F811
+    out = write_report(load_results(sweep_dir), tmp_path / "r.md", "md")
+    text = out.read_text()
+    links = re.findall(r"!\[[^]]*\]\(([^)]+)\)", text)
+    assert len(links) == len(CHARTS)
+    assert all((tmp_path / link).stat().st_size > 0 for link in links)
+    assert all((tmp_path / link).with_suffix(".csv").is_file() for link in links)
+    assert "fragmented--p001--r002" in text
+
+
+def test_cli_plot_and_report(sweep_dir: Path, tmp_path: Path) -> None:  # noqa: F811
+    runner = CliRunner()
+    result = runner.invoke(main, ["plot", str(sweep_dir), "--out", str(tmp_path / "p"),
+                                  "--chart", "load", "--format", "svg"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "p").iterdir()) == ["load.csv", "load.svg"]
+    result = runner.invoke(main, ["report", str(sweep_dir), "-o", str(tmp_path / "r.html")])
+    assert result.exit_code == 0 and (tmp_path / "r.html").stat().st_size > 50_000
+
+
+def test_cli_rejects_a_directory_that_is_not_results(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["report", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "neither a sweep" in result.output
+    assert not any(tmp_path.iterdir())
+
+
+def test_run_plot_writes_charts(tmp_path: Path) -> None:
+    scenario = Path(__file__).parents[1] / "scenarios" / "two-countries-hybrid-batch.yaml"
+    out = tmp_path / "run"
+    result = CliRunner().invoke(main, ["run", str(scenario), "--out", str(out), "--plot",
+                                       "--quiet"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in (out / "plots").glob("*.png")} == {f"{n}.png" for n in CHARTS}
+    assert CliRunner().invoke(main, ["run", str(scenario), "--plot"]).exit_code == 2
+
+
+def test_chart_names_of_the_cli_match_the_charts() -> None:
+    from sim.commands.report import chart_names
+
+    assert chart_names() == list(CHARTS)
