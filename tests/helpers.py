@@ -14,7 +14,9 @@ TWO_COUNTRIES: dict[str, Any] = {
     "horizon_days": 400,
     "warmup_days": 50,
     "architecture": {"kind": "centralized"},
-    "world": {"countries": [{"code": "AAA", "region": "europe"}, {"code": "BBB", "region": "europe"}]},
+    "world": {
+        "countries": [{"code": "AAA", "region": "europe"}, {"code": "BBB", "region": "europe"}]
+    },
     "records": {
         "creation_per_country_per_day": 20,
         "lifetime_days": {"dist": "exponential", "mean": 30},
@@ -26,12 +28,14 @@ TWO_COUNTRIES: dict[str, Any] = {
 def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     out = copy.deepcopy(base)
     for key, value in override.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and "dist" not in value:
             out[key] = merge(out[key], value)
         else:
             out[key] = copy.deepcopy(value)
     return out
 
 
-def scenario(override: dict[str, Any] | None = None, base: dict[str, Any] = TWO_COUNTRIES) -> Scenario:
+def scenario(
+    override: dict[str, Any] | None = None, base: dict[str, Any] = TWO_COUNTRIES
+) -> Scenario:
     return scenario_from_dict(merge(base, override or {}))

@@ -1,0 +1,204 @@
+"""Properties that hold for every scenario: conservation, bounds, monotone versions,
+determinism. Hypothesis draws small random scenarios across all architectures."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sim.config import scenario_from_dict
+from sim.metrics.intervals import shown_intervals
+from sim.results import HEADLINE_METRICS
+from sim.runner import run_one, simulate
+from tests.helpers import scenario
+
+RATES = (
+    "completeness",
+    "coverage",
+    "ghost_rate",
+    "stale_rate",
+    "inconsistency_rate",
+    "conflict_rate",
+    "never_visible_fraction",
+    "query_availability",
+)
+
+ARCHITECTURES = [
+    {"kind": "centralized"},
+    {"kind": "federated"},
+    {"kind": "federated", "index": True},
+    {"kind": "hybrid", "sync": "push"},
+    {"kind": "hybrid", "sync": "batch", "sync_interval_days": 3},
+    {
+        "kind": "fragmented",
+        "entry_probability": {"hub": 0.7, "platform": 0.8},
+        "update_probability": {"hub": 0.5, "platform": 0.6},
+        "entry_delay_hours": {"hub": {"dist": "exponential", "mean": 10}},
+    },
+]
+
+delay = st.sampled_from(
+    [
+        {"dist": "fixed", "value": 0},
+        {"dist": "exponential", "mean": 12},
+        {"dist": "lognormal", "mean": 30, "sigma": 1.0},
+        {"dist": "uniform", "low": 1, "high": 48},
+    ]
+)
+outage = st.one_of(
+    st.none(),
+    st.builds(lambda m, r: {"mtbf_days": m, "mttr_hours": r}, st.floats(3, 30), st.floats(2, 48)),
+)
+store = st.sampled_from(
+    [
+        {},
+        {"servers": 1, "service_seconds": {"dist": "exponential", "mean": 20}},
+        {"servers": 2, "service_seconds": {"dist": "fixed", "value": 30}},
+    ]
+)
+
+
+@st.composite
+def small_scenarios(draw):
+    return scenario_from_dict(
+        {
+            "seed": draw(st.integers(0, 10_000)),
+            "horizon_days": 60,
+            "warmup_days": 10,
+            "architecture": draw(st.sampled_from(ARCHITECTURES)),
+            "world": {
+                "platforms": [{"name": "P1"}, {"name": "P2"}],
+                "countries": [
+                    {"code": "AAA", "region": "europe", "platforms": ["P1"]},
+                    {"code": "BBB", "region": "europe", "platforms": ["P1", "P2"]},
+                    {"code": "CCC", "region": "africa", "platforms": ["P2"], "weight": 2.0},
+                    {"code": "DDD", "region": "americas"},
+                ],
+            },
+            "records": {
+                "creation_per_country_per_day": draw(st.floats(0.5, 8)),
+                "lifetime_days": {"dist": "exponential", "mean": draw(st.floats(2, 40))},
+                "updates_per_record_per_day": draw(st.floats(0, 0.3)),
+                "scope": draw(
+                    st.sampled_from(
+                        [
+                            {"global": 1.0},
+                            {"global": 0.6, "regional": 0.3, "national": 0.1},
+                        ]
+                    )
+                ),
+                "denials": draw(st.sampled_from([[], [{"countries": ["CCC"], "share": 0.3}]])),
+            },
+            "links": {
+                name: {"delay_hours": draw(delay)}
+                for name in ("ncb_to_hub", "ncb_to_platform", "platform_to_hub", "hub_to_platform")
+            },
+            "stores": {"hub": draw(store), "platform": draw(store)},
+            "outages": {"hub": draw(outage), "platform": draw(outage), "ncb": draw(outage)},
+            "queries": {"per_country_per_day": 5},
+        }
+    )
+
+
+fast = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@fast
+@given(small_scenarios())
+def test_conservation_of_changes(s):
+    """Every change sent over a link is applied at a store or still queued at the horizon;
+    nothing vanishes. Omissions (fragmented) are counted apart, never sent."""
+    _, counts = simulate(s, s.seed)
+    assert counts["changes_sent"] == counts["changes_applied"] + counts["changes_queued"]
+    assert counts["changes_applied_after_horizon"] <= counts["changes_applied"]
+
+
+@fast
+@given(small_scenarios())
+def test_every_rate_is_a_share(s):
+    metrics = run_one(s).metrics
+    for name in RATES:
+        value = metrics[name]
+        assert value is None or 0.0 <= value <= 1.0 + 1e-12, (name, value)
+    if metrics["completeness"] is not None and metrics["coverage"] is not None:
+        assert metrics["coverage"] <= metrics["completeness"] + 1e-12
+    assert metrics["exposure"] is None or metrics["exposure"] >= 0
+
+
+@fast
+@given(small_scenarios())
+def test_a_store_never_shows_an_older_version(s):
+    """Replaying each store's log: per record, shown versions strictly increase over time and
+    nothing is shown after the deletion was applied there."""
+    log, _ = simulate(s, s.seed)
+    for store in log.stores.values():
+        shown = shown_intervals(store.rec, store.version, store.t, log.source, log.horizon)
+        order = np.lexsort((shown.start, shown.rec))
+        rec, version, start = shown.rec[order], shown.version[order], shown.start[order]
+        same = rec[1:] == rec[:-1]
+        assert np.all(version[1:][same] > version[:-1][same])
+        deletion = log.source.is_deletion(store.rec, store.version)
+        first_deletion = np.full(log.source.n_records, np.inf)
+        np.minimum.at(first_deletion, store.rec[deletion], store.t[deletion])
+        assert np.all(start < first_deletion[rec])
+
+
+def test_centralized_sends_exactly_the_shareable_changes():
+    s = scenario(
+        {
+            "records": {
+                "scope": {"global": 0.5, "regional": 0.3, "national": 0.2},
+                "updates_per_record_per_day": 0.1,
+            }
+        }
+    )
+    log, counts = simulate(s, 3)
+    src = log.source
+    shareable = int((src.sharing[src.change_rec] != 2).sum())
+    assert counts["changes_sent"] == shareable
+    assert counts["changes_applied"] + counts["changes_queued"] == shareable
+
+
+def test_same_seed_same_numbers_other_seed_other_numbers():
+    s = scenario(
+        {
+            "architecture": {"kind": "hybrid", "sync": "push"},
+            "outages": {"hub": {"mtbf_days": 20, "mttr_hours": 12}},
+            "world": {
+                "platforms": [{"name": "P"}],
+                "countries": [
+                    {"code": "AAA", "region": "europe", "platforms": ["P"]},
+                    {"code": "BBB", "region": "africa"},
+                ],
+            },
+        }
+    )
+    a, b, c = run_one(s, seed=5), run_one(s, seed=5), run_one(s, seed=6)
+    assert a.scalar_metrics() == b.scalar_metrics()
+    assert a.timeseries.equals(b.timeseries)
+    assert a.scalar_metrics() != c.scalar_metrics()
+
+
+def test_common_random_numbers_across_architectures():
+    """The same seed draws the same record lifecycles under every architecture."""
+    counts = {
+        kind["kind"] + str(kind.get("index", "")): simulate(scenario({"architecture": kind}), 9)[0]
+        for kind in ARCHITECTURES[:4]
+    }
+    sources = [log.source for log in counts.values()]
+    for other in sources[1:]:
+        np.testing.assert_array_equal(other.change_time, sources[0].change_time)
+        np.testing.assert_array_equal(other.owner, sources[0].owner)
+
+
+def test_headline_metrics_are_all_reported():
+    metrics = run_one(scenario()).metrics
+    assert set(HEADLINE_METRICS) <= set(metrics)
+    assert set(metrics["messages_per_day"]) == {
+        "ncb_to_hub",
+        "ncb_to_platform",
+        "platform_to_hub",
+        "hub_to_platform",
+        "ncb_to_ncb",
+    }
