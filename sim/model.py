@@ -95,7 +95,8 @@ class DataSharingModel(mesa.Model):
 
     def _store(self, name: str, kind: str, spec: StoreSpec) -> Store:
         outage = getattr(self.scenario.outages, kind)
-        availability = Availability.draw(outage, self.horizon, self.streams.get(f"outage.{name}"))
+        stream = self.streams.get(f"outage.{name}")
+        availability = Availability.draw(outage, self.horizon, stream, name)
         return Store(
             name,
             kind,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.config.schema import KindSpec
+from sim.config.schema import KindSpec, Surge
 from sim.config.schema import Records as RecordsSpec
 from sim.engine.dists import DAYS, Sampler
 from sim.rng import Streams
@@ -119,8 +119,36 @@ def _creations(
     counts = rng.poisson(rates * horizon)
     owner = np.repeat(np.arange(world.n_countries), counts)
     times = rng.uniform(0.0, horizon, owner.size)
+    for surge in spec.surges:  # no draws at all when there is no surge
+        owner, times = _surged(owner, times, rates, surge, horizon, rng)
     order = np.argsort(times, kind="stable")
     return owner[order], times[order]
+
+
+def _surged(
+    owner: np.ndarray,
+    times: np.ndarray,
+    rates: np.ndarray,
+    surge: Surge,
+    horizon: float,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Creations with the rate inside the surge's window multiplied by its factor.
+
+    A factor above 1 adds Poisson(rate x (factor - 1) x window) creations spread uniformly over
+    the window (so overlapping surges add their extras); below 1 thins the window's creations,
+    keeping each with probability ``factor``."""
+    start, end = surge.start_day, min(surge.start_day + surge.days, horizon)
+    if end <= start or surge.factor == 1:
+        return owner, times
+    if surge.factor < 1:
+        inside = (times >= start) & (times < end)
+        keep = ~inside | (rng.uniform(size=times.size) < surge.factor)
+        return owner[keep], times[keep]
+    counts = rng.poisson(rates * (surge.factor - 1) * (end - start))
+    extra = np.repeat(np.arange(rates.size), counts)
+    extra_times = rng.uniform(start, end, extra.size)
+    return np.concatenate([owner, extra]), np.concatenate([times, extra_times])
 
 
 def _reviews(

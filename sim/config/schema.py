@@ -236,6 +236,15 @@ class Denial(Frozen):
     share: Probability
 
 
+class Surge(Frozen):
+    """Creations multiplied by ``factor`` for ``days`` from ``start_day`` (a crisis, a lull)."""
+
+    start_day: NonNegativeFloat
+    """Simulation day it starts (counted from 0, warm-up included)."""
+    days: PositiveFloat
+    factor: NonNegativeFloat
+
+
 class KindSpec(Frozen):
     """One kind with every value resolved (what the engine reads)."""
 
@@ -261,6 +270,8 @@ class Records(Frozen):
     denials: tuple[Denial, ...] = ()
     sample_fraction: Annotated[float, Field(gt=0, le=1)] = 1.0
     """Simulate this fraction of the real volume of records; counts are scaled back."""
+    surges: tuple[Surge, ...] = ()
+    """Windows where creations run at a multiple of their rate (overlapping extras add up)."""
 
     @model_validator(mode="after")
     def _shares(self) -> Records:
@@ -332,11 +343,22 @@ class Stores(Frozen):
     ncb: StoreSpec = StoreSpec()
 
 
+class ScheduledOutage(Frozen):
+    """A forced down window, on top of the random ones: a planned stop or a stress test."""
+
+    start_day: NonNegativeFloat
+    """Simulation day it starts (counted from 0, warm-up included)."""
+    duration_hours: PositiveFloat
+    only: tuple[str, ...] = ()
+    """Platform names or country codes (NCB outages) it takes down; every store when empty."""
+
+
 class OutageSpec(Frozen):
-    """Alternating exponential up and down times."""
+    """Alternating exponential up and down times, plus any scheduled down windows."""
 
     mtbf_days: PositiveFloat
     mttr_hours: PositiveFloat
+    scheduled: tuple[ScheduledOutage, ...] = ()
 
 
 class Outages(Frozen):
@@ -376,6 +398,23 @@ class Scenario(Frozen):
                     raise ValueError(
                         f"records.denials.{i}.countries.{j}: country {code!r} is not in world.countries"
                     )
+        return self
+
+    @model_validator(mode="after")
+    def _scheduled_outages_name_stores(self) -> Scenario:
+        names = {
+            "platform": {p.name for p in self.world.platforms},
+            "ncb": {c.code for c in self.world.countries},
+        }
+        for kind, known in names.items():
+            spec = getattr(self.outages, kind)
+            for i, window in enumerate(spec.scheduled if spec else ()):
+                for j, name in enumerate(window.only):
+                    if name not in known:
+                        raise ValueError(
+                            f"outages.{kind}.scheduled.{i}.only.{j}: {name!r} is not a"
+                            f" {'platform' if kind == 'platform' else 'country'} of the world"
+                        )
         return self
 
     @model_validator(mode="after")

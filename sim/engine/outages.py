@@ -24,11 +24,47 @@ class Availability:
 
     @classmethod
     def draw(
-        cls, spec: OutageSpec | None, horizon: float, rng: np.random.Generator
+        cls,
+        spec: OutageSpec | None,
+        horizon: float,
+        rng: np.random.Generator,
+        store: str = "",
     ) -> Availability:
-        """Alternate Exp(mtbf) up and Exp(mttr) down periods from time 0 (starting up)."""
+        """Random down windows, merged with the scheduled ones that hit ``store``.
+
+        ``store`` is the store's name (``hub``, ``platform.SIS``, ``ncb.FRA``); a scheduled
+        window with an ``only`` list hits it when the part after the dot is listed.
+        """
         if spec is None:
             return cls.always_up()
+        random = cls._random(spec, horizon, rng)
+        hits = [w for w in spec.scheduled if not w.only or store.split(".")[-1] in w.only]
+        if not hits:
+            return random
+        starts = np.array([w.start_day for w in hits])
+        ends = starts + np.array([w.duration_hours / 24.0 for w in hits])
+        return cls.union(random, cls(starts, ends))
+
+    @classmethod
+    def union(cls, a: Availability, b: Availability) -> Availability:
+        """Down whenever either is down: the windows of both, sorted and merged."""
+        starts = np.concatenate([a.starts, b.starts])
+        ends = np.concatenate([a.ends, b.ends])
+        order = np.argsort(starts, kind="stable")
+        merged: list[list[float]] = []
+        for start, end in zip(starts[order], ends[order], strict=True):
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        if not merged:
+            return cls.always_up()
+        bounds = np.array(merged)
+        return cls(bounds[:, 0], bounds[:, 1])
+
+    @classmethod
+    def _random(cls, spec: OutageSpec, horizon: float, rng: np.random.Generator) -> Availability:
+        """Alternate Exp(mtbf) up and Exp(mttr) down periods from time 0 (starting up)."""
         mtbf, mttr = spec.mtbf_days, spec.mttr_hours / 24.0
         starts: list[float] = []
         ends: list[float] = []
