@@ -103,7 +103,12 @@ def summary_sentence(results: Results, runs: pd.DataFrame, metric: str) -> str |
     if row.empty or pd.isna(row["ci_low"].iloc[0]):
         return f"{lead}, {gap} ahead of {second} (too few paired runs for an interval).{tail}"
     r = row.iloc[0]
-    interval = f"95 % interval {signed(metric, r['ci_low'])} to {signed(metric, r['ci_high'])}"
+    low, high = (
+        (r["ci_low"], r["ci_high"])
+        if info(metric).higher_is_better
+        else (-r["ci_high"], -r["ci_low"])
+    )  # the lead, positive when the leader is better
+    interval = f"95 % interval of the lead {signed(metric, low)} to {signed(metric, high)}"
     if not r["significant"]:
         return (
             f"On {label}, no significant difference between {best}"
