@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.results import write_atomic, write_json_atomic
+from sim.results import json_safe, write_atomic, write_json_atomic
 
 RUNS = "runs"
 MANIFEST = "manifest.json"
@@ -37,7 +37,9 @@ def run_path(out_dir: Path, run_id: str) -> Path:
 
 
 def write_run(out_dir: Path, record: dict[str, Any]) -> None:
-    write_json_atomic(run_path(out_dir, record["run_id"]), record)
+    """Compact JSON: a run holds thousands of series rows, and indenting them costs time."""
+    text = json.dumps(json_safe(record), allow_nan=False, separators=(",", ":"))
+    write_atomic(run_path(out_dir, record["run_id"]), text.encode())
 
 
 def read_run(out_dir: Path, run_id: str) -> dict[str, Any]:
