@@ -80,7 +80,7 @@ class _Expansion:
         self.countries: dict[str, dict[str, Any]] = {c["code"]: c for c in base["countries"]}
 
     def fail(self, path: str, message: str) -> None:
-        raise ConfigError(self.file, f"world.{path}", message)
+        raise ConfigError(self.file, ".".join(p for p in ("world", path) if p), message)
 
     def result(self) -> dict[str, Any]:
         self.add_platforms()
