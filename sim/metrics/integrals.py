@@ -14,34 +14,57 @@ class IndexedIntervals:
     ) -> None:
         self.points = points
         self.n_groups = n_groups
-        self.a = a
-        self.b = np.where(np.isfinite(b), b, 0.0)
         n = points.size
         spare = n_groups * n
+        finite = np.isfinite(b)
+        b = np.where(finite, b, 0.0)
         # An end at or after the last point never counts: it goes to a spare last bin.
         ja = np.searchsorted(points, a, side="right")
-        jb = np.where(np.isfinite(b), np.searchsorted(points, self.b, side="right"), n)
-        self.flat_a = np.where(ja < n, group * n + ja, spare)
-        self.flat_b = np.where(jb < n, group * n + jb, spare)
+        jb = np.where(finite, np.searchsorted(points, b, side="right"), n)
+        self.flat = np.concatenate([np.where(ja < n, group * n + ja, spare),
+                                    np.where(jb < n, group * n + jb, spare)])
+        self.ends = np.concatenate([a, -b])  # moments: +a at a start, -b at an end
+        self.size = a.size
+
+    def increments(self, mask: np.ndarray | None = None) -> Increments:
+        """What the selected intervals add at each grid point (see ``Increments``)."""
+        n, n_groups = self.points.size, self.n_groups
+        if mask is None:
+            sel = np.ones(self.size)
+        else:
+            sel = mask.astype(float)
+        both = np.concatenate([sel, sel])
+        bins = n_groups * n + 1
+        sign = np.concatenate([sel, -sel])
+        count = np.bincount(self.flat, weights=sign, minlength=bins)[:-1]
+        moment = np.bincount(self.flat, weights=both * self.ends, minlength=bins)[:-1]
+        return Increments(count.reshape(n_groups, n), moment.reshape(n_groups, n), self.points)
 
     def cumulative(self, mask: np.ndarray | None = None, weight: float = 1.0) -> np.ndarray:
-        """F[g, j] = sum over selected intervals i of group g of w |[a_i, b_i) ∩ [0, t_j)|.
+        """F[g, j] = sum over selected intervals i of group g of w |[a_i, b_i) ∩ [0, t_j)|."""
+        return self.increments(mask).cumulative(weight)
 
-        With n(t) the number of intervals covering t, F is the integral of n up to t_j:
-        sum_{a_i < t} (t - a_i) - sum_{b_i < t} (t - b_i), one bincount per end and a
-        cumulative sum over the sorted points. An infinite end never closes its interval.
-        """
-        n, n_groups = self.points.size, self.n_groups
-        sel = np.ones(self.a.size) if mask is None else mask.astype(float)
-        out = np.zeros((n_groups, n))
-        size = n_groups * n + 1
-        for flat, ends, sign in ((self.flat_a, self.a, 1.0), (self.flat_b, self.b, -1.0)):
-            count = np.bincount(flat, weights=sel, minlength=size)[: n_groups * n]
-            moment = np.bincount(flat, weights=sel * ends, minlength=size)[: n_groups * n]
-            count = np.cumsum(count.reshape(n_groups, n), axis=1)
-            moment = np.cumsum(moment.reshape(n_groups, n), axis=1)
-            out += sign * (self.points[None, :] * count - moment)
-        return weight * out
+
+class Increments:
+    """Starts minus ends (``count``) and their time moments, binned at the first grid point
+    after them: sums of these over many batches of intervals give the integral of them all.
+
+    With n(t) the number of intervals covering t, its integral up to t_j is
+    sum_{a_i < t} (t - a_i) - sum_{b_i < t} (t - b_i) = t C(t) - M(t), C and M the cumulative
+    sums of ``count`` and ``moment``. An infinite end never closes its interval.
+    """
+
+    def __init__(self, count: np.ndarray, moment: np.ndarray, points: np.ndarray) -> None:
+        self.count, self.moment, self.points = count, moment, points
+
+    def __iadd__(self, other: Increments) -> Increments:
+        self.count += other.count
+        self.moment += other.moment
+        return self
+
+    def cumulative(self, weight: float = 1.0) -> np.ndarray:
+        out = self.points[None, :] * np.cumsum(self.count, axis=1) - np.cumsum(self.moment, axis=1)
+        return weight * out if weight != 1.0 else out
 
 
 def cumulative_counts(

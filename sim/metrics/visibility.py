@@ -23,7 +23,7 @@ import numpy as np
 
 from sim.engine.outages import Availability
 from sim.log import RunLog, StoreLog
-from sim.metrics.integrals import IndexedIntervals
+from sim.metrics.integrals import Increments, IndexedIntervals
 from sim.metrics.intervals import Shown, shown_intervals, subtract_windows, up_pieces
 from sim.world import NATIONAL
 
@@ -233,7 +233,7 @@ def merged(windows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return lo[starts_new], hi[ends]
 
 
-CHUNK_RECORDS = 65_536
+CHUNK_RECORDS = 131_072
 """Records classified at once: bounds the temporary arrays of ``segment_cumulatives``."""
 
 
@@ -260,7 +260,7 @@ def segment_cumulatives(
     source version; classify each segment; integrate the segments on ``points``.
 
     Records are taken in chunks (the result is a sum over records)."""
-    out = {name: np.zeros((layout.n_groups, points.size)) for name in RETURNED}
+    totals: dict[str, Increments] = {}
     for lo in range(0, log.source.n_records, CHUNK_RECORDS):
         bounds = np.array([lo, lo + CHUNK_RECORDS])
         part = [s.select(slice(*np.searchsorted(s.rec, bounds))) for s in shown]
@@ -269,14 +269,21 @@ def segment_cumulatives(
         i0, i1 = np.searchsorted(source.rec, bounds)
         chunk = SourceIndex(source.rec[i0:i1], source.time[i0:i1], source.version[i0:i1])
         for name, values in classify_segments(log, layout, points, stores, part, chunk).items():
-            out[name] += values
+            if name in totals:
+                totals[name] += values
+            else:
+                totals[name] = values
+    if not totals:
+        return {name: np.zeros((layout.n_groups, points.size)) for name in RETURNED}
+    out = {name: inc.cumulative() for name, inc in totals.items()}
+    out["vis"] = out["vis_act"] + out["ghost"]  # returned = returned and active + ghosts
     return out
 
 
 def classify_segments(
     log: RunLog, layout: Layout, points: np.ndarray, stores: list[StoreLog], shown: list[Shown],
     source: SourceIndex,
-) -> dict[str, np.ndarray]:
+) -> dict[str, Increments]:
     """Times are keys ``record * span + t`` so that one sort orders every record's breakpoints;
     ``span`` exceeds the horizon, so keys of different records never mix."""
     src = log.source
@@ -317,14 +324,12 @@ def classify_segments(
     segments = IndexedIntervals(
         layout.group(log, rec), start, start + length, points, layout.n_groups
     )
-    out = {
-        "vis_act": segments.cumulative(active),
-        "ghost": segments.cumulative(visible & ~active),
-        "stale": segments.cumulative(active & (newest < source_version)),
-        "conflict": segments.cumulative(visible & (highest_meant > lowest_meant)),
+    return {
+        "vis_act": segments.increments(active),
+        "ghost": segments.increments(visible & ~active),
+        "stale": segments.increments(active & (newest < source_version)),
+        "conflict": segments.increments(visible & (highest_meant > lowest_meant)),
     }
-    out["vis"] = out["vis_act"] + out["ghost"]  # returned = returned and active + ghosts
-    return out
 
 
 def state_at(keys: np.ndarray, rec: np.ndarray, s: Shown, span: float) -> np.ndarray:
