@@ -10,8 +10,11 @@ class IndexedIntervals:
     subsets of them can be integrated without searching again."""
 
     def __init__(
-        self, group: np.ndarray, a: np.ndarray, b: np.ndarray, points: np.ndarray, n_groups: int
+        self, group: np.ndarray, a: np.ndarray, b: np.ndarray, points: np.ndarray, n_groups: int,
+        located: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> None:
+        """``located``: the ends' grid positions (``searchsorted(points, x, "right")``) when
+        the caller already knows them."""
         self.points = points
         self.n_groups = n_groups
         n = points.size
@@ -19,8 +22,11 @@ class IndexedIntervals:
         finite = np.isfinite(b)
         b = np.where(finite, b, 0.0)
         # An end at or after the last point never counts: it goes to a spare last bin.
-        ja = np.searchsorted(points, a, side="right")
-        jb = np.where(finite, np.searchsorted(points, b, side="right"), n)
+        if located is None:
+            ja = np.searchsorted(points, a, side="right")
+            jb = np.where(finite, np.searchsorted(points, b, side="right"), n)
+        else:
+            ja, jb = located
         self.flat = np.concatenate([np.where(ja < n, group * n + ja, spare),
                                     np.where(jb < n, group * n + jb, spare)])
         self.ends = np.concatenate([a, -b])  # moments: +a at a start, -b at an end

@@ -183,8 +183,11 @@ def returned_by_view(
             [within(shown[name], windows) for name in subset],
             source,
         )
-        for acc, piece_lo, piece_hi in targets:
-            acc.add_piece(cumulative, points, piece_lo, piece_hi)
+        for acc in {id(acc): acc for acc, _, _ in targets}.values():
+            projected = acc.project(cumulative, points)
+            for target, piece_lo, piece_hi in targets:
+                if target is acc:
+                    acc.add_piece(projected, piece_lo, piece_hi)
     for view, acc in views:
         yield view.queriers, acc.grid, acc.finish()
 
@@ -199,14 +202,18 @@ class ViewIntegral:
         self.values = {name: np.zeros(shape) for name in RETURNED}
         self.jumps = {name: np.zeros(shape) for name in RETURNED}
 
-    def add_piece(self, cumulative: dict, points: np.ndarray, lo: float, hi: float) -> None:
-        """Add the part of ``cumulative`` (given on ``points``) inside [lo, hi): inside the
-        piece the running value grows as the piece's own integral; after it, by its total."""
+    def project(self, cumulative: dict, points: np.ndarray) -> dict[str, np.ndarray]:
+        """A subset's cumulative integrals (on ``points``) summed per (querier, kind) and taken
+        at this view's grid points."""
         cols = np.searchsorted(points, self.grid.points)
+        return {name: self.projection @ values[:, cols] for name, values in cumulative.items()}
+
+    def add_piece(self, projected: dict, lo: float, hi: float) -> None:
+        """Add the part of ``projected`` inside [lo, hi): inside the piece the running value
+        grows as the piece's own integral; after it, by its total."""
         i0, i1 = (int(i) for i in self.grid.index(np.array([lo, hi])))
-        inside = cols[i0 : i1 + 1]
-        for name, values in cumulative.items():
-            local = self.projection @ (values[:, inside] - values[:, inside[:1]])
+        for name, values in projected.items():
+            local = values[:, i0 : i1 + 1] - values[:, i0 : i0 + 1]
             self.values[name][:, i0 : i1 + 1] += local
             if i1 + 1 < self.grid.points.size:
                 self.jumps[name][:, i1 + 1] += local[:, -1]
@@ -301,10 +308,14 @@ def classify_segments(
     keys = keys[np.r_[True, keys[1:] != keys[:-1]]]
     rec = np.floor(keys / span).astype(np.int64)
     same_next = np.r_[rec[1:] == rec[:-1], False]
-    length = np.where(same_next, np.r_[keys[1:], 0.0] - keys, 0.0)
     start = keys - rec * span
-    live = (length > 0) & (start + length > log.warmup) & (start < log.horizon)
-    keys, rec, length, start = keys[live], rec[live], length[live], start[live]
+    # A segment ends where the next one of the same record starts: locate each time once.
+    j_start = np.searchsorted(points, start, side="right")
+    end = np.where(same_next, np.r_[start[1:], 0.0], start)
+    j_end = np.where(same_next, np.r_[j_start[1:], 0], j_start)
+    live = (end > start) & (end > log.warmup) & (start < log.horizon)
+    keys, rec, start, end = keys[live], rec[live], start[live], end[live]
+    j_start, j_end = j_start[live], j_end[live]
 
     newest = np.full(keys.size, -1, dtype=np.int64)
     lowest_meant = np.full(keys.size, np.iinfo(np.int64).max)
@@ -322,7 +333,7 @@ def classify_segments(
     visible = newest >= 0
     active = visible & (keys < deleted_key)
     segments = IndexedIntervals(
-        layout.group(log, rec), start, start + length, points, layout.n_groups
+        layout.group(log, rec), start, end, points, layout.n_groups, located=(j_start, j_end)
     )
     return {
         "vis_act": segments.increments(active),
