@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.architectures.base import View
+from sim.behaviour import BehaviourLog
 from sim.engine.outages import Availability
 from sim.records import SourceRecords
 from sim.world import WorldIndex
@@ -60,3 +61,4 @@ class RunLog:
     queries: QueryLog
     messages_per_day: dict[str, np.ndarray]
     ledger: dict[str, int] = field(default_factory=dict)
+    behaviour: BehaviourLog | None = None

@@ -17,6 +17,7 @@ import simpy
 from sim.agents import NCB, GlobalHub, RegionalPlatform
 from sim.architectures import build_strategy
 from sim.architectures.hybrid import Hybrid
+from sim.behaviour import NODES, Behaviour
 from sim.config.schema import Scenario, StoreSpec
 from sim.engine.dists import SECONDS, Sampler
 from sim.engine.links import Link
@@ -44,7 +45,11 @@ class DataSharingModel(mesa.Model):
         self.n_days = math.ceil(self.horizon)
         self.env = simpy.Environment()
         self.events_processed = 0
-        self.source = draw_records(scenario.records, self.world, self.horizon, self.streams)
+        behaviour = scenario.behaviour
+        grace = behaviour.workload.review_grace_days if behaviour.enabled else None
+        self.source = draw_records(
+            scenario.records, self.world, self.horizon, self.streams, lapse_after_days=grace
+        )
         self.query_rate = scenario.queries.per_country_per_day * self.world.weight
         self.query_querier, self.query_time = self._draw_queries()
         self.query_sent = np.zeros(self.n_queries, dtype=bool)
@@ -79,6 +84,19 @@ class DataSharingModel(mesa.Model):
         self.change_send_time = self._send_times()
         self.changes_today_by_owner = np.zeros(self.world.n_countries, dtype=np.int64)
         self.strategy = build_strategy(scenario.architecture, self)
+        self.behaviour = Behaviour(behaviour, self) if behaviour.enabled else None
+        self.channels, self.consults = self._channels()
+        if self.behaviour is not None:
+            self.behaviour.watch_stores([self.hub.store, *(p.store for p in self.platforms)])
+            for ncb in self.ncbs:
+                ncb.start_behaving(
+                    behaviour,
+                    [
+                        c
+                        for c, on in zip(self.channels, self.consults[ncb.index], strict=True)
+                        if on
+                    ],
+                )
         self.env.process(self._day_ends())
         if isinstance(self.strategy, Hybrid) and self.strategy.batch:
             self.env.process(self._syncs(scenario.architecture.sync_interval_days))
@@ -106,6 +124,18 @@ class DataSharingModel(mesa.Model):
             self.streams.get(f"service.{name}"),
         )
 
+    def _channels(self) -> tuple[list[str], np.ndarray]:
+        """The channels NCBs query (hub, platforms, or the owners' nodes when federated) and
+        ``consults[country, channel]``."""
+        if self.strategy.federated:
+            return [NODES], np.ones((self.world.n_countries, 1), dtype=bool)
+        channels = ["hub", *self.world.platforms]
+        consults = np.zeros((self.world.n_countries, len(channels)), dtype=bool)
+        for view in self.strategy.views():
+            for name in view.stores:
+                consults[view.queriers, channels.index(name)] = True
+        return channels, consults
+
     def _draw_queries(self) -> tuple[np.ndarray, np.ndarray]:
         rng = self.streams.get("queries")
         counts = rng.poisson(self.query_rate * self.horizon)
@@ -131,12 +161,34 @@ class DataSharingModel(mesa.Model):
         """One day: daily decisions, the day's changes and queries leave, SimPy runs the day."""
         day = self.day
         changes = self._slice(self.source.change_time, day)
+        t_send = self.change_send_time[changes]
+        if self.behaviour is not None:
+            changes, t_send = self.behaviour.todays_changes(day, changes, t_send)
         owners = self.source.owner[self.source.change_rec[changes]]
         self.changes_today_by_owner = np.bincount(owners, minlength=self.world.n_countries)
         self.agents.do("step")
-        self.strategy.route_changes(changes, self.change_send_time[changes])
+        self.strategy.route_changes(changes, t_send)
         self._send_queries(self._slice(self.query_time, day))
         self.env.run(until=day + 1)
+        if self.behaviour is not None:
+            self._behave(day)
+
+    def _behave(self, day: int) -> None:
+        """End of a day: each NCB learns from its lookups, then decides how much to share."""
+        spec = self.scenario.behaviour
+        sent = self._slice(self.query_time, day)
+        sent = sent[self.query_sent[sent]]
+        counts = self.behaviour.observe(day, self.query_querier[sent], self.query_time[sent])
+        peers = self.behaviour.peer_level(day)
+        for ncb in self.ncbs:
+            seen = {
+                channel: {name: float(counts[name][ncb.index, c]) for name in counts}
+                for c, channel in enumerate(self.channels)
+                if self.consults[ncb.index, c]
+            }
+            ncb.observe(spec, seen)
+            ncb.decide(spec, float(peers[ncb.index]))
+        self.behaviour.record_day(day)
 
     def _slice(self, times: np.ndarray, day: int) -> np.ndarray:
         lo, hi = np.searchsorted(times, [day, day + 1], side="left")
@@ -195,7 +247,7 @@ class DataSharingModel(mesa.Model):
             warmup=self.scenario.warmup_days,
             horizon=self.horizon,
             world=self.world,
-            source=self.source,
+            source=self.source if self.behaviour is None else self.behaviour.final_source(),
             query_rate=self.query_rate,
             views=strategy.views(),
             stores=stores,
@@ -211,6 +263,7 @@ class DataSharingModel(mesa.Model):
                 n: link.messages_per_day(self.n_days) for n, link in self.links.items()
             },
             ledger=self._ledger(),
+            behaviour=None if self.behaviour is None else self.behaviour.log(),
         )
 
     def _query_log(self) -> QueryLog:

@@ -38,7 +38,10 @@ class SourceRecords:
     change_version: np.ndarray
     change_time: np.ndarray
     """All changes, sorted by time."""
-    reviews_missed: int = 0
+    change_review: np.ndarray
+    """The change is a review extension (the owner reviewed the record and kept it)."""
+    change_dormant: np.ndarray
+    """A lapse at review that happens only if the review is missed (behaviour on)."""
 
     @property
     def n_records(self) -> int:
@@ -53,8 +56,14 @@ class SourceRecords:
 
 
 def draw_records(
-    spec: RecordsSpec, world: WorldIndex, horizon: float, streams: Streams
+    spec: RecordsSpec,
+    world: WorldIndex,
+    horizon: float,
+    streams: Streams,
+    lapse_after_days: float | None = None,
 ) -> SourceRecords:
+    """``lapse_after_days``: with behaviour on, each review extension gets a dormant deletion
+    that many days after it, used if the owner misses the review."""
     kinds = spec.kind_specs()
     owner, created = _creations(spec, world, horizon, streams.get("records.arrivals"))
     n = owner.size
@@ -86,9 +95,23 @@ def draw_records(
     upd_version = _rank_within(upd_rec, upd_time) + 1
     last_version = n_updates + np.isfinite(deleted)
     gone = np.flatnonzero(np.isfinite(deleted))
-    rec = np.concatenate([np.arange(n), upd_rec, gone])
-    version = np.concatenate([np.zeros(n, dtype=np.int64), upd_version, last_version[gone]])
-    time = np.concatenate([created, upd_time, deleted[gone]])
+    review = np.r_[
+        np.zeros(n + upd_rec.size - ext_rec.size, dtype=bool), np.ones(ext_rec.size, dtype=bool)
+    ]
+    lapse_rec, lapse_time = np.empty(0, dtype=np.int64), np.empty(0)
+    if lapse_after_days is not None:
+        lapse_time = ext_time + lapse_after_days
+        lapse_rec = ext_rec[lapse_time < horizon]
+        lapse_time = lapse_time[lapse_time < horizon]
+    rec = np.concatenate([np.arange(n), upd_rec, gone, lapse_rec])
+    version = np.concatenate(
+        [np.zeros(n, dtype=np.int64), upd_version, last_version[gone], np.full(lapse_rec.size, -1)]
+    )
+    time = np.concatenate([created, upd_time, deleted[gone], lapse_time])
+    is_review = np.r_[review, np.zeros(gone.size + lapse_rec.size, dtype=bool)]
+    dormant = np.r_[
+        np.zeros(n + upd_rec.size + gone.size, dtype=bool), np.ones(lapse_rec.size, dtype=bool)
+    ]
     order = np.argsort(time, kind="stable")
     return SourceRecords(
         owner=owner,
@@ -102,6 +125,8 @@ def draw_records(
         change_rec=rec[order],
         change_version=version[order].astype(np.int64),
         change_time=time[order],
+        change_review=is_review[order],
+        change_dormant=dormant[order],
     )
 
 

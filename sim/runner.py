@@ -50,23 +50,24 @@ def simulate(scenario: Scenario, seed: int):
     try:
         model.run()
         log = model.run_log()
-        return log, run_counts(model, log.ledger)
+        return log, run_counts(model, log)
     finally:
         mesa.Agent._ids.pop(model, None)  # Mesa keeps every model alive through this registry
 
 
-def run_counts(model: DataSharingModel, ledger: dict[str, int]) -> dict[str, int]:
+def run_counts(model: DataSharingModel, log) -> dict[str, int]:
     """Counts scaled back to real volumes when records were sampled; the ledger (``changes_*``,
     ``dropped_*``) stays in simulated units so that it balances exactly."""
     scale = 1.0 / model.scenario.records.sample_fraction
+    ledger = log.ledger
     return {
-        "records_created": round(model.source.n_records * scale),
-        "record_changes": round(model.source.n_changes * scale),
+        "records_created": round(log.source.n_records * scale),
+        "record_changes": round(log.source.n_changes * scale),
         "deliveries": round(ledger["changes_applied"] * scale),
         "queries": model.n_queries,
         "events_processed": model.events_processed,
-        "simulated_records": model.source.n_records,
-        "simulated_changes": model.source.n_changes,
+        "simulated_records": log.source.n_records,
+        "simulated_changes": log.source.n_changes,
     } | ledger
 
 

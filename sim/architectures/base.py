@@ -76,6 +76,11 @@ class Strategy(ABC):
                 for name in view.stores:
                     self._ask(self.store(name), self._query_link(name), qid[mine], t[mine])
 
+    def manual_entries(self, idx: np.ndarray) -> np.ndarray:
+        """Systems each change must be keyed into by hand (staff work): one by default, the
+        single system the NCB writes to; none for records that never leave the country."""
+        return self._shared(idx).astype(np.int64)
+
     def settle(self, now: float) -> None:
         """Serve everything that has arrived before ``now``, until no store has more."""
         stores = self.active_stores()

@@ -38,40 +38,60 @@ class Fragmented(Strategy):
         self.entered = draws < entry_p
         self.update_rng = model.streams.get("fragmented.update")
         self.delay_rng = model.streams.get("fragmented.delay")
+        self._plan: tuple[np.ndarray, list] | None = None
         self.entry_delay = {
             "hub": Sampler(spec.entry_delay_hours.hub, HOURS),
             "platform": Sampler(spec.entry_delay_hours.platform, HOURS),
         }
 
     def route_changes(self, idx: np.ndarray, t_send: np.ndarray) -> None:
-        shared = self._shared(idx)
-        idx, t_send = idx[shared], t_send[shared]
+        for system, (rows, keyed) in enumerate(self.entry_plan(idx)):
+            kind, link = ("hub", "ncb_to_hub") if system == 0 else ("platform", "ncb_to_platform")
+            store = self.hub if system == 0 else self.platforms[system - 1]
+            delay = self.entry_delay[kind]
+            t = t_send[rows[keyed]]
+            if not delay.is_zero:
+                t = t + delay.draw(self.delay_rng, t.size)
+            self._send(link, store, idx[rows[keyed]], t)
+        self._plan = None
+
+    def manual_entries(self, idx: np.ndarray) -> np.ndarray:
+        """Systems each change is keyed into by hand: the hub and every platform it reaches."""
+        count = np.zeros(idx.size, dtype=np.int64)
+        for rows, keyed in self.entry_plan(idx):
+            np.add.at(count, rows[keyed], 1)
+        return count
+
+    def entry_plan(self, idx: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per system (hub first, then each platform): the positions in ``idx`` of the changes
+        meant for it, and whether each is actually keyed there. Drawn once per batch, so that
+        counting the work and sending the changes agree."""
+        if self._plan is not None and self._plan[0] is idx:
+            return self._plan[1]
         rec = self.source.change_rec[idx]
         scope = self.source.sharing[rec]
         members = self.world.membership[self.source.owner[rec]]
-        self._key_in(0, "hub", "ncb_to_hub", self.hub, idx, t_send, scope == GLOBAL)
-        for p, store in enumerate(self.platforms):
-            wanted = members[:, p] & ((scope == GLOBAL) | (scope == REGIONAL))
-            self._key_in(1 + p, "platform", "ncb_to_platform", store, idx, t_send, wanted)
+        wanted = [scope == GLOBAL] + [
+            members[:, p] & ((scope == GLOBAL) | (scope == REGIONAL))
+            for p in range(len(self.platforms))
+        ]
+        plan = [self._keyed(system, idx, np.flatnonzero(w)) for system, w in enumerate(wanted)]
+        self._plan = (idx, plan)
+        return plan
 
-    def _key_in(self, system: int, kind: str, link: str, store, idx, t_send, wanted) -> None:
-        """Key the wanted changes into one system, with its omissions and manual delay."""
-        idx, t_send = idx[wanted], t_send[wanted]
-        if idx.size == 0:
-            return
-        rec = self.source.change_rec[idx]
-        entered = self.entered[rec, system]
-        is_update = self.source.change_version[idx] > 0
-        p_update = getattr(self.spec.update_probability, kind)
-        made = self.update_rng.random(idx.size) < p_update
-        keyed = entered & (~is_update | made)
+    def _keyed(
+        self, system: int, idx: np.ndarray, rows: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Which of the changes meant for one system are keyed there (with the omissions)."""
+        kind = "hub" if system == 0 else "platform"
+        if rows.size == 0:
+            return rows, np.zeros(0, dtype=bool)
+        entered = self.entered[self.source.change_rec[idx[rows]], system]
+        is_update = self.source.change_version[idx[rows]] > 0
+        made = self.update_rng.random(rows.size) < getattr(self.spec.update_probability, kind)
         self._drop(f"not_entered_{kind}", int((~entered).sum()))
         self._drop(f"update_not_made_{kind}", int((entered & is_update & ~made).sum()))
-        delay = self.entry_delay[kind]
-        t = t_send[keyed]
-        if not delay.is_zero:
-            t = t + delay.draw(self.delay_rng, t.size)
-        self._send(link, store, idx[keyed], t)
+        return rows, entered & (~is_update | made)
 
     def views(self) -> list[View]:
         return consulting_platforms_and_hub(self.world)

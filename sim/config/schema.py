@@ -372,6 +372,76 @@ class Queries(Frozen):
     hit_fraction: Probability = 0.01
 
 
+# --- behaviour (off by default) ------------------------------------------------------------
+
+
+class Workload(Frozen):
+    """Staff time of each NCB: manual actions wait in a first-come backlog."""
+
+    staff_hours_per_day: NonNegativeFloat = 8.0
+    """Capacity of an NCB of weight 1 (scaled by the country's weight)."""
+    hours_per_entry: NonNegativeFloat = 0.25
+    """Keying a new record into one system."""
+    hours_per_update: NonNegativeFloat = 0.1
+    hours_per_deletion: NonNegativeFloat = 0.05
+    hours_per_review: NonNegativeFloat = 0.2
+    review_grace_days: NonNegativeFloat = 30.0
+    """A review not done this long after the review date is missed: the record lapses."""
+
+
+class Trust(Frozen):
+    """Trust of an NCB in each channel it queries, moved by what its own lookups return.
+
+    Per lookup: a ghost hit multiplies trust by (1 - ghost_penalty), a stale answer by
+    (1 - stale_penalty), a timeout by (1 - timeout_penalty); a correct answer moves it a share
+    ``recovery`` of the way to 1.
+    """
+
+    initial: Probability = 0.8
+    ghost_penalty: Probability = 0.05
+    stale_penalty: Probability = 0.02
+    timeout_penalty: Probability = 0.03
+    recovery: Probability = 0.01
+    memory_days: PositiveFloat = 365.0
+    """A lookup searches a subject among the records created in this many past days."""
+
+
+class Reluctance(Frozen):
+    """How much less an NCB shares under each architecture than through federated queries
+    (data-sovereignty reluctance): its sharing propensity is multiplied by (1 - value)."""
+
+    centralized: Probability = 0.1
+    hybrid: Probability = 0.05
+    fragmented: Probability = 0.05
+    federated: Probability = 0.0
+
+
+class Sharing(Frozen):
+    """Sharing propensity: the share of new global records an NCB shares beyond its region
+    (the rest stays on its regional platforms, or at home when it has none).
+
+    Each day: p += trust_rate (trust - p) + peer_rate (peers - p), where trust is the NCB's
+    mean trust in its channels and peers the share of new records the other NCBs of its region
+    shared over the last ``peer_window_days`` (conditional cooperation).
+    """
+
+    initial: Probability = 1.0
+    trust_rate: Probability = 0.02
+    peer_rate: Probability = 0.05
+    peer_window_days: PositiveFloat = 30.0
+    reluctance: Reluctance = Reluctance()
+
+
+class Behaviour(Frozen):
+    """Agents that behave: workload and backlog, trust, sharing propensity, reviews. Off by
+    default; when off the model is exactly the same as without this section."""
+
+    enabled: bool = False
+    workload: Workload = Workload()
+    trust: Trust = Trust()
+    sharing: Sharing = Sharing()
+
+
 # --- the scenario ------------------------------------------------------------------------
 
 
@@ -388,6 +458,7 @@ class Scenario(Frozen):
     stores: Stores = Stores()
     outages: Outages = Outages()
     queries: Queries = Queries()
+    behaviour: Behaviour = Behaviour()
 
     @model_validator(mode="after")
     def _denied_countries_exist(self) -> Scenario:

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from sim.log import RunLog
+from sim.metrics.behaviour import behaviour_metrics, behaviour_series
 from sim.metrics.exposure import exposure_by_day
 from sim.metrics.intervals import shown_intervals
 from sim.metrics.lag import lag_metrics, lag_sample, visibility_curve
@@ -90,6 +91,11 @@ def compute_metrics(log: RunLog) -> MetricsBundle:
         in_region = np.isin(queries["querier"], members)
         by_region[name] = totals(sums) | lag_metrics(sample, r) | query_metrics(queries, in_region)
         rows.append(timeseries_rows(name, days, sums, queries, in_region))
+    if log.behaviour is not None:
+        metrics |= behaviour_metrics(log, everyone)
+        for r, name in enumerate(log.world.regions):
+            by_region[name] |= behaviour_metrics(log, np.flatnonzero(region == r))
+        rows = [with_behaviour(log, frame, region) for frame in rows]
     by_kind = {
         name: totals(weighted(everyone, k)) | lag_metrics(sample, None, kind=k)
         for k, name in enumerate(log.source.kind_names)
@@ -107,6 +113,18 @@ def compute_metrics(log: RunLog) -> MetricsBundle:
     return MetricsBundle(metrics, by_region, by_kind, timeseries, curve)
 
 
+def with_behaviour(log: RunLog, frame: pd.DataFrame, region: np.ndarray) -> pd.DataFrame:
+    """Add the day's trust, propensity and backlog delay of the frame's region."""
+    name = frame["region"].iloc[0] if len(frame) else "all"
+    owners = (
+        np.arange(log.world.n_countries)
+        if name == "all"
+        else np.flatnonzero(region == log.world.regions.index(name))
+    )
+    series = behaviour_series(log, owners, frame["day"].to_numpy())
+    return frame.merge(series, on="day", how="left")
+
+
 def timeseries_rows(region: str, days: Grid, sums, queries, mask) -> pd.DataFrame:
     """One row per day: the record metrics of that day's integrals and that day's queries."""
     day_numbers = np.floor(days.day_lo).astype(np.int64)
@@ -114,32 +132,38 @@ def timeseries_rows(region: str, days: Grid, sums, queries, mask) -> pd.DataFram
         vis = sums["vis"]
         ghost = np.where(vis > 0, sums["ghost"] / vis, np.nan)
         stale = np.where(vis > 0, sums["stale"] / vis, np.nan)
-        frame = pd.DataFrame({
-            "day": day_numbers,
-            "region": region,
-            "completeness": np.where(sums["act"] > 0, sums["vis_act"] / sums["act"], np.nan),
-            "coverage": np.where(sums["allact"] > 0, sums["vis_act"] / sums["allact"], np.nan),
-            "ghost_rate": ghost,
-            "stale_rate": stale,
-            "inconsistency_rate": ghost + stale,
-            "conflict_rate": np.where(vis > 0, sums["conflict"] / vis, np.nan),
-        })
+        frame = pd.DataFrame(
+            {
+                "day": day_numbers,
+                "region": region,
+                "completeness": np.where(sums["act"] > 0, sums["vis_act"] / sums["act"], np.nan),
+                "coverage": np.where(sums["allact"] > 0, sums["vis_act"] / sums["allact"], np.nan),
+                "ghost_rate": ghost,
+                "stale_rate": stale,
+                "inconsistency_rate": ghost + stale,
+                "conflict_rate": np.where(vis > 0, sums["conflict"] / vis, np.nan),
+            }
+        )
     return frame.merge(daily_query_metrics(queries, mask), on="day", how="left")
 
 
 def daily_query_metrics(queries, mask) -> pd.DataFrame:
-    table = pd.DataFrame({
-        "day": queries["day"][mask],
-        "latency": np.where(queries["sent"][mask], queries["latency"][mask], np.nan),
-        "answered": queries["answered"][mask].astype(float),
-    })
+    table = pd.DataFrame(
+        {
+            "day": queries["day"][mask],
+            "latency": np.where(queries["sent"][mask], queries["latency"][mask], np.nan),
+            "answered": queries["answered"][mask].astype(float),
+        }
+    )
     grouped = table.groupby("day")
-    return pd.DataFrame({
-        "query_latency_mean_seconds": grouped["latency"].mean(),
-        "query_latency_p50_seconds": grouped["latency"].quantile(0.5),
-        "query_latency_p95_seconds": grouped["latency"].quantile(0.95),
-        "query_availability": grouped["answered"].mean(),
-    }).reset_index()
+    return pd.DataFrame(
+        {
+            "query_latency_mean_seconds": grouped["latency"].mean(),
+            "query_latency_p50_seconds": grouped["latency"].quantile(0.5),
+            "query_latency_p95_seconds": grouped["latency"].quantile(0.95),
+            "query_availability": grouped["answered"].mean(),
+        }
+    ).reset_index()
 
 
 def messages_per_day(log: RunLog, days: Grid) -> dict[str, dict[str, Any]]:
