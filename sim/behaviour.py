@@ -72,6 +72,8 @@ class Behaviour:
         self.propensity_daily = np.full((n, days), np.nan)
         self.backlog_daily = np.full((n, days), np.nan)
         self._work: list[tuple[np.ndarray, ...]] = []
+        self.stuck = 0
+        """Changes that never leave because their NCB has no staff time at all."""
         self._reviews: list[tuple[np.ndarray, ...]] = []
 
     # --- wiring -----------------------------------------------------------------------------
@@ -115,7 +117,10 @@ class Behaviour:
             done = self.backlogs.serve(owner, t_send, hours)
         self._log_work(day, owner, t_send, done, hours)
         np.maximum.at(self.source_now, src.change_rec[rows], src.change_version[rows])
-        return rows, np.where(hours > 0, done, t_send)
+        leave = np.where(hours > 0, done, t_send)
+        never = ~np.isfinite(leave)  # an NCB without staff never gets to them
+        self.stuck += int(never.sum())
+        return rows[~never], leave[~never]
 
     def _live(self, rows: np.ndarray, t_send: np.ndarray):
         """Rows still to happen: not cancelled, and not a lapse that was never activated."""

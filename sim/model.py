@@ -174,7 +174,11 @@ class DataSharingModel(mesa.Model):
             self._behave(day)
 
     def _behave(self, day: int) -> None:
-        """End of a day: each NCB learns from its lookups, then decides how much to share."""
+        """End of a day: each NCB learns from its lookups, then decides how much to share.
+
+        The stores first serve what arrived today (what the day-end event at ``day + 1`` would
+        do; it then finds nothing left), so lookups see the day's end state."""
+        self.strategy.settle(day + 1)
         spec = self.scenario.behaviour
         sent = self._slice(self.query_time, day)
         sent = sent[self.query_sent[sent]]
@@ -297,6 +301,8 @@ class DataSharingModel(mesa.Model):
             if isinstance(self.strategy, Hybrid)
             else 0,
         }
+        if self.behaviour is not None:
+            ledger["changes_stuck_in_backlog"] = self.behaviour.stuck
         for reason, n in sorted(self.strategy.dropped.items()):
             ledger[f"dropped_{reason}"] = n
         return ledger

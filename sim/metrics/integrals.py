@@ -10,7 +10,12 @@ class IndexedIntervals:
     subsets of them can be integrated without searching again."""
 
     def __init__(
-        self, group: np.ndarray, a: np.ndarray, b: np.ndarray, points: np.ndarray, n_groups: int,
+        self,
+        group: np.ndarray,
+        a: np.ndarray,
+        b: np.ndarray,
+        points: np.ndarray,
+        n_groups: int,
         located: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> None:
         """``located``: the ends' grid positions (``searchsorted(points, x, "right")``) when
@@ -27,8 +32,9 @@ class IndexedIntervals:
             jb = np.where(finite, np.searchsorted(points, b, side="right"), n)
         else:
             ja, jb = located
-        self.flat = np.concatenate([np.where(ja < n, group * n + ja, spare),
-                                    np.where(jb < n, group * n + jb, spare)])
+        self.flat = np.concatenate(
+            [np.where(ja < n, group * n + ja, spare), np.where(jb < n, group * n + jb, spare)]
+        )
         self.ends = np.concatenate([a, -b])  # moments: +a at a start, -b at an end
         self.size = a.size
 

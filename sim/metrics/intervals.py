@@ -36,7 +36,9 @@ def shown_intervals(
         return Shown(e.astype(np.int64), e.astype(np.int64), e, e)
     # Order by record, then time. Two versions applied at the same instant may come in either
     # order: the running maximum below shows the newer one either way.
-    order = np.argsort(rec * (float(np.ceil(horizon)) + 2.0) + np.minimum(t, horizon + 1.0), kind="stable")
+    order = np.argsort(
+        rec * (float(np.ceil(horizon)) + 2.0) + np.minimum(t, horizon + 1.0), kind="stable"
+    )
     rec, version, t = rec[order], version[order], t[order]
     span = int(version.max()) + 2
     key = rec * span + version

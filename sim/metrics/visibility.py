@@ -260,7 +260,11 @@ class SourceIndex:
 
 
 def segment_cumulatives(
-    log: RunLog, layout: Layout, points: np.ndarray, stores: list[StoreLog], shown: list[Shown],
+    log: RunLog,
+    layout: Layout,
+    points: np.ndarray,
+    stores: list[StoreLog],
+    shown: list[Shown],
     source: SourceIndex,
 ) -> dict[str, np.ndarray]:
     """Cut each record's life at every change of what the given (up) stores show or of its
@@ -288,7 +292,11 @@ def segment_cumulatives(
 
 
 def classify_segments(
-    log: RunLog, layout: Layout, points: np.ndarray, stores: list[StoreLog], shown: list[Shown],
+    log: RunLog,
+    layout: Layout,
+    points: np.ndarray,
+    stores: list[StoreLog],
+    shown: list[Shown],
     source: SourceIndex,
 ) -> dict[str, Increments]:
     """Times are keys ``record * span + t`` so that one sort orders every record's breakpoints;
