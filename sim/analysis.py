@@ -20,7 +20,7 @@ from sim.results import HEADLINE_METRICS
 CONFIDENCE = 0.95
 GROUP = ["variant", "point_id"]
 
-HIGHER_IS_BETTER = {"completeness", "coverage", "query_availability"}
+HIGHER_IS_BETTER = {"completeness", "coverage", "query_availability", "trust", "propensity"}
 """Metrics to maximise; every other metric (error rates, lags, latencies, messages,
 utilisation, exposure of copies) is better lower."""
 

@@ -227,3 +227,30 @@ def test_behaviour_is_deterministic_and_conserves_changes():
     _, counts = simulate(s, 4)
     assert counts["changes_sent"] == counts["changes_applied"] + counts["changes_queued"]
     assert 0 < a.metrics["reviews_missed_fraction"] < 1
+
+
+def test_behaviour_chart_draws_the_feedbacks(tmp_path):
+    """The behaviour chart of one run: three panels (trust, propensity, backlog), the run's
+    line in each, no missing values in what is drawn."""
+    from sim.reporting import load_results
+    from sim.reporting.charts import CHARTS
+    from sim.results import write_run_outputs
+
+    s = scenario(
+        {
+            "horizon_days": 60,
+            "warmup_days": 10,
+            "behaviour": ON | {"workload": {"staff_hours_per_day": 4}},
+        }
+    )
+    write_run_outputs(run_one(s, seed=1), tmp_path)
+    fig, data = CHARTS["behaviour"](load_results(tmp_path))
+    assert set(data["metric"]) == {"trust", "propensity", "backlog_delay_days"}
+    assert not data["mean"].isna().any()
+    lines = [a for a in fig.findobj() if str(a.get_gid()).startswith("line:")]
+    assert len(lines) == 3
+    assert [ax.get_ylabel() for ax in fig.axes[:3]] == [
+        "Trust in the channels (%)",
+        "Willingness to share (%)",
+        "Staff backlog (days)",
+    ]

@@ -26,7 +26,7 @@ def load_or_fail(results_dir: Path):  # noqa: ANN201 (Results; imported lazily)
 
 
 def chart_names() -> list[str]:
-    return ["comparison", "tradeoff", "sensitivity", "over_time", "visibility", "regions",
+    return ["comparison", "tradeoff", "sensitivity", "over_time", "behaviour", "visibility", "regions",
             "load", "differences"]  # fmt: skip
 
 

@@ -132,7 +132,7 @@ def empty_chart(results: Results, title: str, message: str) -> tuple[Figure, pd.
     ax.axis("off")
     ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=10, color=NEUTRAL)
     add_caption(fig, caption(results))
-    return fig, pd.DataFrame()
+    return fig, pd.DataFrame({"note": [message]})
 
 
 def mark_missing(ax: Axes, x: float, text: str = "n/a") -> None:
@@ -347,19 +347,39 @@ def factor_label(dotted: str) -> str:
 
 def over_time(results: Results) -> tuple[Figure, pd.DataFrame]:
     """Daily completeness and inconsistency for the whole world; outages shaded for one run."""
-    title = "Completeness and inconsistency day by day"
+    return daily_lines(
+        results,
+        "Completeness and inconsistency day by day",
+        ["completeness", "inconsistency_rate"],
+        "No daily series in these results.",
+    )
+
+
+def behaviour(results: Results) -> tuple[Figure, pd.DataFrame]:
+    """The agents' feedbacks day by day: trust in the channels, propensity to share, backlog."""
+    return daily_lines(
+        results,
+        "Trust, willingness to share and staff backlog day by day",
+        ["trust", "propensity", "backlog_delay_days"],
+        "Agent behaviour is off in these results (no behaviour section in the scenario).",
+    )
+
+
+def daily_lines(
+    results: Results, title: str, metrics: list[str], missing: str
+) -> tuple[Figure, pd.DataFrame]:
+    """One panel per metric: the world's daily mean per variant, with a band over replications."""
     ts = results.timeseries
-    if ts.empty:
-        return empty_chart(results, title, "No daily series in these results.")
+    if ts.empty or not all(m in ts.columns for m in metrics) or ts[metrics].isna().all().all():
+        return empty_chart(results, title, missing)
     ids = set(first_point(results)["run_id"])
     ts = ts[(ts["region"] == "all") & ts["run_id"].isin(ids)]
-    metrics = ["completeness", "inconsistency_rate"]
     variants, colours = results.variants, variant_colours(results.variants)
     table = drawn(summary_table(ts.assign(point_id=ts["day"]), metrics, variants))
     table = table.rename(columns={"point_id": "day"})
-    fig = new_figure(4.6)
+    fig = new_figure(2.3 * len(metrics))
     add_title(fig, title)
-    axes = fig.subplots(2, 1, sharex=True)
+    axes = fig.subplots(len(metrics), 1, sharex=True)
     for ax, metric in zip(axes, metrics, strict=True):
         rows = table[table["metric"] == metric]
         for variant in variants:
@@ -675,6 +695,7 @@ CHARTS: dict[str, Chart] = {
     "tradeoff": tradeoff,
     "sensitivity": sensitivity,
     "over_time": over_time,
+    "behaviour": behaviour,
     "visibility": visibility,
     "regions": regions,
     "load": load,

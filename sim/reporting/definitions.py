@@ -124,6 +124,47 @@ METRICS: dict[str, MetricInfo] = {
         " correct, protect and delete.",
         share=False,
     ),
+    "trust": MetricInfo(
+        "Trust in the channels",
+        "%",
+        True,
+        "How far NCBs trust the systems they search, moved down by ghost hits, stale answers"
+        " and timeouts and back up by correct answers (agent behaviour only).",
+    ),
+    "propensity": MetricInfo(
+        "Willingness to share",
+        "%",
+        True,
+        "Share of new records NCBs share beyond their region, pulled by their trust and by what"
+        " their neighbours share (agent behaviour only).",
+    ),
+    "backlog_delay_days": MetricInfo(
+        "Staff backlog",
+        "days",
+        False,
+        "Days from when a record should be keyed in, updated, deleted or reviewed to when staff"
+        " get to it (agent behaviour only).",
+        share=False,
+    ),
+    "backlog_delay_mean_days": MetricInfo(
+        "Mean staff backlog",
+        "days",
+        False,
+        "Average days from when manual work is due to when staff finish it.",
+        share=False,
+    ),
+    "reviews_missed_fraction": MetricInfo(
+        "Reviews missed",
+        "%",
+        False,
+        "Share of records due for review that lapsed because staff could not review them in time.",
+    ),
+    "capacity_used": MetricInfo(
+        "Staff capacity used",
+        "%",
+        False,
+        "Share of the NCBs' staff hours taken by keying, updating, deleting and reviewing.",
+    ),
 }
 
 COMPARISON_METRICS = (

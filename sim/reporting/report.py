@@ -35,6 +35,7 @@ CHART_TITLES = {
     "tradeoff": "Trade-off: completeness against inconsistency",
     "sensitivity": "Sensitivity to the varied assumptions",
     "over_time": "Over time",
+    "behaviour": "Agent behaviour",
     "visibility": "Time to visibility abroad",
     "regions": "Completeness by region",
     "load": "Network load",
