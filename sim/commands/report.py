@@ -26,8 +26,8 @@ def load_or_fail(results_dir: Path):  # noqa: ANN201 (Results; imported lazily)
 
 
 def chart_names() -> list[str]:
-    return ["comparison", "tradeoff", "sensitivity", "over_time", "behaviour", "visibility", "regions",
-            "load", "differences"]  # fmt: skip
+    return ["comparison", "tradeoff", "sensitivity", "over_time", "behaviour", "visibility",
+            "regions", "load", "differences"]  # fmt: skip
 
 
 @click.command()

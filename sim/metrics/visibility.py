@@ -24,7 +24,13 @@ import numpy as np
 from sim.engine.outages import Availability
 from sim.log import RunLog, StoreLog
 from sim.metrics.integrals import Increments, IndexedIntervals
-from sim.metrics.intervals import Shown, shown_intervals, subtract_windows, up_pieces
+from sim.metrics.intervals import (
+    Shown,
+    clip_to_windows,
+    shown_intervals,
+    subtract_windows,
+    up_pieces,
+)
 from sim.world import NATIONAL
 
 RETURNED = ("vis", "vis_act", "ghost", "stale", "conflict")
@@ -158,7 +164,6 @@ def returned_by_view(
         yield queriers, grid, {name: projection @ cumulative[name] for name in RETURNED}
         return
     source = SourceIndex.of(log)
-    source = SourceIndex.of(log)
     views = []
     uses: dict[tuple[str, ...], list[tuple[ViewIntegral, float, float]]] = {}
     for view in log.views:
@@ -174,14 +179,15 @@ def returned_by_view(
                 uses.setdefault(subset, []).append((acc, piece_lo, piece_hi))
     for subset, targets in uses.items():
         points = np.unique(np.concatenate([acc.grid.points for acc, _, _ in targets]))
-        windows = np.array([(a, b) for _, a, b in targets])
+        windows = merged(np.array([(a, b) for _, a, b in targets]))
         cumulative = segment_cumulatives(
             log,
             layout,
             points,
             [log.stores[name] for name in subset],
-            [within(shown[name], windows) for name in subset],
+            [clipped(shown[name], *windows) for name in subset],
             source,
+            windows,
         )
         for acc in {id(acc): acc for acc, _, _ in targets}.values():
             projected = acc.project(cumulative, points)
@@ -222,13 +228,18 @@ class ViewIntegral:
         return {name: self.values[name] + np.cumsum(self.jumps[name], axis=1) for name in RETURNED}
 
 
-def within(shown: Shown, windows: np.ndarray) -> Shown:
-    """The intervals that overlap at least one of the windows."""
-    lo, hi = merged(windows)
-    k = np.searchsorted(hi, shown.start, side="right")
-    safe = np.minimum(k, lo.size - 1)
-    overlap = (k < lo.size) & (lo[safe] < shown.end)
-    return shown.select(overlap)
+def clipped(shown: Shown, lo: np.ndarray, hi: np.ndarray) -> Shown:
+    """What a store shows inside the sorted disjoint windows ``[lo, hi)``: outside them no
+    view consults the subset, so nothing there counts (and records absent from every window
+    need no work at all)."""
+    start, end, parent = clip_to_windows(shown.start, shown.end, lo, hi)
+    return Shown(shown.rec[parent], shown.version[parent], start, end)
+
+
+def inside(t: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Whether each time falls in one of the sorted disjoint windows ``[lo, hi)``."""
+    k = np.searchsorted(hi, t, side="right")
+    return (k < lo.size) & (lo[np.minimum(k, lo.size - 1)] <= t)
 
 
 def merged(windows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -265,10 +276,11 @@ def segment_cumulatives(
     points: np.ndarray,
     stores: list[StoreLog],
     shown: list[Shown],
-    source: SourceIndex,
+    source: SourceIndex, windows: tuple[np.ndarray, np.ndarray],
 ) -> dict[str, np.ndarray]:
     """Cut each record's life at every change of what the given (up) stores show or of its
-    source version; classify each segment; integrate the segments on ``points``.
+    source version; classify each segment; integrate the segments on ``points``. ``shown``
+    is clipped to the sorted disjoint ``windows``, the only times that count.
 
     Records are taken in chunks (the result is a sum over records)."""
     totals: dict[str, Increments] = {}
@@ -279,7 +291,8 @@ def segment_cumulatives(
             continue
         i0, i1 = np.searchsorted(source.rec, bounds)
         chunk = SourceIndex(source.rec[i0:i1], source.time[i0:i1], source.version[i0:i1])
-        for name, values in classify_segments(log, layout, points, stores, part, chunk).items():
+        classes = classify_segments(log, layout, points, stores, part, chunk, windows)
+        for name, values in classes.items():
             if name in totals:
                 totals[name] += values
             else:
@@ -297,10 +310,13 @@ def classify_segments(
     points: np.ndarray,
     stores: list[StoreLog],
     shown: list[Shown],
-    source: SourceIndex,
+    source: SourceIndex, windows: tuple[np.ndarray, np.ndarray],
 ) -> dict[str, Increments]:
     """Times are keys ``record * span + t`` so that one sort orders every record's breakpoints;
-    ``span`` exceeds the horizon, so keys of different records never mix."""
+    ``span`` exceeds the horizon, so keys of different records never mix.
+
+    Only segments some store shows count; outside the windows none does, so source changes
+    there need not cut segments (the source version is still looked up among them all)."""
     src = log.source
     span = float(np.ceil(log.horizon) + 2)
     in_view = np.zeros(src.n_records, dtype=bool)
@@ -309,8 +325,9 @@ def classify_segments(
     mine = in_view[source.rec]
     src_rec, src_ver = source.rec[mine], source.version[mine]
     src_key = src_rec * span + source.time[mine]
+    cuts = src_key[inside(source.time[mine], *windows)]
     keys = np.concatenate(
-        [src_key] + [s.rec * span + s.start for s in shown] + [s.rec * span + s.end for s in shown]
+        [cuts] + [s.rec * span + s.start for s in shown] + [s.rec * span + s.end for s in shown]
     )
     keys.sort(kind="stable")
     keys = keys[np.r_[True, keys[1:] != keys[:-1]]]
