@@ -412,3 +412,15 @@ def test_progress_lines_when_not_a_terminal(tmp_path):
 def test_metric_values_are_finite_for_ok_runs(tmp_path):
     runs = sim.sweep(write_experiment(tmp_path), workers=1)
     assert np.isfinite(runs["completeness"]).all()
+
+
+def test_sweep_plot_writes_the_standard_charts(tmp_path):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main, ["sweep", str(write_experiment(tmp_path)), "--out", str(out), "--workers", "1",
+               "--quiet", "--plot"]
+    )
+    assert result.exit_code == 0, result.output
+    pngs = sorted(p.stem for p in (out / "plots").glob("*.png"))
+    csvs = sorted(p.stem for p in (out / "plots").glob("*.csv"))
+    assert "comparison" in pngs and "over_time" in pngs and pngs == csvs

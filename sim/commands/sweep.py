@@ -88,6 +88,7 @@ class ProgressPrinter:
 @click.option("--dry-run", is_flag=True, help="List the runs and estimate the time; run nothing.")
 @click.option("--chunk-size", type=click.IntRange(min=1), help="Runs per task (default: auto).")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("--plot", is_flag=True, help="Also write the standard charts to DIR/plots.")
 def sweep(
     experiment_file: str,
     out_dir: Path,
@@ -97,6 +98,7 @@ def sweep(
     dry_run: bool,
     chunk_size: int | None,
     quiet: bool,
+    plot: bool,
 ) -> None:
     """Run every variant x point x replication of an experiment, crash-safe and resumable."""
     from sim.sweep import build_plan, load_experiment, run_sweep
@@ -122,6 +124,12 @@ def sweep(
         )
     except ConfigError as error:
         fail(error)
+    if plot and outcome.manifest["counts"]["ok"]:
+        from sim.reporting import write_standard_charts
+
+        written = write_standard_charts(out_dir, out_dir / "plots")
+        if not quiet:
+            click.echo(f"wrote {len(written)} charts to {out_dir / 'plots'}")
     report_outcome(outcome, quiet)
 
 
