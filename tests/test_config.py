@@ -215,3 +215,14 @@ def test_typo_is_reported_before_the_missing_key_it_causes() -> None:
 def test_non_mapping_input() -> None:
     with pytest.raises(ConfigError, match="top level must be a mapping"):
         scenario_from_dict([1, 2], "f.yaml")
+
+
+def test_scenario_reference_is_up_to_date():
+    """docs/scenario-reference.md is generated from the schema: regenerate it with
+    ``python -m sim.config.reference > docs/scenario-reference.md`` after a schema change."""
+    from pathlib import Path
+
+    from sim.config.reference import reference
+
+    path = Path(__file__).parent.parent / "docs" / "scenario-reference.md"
+    assert path.read_text() == reference()

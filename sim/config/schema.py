@@ -19,7 +19,7 @@ Probability = Annotated[float, Field(ge=0, le=1)]
 class Frozen(BaseModel):
     """Base of every schema object: immutable, strict about unknown keys."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 # --- distributions -------------------------------------------------------------------------
@@ -77,6 +77,7 @@ ZERO = Fixed(dist="fixed", value=0.0)
 
 class ArchitectureBase(Frozen):
     query_deadline_seconds: PositiveFloat = 30.0
+    """How long a search waits for its answers; later answers count as missing."""
 
 
 class Centralized(ArchitectureBase):
@@ -90,6 +91,7 @@ class Federated(ArchitectureBase):
 
     kind: Literal["federated"]
     index: bool = False
+    """The hub keeps a pointer index (which NCB owns a record); queries ask it first."""
 
 
 class Hybrid(ArchitectureBase):
@@ -97,6 +99,7 @@ class Hybrid(ArchitectureBase):
 
     kind: Literal["hybrid"]
     sync: Literal["push", "batch"] = "push"
+    """push: forward each change when applied; batch: every ``sync_interval_days``."""
     sync_interval_days: PositiveFloat = 1.0
 
 
@@ -115,8 +118,11 @@ class Fragmented(ArchitectureBase):
 
     kind: Literal["fragmented"]
     entry_probability: SystemProbabilities = SystemProbabilities()
+    """Chance a new record is keyed into the hub / a platform at all."""
     update_probability: SystemProbabilities = SystemProbabilities()
+    """Chance an update or deletion is also made there (for a record that was entered)."""
     entry_delay_hours: SystemDelays = SystemDelays()
+    """Manual keying delay, on top of the link's delay."""
 
 
 Architecture = Annotated[Centralized | Federated | Hybrid | Fragmented, Field(discriminator="kind")]
@@ -132,9 +138,13 @@ class Platform(Frozen):
 
 class Country(Frozen):
     code: str = Field(min_length=1)
+    """ISO 3166 alpha-3 code (any unique name)."""
     region: str = Field(min_length=1)
+    """INTERPOL region: queriers are grouped by it in ``by_region``."""
     platforms: tuple[str, ...] = ()
+    """Regional platforms the NCB belongs to (names from world.platforms)."""
     weight: PositiveFloat = 1.0
+    """Activity weight: scales record creation, queries and staff capacity."""
 
 
 class MembershipChange(Frozen):
@@ -200,7 +210,9 @@ class World(Frozen):
 class Scope(Frozen):
     """Shares of new records by who may see them; must sum to 1."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True
+    )
 
     global_: Probability = Field(1.0, alias="global")
     regional: Probability = 0.0
@@ -259,9 +271,13 @@ class KindSpec(Frozen):
 
 class Records(Frozen):
     creation_per_country_per_day: NonNegativeFloat = 10.0
+    """New records per NCB of weight 1 per day (Poisson)."""
     lifetime_days: Dist = Exponential(dist="exponential", mean=365.0)
+    """Time from creation to deletion by the owner."""
     updates_per_record_per_day: NonNegativeFloat = 0.0
+    """Updates (new versions) per active record per day (Poisson)."""
     scope: Scope = Scope()
+    """Shares of new records that are global, regional or national."""
     review_days: PositiveFloat | None = None
     """Age at which the owner must review a record: deleted then unless extended."""
     extension_probability: Probability = 0.0
@@ -316,7 +332,9 @@ class Link(Frozen):
     """A link class: how long a record change takes to cross it, and a query message."""
 
     delay_hours: Dist = ZERO
+    """Delay of each record change."""
     query_delay_seconds: Dist = ZERO
+    """Delay of each query message, out and back."""
 
 
 class Links(Frozen):
@@ -334,7 +352,9 @@ class StoreSpec(Frozen):
     """A FIFO store; ``servers: null`` means as many servers as there is work (no queueing)."""
 
     servers: Annotated[int, Field(ge=1)] | None = None
+    """Servers in parallel; null: as many as needed (no queueing)."""
     service_seconds: Dist = ZERO
+    """Time to apply a change or answer a query."""
 
 
 class Stores(Frozen):
@@ -357,7 +377,9 @@ class OutageSpec(Frozen):
     """Alternating exponential up and down times, plus any scheduled down windows."""
 
     mtbf_days: PositiveFloat
+    """Mean time between failures (exponential up times)."""
     mttr_hours: PositiveFloat
+    """Mean time to repair (exponential down times)."""
     scheduled: tuple[ScheduledOutage, ...] = ()
 
 
@@ -369,7 +391,9 @@ class Outages(Frozen):
 
 class Queries(Frozen):
     per_country_per_day: NonNegativeFloat = 10.0
+    """Sampled searches per NCB of weight 1 per day (Poisson): latency and availability."""
     hit_fraction: Probability = 0.01
+    """Share of searches matching a record (federated index: the owner is then asked)."""
 
 
 # --- behaviour (off by default) ------------------------------------------------------------
@@ -449,8 +473,11 @@ class Scenario(Frozen):
     name: str = "unnamed"
     description: str = ""
     seed: Annotated[int, Field(ge=0)] = 0
+    """Seed of every random substream (``--seed`` overrides it)."""
     horizon_days: PositiveFloat = 365.0
+    """Simulated days."""
     warmup_days: NonNegativeFloat = 0.0
+    """Days left out of every measure (the system starts empty)."""
     architecture: Architecture = Centralized(kind="centralized")
     world: World
     records: Records = Records()
