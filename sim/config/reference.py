@@ -92,9 +92,8 @@ def rows(model: type[BaseModel], prefix: str, seen: set[str]) -> list[str]:
         kind = "distribution" if distribution else type_name(field.annotation)
         if (key, kind) not in seen:
             seen.add((key, kind))
-            out.append(
-                f"| `{key}` | {kind} | {default_text(field)} | {(field.description or '').strip()} |"
-            )
+            meaning = (field.description or "").strip()
+            out.append(f"| `{key}` | {kind} | {default_text(field)} | {meaning} |")
         if distribution:
             continue
         for sub in members(field.annotation):
