@@ -225,7 +225,7 @@ class DataSharingModel(mesa.Model):
             self.step()
         self.strategy.settle(self.horizon)
 
-    # --- what the metrics read ---------------------------------------------------------------------
+    # --- what the metrics read -------------------------------------------------------------
 
     def run_log(self) -> RunLog:
         strategy = self.strategy

@@ -18,8 +18,10 @@ GOLDEN: dict[str, dict[str, Any]] = {
         },
         "records": {"updates_per_record_per_day": 0.05,
                     "scope": {"global": 0.7, "regional": 0.2, "national": 0.1}},
-        "links": {"ncb_to_platform": {"delay_hours": {"dist": "exponential", "mean": 6}},
-                  "platform_to_hub": {"delay_hours": {"dist": "lognormal", "mean": 12, "sigma": 1}}},
+        "links": {
+            "ncb_to_platform": {"delay_hours": {"dist": "exponential", "mean": 6}},
+            "platform_to_hub": {"delay_hours": {"dist": "lognormal", "mean": 12, "sigma": 1}},
+        },
         "stores": {"hub": {"servers": 1, "service_seconds": {"dist": "exponential", "mean": 30}}},
         "outages": {"hub": {"mtbf_days": 20, "mttr_hours": 12},
                     "platform": {"mtbf_days": 30, "mttr_hours": 6},

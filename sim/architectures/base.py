@@ -90,10 +90,10 @@ class Strategy(ABC):
             if not any(store.has_due(now) for store in stores):
                 return
 
-    def sync(self, now: float) -> None:
+    def sync(self, now: float) -> None:  # noqa: B027 (only batch architectures synchronise)
         """Periodic synchronisation (batch architectures only)."""
 
-    # --- what the metrics read ---------------------------------------------------------------------
+    # --- what the metrics read -------------------------------------------------------------
 
     @abstractmethod
     def views(self) -> list[View]:

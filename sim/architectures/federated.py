@@ -129,7 +129,7 @@ class Federated(Strategy):
     def active_stores(self) -> list:
         return [self.hub, *self.nodes] if self.index or not self.direct_fanout else []
 
-    # --- what the metrics read ---------------------------------------------------------------------
+    # --- what the metrics read -------------------------------------------------------------
 
     def views(self) -> list[View]:
         stores = ("hub",) if self.index else ()

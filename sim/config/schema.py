@@ -494,7 +494,8 @@ class Scenario(Frozen):
             for j, code in enumerate(denial.countries):
                 if code not in codes:
                     raise ValueError(
-                        f"records.denials.{i}.countries.{j}: country {code!r} is not in world.countries"
+                        f"records.denials.{i}.countries.{j}: country {code!r} is not in"
+                        " world.countries"
                     )
         return self
 

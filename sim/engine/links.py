@@ -18,7 +18,7 @@ class Link:
     def __init__(
         self, name: str, spec: LinkSpec, rng: np.random.Generator, change_weight: float = 1.0
     ) -> None:
-        """``change_weight``: real changes each simulated change stands for (1 / sample fraction)."""
+        """``change_weight``: real changes one simulated change stands for (1 / sample fraction)."""
         self.name = name
         self.change_weight = change_weight
         self.change_delay = Sampler(spec.delay_hours, HOURS)
