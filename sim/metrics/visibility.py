@@ -179,7 +179,7 @@ def returned_by_view(
                 uses.setdefault(subset, []).append((acc, piece_lo, piece_hi))
     for subset, targets in uses.items():
         points = np.unique(np.concatenate([acc.grid.points for acc, _, _ in targets]))
-        windows = merged(np.array([(a, b) for _, a, b in targets]))
+        windows = clipping_windows(np.array([(a, b) for _, a, b in targets]))
         cumulative = segment_cumulatives(
             log,
             layout,
@@ -226,6 +226,23 @@ class ViewIntegral:
 
     def finish(self) -> dict[str, np.ndarray]:
         return {name: self.values[name] + np.cumsum(self.jumps[name], axis=1) for name in RETURNED}
+
+
+CLIP_MARGIN_DAYS = 1e-3
+"""Cuts stay this far outside the pieces: a cut rounds (as a key ``record * span + t``), and a
+rounded cut must not move the integral at a piece's edge, which is a grid point."""
+
+CLIP_GAP_DAYS = 7.0
+"""Gaps between pieces shorter than this are not cut out: cutting splits every interval that
+spans the gap, which costs more than the little inside it saves."""
+
+
+def clipping_windows(pieces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted disjoint windows covering the pieces ``[lo, hi)`` in which a subset is consulted,
+    with a margin, and without the short gaps."""
+    lo, hi = merged(pieces + np.array([-CLIP_MARGIN_DAYS, CLIP_MARGIN_DAYS]))
+    lo, hi = merged(np.column_stack([lo, hi + CLIP_GAP_DAYS]))
+    return lo, hi - CLIP_GAP_DAYS
 
 
 def clipped(shown: Shown, lo: np.ndarray, hi: np.ndarray) -> Shown:
@@ -276,7 +293,8 @@ def segment_cumulatives(
     points: np.ndarray,
     stores: list[StoreLog],
     shown: list[Shown],
-    source: SourceIndex, windows: tuple[np.ndarray, np.ndarray],
+    source: SourceIndex,
+    windows: tuple[np.ndarray, np.ndarray],
 ) -> dict[str, np.ndarray]:
     """Cut each record's life at every change of what the given (up) stores show or of its
     source version; classify each segment; integrate the segments on ``points``. ``shown``
@@ -310,7 +328,8 @@ def classify_segments(
     points: np.ndarray,
     stores: list[StoreLog],
     shown: list[Shown],
-    source: SourceIndex, windows: tuple[np.ndarray, np.ndarray],
+    source: SourceIndex,
+    windows: tuple[np.ndarray, np.ndarray],
 ) -> dict[str, Increments]:
     """Times are keys ``record * span + t`` so that one sort orders every record's breakpoints;
     ``span`` exceeds the horizon, so keys of different records never mix.
