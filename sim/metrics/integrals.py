@@ -41,16 +41,21 @@ class IndexedIntervals:
     def increments(self, mask: np.ndarray | None = None) -> Increments:
         """What the selected intervals add at each grid point (see ``Increments``)."""
         n, n_groups = self.points.size, self.n_groups
-        if mask is None:
-            sel = np.ones(self.size)
-        else:
-            sel = mask.astype(float)
-        both = np.concatenate([sel, sel])
         bins = n_groups * n + 1
-        sign = np.concatenate([sel, -sel])
-        count = np.bincount(self.flat, weights=sign, minlength=bins)[:-1]
-        moment = np.bincount(self.flat, weights=both * self.ends, minlength=bins)[:-1]
-        return Increments(count.reshape(n_groups, n), moment.reshape(n_groups, n), self.points)
+        flat, ends = (self.flat, self.ends) if mask is None else self.selected(mask)
+        starts = flat[: flat.size // 2]
+        count = np.bincount(starts, minlength=bins) * 2 - np.bincount(flat, minlength=bins)
+        moment = np.bincount(flat, weights=ends, minlength=bins)
+        return Increments(
+            count[:-1].reshape(n_groups, n).astype(float),
+            moment[:-1].reshape(n_groups, n),
+            self.points,
+        )
+
+    def selected(self, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``flat`` and ``ends`` of the selected intervals only (starts, then ends)."""
+        both = np.concatenate([mask, mask])
+        return self.flat[both], self.ends[both]
 
     def cumulative(self, mask: np.ndarray | None = None, weight: float = 1.0) -> np.ndarray:
         """F[g, j] = sum over selected intervals i of group g of w |[a_i, b_i) ∩ [0, t_j)|."""
@@ -68,6 +73,9 @@ class Increments:
 
     def __init__(self, count: np.ndarray, moment: np.ndarray, points: np.ndarray) -> None:
         self.count, self.moment, self.points = count, moment, points
+
+    def __sub__(self, other: Increments) -> Increments:
+        return Increments(self.count - other.count, self.moment - other.moment, self.points)
 
     def __iadd__(self, other: Increments) -> Increments:
         self.count += other.count

@@ -317,9 +317,7 @@ def segment_cumulatives(
                 totals[name] = values
     if not totals:
         return {name: np.zeros((layout.n_groups, points.size)) for name in RETURNED}
-    out = {name: inc.cumulative() for name, inc in totals.items()}
-    out["vis"] = out["vis_act"] + out["ghost"]  # returned = returned and active + ghosts
-    return out
+    return {name: inc.cumulative() for name, inc in totals.items()}
 
 
 def classify_segments(
@@ -348,42 +346,47 @@ def classify_segments(
     keys = np.concatenate(
         [cuts] + [s.rec * span + s.start for s in shown] + [s.rec * span + s.end for s in shown]
     )
-    keys.sort(kind="stable")
+    keys.sort()
     keys = keys[np.r_[True, keys[1:] != keys[:-1]]]
     rec = np.floor(keys / span).astype(np.int64)
     same_next = np.r_[rec[1:] == rec[:-1], False]
     start = keys - rec * span
     # A segment ends where the next one of the same record starts: locate each time once.
     j_start = np.searchsorted(points, start, side="right")
-    end = np.where(same_next, np.r_[start[1:], 0.0], start)
-    j_end = np.where(same_next, np.r_[j_start[1:], 0], j_start)
-    live = (end > start) & (end > log.warmup) & (start < log.horizon)
-    keys, rec, start, end = keys[live], rec[live], start[live], end[live]
-    j_start, j_end = j_start[live], j_end[live]
+    end = np.r_[start[1:], 0.0]
+    j_end = np.r_[j_start[1:], 0]
+    live = same_next & (end > start) & (end > log.warmup) & (start < log.horizon)
+    keys, rec = keys[live], rec[live]
+    states = [state_at(keys, rec, s, span) for s in shown]
+    newest = np.maximum.reduce(states)
+    # Only what some store shows counts: drop the rest before classifying.
+    shows = np.flatnonzero(newest >= 0)
+    keys, rec, newest = keys[shows], rec[shows], newest[shows]
+    live = np.flatnonzero(live)[shows]
+    states = [state[shows] for state in states]
 
-    newest = np.full(keys.size, -1, dtype=np.int64)
     lowest_meant = np.full(keys.size, np.iinfo(np.int64).max)
     highest_meant = np.full(keys.size, -2, dtype=np.int64)
-    for store, s in zip(stores, shown, strict=True):
-        state = state_at(keys, rec, s, span)
-        newest = np.maximum(newest, state)
+    for store, state in zip(stores, states, strict=True):
         meant = store.destined[rec]
         lowest_meant = np.where(meant, np.minimum(lowest_meant, state), lowest_meant)
         highest_meant = np.where(meant, np.maximum(highest_meant, state), highest_meant)
-
     pos = np.maximum(np.searchsorted(src_key, keys, side="right") - 1, 0)
     source_version = np.where(src_rec[pos] == rec, src_ver[pos], -1)
     deleted_key = rec * span + np.minimum(src.deleted[rec], log.horizon + 0.5)
-    visible = newest >= 0
-    active = visible & (keys < deleted_key)
+    active = keys < deleted_key
     segments = IndexedIntervals(
-        layout.group(log, rec), start, end, points, layout.n_groups, located=(j_start, j_end)
+        layout.group(log, rec), start[live], end[live], points, layout.n_groups,
+        located=(j_start[live], j_end[live]),
     )
+    shown_all = segments.increments()
+    ghost = segments.increments(~active)
     return {
-        "vis_act": segments.increments(active),
-        "ghost": segments.increments(visible & ~active),
+        "vis": shown_all,
+        "vis_act": shown_all - ghost,
+        "ghost": ghost,
         "stale": segments.increments(active & (newest < source_version)),
-        "conflict": segments.increments(visible & (highest_meant > lowest_meant)),
+        "conflict": segments.increments(highest_meant > lowest_meant),
     }
 
 
