@@ -24,7 +24,12 @@ if TYPE_CHECKING:
     from sim.results import RunResult
 
 CONFIG_ERROR_EXIT = 2
-DEFAULT_SCENARIO = "scenarios/default.yaml"
+DEMO_SCENARIOS = {
+    "world-2023": "scenarios/world-2023.yaml",
+    "small": "scenarios/default.yaml",
+}
+"""Embedded demo scenarios: the whole world (default) and twelve NCBs (a few seconds)."""
+DEFAULT_SCENARIO = DEMO_SCENARIOS["small"]
 
 DEMO_ARCHITECTURES: dict[str, dict[str, Any] | None] = {
     "centralized": {"kind": "centralized"},
@@ -162,13 +167,17 @@ def validate(files: tuple[str, ...]) -> None:
 @click.option(
     "--horizon-days",
     type=click.FloatRange(min=0, min_open=True),
-    help="Simulated days (default 365; must exceed the 60-day warm-up).",
+    help="Simulated days (must exceed the scenario's warm-up: 365 days world-2023, 60 small).",
 )
+@click.option(
+    "--scenario", "which", type=click.Choice(list(DEMO_SCENARIOS)), default="world-2023",
+    show_default=True, help="world-2023: all 196 NCBs; small: twelve NCBs, three regions.",
+)  # fmt: skip
 @click.option("--quiet", is_flag=True, help="Print only the table, no progress.")
-def demo(seed: int | None, horizon_days: float | None, quiet: bool) -> None:
-    """Run the four architectures on the embedded demo scenario, side by side."""
+def demo(seed: int | None, horizon_days: float | None, which: str, quiet: bool) -> None:
+    """Run the four architectures on an embedded scenario, side by side."""
     try:
-        variants = demo_scenarios(horizon_days)
+        variants = demo_scenarios(horizon_days, which)
     except ConfigError as error:
         fail(error)
     from sim.runner import run_one
@@ -185,10 +194,12 @@ def demo(seed: int | None, horizon_days: float | None, quiet: bool) -> None:
     click.echo(metrics_table(results))
 
 
-def demo_scenarios(horizon_days: float | None = None) -> dict[str, Scenario]:
-    """The embedded default scenario under each of the demo's architectures."""
-    file = f"sim/{DEFAULT_SCENARIO}"
-    text = resources.files("sim").joinpath(DEFAULT_SCENARIO).read_text(encoding="utf-8")
+def demo_scenarios(
+    horizon_days: float | None = None, which: str = "small"
+) -> dict[str, Scenario]:
+    """An embedded scenario under each of the demo's architectures."""
+    file = f"sim/{DEMO_SCENARIOS[which]}"
+    text = resources.files("sim").joinpath(DEMO_SCENARIOS[which]).read_text(encoding="utf-8")
     raw = yaml.safe_load(text)
     if horizon_days is not None:
         raw = apply_overrides(raw, {"horizon_days": horizon_days}, file)

@@ -235,10 +235,13 @@ def test_run_bad_set(tmp_path: Path, assignment: str, key_path: str, fragments: 
 
 
 def test_demo_horizon_shorter_than_warmup() -> None:
-    result = CliRunner().invoke(main, ["demo", "--horizon-days", "30"])
+    result = CliRunner().invoke(main, ["demo", "--scenario", "small", "--horizon-days", "30"])
     assert result.exit_code == 2
     assert "Traceback" not in result.output
     assert "--horizon-days warmup_days: 60 must be < horizon_days (30)" in result.stderr
+    world = CliRunner().invoke(main, ["demo", "--horizon-days", "300"])
+    assert world.exit_code == 2
+    assert "--horizon-days warmup_days: 365 must be < horizon_days (300)" in world.stderr
 
 
 def test_version() -> None:
@@ -331,7 +334,9 @@ def test_run_quiet_prints_nothing(tmp_path: Path, stub_runner) -> None:
 
 
 def test_demo_runs_four_architectures_side_by_side(stub_runner) -> None:
-    result = CliRunner().invoke(main, ["demo", "--seed", "3", "--horizon-days", "100", "--quiet"])
+    result = CliRunner().invoke(
+        main, ["demo", "--scenario", "small", "--seed", "3", "--horizon-days", "100", "--quiet"]
+    )
     assert result.exit_code == 0, result.output
     assert [s.architecture.kind for s, _ in stub_runner] == [
         "centralized",
