@@ -103,12 +103,19 @@ def weighted_quantiles(
     values: np.ndarray, weights: np.ndarray, qs: list[float]
 ) -> list[float | None]:
     """Quantiles of a weighted sample (inverse of the weighted empirical CDF)."""
+    order = np.argsort(values)
+    return sorted_weighted_quantiles(values[order], weights[order], qs)
+
+
+def sorted_weighted_quantiles(
+    values: np.ndarray, weights: np.ndarray, qs: list[float]
+) -> list[float | None]:
+    """``weighted_quantiles`` of values already in ascending order (no sort again)."""
     keep = weights > 0
     values, weights = values[keep], weights[keep]
     if values.size == 0:
         return [None for _ in qs]
-    order = np.argsort(values)
-    values, cdf = values[order], np.cumsum(weights[order])
+    cdf = np.cumsum(weights)
     cdf /= cdf[-1]
     idx = np.searchsorted(cdf, np.asarray(qs), side="left")
     return [float(values[min(i, values.size - 1)]) for i in idx]

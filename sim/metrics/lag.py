@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.log import RunLog
-from sim.metrics.integrals import weighted_quantiles
+from sim.metrics.integrals import sorted_weighted_quantiles
 from sim.metrics.intervals import Shown
 from sim.world import NATIONAL
 
@@ -16,30 +16,58 @@ CURVE_HOURS = np.array([0, 1, 2, 4, 6, 12, 24, 36, 48, 72, 96, 120, 168, 240, 33
 
 @dataclass(frozen=True)
 class LagSample:
-    """(record, view) outcomes with the query weight of the entitled queriers behind each."""
+    """(record, view) outcomes, sorted by lag, with the query weight of the entitled queriers
+    behind each: as a column of a small table, not a weight per outcome and region (which
+    would take more memory than the rest of the metrics)."""
 
     lag_days: np.ndarray
-    """Days from creation to first visibility; ``inf`` when deleted before ever visible."""
-    weight: np.ndarray
-    """Per querier region (rows) and a last row for queriers in another region than the owner."""
+    """Days from creation to first visibility, ascending; ``inf`` when deleted before ever
+    visible."""
+    column: np.ndarray
+    """Per outcome, its column of ``table``: (view, scope, owner)."""
+    table: np.ndarray
+    """Query weight per querier region (rows), with a last row for queriers in another region
+    than the owner, per column."""
     kind: np.ndarray
     """Kind of the record behind each outcome."""
+
+    def weight(self, row: int | None) -> np.ndarray:
+        """Per outcome, the weight of the queriers of region ``row`` (-1: in another region
+        than the owner; None: of every region)."""
+        per_column = self.table[:-1].sum(axis=0) if row is None else self.table[row]
+        return per_column[self.column]
+
+    @property
+    def n_visible(self) -> int:
+        """Outcomes visible at some time: the first ones, as the lags are sorted."""
+        return int(np.searchsorted(self.lag_days, np.inf))
 
 
 def lag_sample(log: RunLog, shown: dict[str, Shown]) -> LagSample:
     src = log.source
     window = (src.created >= log.warmup) & (src.created < log.horizon) & (src.sharing != NATIONAL)
     candidates = np.flatnonzero(window)
-    lags, weights, kinds = [], [], []
+    lags, columns, tables, kinds = [], [], [], []
     for view, first in first_visible_by_view(log, shown):
         rec = candidates
         known = (first[rec] <= log.horizon) | (src.deleted[rec] <= log.horizon)
         rec = rec[known]
         visible_first = first[rec] < src.deleted[rec]
         lags.append(np.where(visible_first, first[rec] - src.created[rec], np.inf))
-        weights.append(view_weights(log, view)[:, src.scope[rec], src.owner[rec]])
+        weights = view_weights(log, view)  # region, scope, owner
+        columns.append(
+            len(tables) * weights[0].size + src.scope[rec] * weights.shape[2] + src.owner[rec]
+        )
+        tables.append(weights.reshape(weights.shape[0], -1))
         kinds.append(src.kind[rec])
-    return LagSample(np.concatenate(lags), np.concatenate(weights, axis=1), np.concatenate(kinds))
+    lag_days = np.concatenate(lags)
+    order = np.argsort(lag_days, kind="stable")
+    return LagSample(
+        lag_days[order],
+        np.concatenate(columns)[order],
+        np.concatenate(tables, axis=1),
+        np.concatenate(kinds)[order],
+    )
 
 
 def view_weights(log: RunLog, queriers: np.ndarray) -> np.ndarray:
@@ -88,13 +116,15 @@ def lag_metrics(
 ) -> dict[str, float | None]:
     """Percentiles in hours and the never-visible share; ``row`` None sums every region,
     ``kind`` restricts to one record kind."""
-    w = sample.weight[:-1].sum(axis=0) if row is None else sample.weight[row]
+    w = sample.weight(row)
     if kind is not None:
         w = np.where(sample.kind == kind, w, 0.0)
-    finite = np.isfinite(sample.lag_days)
-    p50, p95, p99 = weighted_quantiles(sample.lag_days[finite] * 24.0, w[finite], [0.5, 0.95, 0.99])
+    n = sample.n_visible
+    p50, p95, p99 = sorted_weighted_quantiles(
+        sample.lag_days[:n] * 24.0, w[:n], [0.5, 0.95, 0.99]
+    )
     total = w.sum()
-    never = float(w[~finite].sum() / total) if total > 0 else None
+    never = float(w[n:].sum() / total) if total > 0 else None
     return {
         "lag_p50_hours": p50,
         "lag_p95_hours": p95,
@@ -105,8 +135,8 @@ def lag_metrics(
 
 def visibility_curve(sample: LagSample) -> tuple[np.ndarray, np.ndarray]:
     """Share of (record, querier in another region) pairs visible ``hours`` after creation."""
-    w = sample.weight[-1]
+    w = sample.weight(-1)
     total = w.sum()
-    hours = sample.lag_days * 24.0
-    share = np.array([w[hours <= h].sum() / total if total > 0 else np.nan for h in CURVE_HOURS])
+    within = np.searchsorted(sample.lag_days * 24.0, CURVE_HOURS, side="right")
+    share = np.array([w[:n].sum() / total if total > 0 else np.nan for n in within])
     return CURVE_HOURS.astype(float), share
