@@ -179,7 +179,7 @@ def returned_by_view(
                 uses.setdefault(subset, []).append((acc, piece_lo, piece_hi))
     for subset, targets in uses.items():
         points = np.unique(np.concatenate([acc.grid.points for acc, _, _ in targets]))
-        windows = clipping_windows(np.array([(a, b) for _, a, b in targets]))
+        windows = clipping_windows(np.array([(a, b) for _, a, b in targets]), log)
         cumulative = segment_cumulatives(
             log,
             layout,
@@ -237,18 +237,27 @@ CLIP_GAP_DAYS = 7.0
 spans the gap, which costs more than the little inside it saves."""
 
 
-def clipping_windows(pieces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def clipping_windows(pieces: np.ndarray, log: RunLog) -> tuple[np.ndarray, np.ndarray]:
     """Sorted disjoint windows covering the pieces ``[lo, hi)`` in which a subset is consulted,
-    with a margin, and without the short gaps."""
+    with a margin, and without the short gaps. Nothing outside the run's window counts
+    anyway, so windows that reach its edges are left open there (and a subset consulted
+    throughout is not clipped at all)."""
     lo, hi = merged(pieces + np.array([-CLIP_MARGIN_DAYS, CLIP_MARGIN_DAYS]))
     lo, hi = merged(np.column_stack([lo, hi + CLIP_GAP_DAYS]))
-    return lo, hi - CLIP_GAP_DAYS
+    hi = hi - CLIP_GAP_DAYS
+    if lo[0] < log.warmup + CLIP_GAP_DAYS:
+        lo[0] = -np.inf
+    if hi[-1] > log.horizon - CLIP_GAP_DAYS:
+        hi[-1] = np.inf
+    return lo, hi
 
 
 def clipped(shown: Shown, lo: np.ndarray, hi: np.ndarray) -> Shown:
     """What a store shows inside the sorted disjoint windows ``[lo, hi)``: outside them no
     view consults the subset, so nothing there counts (and records absent from every window
     need no work at all)."""
+    if np.isneginf(lo[0]) and np.isposinf(hi[-1]) and lo.size == 1:
+        return shown
     start, end, parent = clip_to_windows(shown.start, shown.end, lo, hi)
     return Shown(shown.rec[parent], shown.version[parent], start, end)
 
