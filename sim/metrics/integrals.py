@@ -115,7 +115,7 @@ def sorted_weighted_quantiles(
     values, weights = values[keep], weights[keep]
     if values.size == 0:
         return [None for _ in qs]
-    cdf = np.cumsum(weights)
+    cdf = np.cumsum(weights, out=weights)
     cdf /= cdf[-1]
     idx = np.searchsorted(cdf, np.asarray(qs), side="left")
     return [float(values[min(i, values.size - 1)]) for i in idx]

@@ -55,11 +55,10 @@ def lag_sample(log: RunLog, shown: dict[str, Shown]) -> LagSample:
         visible_first = first[rec] < src.deleted[rec]
         lags.append(np.where(visible_first, first[rec] - src.created[rec], np.inf))
         weights = view_weights(log, view)  # region, scope, owner
-        columns.append(
-            len(tables) * weights[0].size + src.scope[rec] * weights.shape[2] + src.owner[rec]
-        )
+        column = len(tables) * weights[0].size + src.scope[rec] * weights.shape[2] + src.owner[rec]
+        columns.append(column.astype(np.int32))
         tables.append(weights.reshape(weights.shape[0], -1))
-        kinds.append(src.kind[rec])
+        kinds.append(src.kind[rec].astype(np.int16))
     lag_days = np.concatenate(lags)
     order = np.argsort(lag_days, kind="stable")
     return LagSample(
@@ -118,11 +117,10 @@ def lag_metrics(
     ``kind`` restricts to one record kind."""
     w = sample.weight(row)
     if kind is not None:
-        w = np.where(sample.kind == kind, w, 0.0)
+        w[sample.kind != kind] = 0.0
     n = sample.n_visible
-    p50, p95, p99 = sorted_weighted_quantiles(
-        sample.lag_days[:n] * 24.0, w[:n], [0.5, 0.95, 0.99]
-    )
+    days = sorted_weighted_quantiles(sample.lag_days[:n], w[:n], [0.5, 0.95, 0.99])
+    p50, p95, p99 = (None if d is None else d * 24.0 for d in days)
     total = w.sum()
     never = float(w[n:].sum() / total) if total > 0 else None
     return {
