@@ -56,8 +56,9 @@ def compute_metrics(log: RunLog) -> MetricsBundle:
     days = Grid.days(log)
     daily = daily_integrals(log, shown)  # name -> [country, kind, day]
     sample = lag_sample(log, shown)
-    queries = query_table(log)
     exposure_num, exposure_den = exposure_by_day(log, days, shown)
+    del shown  # the largest arrays here: free them before the rest
+    queries = query_table(log)
     messages = messages_per_day(log, days)
     w = log.query_rate
     region = log.world.region_of

@@ -33,7 +33,7 @@ def shown_intervals(
     one, and a deletion leaves a tombstone (so a late creation stays hidden)."""
     if rec.size == 0:
         e = np.empty(0)
-        return Shown(e.astype(np.int64), e.astype(np.int64), e, e)
+        return Shown(e.astype(np.int32), e.astype(np.int32), e, e)
     # Order by record, then time. Two versions applied at the same instant may come in either
     # order: the running maximum below shows the newer one either way.
     order = np.argsort(
@@ -44,7 +44,8 @@ def shown_intervals(
     key = rec * span + version
     previous = np.r_[-1, np.maximum.accumulate(key)[:-1]]
     newer = key > previous
-    rec, version, t = rec[newer], version[newer], t[newer]
+    # int32 halves the largest arrays of the metrics (record ids and versions fit).
+    rec, version, t = rec[newer].astype(np.int32), version[newer].astype(np.int32), t[newer]
     same_next = np.r_[rec[1:] == rec[:-1], False]
     end = np.where(same_next, np.r_[t[1:], np.inf], np.inf)
     visible = ~source.is_deletion(rec, version) & (t < horizon)
