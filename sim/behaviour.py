@@ -159,7 +159,8 @@ class Behaviour:
             np.where(src.is_deletion(rec, version), work.hours_per_deletion, work.hours_per_update),
         )
         entries = self.model.strategy.manual_entries(rows)
-        return entries * per_entry + src.change_review[rows] * work.hours_per_review
+        hours = entries * per_entry + src.change_review[rows] * work.hours_per_review
+        return np.where(src.change_time[rows] < 0, 0.0, hours)  # prehistory: already done
 
     def _missed_reviews(self, rows: np.ndarray, done: np.ndarray) -> np.ndarray:
         src = self.source

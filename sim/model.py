@@ -8,6 +8,7 @@ synchronisation. ``run_log`` hands the metrics what they need.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import mesa
@@ -25,9 +26,14 @@ from sim.engine.outages import Availability
 from sim.engine.queue import ServerPool
 from sim.engine.store import Store
 from sim.log import QueryLog, RunLog, StoreLog
-from sim.records import draw_records
+from sim.records import SourceRecords, draw_records
 from sim.rng import Streams
 from sim.world import WorldIndex
+
+PREHISTORY = 0.0
+"""Times before day 0 are folded onto day 0 in the run log (order kept): only the state they
+leave at day 0 matters to the measures, which start at warm-up >= 0, and the metrics' sort keys
+assume times in [0, horizon]."""
 
 LINK_NAMES = ("ncb_to_hub", "ncb_to_platform", "platform_to_hub", "hub_to_platform", "ncb_to_ncb")
 
@@ -195,8 +201,9 @@ class DataSharingModel(mesa.Model):
         self.behaviour.record_day(day)
 
     def _slice(self, times: np.ndarray, day: int) -> np.ndarray:
+        """Rows of ``times`` (sorted) inside the day; day 0 also takes the prehistory."""
         lo, hi = np.searchsorted(times, [day, day + 1], side="left")
-        return np.arange(lo, hi)
+        return np.arange(0 if day == 0 else lo, hi)
 
     def _send_queries(self, qid: np.ndarray) -> None:
         querier, t = self.query_querier[qid], self.query_time[qid]
@@ -239,7 +246,7 @@ class DataSharingModel(mesa.Model):
                 store.kind,
                 rec,
                 version,
-                t,
+                np.maximum(t, PREHISTORY),
                 store.availability,
                 strategy.destined(short),
                 store.pool.servers,
@@ -251,7 +258,9 @@ class DataSharingModel(mesa.Model):
             warmup=self.scenario.warmup_days,
             horizon=self.horizon,
             world=self.world,
-            source=self.source if self.behaviour is None else self.behaviour.final_source(),
+            source=fold_prehistory(
+                self.source if self.behaviour is None else self.behaviour.final_source()
+            ),
             query_rate=self.query_rate,
             views=strategy.views(),
             stores=stores,
@@ -306,3 +315,14 @@ class DataSharingModel(mesa.Model):
         for reason, n in sorted(self.strategy.dropped.items()):
             ledger[f"dropped_{reason}"] = n
         return ledger
+
+
+def fold_prehistory(source: SourceRecords) -> SourceRecords:
+    """The source with every time before day 0 moved to ``PREHISTORY`` (order kept)."""
+    if source.n_changes == 0 or source.change_time[0] >= 0:
+        return source
+    return dataclasses.replace(
+        source,
+        created=np.maximum(source.created, PREHISTORY),
+        change_time=np.maximum(source.change_time, PREHISTORY),
+    )

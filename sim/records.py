@@ -65,7 +65,9 @@ def draw_records(
     """``lapse_after_days``: with behaviour on, each review extension gets a dormant deletion
     that many days after it, used if the owner misses the review."""
     kinds = spec.kind_specs()
-    owner, created = _creations(spec, world, horizon, streams.get("records.arrivals"))
+    owner, created = _creations(
+        spec, world, horizon, streams.get("records.arrivals"), streams.get("records.prehistory")
+    )
     n = owner.size
     shares = np.array([k.share for k in kinds])
     kind = streams.get("records.kind").choice(len(kinds), size=n, p=shares / shares.sum())
@@ -84,6 +86,15 @@ def draw_records(
     )
     deleted = created + np.minimum(lifetime, review_end)
     deleted = np.where(deleted < horizon, deleted, np.inf)
+    alive = deleted >= 0  # prehistory records already gone at day 0 never matter
+    if not alive.all():
+        renumber = np.cumsum(alive) - 1
+        owner, created, kind, sharing, deleted = (
+            x[alive] for x in (owner, created, kind, sharing, deleted)
+        )
+        kept = alive[ext_rec]
+        ext_rec, ext_time = renumber[ext_rec[kept]], ext_time[kept]
+        n = owner.size
     keep_ext = ext_time < np.minimum(deleted[ext_rec], horizon)
     ext_rec, ext_time = ext_rec[keep_ext], ext_time[keep_ext]
     scope = _denials(spec, sharing, streams.get("records.denials"))
@@ -136,16 +147,27 @@ def _normalised(p: tuple[float, ...]) -> np.ndarray:
 
 
 def _creations(
-    spec: RecordsSpec, world: WorldIndex, horizon: float, rng: np.random.Generator
+    spec: RecordsSpec,
+    world: WorldIndex,
+    horizon: float,
+    rng: np.random.Generator,
+    prehistory_rng: np.random.Generator | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Poisson creations per country at rate ``creation_per_country_per_day`` x weight x the
-    simulated fraction of real volumes."""
+    simulated fraction of real volumes, from ``-prehistory_days`` (own stream) to the horizon."""
     rates = spec.creation_per_country_per_day * world.weight * spec.sample_fraction
     counts = rng.poisson(rates * horizon)
     owner = np.repeat(np.arange(world.n_countries), counts)
     times = rng.uniform(0.0, horizon, owner.size)
     for surge in spec.surges:  # no draws at all when there is no surge
         owner, times = _surged(owner, times, rates, surge, horizon, rng)
+    if prehistory_rng is not None and spec.prehistory_days > 0:
+        before = prehistory_rng.poisson(rates * spec.prehistory_days)
+        early = np.repeat(np.arange(world.n_countries), before)
+        owner = np.concatenate([owner, early])
+        times = np.concatenate(
+            [times, prehistory_rng.uniform(-spec.prehistory_days, 0.0, early.size)]
+        )
     order = np.argsort(times, kind="stable")
     return owner[order], times[order]
 

@@ -37,7 +37,8 @@ def test_centralized_completeness_is_l_over_l_plus_d():
     L = 30 d, d = 1 d: 0.96774.
     """
     base = {
-        "horizon_days": 1000, "warmup_days": 100,
+        "horizon_days": 1000,
+        "warmup_days": 100,
         "links": {"ncb_to_hub": {"delay_hours": {"dist": "exponential", "mean": 24}}},
         "queries": {"per_country_per_day": 1},
     }
@@ -49,7 +50,8 @@ def test_centralized_with_long_delay():
     """Same closed form with d = L / 2: completeness 2/3. A test at a second point catches a
     mechanism that happens to match at the first."""
     base = {
-        "horizon_days": 1000, "warmup_days": 100,
+        "horizon_days": 1000,
+        "warmup_days": 100,
         "links": {"ncb_to_hub": {"delay_hours": {"dist": "exponential", "mean": 360}}},
         "queries": {"per_country_per_day": 1},
     }
@@ -66,7 +68,8 @@ def test_hybrid_batch_completeness():
     hence completeness = (L/T)(1 - e^{-T/L}). L = 30, T = 7: 0.89178.
     """
     base = {
-        "horizon_days": 1000, "warmup_days": 100,
+        "horizon_days": 1000,
+        "warmup_days": 100,
         "architecture": {"kind": "hybrid", "sync": "batch", "sync_interval_days": 7},
         "world": TWO_PLATFORMS,
         "queries": {"per_country_per_day": 1},
@@ -84,7 +87,8 @@ def test_hub_query_latency_is_mm1():
     No records, so nothing else loads the server; links are instantaneous.
     """
     base = {
-        "horizon_days": 25, "warmup_days": 5,
+        "horizon_days": 25,
+        "warmup_days": 5,
         "architecture": {"kind": "centralized", "query_deadline_seconds": 1e6},
         "records": {"creation_per_country_per_day": 0},
         "stores": {"hub": {"servers": 1, "service_seconds": {"dist": "exponential", "mean": 2}}},
@@ -105,7 +109,8 @@ def test_hub_query_latency_is_mmc_erlang_c():
     erlang_c = top / (sum(a**k / math.factorial(k) for k in range(c)) + top)
     expected = 1 / mu + erlang_c / (c * mu - lam)
     base = {
-        "horizon_days": 8, "warmup_days": 1,
+        "horizon_days": 8,
+        "warmup_days": 1,
         "architecture": {"kind": "centralized", "query_deadline_seconds": 1e6},
         "records": {"creation_per_country_per_day": 0},
         "stores": {"hub": {"servers": c, "service_seconds": {"dist": "exponential", "mean": 2}}},
@@ -121,7 +126,8 @@ def test_federated_completeness_is_availability_squared():
     (MTBF) and down (MTTR) times are up with probability A = MTBF/(MTBF + MTTR) each, so
     completeness = A². MTBF 10 d, MTTR 24 h: A = 10/11, A² = 0.82645."""
     base = {
-        "horizon_days": 6000, "warmup_days": 50,
+        "horizon_days": 6000,
+        "warmup_days": 50,
         "architecture": {"kind": "federated"},
         "records": {"creation_per_country_per_day": 1},
         "outages": {"ncb": {"mtbf_days": 10, "mttr_hours": 24}},
@@ -137,9 +143,36 @@ def test_centralized_completeness_under_hub_outages_is_hub_availability():
     so while up the hub is complete. Completeness = A_hub = MTBF/(MTBF + MTTR).
     MTBF 5 d, MTTR 12 h: A = 10/11."""
     base = {
-        "horizon_days": 3000, "warmup_days": 50,
+        "horizon_days": 3000,
+        "warmup_days": 50,
         "records": {"creation_per_country_per_day": 2},
         "outages": {"hub": {"mtbf_days": 5, "mttr_hours": 12}},
         "queries": {"per_country_per_day": 1},
     }
     assert mean_metric(base, "completeness") == pytest.approx(10 / 11, abs=0.01)
+
+
+def test_prehistory_starts_the_systems_in_steady_state():
+    """With records created since long before day 0, the stock at day 0 is stationary: for
+    Poisson creations (rate λ per country) with lifetimes of mean L, about Poisson(λL) records
+    are alive, and completeness is L/(L+d) from the first day, with no warm-up. Starting empty
+    instead, the first weeks hold only young records, a larger share of which are still in
+    transit, so completeness is lower: the test tells the two apart."""
+    base = {
+        "horizon_days": 20,
+        "warmup_days": 0,
+        "records": {"creation_per_country_per_day": 300, "prehistory_days": 400},
+        "links": {"ncb_to_hub": {"delay_hours": {"dist": "exponential", "mean": 24}}},
+        "queries": {"per_country_per_day": 1},
+    }
+    from sim.runner import simulate
+
+    log, _ = simulate(scenario(base), 1)
+    src = log.source
+    alive_at_0 = int(((src.created == 0) & (src.deleted > 0)).sum())  # folded onto day 0
+    expected = 2 * 300 * 30  # two countries, λ L each
+    assert abs(alive_at_0 - expected) < 4 * math.sqrt(expected)
+    steady = mean_metric(base, "completeness")
+    empty = mean_metric(base | {"records": {"creation_per_country_per_day": 300}}, "completeness")
+    assert steady == pytest.approx(30 / 31, abs=0.003)
+    assert empty < steady - 0.01

@@ -288,6 +288,9 @@ class Records(Frozen):
     """Simulate this fraction of the real volume of records; counts are scaled back."""
     surges: tuple[Surge, ...] = ()
     """Windows where creations run at a multiple of their rate (overlapping extras add up)."""
+    prehistory_days: NonNegativeFloat = 0.0
+    """Records are also created this many days before day 0; those still active then are in
+    the systems from the start. 0: every system starts empty (then use a long warm-up)."""
 
     @model_validator(mode="after")
     def _shares(self) -> Records:
