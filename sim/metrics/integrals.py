@@ -32,30 +32,27 @@ class IndexedIntervals:
             jb = np.where(finite, np.searchsorted(points, b, side="right"), n)
         else:
             ja, jb = located
-        self.flat = np.concatenate(
-            [np.where(ja < n, group * n + ja, spare), np.where(jb < n, group * n + jb, spare)]
-        )
-        self.ends = np.concatenate([a, -b])  # moments: +a at a start, -b at an end
-        self.size = a.size
+        self.start_bin = np.where(ja < n, group * n + ja, spare)
+        self.end_bin = np.where(jb < n, group * n + jb, spare)
+        self.a, self.b = a, b
 
     def increments(self, mask: np.ndarray | None = None) -> Increments:
         """What the selected intervals add at each grid point (see ``Increments``)."""
         n, n_groups = self.points.size, self.n_groups
         bins = n_groups * n + 1
-        flat, ends = (self.flat, self.ends) if mask is None else self.selected(mask)
-        starts = flat[: flat.size // 2]
-        count = np.bincount(starts, minlength=bins) * 2 - np.bincount(flat, minlength=bins)
-        moment = np.bincount(flat, weights=ends, minlength=bins)
+        start_bin, end_bin, a, b = self.start_bin, self.end_bin, self.a, self.b
+        if mask is not None:
+            sel = np.flatnonzero(mask)  # often few: gather them rather than weigh them all
+            start_bin, end_bin, a, b = start_bin[sel], end_bin[sel], a[sel], b[sel]
+        count = np.bincount(start_bin, minlength=bins) - np.bincount(end_bin, minlength=bins)
+        moment = np.bincount(start_bin, weights=a, minlength=bins) - np.bincount(
+            end_bin, weights=b, minlength=bins
+        )
         return Increments(
             count[:-1].reshape(n_groups, n).astype(float),
             moment[:-1].reshape(n_groups, n),
             self.points,
         )
-
-    def selected(self, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``flat`` and ``ends`` of the selected intervals only (starts, then ends)."""
-        both = np.concatenate([mask, mask])
-        return self.flat[both], self.ends[both]
 
     def cumulative(self, mask: np.ndarray | None = None, weight: float = 1.0) -> np.ndarray:
         """F[g, j] = sum over selected intervals i of group g of w |[a_i, b_i) ∩ [0, t_j)|."""
