@@ -353,11 +353,15 @@ def classify_segments(
     src_rec, src_ver = source.rec[mine], source.version[mine]
     src_key = src_rec * span + source.time[mine]
     cuts = src_key[inside(source.time[mine], *windows)]
-    keys = np.concatenate(
-        [cuts] + [s.rec * span + s.start for s in shown] + [s.rec * span + s.end for s in shown]
-    )
-    keys.sort()
-    keys = keys[np.r_[True, keys[1:] != keys[:-1]]]
+    starts = [s.rec * span + s.start for s in shown]
+    ends = [s.rec * span + s.end for s in shown]
+    keys, rank = breakpoints([cuts, *starts, *ends])
+    ranks = np.split(rank[cuts.size :], np.cumsum([k.size for k in starts + ends])[:-1])
+    states = [
+        versions_by_breakpoint(ranks[i], ranks[len(shown) + i], s.version, keys.size)
+        for i, s in enumerate(shown)
+    ]
+    newest = np.maximum.reduce(states)
     rec = np.floor(keys / span).astype(np.int64)
     same_next = np.r_[rec[1:] == rec[:-1], False]
     start = keys - rec * span
@@ -365,15 +369,11 @@ def classify_segments(
     j_start = np.searchsorted(points, start, side="right")
     end = np.r_[start[1:], 0.0]
     j_end = np.r_[j_start[1:], 0]
-    live = same_next & (end > start) & (end > log.warmup) & (start < log.horizon)
-    keys, rec = keys[live], rec[live]
-    states = [state_at(keys, rec, s, span) for s in shown]
-    newest = np.maximum.reduce(states)
     # Only what some store shows counts: drop the rest before classifying.
-    shows = np.flatnonzero(newest >= 0)
-    keys, rec, newest = keys[shows], rec[shows], newest[shows]
-    live = np.flatnonzero(live)[shows]
-    states = [state[shows] for state in states]
+    live = same_next & (end > start) & (end > log.warmup) & (start < log.horizon)
+    live = np.flatnonzero(live & (newest >= 0))
+    keys, rec, newest = keys[live], rec[live], newest[live]
+    states = [state[live] for state in states]
 
     lowest_meant = np.full(keys.size, np.iinfo(np.int64).max)
     highest_meant = np.full(keys.size, -2, dtype=np.int64)
@@ -400,14 +400,30 @@ def classify_segments(
     }
 
 
-def state_at(keys: np.ndarray, rec: np.ndarray, s: Shown, span: float) -> np.ndarray:
-    """Version a store shows at each segment start (-1: nothing)."""
-    start_key = s.rec * span + s.start
-    end_key = s.rec * span + s.end
-    pos = np.searchsorted(start_key, keys, side="right") - 1
-    safe = np.maximum(pos, 0)
-    inside = (pos >= 0) & (s.rec[safe] == rec) & (keys < end_key[safe])
-    return np.where(inside, s.version[safe], -1)
+def breakpoints(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct keys of all the parts, ascending, and the index among them of each key of
+    the parts (concatenated): found by the sort itself, not searched for again."""
+    keys = np.concatenate(parts)
+    order = np.argsort(keys, kind="stable")  # the parts are sorted runs: merging is cheap
+    ordered = keys[order]
+    new = np.r_[True, ordered[1:] != ordered[:-1]]
+    rank = np.empty(keys.size, dtype=np.int64)
+    rank[order] = np.cumsum(new) - 1
+    return ordered[new], rank
+
+
+def versions_by_breakpoint(
+    first: np.ndarray, after: np.ndarray, version: np.ndarray, n: int
+) -> np.ndarray:
+    """Version a store shows from each of ``n`` breakpoints on (-1: nothing), its intervals
+    (sorted, disjoint) spanning breakpoints ``first`` to ``after - 1``."""
+    lengths = np.empty(2 * first.size + 1, dtype=np.int64)
+    lengths[0:-1:2] = first - np.r_[0, after[:-1]]  # the gap before each interval
+    lengths[1::2] = after - first
+    lengths[-1] = n - (after[-1] if after.size else 0)
+    values = np.full(lengths.size, -1, dtype=version.dtype)
+    values[1::2] = version
+    return np.repeat(values, lengths)
 
 
 # --- federated ---------------------------------------------------------------------------------
