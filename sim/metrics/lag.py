@@ -60,7 +60,7 @@ def lag_sample(log: RunLog, shown: dict[str, Shown]) -> LagSample:
         tables.append(weights.reshape(weights.shape[0], -1))
         kinds.append(src.kind[rec].astype(np.int16))
     lag_days = np.concatenate(lags)
-    order = np.argsort(lag_days, kind="stable")
+    order = np.argsort(lag_days)
     return LagSample(
         lag_days[order],
         np.concatenate(columns)[order],
@@ -105,8 +105,11 @@ def first_visible_by_view(log: RunLog, shown: dict[str, Shown]):
 
 
 def first_shown(log: RunLog, shown: Shown) -> np.ndarray:
+    """When each record is first shown: the start of its first interval, as a store's shown
+    intervals are ordered by record, then time."""
     first = np.full(log.source.n_records, np.inf)
-    np.minimum.at(first, shown.rec, shown.start)
+    opens = np.flatnonzero(np.diff(shown.rec, prepend=-1))
+    first[shown.rec[opens]] = shown.start[opens]
     return first
 
 
