@@ -23,7 +23,7 @@ import numpy as np
 
 from sim.engine.outages import Availability
 from sim.log import RunLog, StoreLog
-from sim.metrics.integrals import Increments, IndexedIntervals
+from sim.metrics.integrals import Increments, IndexedIntervals, grid_positions
 from sim.metrics.intervals import (
     Shown,
     clip_to_windows,
@@ -376,7 +376,7 @@ def classify_segments(
     same_next = np.r_[rec[1:] == rec[:-1], False]
     start = keys - rec * span
     # A segment ends where the next one of the same record starts: locate each time once.
-    j_start = np.searchsorted(points, start, side="right")
+    j_start = grid_positions(points, start)
     end = np.r_[start[1:], 0.0]
     j_end = np.r_[j_start[1:], 0]
     # Only what some store shows counts: drop the rest before classifying.
