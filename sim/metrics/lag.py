@@ -59,14 +59,15 @@ def lag_sample(log: RunLog, shown: dict[str, Shown]) -> LagSample:
         columns.append(column.astype(np.int32))
         tables.append(weights.reshape(weights.shape[0], -1))
         kinds.append(src.kind[rec].astype(np.int16))
+    # The peak of the metrics is here: free each list of parts once joined.
     lag_days = np.concatenate(lags)
+    del lags
     order = np.argsort(lag_days)
-    return LagSample(
-        lag_days[order],
-        np.concatenate(columns)[order],
-        np.concatenate(tables, axis=1),
-        np.concatenate(kinds)[order],
-    )
+    lag_days = lag_days[order]
+    column = np.concatenate(columns)[order]
+    del columns
+    kind = np.concatenate(kinds)[order]
+    return LagSample(lag_days, column, np.concatenate(tables, axis=1), kind)
 
 
 def view_weights(log: RunLog, queriers: np.ndarray) -> np.ndarray:
