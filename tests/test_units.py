@@ -140,3 +140,18 @@ def test_deletion_before_creation_leaves_a_tombstone():
     rec = 0
     shown = shown_intervals(np.array([rec, rec]), np.array([1, 0]), np.array([3.0, 4.0]), src, 50.0)
     assert shown.rec.size == 0
+
+
+@given(
+    st.lists(st.floats(-5, 500, allow_nan=False), min_size=2, max_size=60),
+    st.lists(st.floats(-50, 600, allow_nan=False), min_size=0, max_size=400),
+    st.booleans(),
+)
+@settings(max_examples=300)
+def test_grid_positions_equal_searchsorted(points, times, clustered):
+    """The bucketed search gives exactly ``searchsorted(..., side="right")``, ties included."""
+    from sim.metrics.integrals import grid_positions
+
+    grid = np.unique(np.array(points))
+    t = np.array(times + ([float(grid[0])] * 300 if clustered else []) + grid.tolist() * 5)
+    np.testing.assert_array_equal(grid_positions(grid, t), np.searchsorted(grid, t, side="right"))
