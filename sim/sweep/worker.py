@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from sim.sweep.plan import RunSpec
@@ -94,9 +93,7 @@ def empty_body(error: str, wall_seconds: float) -> dict[str, Any]:
 
 
 def records_of(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as plain Python values (numpy scalars are not JSON); floats keep every bit."""
-    return [{k: plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+    """Rows as plain Python values (pandas boxes numpy scalars as Python ones, which JSON
+    takes); floats keep every bit."""
+    return frame.to_dict("records")
 
-
-def plain(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value
