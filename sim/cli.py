@@ -167,7 +167,7 @@ def validate(files: tuple[str, ...]) -> None:
 @click.option(
     "--horizon-days",
     type=click.FloatRange(min=0, min_open=True),
-    help="Simulated days (must exceed the scenario's warm-up: 365 days world-2023, 60 small).",
+    help="Simulated days (must exceed the scenario's 60-day warm-up).",
 )
 @click.option(
     "--scenario", "which", type=click.Choice(list(DEMO_SCENARIOS)), default="world-2023",

@@ -239,9 +239,9 @@ def test_demo_horizon_shorter_than_warmup() -> None:
     assert result.exit_code == 2
     assert "Traceback" not in result.output
     assert "--horizon-days warmup_days: 60 must be < horizon_days (30)" in result.stderr
-    world = CliRunner().invoke(main, ["demo", "--horizon-days", "300"])
+    world = CliRunner().invoke(main, ["demo", "--horizon-days", "40"])
     assert world.exit_code == 2
-    assert "--horizon-days warmup_days: 365 must be < horizon_days (300)" in world.stderr
+    assert "--horizon-days warmup_days: 60 must be < horizon_days (40)" in world.stderr
 
 
 def test_version() -> None:
