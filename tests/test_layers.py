@@ -27,9 +27,9 @@ def rank(module: str) -> int:
     best = None
     for i, layer in enumerate(LAYERS):
         for prefix in layer:
-            if module == prefix or module.startswith(prefix + "."):
-                if best is None or len(prefix) > best[1]:
-                    best = (i, len(prefix))
+            inside = module == prefix or module.startswith(prefix + ".")
+            if inside and (best is None or len(prefix) > best[1]):
+                best = (i, len(prefix))
     assert best is not None, module
     return best[0]
 

@@ -301,25 +301,7 @@ def sensitivity(results: Results) -> tuple[Figure, pd.DataFrame]:
                 line = rows[rows["variant"] == variant].sort_values("value")
                 if line.empty:
                     continue
-                ax.plot(
-                    line["value"],
-                    line["mean"],
-                    marker="o",
-                    ms=3,
-                    color=colours[variant],
-                    label=variant,
-                    gid=f"line:{variant}",
-                )
-                if "ci_low" in line.columns:
-                    ax.fill_between(
-                        line["value"],
-                        line["ci_low"],
-                        line["ci_high"],
-                        alpha=0.2,
-                        color=colours[variant],
-                        lw=0,
-                        gid=f"interval:{variant}",
-                    )
+                line_with_band(ax, line, "value", colours[variant], variant, marker="o", ms=3)
             ax.set_ylabel(info(metric).axis_label)
             ax.set_xlabel(factor_label(factor))
             ax.grid(alpha=0.3)
@@ -328,6 +310,23 @@ def sensitivity(results: Results) -> tuple[Figure, pd.DataFrame]:
         fig, caption(results, extra="other varied assumptions pooled" if len(factors) > 1 else "")
     )
     return fig, pd.concat(frames, ignore_index=True)
+
+
+def line_with_band(
+    ax: Axes, line: pd.DataFrame, x: str, colour: str, variant: str, **style
+) -> None:
+    """One variant's mean as a line and, where there are replications, its interval as a band."""
+    ax.plot(line[x], line["mean"], color=colour, label=variant, gid=f"line:{variant}", **style)
+    if "ci_low" in line.columns:
+        ax.fill_between(
+            line[x],
+            line["ci_low"],
+            line["ci_high"],
+            alpha=0.2,
+            color=colour,
+            lw=0,
+            gid=f"interval:{variant}",
+        )
 
 
 def factor_label(dotted: str) -> str:
@@ -386,24 +385,7 @@ def daily_lines(
             line = rows[rows["variant"] == variant].sort_values("day")
             if line.empty:
                 continue
-            ax.plot(
-                line["day"],
-                line["mean"],
-                color=colours[variant],
-                lw=1.2,
-                label=variant,
-                gid=f"line:{variant}",
-            )
-            if "ci_low" in line.columns:
-                ax.fill_between(
-                    line["day"],
-                    line["ci_low"],
-                    line["ci_high"],
-                    alpha=0.2,
-                    color=colours[variant],
-                    lw=0,
-                    gid=f"interval:{variant}",
-                )
+            line_with_band(ax, line, "day", colours[variant], variant, lw=1.2)
         ax.set_ylabel(info(metric).axis_label)
         ax.set_xlabel("Simulated day (days before the end of warm-up not shown)")
         ax.grid(alpha=0.3)
