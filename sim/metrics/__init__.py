@@ -6,7 +6,6 @@ query latency and availability come from sampled queries.
 
 from __future__ import annotations
 
-import gc
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,10 +49,6 @@ def record_metrics(sums: dict[str, float]) -> dict[str, float | None]:
 
 
 def compute_metrics(log: RunLog) -> MetricsBundle:
-    # A model just run leaves reference cycles (Mesa's agents and model) that only the cyclic
-    # collector frees: free them before the metrics' large arrays (140 MB off the benchmark's
-    # peak).
-    gc.collect()
     shown = {
         name: shown_intervals(s.rec, s.version, s.t, log.source, log.horizon)
         for name, s in log.stores.items()
