@@ -92,7 +92,10 @@ def grid_positions(points: np.ndarray, t: np.ndarray) -> np.ndarray:
     if n < 2 or t.size < 4 * n:
         return np.searchsorted(points, t, side="right")
     n_buckets = 4 * n
-    scale = n_buckets / (points[-1] - points[0])
+    with np.errstate(divide="ignore", over="ignore"):
+        scale = n_buckets / (points[-1] - points[0])
+    if not np.isfinite(scale):  # a grid too narrow to bucket: search instead
+        return np.searchsorted(points, t, side="right")
     bucket = np.clip((t - points[0]) * scale, 0, n_buckets - 1).astype(np.int64)
     # Start one bucket early, so that rounding never starts a time past its position.
     floor = np.searchsorted(points, points[0] + (np.arange(n_buckets) - 1) / scale, side="right")
