@@ -122,10 +122,16 @@ def key_columns(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def long_frame(records: Sequence[dict[str, Any]], field: str) -> pd.DataFrame:
-    """The per-run table ``field`` of every run, keyed by run_id, variant, point and replication."""
-    rows = [key_columns(r) | row for r in records for row in r[field]]
-    columns = [*ID_COLUMNS, "replication"]
-    return pd.DataFrame(rows) if rows else pd.DataFrame(columns=columns)
+    """The per-run table ``field`` (stored by column) of every run, keyed by run_id, variant,
+    point and replication."""
+    keys = [*ID_COLUMNS, "replication"]
+    frames = [
+        pd.DataFrame(r[field]).assign(**key_columns(r)) for r in records if r.get(field)
+    ]
+    if not frames:
+        return pd.DataFrame(columns=keys)
+    table = pd.concat(frames, ignore_index=True)
+    return table[keys + [c for c in table.columns if c not in keys]]
 
 
 def by_region_frame(records: Sequence[dict[str, Any]]) -> pd.DataFrame:
