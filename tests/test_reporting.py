@@ -362,3 +362,13 @@ def test_palette_is_stable_and_colour_blind_safe(sweep) -> None:
     for v, bars in gids(fig, "bar").items():
         assert {matplotlib.colors.to_hex(b.get_facecolor()) for b in bars} == {colours[v].lower()}
     assert list(colours.values()) == [c for c in OKABE_ITO[: len(colours)]]
+
+
+def test_labels_of_close_points_are_stacked() -> None:
+    from sim.reporting.charts import label_stack
+
+    names = pd.Series(["a", "b", "c", "far"])
+    stack = label_stack(
+        names, pd.Series([0.0, 0.01, 0.0, 15.0]), pd.Series([98.0, 98.1, 98.05, 90.0])
+    )
+    assert stack == {"a": 0, "b": 1, "c": 2, "far": 0}

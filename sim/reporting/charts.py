@@ -190,6 +190,19 @@ def comparison(results: Results) -> tuple[Figure, pd.DataFrame]:
 # --- 2. trade-off ----------------------------------------------------------------------------
 
 
+def label_stack(names: pd.Series, x: pd.Series, y: pd.Series, near: float = 0.06) -> dict:
+    """How many lines down each point's label goes so that labels of points drawn close
+    together (within ``near`` of the data's range) do not overprint each other."""
+    span_x = float(x.max() - x.min()) or 1.0
+    span_y = float(y.max() - y.min()) or 1.0
+    placed: list[tuple[float, float]] = []
+    stack = {}
+    for name, px, py in zip(names, x / span_x, y / span_y, strict=True):
+        stack[name] = sum(abs(px - qx) < near and abs(py - qy) < near for qx, qy in placed)
+        placed.append((px, py))
+    return stack
+
+
 def pareto_efficient(frame: pd.DataFrame) -> pd.Series:
     """Not dominated: no other variant is at least as complete and at most as inconsistent,
     and strictly better on one."""
@@ -223,6 +236,7 @@ def tradeoff(results: Results) -> tuple[Figure, pd.DataFrame]:
     fig = new_figure(4.2)
     add_title(fig, "Completeness against inconsistency: top left is best")
     ax = fig.add_subplot()
+    stack = label_stack(table["variant"], table["inconsistency_rate"], table["completeness"])
     for _, row in table.iterrows():
         v = row["variant"]
         x, y = row["inconsistency_rate"], row["completeness"]
@@ -255,7 +269,9 @@ def tradeoff(results: Results) -> tuple[Figure, pd.DataFrame]:
                 zorder=4,
                 gid=f"pareto:{v}",
             )
-        ax.annotate(v, (x, y), xytext=(8, 6), textcoords="offset points", fontsize=8)
+        ax.annotate(
+            v, (x, y), xytext=(8, 6 - 10 * stack[v]), textcoords="offset points", fontsize=8
+        )
     ax.scatter([], [], s=160, facecolors="none", edgecolors="black", label="Pareto-efficient")
     ax.set_xlabel(info("inconsistency_rate").axis_label + ": wrong records among those returned")
     ax.set_ylabel(info("completeness").axis_label)
