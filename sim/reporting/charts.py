@@ -17,7 +17,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from sim.analysis import paired_differences, summarise
+from sim.analysis import better_higher, paired_differences, summarise
 from sim.reporting.definitions import (
     COMPARISON_METRICS,
     LINK_LABELS,
@@ -176,7 +176,7 @@ def comparison(results: Results) -> tuple[Figure, pd.DataFrame]:
             ax.bar(x, row["mean"], color=colours[variant], width=0.7, gid=f"bar:{variant}")
             error_bars(ax, x, row, colours[variant], variant)
         meta = info(metric)
-        better = "higher is better" if meta.higher_is_better else "lower is better"
+        better = "higher is better" if better_higher(metric) else "lower is better"
         ax.set_title(f"{meta.label}\n({better})", fontsize=9)
         ax.set_ylabel(meta.axis_label)
         ax.set_xlabel("Architecture")

@@ -1,4 +1,5 @@
-"""What each metric means, in a strategist's words, with its unit and which way is better."""
+"""What each metric means, in a strategist's words, with its unit. Which way is better is
+``sim.analysis.better_higher``, the one rule the comparisons also use."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from dataclasses import dataclass
 class MetricInfo:
     label: str
     unit: str
-    higher_is_better: bool
     definition: str
     share: bool = True
     """A share in [0, 1], shown as a percentage."""
@@ -23,41 +23,35 @@ METRICS: dict[str, MetricInfo] = {
     "completeness": MetricInfo(
         "Completeness",
         "%",
-        True,
         "Of the live records an officer is entitled to see, the share a search actually returns."
         " 100 % means nothing the owner has entered is missing at the border.",
     ),
     "coverage": MetricInfo(
         "Coverage",
         "%",
-        True,
         "Like completeness, but counting every live record, including those the owner has"
         " restricted from this officer.",
     ),
     "ghost_rate": MetricInfo(
         "Ghost rate",
         "%",
-        False,
         "Of the records a search returns, the share already deleted or cancelled by the owner:"
         " a person no longer wanted, a passport already recovered.",
     ),
     "stale_rate": MetricInfo(
         "Stale rate",
         "%",
-        False,
         "Of the records a search returns, the share showing an out-of-date version (the owner has"
         " since updated it).",
     ),
     "inconsistency_rate": MetricInfo(
         "Inconsistency rate",
         "%",
-        False,
         "Ghost rate plus stale rate: the share of returned records that are wrong in some way.",
     ),
     "conflict_rate": MetricInfo(
         "Conflict rate",
         "%",
-        False,
         "Of the records a search returns, the share on which the systems consulted disagree"
         " (one shows it, another not, or different versions): the same record does not say the"
         " same thing regionally and globally.",
@@ -65,61 +59,52 @@ METRICS: dict[str, MetricInfo] = {
     "lag_p50_hours": MetricInfo(
         "Median time to visibility",
         "hours",
-        False,
         "Half of new records reach an officer in another region within this time.",
         share=False,
     ),
     "lag_p95_hours": MetricInfo(
         "95th percentile time to visibility",
         "hours",
-        False,
         "95 % of new records reach an officer in another region within this time.",
         share=False,
     ),
     "lag_p99_hours": MetricInfo(
         "99th percentile time to visibility",
         "hours",
-        False,
         "99 % of new records reach an officer in another region within this time.",
         share=False,
     ),
     "never_visible_fraction": MetricInfo(
         "Never visible",
         "%",
-        False,
         "Share of new records that never reach an officer in another region before they expire.",
     ),
     "query_latency_mean_seconds": MetricInfo(
         "Mean search time",
         "seconds",
-        False,
         "Average time from a search at the border to its answer.",
         share=False,
     ),
     "query_latency_p50_seconds": MetricInfo(
         "Median search time",
         "seconds",
-        False,
         "Half of searches answer within this time.",
         share=False,
     ),
     "query_latency_p95_seconds": MetricInfo(
         "95th percentile search time",
         "seconds",
-        False,
         "95 % of searches answer within this time.",
         share=False,
     ),
     "query_availability": MetricInfo(
         "Search availability",
         "%",
-        True,
         "Share of searches answered in full before the deadline (systems up, links working).",
     ),
     "exposure": MetricInfo(
         "Copies held",
         "copies per live record",
-        False,
         "How many systems hold a copy of each live record: more copies mean more places to"
         " correct, protect and delete.",
         share=False,
@@ -127,21 +112,18 @@ METRICS: dict[str, MetricInfo] = {
     "trust": MetricInfo(
         "Trust in the channels",
         "%",
-        True,
         "How far NCBs trust the systems they search, moved down by ghost hits, stale answers"
         " and timeouts and back up by correct answers (agent behaviour only).",
     ),
     "propensity": MetricInfo(
         "Willingness to share",
         "%",
-        True,
         "Share of new records NCBs share beyond their region, pulled by their trust and by what"
         " their neighbours share (agent behaviour only).",
     ),
     "backlog_delay_days": MetricInfo(
         "Staff backlog",
         "days",
-        False,
         "Days from when a record should be keyed in, updated, deleted or reviewed to when staff"
         " get to it (agent behaviour only).",
         share=False,
@@ -149,20 +131,17 @@ METRICS: dict[str, MetricInfo] = {
     "backlog_delay_mean_days": MetricInfo(
         "Mean staff backlog",
         "days",
-        False,
         "Average days from when manual work is due to when staff finish it.",
         share=False,
     ),
     "reviews_missed_fraction": MetricInfo(
         "Reviews missed",
         "%",
-        False,
         "Share of records due for review that lapsed because staff could not review them in time.",
     ),
     "capacity_used": MetricInfo(
         "Staff capacity used",
         "%",
-        False,
         "Share of the NCBs' staff hours taken by keying, updating, deleting and reviewing.",
     ),
 }
@@ -197,15 +176,14 @@ def info(metric: str) -> MetricInfo:
         return MetricInfo(
             f"Messages per day, {LINK_LABELS.get(tail, tail)}",
             "messages/day",
-            False,
             "Record changes sent over this class of link per day.",
-            False,
+            share=False,
         )
     if head == "utilisation":
         return MetricInfo(
-            f"Utilisation of {tail}", "%", False, "Share of time the store's servers are busy."
+            f"Utilisation of {tail}", "%", "Share of time the store's servers are busy."
         )
-    return MetricInfo(metric, "", True, "", share=False)
+    return MetricInfo(metric, "", "", share=False)
 
 
 def scale(metric: str) -> float:

@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.analysis import paired_differences, summarise
+from sim.analysis import better_higher, paired_differences, summarise
 from sim.reporting.charts import CHARTS, first_point, point_note, render, summary_table
 from sim.reporting.definitions import COMPARISON_METRICS, METRICS, info, scale
 from sim.reporting.loading import Results
@@ -73,7 +73,7 @@ def fmt_diff(metric: str, value: float) -> str:
 
 def ranked(means: pd.Series, metric: str) -> list[str]:
     """Variants best first."""
-    return list(means.sort_values(ascending=not info(metric).higher_is_better).index)
+    return list(means.sort_values(ascending=not better_higher(metric)).index)
 
 
 def summary_sentence(results: Results, runs: pd.DataFrame, metric: str) -> str | None:
@@ -106,7 +106,7 @@ def summary_sentence(results: Results, runs: pd.DataFrame, metric: str) -> str |
     r = row.iloc[0]
     low, high = (
         (r["ci_low"], r["ci_high"])
-        if info(metric).higher_is_better
+        if better_higher(metric)
         else (-r["ci_high"], -r["ci_low"])
     )  # the lead, positive when the leader is better
     interval = f"95 % interval of the lead {signed(metric, low)} to {signed(metric, high)}"
