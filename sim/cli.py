@@ -29,7 +29,6 @@ DEMO_SCENARIOS = {
     "small": "scenarios/default.yaml",
 }
 """Embedded demo scenarios: the whole world (default) and twelve NCBs (a few seconds)."""
-DEFAULT_SCENARIO = DEMO_SCENARIOS["small"]
 
 DEMO_ARCHITECTURES: dict[str, dict[str, Any] | None] = {
     "centralized": {"kind": "centralized"},

@@ -1,9 +1,9 @@
 """The Mesa model: NCB, platform and hub agents over a SimPy environment.
 
-One Mesa step is one simulated day. At the start of a day the agents take their daily
-decisions, the NCBs' changes and queries of the day leave as batches (one array each, not one
-process per record), and SimPy carries the day: store service at the day's end, periodic
-synchronisation. ``run_log`` hands the metrics what they need.
+One Mesa step is one simulated day. The NCBs' changes and queries of the day leave as batches
+(one array each, not one process per record), SimPy carries the day (store service at the
+day's end, periodic synchronisation), and with behaviour on each NCB agent then learns from its
+lookups and decides how much to share. ``run_log`` hands the metrics what they need.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from sim.agents import NCB, GlobalHub, RegionalPlatform
 from sim.architectures import build_strategy
 from sim.architectures.hybrid import Hybrid
 from sim.behaviour import NODES, Behaviour
-from sim.config.schema import Scenario, StoreSpec
+from sim.config.schema import LINK_CLASSES, Scenario, StoreSpec
 from sim.engine.dists import SECONDS, Sampler
 from sim.engine.links import Link
 from sim.engine.outages import Availability
@@ -34,9 +34,6 @@ PREHISTORY = 0.0
 """Times before day 0 are folded onto day 0 in the run log (order kept): only the state they
 leave at day 0 matters to the measures, which start at warm-up >= 0, and the metrics' sort keys
 assume times in [0, horizon]."""
-
-LINK_NAMES = ("ncb_to_hub", "ncb_to_platform", "platform_to_hub", "hub_to_platform", "ncb_to_ncb")
-
 
 class DataSharingModel(mesa.Model):
     """One scenario, one seed."""
@@ -66,7 +63,7 @@ class DataSharingModel(mesa.Model):
                 self.streams.get(f"link.{name}"),
                 change_weight=1.0 / scenario.records.sample_fraction,
             )
-            for name in LINK_NAMES
+            for name in LINK_CLASSES
         }
         self.hub = GlobalHub(self, self._store("hub", "hub", scenario.stores.hub))
         self.platforms = [
@@ -88,7 +85,6 @@ class DataSharingModel(mesa.Model):
             for i, c in enumerate(scenario.world.countries)
         ]
         self.change_send_time = self._send_times()
-        self.changes_today_by_owner = np.zeros(self.world.n_countries, dtype=np.int64)
         self.strategy = build_strategy(scenario.architecture, self)
         self.behaviour = Behaviour(behaviour, self) if behaviour.enabled else None
         self.channels, self.consults = self._channels()
@@ -164,15 +160,12 @@ class DataSharingModel(mesa.Model):
     # --- time ----------------------------------------------------------------------------
 
     def step(self) -> None:
-        """One day: daily decisions, the day's changes and queries leave, SimPy runs the day."""
+        """One day: the day's changes and queries leave, SimPy runs the day, agents decide."""
         day = self.day
         changes = self._slice(self.source.change_time, day)
         t_send = self.change_send_time[changes]
         if self.behaviour is not None:
             changes, t_send = self.behaviour.todays_changes(day, changes, t_send)
-        owners = self.source.owner[self.source.change_rec[changes]]
-        self.changes_today_by_owner = np.bincount(owners, minlength=self.world.n_countries)
-        self.agents.do("step")
         self.strategy.route_changes(changes, t_send)
         self._send_queries(self._slice(self.query_time, day))
         self.env.run(until=day + 1)

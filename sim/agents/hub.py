@@ -18,7 +18,3 @@ class GlobalHub(mesa.Agent):
     def __init__(self, model: DataSharingModel, store: Store) -> None:
         super().__init__(model)
         self.store = store
-        self.up = True
-
-    def step(self) -> None:
-        self.up = bool(self.store.availability.is_up(float(self.model.day)))

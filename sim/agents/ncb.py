@@ -42,16 +42,8 @@ class NCB(mesa.Agent):
         self.platforms = platforms
         self.weight = weight
         self.node = node
-        self.node_up = True
-        self.changes_sent = 0
         self.trust: dict[str, float] = {}
         self.propensity = 1.0
-
-    def step(self) -> None:
-        """Start of a day: note whether the national node is up and what leaves it today."""
-        day = float(self.model.day)
-        self.node_up = bool(self.node.availability.is_up(day))
-        self.changes_sent += self.model.changes_today_by_owner[self.index]
 
     # --- behaviour ------------------------------------------------------------------------------
 

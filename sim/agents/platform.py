@@ -20,7 +20,3 @@ class RegionalPlatform(mesa.Agent):
         self.index = index
         self.name = name
         self.store = store
-        self.up = True
-
-    def step(self) -> None:
-        self.up = bool(self.store.availability.is_up(float(self.model.day)))

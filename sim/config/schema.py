@@ -126,7 +126,6 @@ class Fragmented(ArchitectureBase):
 
 
 Architecture = Annotated[Centralized | Federated | Hybrid | Fragmented, Field(discriminator="kind")]
-ARCHITECTURE_KINDS = ("centralized", "federated", "hybrid", "fragmented")
 
 
 # --- world -------------------------------------------------------------------------------

@@ -48,8 +48,6 @@ class Store:
         self._log: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._answers: list[tuple[np.ndarray, np.ndarray]] = []
         self.busy_days = 0.0
-        self.served_until = 0.0
-        self.processed_items = 0
 
     # --- arrivals --------------------------------------------------------------------------
 
@@ -91,8 +89,6 @@ class Store:
         service = self._service_times(arrival.size)
         departure = self.pool.serve(arrival, service)
         self.busy_days += float(service.sum())
-        self.processed_items += int(arrival.size)
-        self.served_until = max(self.served_until, now)
         is_query = version < 0
         if is_query.any():
             self._answers.append((rec[is_query], departure[is_query] + back[is_query]))

@@ -122,11 +122,3 @@ def up_pieces(
     for bit, availability in enumerate(availabilities):
         mask |= availability.is_up(mid).astype(np.int64) << bit
     return lo, hi, mask
-
-
-def up_intervals(availability: Availability, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray]:
-    """The up periods of one node inside ``[t0, t1)``."""
-    lo, hi, _ = subtract_windows(
-        np.array([t0]), np.array([t1]), availability.starts, availability.ends
-    )
-    return lo, hi

@@ -34,7 +34,6 @@ from sim.metrics.intervals import (
 from sim.world import NATIONAL
 
 RETURNED = ("vis", "vis_act", "ghost", "stale", "conflict")
-QUANTITIES = ("act", "allact", *RETURNED)
 
 
 @dataclass(frozen=True)
