@@ -19,7 +19,7 @@ import numpy as np
 
 from sim.config.schema import Behaviour as BehaviourSpec
 from sim.engine.backlog import Backlogs
-from sim.records import SourceRecords
+from sim.records import SourceRecords, rank_within
 from sim.world import GLOBAL, NATIONAL, REGIONAL
 
 if TYPE_CHECKING:
@@ -322,23 +322,15 @@ def lapse_rows(src: SourceRecords) -> np.ndarray:
     lapses = np.flatnonzero(src.change_dormant)
     if lapses.size == 0:
         return out
-    reviews = reviews[np.lexsort((src.change_time[reviews], src.change_rec[reviews]))]
-    lapses = lapses[np.lexsort((src.change_time[lapses], src.change_rec[lapses]))]
-    rank_r = rank_within(src.change_rec[reviews])
-    rank_l = rank_within(src.change_rec[lapses])
-    key_l = {
-        (int(r), int(k)): int(row)
-        for r, k, row in zip(src.change_rec[lapses], rank_l, lapses, strict=True)
-    }
-    for r, k, row in zip(src.change_rec[reviews], rank_r, reviews, strict=True):
-        out[row] = key_l.get((int(r), int(k)), -1)
+    ranks = [rank_within(src.change_rec[rows], src.change_time[rows]) for rows in (reviews, lapses)]
+    width = int(max(r.max() for r in ranks)) + 1
+    key_review = src.change_rec[reviews] * width + ranks[0]
+    key_lapse = src.change_rec[lapses] * width + ranks[1]
+    order = np.argsort(key_lapse)
+    pos = np.minimum(np.searchsorted(key_lapse[order], key_review), lapses.size - 1)
+    found = key_lapse[order][pos] == key_review
+    out[reviews[found]] = lapses[order][pos[found]]
     return out
-
-
-def rank_within(sorted_keys: np.ndarray) -> np.ndarray:
-    first = np.r_[True, sorted_keys[1:] != sorted_keys[:-1]]
-    start = np.maximum.accumulate(np.where(first, np.arange(sorted_keys.size), 0))
-    return np.arange(sorted_keys.size) - start
 
 
 def rows_by_record(src: SourceRecords) -> tuple[np.ndarray, np.ndarray]:

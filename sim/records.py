@@ -103,7 +103,7 @@ def draw_records(
     )
     upd_rec, upd_time = np.concatenate([upd_rec, ext_rec]), np.concatenate([upd_time, ext_time])
     n_updates = np.bincount(upd_rec, minlength=n)
-    upd_version = _rank_within(upd_rec, upd_time) + 1
+    upd_version = rank_within(upd_rec, upd_time) + 1
     last_version = n_updates + np.isfinite(deleted)
     gone = np.flatnonzero(np.isfinite(deleted))
     review = np.r_[
@@ -264,7 +264,7 @@ def _updates(
     return rec, times
 
 
-def _rank_within(rec: np.ndarray, t: np.ndarray) -> np.ndarray:
+def rank_within(rec: np.ndarray, t: np.ndarray) -> np.ndarray:
     """0-based rank of each event among the events of the same record, by time."""
     if rec.size == 0:
         return np.empty(0, dtype=np.int64)
