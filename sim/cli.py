@@ -11,11 +11,12 @@ import sys
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 import click
 import yaml
 
+from sim.commands import CONFIG_ERROR_EXIT, fail
 from sim.config import ConfigError, Scenario, apply_overrides, scenario_from_dict
 from sim.config.loading import load_scenario
 from sim.results import HEADLINE_METRICS, write_run_outputs
@@ -23,7 +24,6 @@ from sim.results import HEADLINE_METRICS, write_run_outputs
 if TYPE_CHECKING:
     from sim.results import RunResult
 
-CONFIG_ERROR_EXIT = 2
 DEMO_SCENARIOS = {
     "world-2023": "scenarios/world-2023.yaml",
     "small": "scenarios/default.yaml",
@@ -37,11 +37,6 @@ DEMO_ARCHITECTURES: dict[str, dict[str, Any] | None] = {
     "fragmented": None,  # as in the default scenario, with its entry and update probabilities
 }
 """The demo's columns: architecture replacing the default scenario's, or None to keep it."""
-
-
-def fail(error: ConfigError) -> NoReturn:
-    click.echo(str(error), err=True)
-    sys.exit(CONFIG_ERROR_EXIT)
 
 
 # --- formatting ------------------------------------------------------------------------------
@@ -193,9 +188,7 @@ def demo(seed: int | None, horizon_days: float | None, which: str, quiet: bool) 
     click.echo(metrics_table(results))
 
 
-def demo_scenarios(
-    horizon_days: float | None = None, which: str = "small"
-) -> dict[str, Scenario]:
+def demo_scenarios(horizon_days: float | None = None, which: str = "small") -> dict[str, Scenario]:
     """An embedded scenario under each of the demo's architectures."""
     file = f"sim/{DEMO_SCENARIOS[which]}"
     text = resources.files("sim").joinpath(DEMO_SCENARIOS[which]).read_text(encoding="utf-8")

@@ -6,12 +6,12 @@ neither ends as one line on stderr and exit status 2, before anything is written
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
-CONFIG_ERROR_EXIT = 2
+from sim.commands import fail
+
 RESULTS = click.Path(exists=True, file_okay=False, path_type=Path)
 
 
@@ -21,8 +21,7 @@ def load_or_fail(results_dir: Path):  # noqa: ANN201 (Results; imported lazily)
     try:
         return load_results(results_dir)
     except ResultsError as error:
-        click.echo(str(error), err=True)
-        sys.exit(CONFIG_ERROR_EXIT)
+        fail(error)
 
 
 def chart_names() -> list[str]:

@@ -9,7 +9,6 @@ answers; ``list`` prints that sentence, ``show`` the file and the facts of its r
 from __future__ import annotations
 
 import re
-import sys
 from collections import Counter
 from dataclasses import dataclass
 from importlib import resources
@@ -18,9 +17,9 @@ from pathlib import Path
 import click
 import yaml
 
+from sim.commands import fail
 from sim.config import ConfigError, Scenario, load_scenario, scenario_from_dict
 
-CONFIG_ERROR_EXIT = 2
 LOCAL_DIR = Path("scenarios")
 
 
@@ -179,13 +178,11 @@ def show(name: str) -> None:
     entry = find(name, library())
     if entry is None:
         known = ", ".join(e.name for e in library())
-        click.echo(f"{name}: no such scenario (known: {known})", err=True)
-        sys.exit(CONFIG_ERROR_EXIT)
+        fail(f"{name}: no such scenario (known: {known})")
     try:
         scenario = entry.load()
     except ConfigError as error:
-        click.echo(str(error), err=True)
-        sys.exit(CONFIG_ERROR_EXIT)
+        fail(error)
     click.echo(f"--- {entry.file}")
     click.echo(entry.text.rstrip("\n"))
     click.echo("--- resolved")

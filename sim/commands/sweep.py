@@ -16,17 +16,11 @@ from typing import Any
 import click
 import pandas as pd
 
+from sim.commands import RUN_FAILED_EXIT, fail
 from sim.config import ConfigError
 
-CONFIG_ERROR_EXIT = 2
-RUN_FAILED_EXIT = 1
 FORMATS = ("table", "csv", "json", "markdown")
 DRY_RUN_LISTED = 40
-
-
-def fail(error: ConfigError) -> None:
-    click.echo(str(error), err=True)
-    sys.exit(CONFIG_ERROR_EXIT)
 
 
 def duration(seconds: float | None) -> str:
