@@ -12,13 +12,13 @@ end of the grace period, through a dormant deletion the source planned for that 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.config.schema import Behaviour as BehaviourSpec
 from sim.engine.backlog import Backlogs
+from sim.log import BehaviourLog
 from sim.records import SourceRecords, rank_within
 from sim.world import GLOBAL, NATIONAL, REGIONAL
 
@@ -28,26 +28,6 @@ if TYPE_CHECKING:
 OUTCOMES = ("ghost", "stale", "timeout", "correct")
 NODES = "nodes"
 """The channel of federated queries: the owners' national nodes."""
-
-
-@dataclass(frozen=True)
-class BehaviourLog:
-    """What the metrics read of the behaviour: work done, reviews, daily agent state."""
-
-    work_owner: np.ndarray
-    work_arrival: np.ndarray
-    work_done: np.ndarray
-    work_hours: np.ndarray
-    capacity: np.ndarray
-    """Staff hours per day of each NCB."""
-    review_owner: np.ndarray
-    review_time: np.ndarray
-    review_missed: np.ndarray
-    trust: np.ndarray
-    """[country, day]: mean trust over the NCB's channels at the end of each day."""
-    propensity: np.ndarray
-    backlog_delay: np.ndarray
-    """[country, day]: mean days from arrival to completion of the day's actions (NaN: none)."""
 
 
 class Behaviour:

@@ -10,10 +10,29 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.architectures.base import View
-from sim.behaviour import BehaviourLog
 from sim.engine.outages import Availability
 from sim.records import SourceRecords
 from sim.world import WorldIndex
+
+
+@dataclass(frozen=True)
+class BehaviourLog:
+    """What the metrics read of the behaviour: work done, reviews, daily agent state."""
+
+    work_owner: np.ndarray
+    work_arrival: np.ndarray
+    work_done: np.ndarray
+    work_hours: np.ndarray
+    capacity: np.ndarray
+    """Staff hours per day of each NCB."""
+    review_owner: np.ndarray
+    review_time: np.ndarray
+    review_missed: np.ndarray
+    trust: np.ndarray
+    """[country, day]: mean trust over the NCB's channels at the end of each day."""
+    propensity: np.ndarray
+    backlog_delay: np.ndarray
+    """[country, day]: mean days from arrival to completion of the day's actions (NaN: none)."""
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.behaviour import BehaviourLog
-from sim.log import RunLog
+from sim.log import BehaviourLog, RunLog
 
 
 def behaviour_metrics(log: RunLog, owners: np.ndarray) -> dict[str, float | None]:
