@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from sim.sweep import run_sweep
+from sim.sweeps import run_sweep
 
 SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "demo-default.yaml"
 

@@ -9,14 +9,14 @@ from pathlib import Path
 SIM = Path(__file__).parent.parent / "sim"
 
 LAYERS = [
-    ("sim.rng", "sim.results", "sim.data"),
+    ("sim.rng", "sim.results", "sim.data", "sim.catalogue"),
     ("sim.config",),
     ("sim.world",),
     ("sim.engine",),
     ("sim.records", "sim.architectures", "sim.agents", "sim.behaviour", "sim.log", "sim.model"),
     ("sim.metrics",),
     ("sim.runner",),
-    ("sim.sweep",),
+    ("sim.sweeps",),
     ("sim.analysis",),
     ("sim.reporting",),
     ("sim.commands", "sim.cli", "sim"),

@@ -42,7 +42,7 @@ def test_every_scenario_file_validates_and_opens_with_its_question(path: Path) -
 def test_every_experiment_names_an_existing_scenario_and_plans(path: Path) -> None:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert (path.parent / raw["scenario"]).is_file()
-    from sim.sweep import build_plan, load_experiment
+    from sim.sweeps import build_plan, load_experiment
 
     plan = build_plan(load_experiment(path))  # every variant and point validated
     assert len(plan) >= raw["replications"] * len(raw["variants"])

@@ -22,11 +22,11 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-import sim.sweep
+import sim
 from sim.analysis import default_metrics, paired_differences
 from sim.cli import main
-from sim.sweep import build_plan, load_experiment, run_sweep
-from sim.sweep.seeds import replication_seeds
+from sim.sweeps import build_plan, load_experiment, run_sweep
+from sim.sweeps.seeds import replication_seeds
 
 SCENARIO = {
     "name": "tiny",
@@ -417,8 +417,17 @@ def test_metric_values_are_finite_for_ok_runs(tmp_path):
 def test_sweep_plot_writes_the_standard_charts(tmp_path):
     out = tmp_path / "out"
     result = CliRunner().invoke(
-        main, ["sweep", str(write_experiment(tmp_path)), "--out", str(out), "--workers", "1",
-               "--quiet", "--plot"]
+        main,
+        [
+            "sweep",
+            str(write_experiment(tmp_path)),
+            "--out",
+            str(out),
+            "--workers",
+            "1",
+            "--quiet",
+            "--plot",
+        ],
     )
     assert result.exit_code == 0, result.output
     pngs = sorted(p.stem for p in (out / "plots").glob("*.png"))

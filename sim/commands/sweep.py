@@ -95,7 +95,7 @@ def sweep(
     plot: bool,
 ) -> None:
     """Run every variant x point x replication of an experiment, crash-safe and resumable."""
-    from sim.sweep import build_plan, load_experiment, run_sweep
+    from sim.sweeps import build_plan, load_experiment, run_sweep
 
     try:
         experiment = load_experiment(experiment_file)
@@ -128,8 +128,8 @@ def sweep(
 
 
 def dry_run_report(experiment: Any, plan: list[Any], workers: int | None) -> None:
-    from sim.sweep.api import calibrate, estimate_seconds
-    from sim.sweep.executors import default_workers
+    from sim.sweeps.api import calibrate, estimate_seconds
+    from sim.sweeps.executors import default_workers
 
     n_points = len({spec.point_index for spec in plan})
     click.echo(
@@ -304,7 +304,7 @@ def with_interval(mean: float, low: float, high: float, fmt: Any) -> str:
 @click.argument("run_id")
 def rerun(out_dir: Path, run_id: str) -> None:
     """Run one run of a sweep again and check its metrics match the stored ones."""
-    from sim.sweep.api import rerun as rerun_one
+    from sim.sweeps.api import rerun as rerun_one
 
     try:
         stored, fresh, differ = rerun_one(out_dir, run_id)
@@ -335,9 +335,9 @@ def rerun(out_dir: Path, run_id: str) -> None:
 def sensitivity(out_dir: Path, metrics: tuple[str, ...], fmt: str) -> None:
     """Sobol (first-order, total) or Morris indices of each metric per sampled parameter."""
     from sim.analysis import sensitivity as indices
-    from sim.sweep.api import plan_for_rerun
-    from sim.sweep.design import grid_points
-    from sim.sweep.experiment import SENSITIVITY_METHODS
+    from sim.sweeps.api import plan_for_rerun
+    from sim.sweeps.design import grid_points
+    from sim.sweeps.experiment import SENSITIVITY_METHODS
 
     runs, _ = read_results(out_dir)
     try:

@@ -1,7 +1,7 @@
 """Executors: who runs the chunks of a sweep. Serial (in this process), a pool of local
 processes, or a Dask distributed cluster.
 
-Each calls :func:`sim.sweep.worker.run_chunk` and reports each chunk's run statuses through
+Each calls :func:`sim.sweeps.worker.run_chunk` and reports each chunk's run statuses through
 ``on_done`` as it completes, in whatever order chunks finish. Results never depend on the
 executor: a run's record is a function of its spec alone.
 """
@@ -16,9 +16,9 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
-from sim.sweep.plan import RunSpec
-from sim.sweep.store import write_run
-from sim.sweep.worker import run_chunk, status_of
+from sim.sweeps.plan import RunSpec
+from sim.sweeps.store import write_run
+from sim.sweeps.worker import run_chunk, status_of
 
 OnDone = Callable[[list[dict[str, Any]]], None]
 

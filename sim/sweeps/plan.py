@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim.config import ConfigError, scenario_from_dict, scenario_sha256, set_dotted
-from sim.sweep.design import design_points
-from sim.sweep.experiment import Experiment
-from sim.sweep.seeds import design_seed, replication_seeds
+from sim.sweeps.design import design_points
+from sim.sweeps.experiment import Experiment
+from sim.sweeps.seeds import design_seed, replication_seeds
 
 TAG_KEYS = ("kind", "dist")
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import qmc
 
-from sim.sweep.experiment import Experiment, Sample
+from sim.sweeps.experiment import Experiment, Sample
 
 MORRIS_LEVELS = 4
 

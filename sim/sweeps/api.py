@@ -22,10 +22,10 @@ import pandas as pd
 import yaml
 
 from sim.config import ConfigError, resolved_dict, scenario_from_dict, scenario_sha256
-from sim.sweep import executors, store
-from sim.sweep.experiment import Experiment, load_experiment
-from sim.sweep.plan import RunSpec, build_plan
-from sim.sweep.worker import empty_body, header, run_record
+from sim.sweeps import executors, store
+from sim.sweeps.experiment import Experiment, load_experiment
+from sim.sweeps.plan import RunSpec, build_plan
+from sim.sweeps.worker import empty_body, header, run_record
 
 DEPENDENCIES = (
     "mesa",

@@ -125,9 +125,7 @@ def long_frame(records: Sequence[dict[str, Any]], field: str) -> pd.DataFrame:
     """The per-run table ``field`` (stored by column) of every run, keyed by run_id, variant,
     point and replication."""
     keys = [*ID_COLUMNS, "replication"]
-    frames = [
-        pd.DataFrame(r[field]).assign(**key_columns(r)) for r in records if r.get(field)
-    ]
+    frames = [pd.DataFrame(r[field]).assign(**key_columns(r)) for r in records if r.get(field)]
     if not frames:
         return pd.DataFrame(columns=keys)
     table = pd.concat(frames, ignore_index=True)

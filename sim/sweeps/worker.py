@@ -13,8 +13,8 @@ from typing import Any
 
 import pandas as pd
 
-from sim.sweep.plan import RunSpec
-from sim.sweep.store import write_run
+from sim.sweeps.plan import RunSpec
+from sim.sweeps.store import write_run
 
 
 def run_chunk(specs: list[RunSpec], out_dir: str | None = None) -> list[dict[str, Any]]:
@@ -96,4 +96,3 @@ def columns_of(frame: pd.DataFrame) -> dict[str, list[Any]]:
     """A table as {column: values}, plain Python values (floats keep every bit): written and
     read back much faster than a list of rows, which repeats every column name."""
     return {name: frame[name].tolist() for name in frame.columns}
-

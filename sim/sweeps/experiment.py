@@ -2,7 +2,7 @@
 
 An experiment names a base scenario, the variants to compare (named overrides of it), a grid of
 uncertain values (full factorial over dotted paths) and an optional sample over ranges. This
-module reads and checks the file's own structure; :mod:`sim.sweep.plan` then checks every
+module reads and checks the file's own structure; :mod:`sim.sweeps.plan` then checks every
 override against the scenario schema. Every problem is one :class:`ConfigError` naming the
 experiment file and the key path, with the closest valid key for typos.
 """
