@@ -15,18 +15,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.results import HEADLINE_METRICS
+from sim.catalogue import HEADLINE_METRICS, better_higher
 
 CONFIDENCE = 0.95
 GROUP = ["variant", "point_id"]
-
-HIGHER_IS_BETTER = {"completeness", "coverage", "query_availability", "trust", "propensity"}
-"""Metrics to maximise; every other metric (error rates, lags, latencies, messages,
-utilisation, exposure of copies) is better lower."""
-
-
-def better_higher(metric: str) -> bool:
-    return metric in HIGHER_IS_BETTER
 
 
 def default_metrics(runs: pd.DataFrame) -> list[str]:

@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Any
 import click
 import yaml
 
+from sim.catalogue import HEADLINE_METRICS
 from sim.commands import CONFIG_ERROR_EXIT, fail
 from sim.config import ConfigError, Scenario, apply_overrides, scenario_from_dict
 from sim.config.loading import load_scenario
-from sim.results import HEADLINE_METRICS, write_run_outputs
+from sim.results import write_run_outputs
 
 if TYPE_CHECKING:
     from sim.results import RunResult

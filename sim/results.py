@@ -16,26 +16,6 @@ from typing import Any
 
 import pandas as pd
 
-HEADLINE_METRICS = (
-    "completeness",
-    "coverage",
-    "ghost_rate",
-    "stale_rate",
-    "inconsistency_rate",
-    "conflict_rate",
-    "lag_p50_hours",
-    "lag_p95_hours",
-    "lag_p99_hours",
-    "never_visible_fraction",
-    "query_latency_mean_seconds",
-    "query_latency_p50_seconds",
-    "query_latency_p95_seconds",
-    "query_availability",
-    "exposure",
-)
-"""Scalar metrics, in the order tables show them. ``messages_per_day`` (by link class) and
-``utilisation`` (by store) are dictionaries beside them in ``RunResult.metrics``."""
-
 
 @dataclass(frozen=True)
 class RunResult:

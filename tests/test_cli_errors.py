@@ -272,8 +272,9 @@ def test_python_module_entry_point(tmp_path: Path) -> None:
 def _stub_result(scenario, seed):
     import pandas as pd
 
+    from sim.catalogue import HEADLINE_METRICS
     from sim.config import resolved_dict, scenario_sha256
-    from sim.results import HEADLINE_METRICS, RunResult
+    from sim.results import RunResult
 
     metrics = dict.fromkeys(HEADLINE_METRICS, 0.5)
     metrics.update(completeness=0.98765, lag_p95_hours=12.3456, exposure=None, coverage=1234.5)

@@ -7,9 +7,9 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sim.catalogue import HEADLINE_METRICS
 from sim.config import scenario_from_dict
 from sim.metrics.intervals import shown_intervals
-from sim.results import HEADLINE_METRICS
 from sim.runner import run_one, simulate
 from tests.helpers import scenario
 

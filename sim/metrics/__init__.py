@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.catalogue import RATIO_METRICS
 from sim.log import RunLog
 from sim.metrics.behaviour import behaviour_metrics, behaviour_series
 from sim.metrics.exposure import exposure_by_day
@@ -35,16 +36,25 @@ def ratio(num: float, den: float) -> float | None:
     return float(num / den) if den > 0 else None
 
 
+def record_ratios(sums: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Every record metric of the catalogue as its ratio of time integrals, elementwise (one
+    day, one region, one kind or the whole window alike); NaN where the denominator is 0."""
+    out = {}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for spec in RATIO_METRICS:
+            assert spec.ratio is not None
+            parts, denominator = spec.ratio
+            numerator = sum(np.asarray(sums[part], dtype=float) for part in parts)
+            den = np.asarray(sums[denominator], dtype=float)
+            out[spec.name] = np.where(den > 0, numerator / np.where(den > 0, den, 1.0), np.nan)
+    return out
+
+
 def record_metrics(sums: dict[str, float]) -> dict[str, float | None]:
-    ghost = ratio(sums["ghost"], sums["vis"])
-    stale = ratio(sums["stale"], sums["vis"])
+    """The record metrics of whole-window integrals; None where nothing was there to count."""
     return {
-        "completeness": ratio(sums["vis_act"], sums["act"]),
-        "coverage": ratio(sums["vis_act"], sums["allact"]),
-        "ghost_rate": ghost,
-        "stale_rate": stale,
-        "inconsistency_rate": None if ghost is None or stale is None else ghost + stale,
-        "conflict_rate": ratio(sums["conflict"], sums["vis"]),
+        name: None if np.isnan(value) else float(value)
+        for name, value in record_ratios({k: np.asarray(v) for k, v in sums.items()}).items()
     }
 
 
@@ -129,22 +139,7 @@ def with_behaviour(log: RunLog, frame: pd.DataFrame, region: np.ndarray) -> pd.D
 def timeseries_rows(region: str, days: Grid, sums, queries, mask) -> pd.DataFrame:
     """One row per day: the record metrics of that day's integrals and that day's queries."""
     day_numbers = np.floor(days.day_lo).astype(np.int64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        vis = sums["vis"]
-        ghost = np.where(vis > 0, sums["ghost"] / vis, np.nan)
-        stale = np.where(vis > 0, sums["stale"] / vis, np.nan)
-        frame = pd.DataFrame(
-            {
-                "day": day_numbers,
-                "region": region,
-                "completeness": np.where(sums["act"] > 0, sums["vis_act"] / sums["act"], np.nan),
-                "coverage": np.where(sums["allact"] > 0, sums["vis_act"] / sums["allact"], np.nan),
-                "ghost_rate": ghost,
-                "stale_rate": stale,
-                "inconsistency_rate": ghost + stale,
-                "conflict_rate": np.where(vis > 0, sums["conflict"] / vis, np.nan),
-            }
-        )
+    frame = pd.DataFrame({"day": day_numbers, "region": region} | record_ratios(sums))
     return frame.merge(daily_query_metrics(queries, mask), on="day", how="left")
 
 

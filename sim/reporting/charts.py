@@ -17,7 +17,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from sim.analysis import better_higher, paired_differences, summarise
+from sim.analysis import paired_differences, summarise
+from sim.catalogue import better_higher
 from sim.reporting.definitions import (
     COMPARISON_METRICS,
     LINK_LABELS,

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.results import HEADLINE_METRICS
+from sim.catalogue import HEADLINE_METRICS
 
 KEYS = ("run_id", "variant", "point_id", "replication")
 """Columns that identify a run in every long table."""

@@ -18,9 +18,10 @@ from typing import Any
 
 import pandas as pd
 
-from sim.analysis import better_higher, paired_differences, summarise
+from sim.analysis import paired_differences, summarise
+from sim.catalogue import CATALOGUE, better_higher
 from sim.reporting.charts import CHARTS, first_point, point_note, render, summary_table
-from sim.reporting.definitions import COMPARISON_METRICS, METRICS, info, scale
+from sim.reporting.definitions import COMPARISON_METRICS, info, scale
 from sim.reporting.loading import Results
 
 SUMMARY_METRICS = (*COMPARISON_METRICS[:2], "inconsistency_rate", *COMPARISON_METRICS[2:])
@@ -105,9 +106,7 @@ def summary_sentence(results: Results, runs: pd.DataFrame, metric: str) -> str |
         return f"{lead}, {gap} ahead of {second} (too few paired runs for an interval).{tail}"
     r = row.iloc[0]
     low, high = (
-        (r["ci_low"], r["ci_high"])
-        if better_higher(metric)
-        else (-r["ci_high"], -r["ci_low"])
+        (r["ci_low"], r["ci_high"]) if better_higher(metric) else (-r["ci_high"], -r["ci_low"])
     )  # the lead, positive when the leader is better
     interval = f"95 % interval of the lead {signed(metric, low)} to {signed(metric, high)}"
     if not r["significant"]:
@@ -306,7 +305,7 @@ def html_report(results: Results, figs: Sequence[Figure]) -> str:
         for f in figs
     )
     table = metric_table(results)
-    definitions = [(meta.label, meta.definition) for meta in METRICS.values()]
+    definitions = [(meta.label, meta.definition) for meta in CATALOGUE.values()]
     failed = failures(results)
     failed_html = (
         html_frame(failed.astype(str), index=False, css="failed")
@@ -376,7 +375,7 @@ def markdown_report(results: Results, figs: Sequence[Figure], figure_dir: str) -
         "Scenario parameters, most of them estimates rather than published figures.",
         md_pairs(assumptions(results)),
         "## What the metrics mean",
-        md_pairs([(meta.label, meta.definition) for meta in METRICS.values()]),
+        md_pairs([(meta.label, meta.definition) for meta in CATALOGUE.values()]),
         "## Provenance",
         md_pairs(provenance(results)),
         "## Failed runs",
