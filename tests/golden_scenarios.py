@@ -16,21 +16,28 @@ GOLDEN: dict[str, dict[str, Any]] = {
                 {"code": "DDD", "region": "americas"},
             ],
         },
-        "records": {"updates_per_record_per_day": 0.05,
-                    "scope": {"global": 0.7, "regional": 0.2, "national": 0.1}},
+        "records": {
+            "updates_per_record_per_day": 0.05,
+            "scope": {"global": 0.7, "regional": 0.2, "national": 0.1},
+        },
         "links": {
             "ncb_to_platform": {"delay_hours": {"dist": "exponential", "mean": 6}},
             "platform_to_hub": {"delay_hours": {"dist": "lognormal", "mean": 12, "sigma": 1}},
         },
         "stores": {"hub": {"servers": 1, "service_seconds": {"dist": "exponential", "mean": 30}}},
-        "outages": {"hub": {"mtbf_days": 20, "mttr_hours": 12},
-                    "platform": {"mtbf_days": 30, "mttr_hours": 6},
-                    "ncb": {"mtbf_days": 40, "mttr_hours": 24}},
+        "outages": {
+            "hub": {"mtbf_days": 20, "mttr_hours": 12},
+            "platform": {"mtbf_days": 30, "mttr_hours": 6},
+            "ncb": {"mtbf_days": 40, "mttr_hours": 24},
+        },
     },
     "fragmented-kinds": {
-        "architecture": {"kind": "fragmented", "entry_probability": {"hub": 0.8, "platform": 0.9},
-                         "update_probability": {"hub": 0.6, "platform": 0.7},
-                         "entry_delay_hours": {"hub": {"dist": "exponential", "mean": 20}}},
+        "architecture": {
+            "kind": "fragmented",
+            "entry_probability": {"hub": 0.8, "platform": 0.9},
+            "update_probability": {"hub": 0.6, "platform": 0.7},
+            "entry_delay_hours": {"hub": {"dist": "exponential", "mean": 20}},
+        },
         "world": {
             "platforms": [{"name": "P1"}],
             "countries": [
@@ -41,8 +48,12 @@ GOLDEN: dict[str, dict[str, Any]] = {
         },
         "records": {
             "kinds": {
-                "notice": {"share": 0.3, "review_days": 40, "extension_probability": 0.5,
-                           "updates_per_record_per_day": 0.05},
+                "notice": {
+                    "share": 0.3,
+                    "review_days": 40,
+                    "extension_probability": 0.5,
+                    "updates_per_record_per_day": 0.05,
+                },
                 "document": {"share": 0.7, "lifetime_days": {"dist": "exponential", "mean": 60}},
             },
             "denials": [{"countries": ["CCC"], "share": 0.2}],
@@ -50,8 +61,10 @@ GOLDEN: dict[str, dict[str, Any]] = {
     },
     "federated-index": {
         "architecture": {"kind": "federated", "index": True, "query_deadline_seconds": 5},
-        "links": {"ncb_to_ncb": {"query_delay_seconds": {"dist": "exponential", "mean": 1}},
-                  "ncb_to_hub": {"delay_hours": {"dist": "exponential", "mean": 2}}},
+        "links": {
+            "ncb_to_ncb": {"query_delay_seconds": {"dist": "exponential", "mean": 1}},
+            "ncb_to_hub": {"delay_hours": {"dist": "exponential", "mean": 2}},
+        },
         "outages": {"ncb": {"mtbf_days": 15, "mttr_hours": 12}},
     },
 }

@@ -21,22 +21,45 @@ HERE = Path(__file__).parent / "golden"
 
 def observed(name: str) -> dict:
     result = run_one(scenario(GOLDEN[name]), seed=4)
-    return {"metrics": result.scalar_metrics(), "by_region": result.by_region,
-            "by_kind": result.by_kind, "counts": result.counts}
+    return {
+        "metrics": result.scalar_metrics(),
+        "by_region": result.by_region,
+        "by_kind": result.by_kind,
+        "counts": result.counts,
+    }
 
 
-def close(a, b) -> bool:
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(close(a[k], b[k]) for k in a)
-    if a is None or b is None:
-        return a is b
-    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+def differences(observed, pinned, at: str = "") -> list[str]:
+    """Every key path where ``observed`` differs from ``pinned``, with both values."""
+    if isinstance(pinned, dict) and isinstance(observed, dict):
+        out = [f"{at}{k}: missing (pinned {pinned[k]!r})" for k in pinned if k not in observed]
+        out += [f"{at}{k}: new key ({observed[k]!r})" for k in observed if k not in pinned]
+        for key in pinned.keys() & observed.keys():
+            out += differences(observed[key], pinned[key], f"{at}{key}.")
+        return sorted(out)
+    if observed is None or pinned is None or isinstance(pinned, str):
+        same = observed == pinned
+    else:
+        same = math.isclose(observed, pinned, rel_tol=1e-9, abs_tol=1e-12)
+    return [] if same else [f"{at.rstrip('.')}: {observed!r}, pinned {pinned!r}"]
+
+
+def test_differences_name_the_key_that_changed():
+    pinned = {"metrics": {"completeness": 0.9, "ghost_rate": None}, "counts": {"queries": 4}}
+    observed = {"metrics": {"completeness": 0.8, "ghost_rate": None}, "counts": {"sent": 4}}
+    assert differences(observed, pinned) == [
+        "counts.queries: missing (pinned 4)",
+        "counts.sent: new key (4)",
+        "metrics.completeness: 0.8, pinned 0.9",
+    ]
+    assert differences(pinned, pinned) == []
 
 
 @pytest.mark.parametrize("name", sorted(GOLDEN))
 def test_metrics_match_the_pinned_values(name):
     pinned = json.loads((HERE / f"{name}.json").read_text())
-    assert close(json.loads(json.dumps(observed(name))), pinned)
+    changed = differences(json.loads(json.dumps(observed(name))), pinned)
+    assert not changed, f"{name}: {len(changed)} value(s) changed:\n" + "\n".join(changed[:20])
 
 
 if __name__ == "__main__":

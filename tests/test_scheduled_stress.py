@@ -39,7 +39,9 @@ def test_scheduled_windows_merge_with_random_ones_and_keep_their_draws() -> None
     a = Availability.draw(plain, 200.0, np.random.default_rng(3), "hub")
     b = Availability.draw(forced, 200.0, np.random.default_rng(3), "hub")
     assert np.all(b.starts[1:] > b.ends[:-1])  # sorted and disjoint
-    assert b.down_time(0, 200) >= a.down_time(0, 200) + 0  # never less down
+    # The union of the random windows and [40, 50): |A| + |W| - |A ∩ W|, exactly.
+    expected = a.down_time(0, 200) + 10.0 - a.down_time(40, 50)
+    assert b.down_time(0, 200) == pytest.approx(expected, abs=1e-9)
     outside = (a.ends <= 40) | (a.starts >= 50)
     assert set(a.starts[outside]) <= set(b.starts)  # the random draws are unchanged
     assert not b.is_up(np.array([40.0, 45.0, 49.99])).any()
@@ -69,10 +71,16 @@ def test_surge_multiplies_creations_inside_its_window_only() -> None:
     assert np.all(np.diff(t) >= 0) and owner.size == t.size
 
 
-def test_no_surge_draws_exactly_as_before_and_a_lull_thins() -> None:
+def test_a_neutral_surge_draws_exactly_as_none_and_a_lull_thins() -> None:
+    """A surge of factor 1, or one that starts after the horizon, changes nothing: not even
+    the random draws (so adding one to a scenario leaves every other result as it was)."""
     base = _creations(Records(), _world(), 100.0, np.random.default_rng(2))
-    same = _creations(Records(surges=[]), _world(), 100.0, np.random.default_rng(2))
-    assert np.array_equal(base[1], same[1])
+    for surge in (
+        {"start_day": 10, "days": 20, "factor": 1.0},
+        {"start_day": 150, "days": 20, "factor": 3.0},
+    ):
+        same = _creations(Records(surges=[surge]), _world(), 100.0, np.random.default_rng(2))
+        assert np.array_equal(base[0], same[0]) and np.array_equal(base[1], same[1])
     lull = Records(
         creation_per_country_per_day=200, surges=[{"start_day": 0, "days": 50, "factor": 0.5}]
     )
