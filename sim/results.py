@@ -11,10 +11,19 @@ import math
 import os
 import tempfile
 from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+
+def package_version(name: str = "pdsa") -> str | None:
+    """The installed version of a distribution (this one by default); None if not installed."""
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return None
 
 
 @dataclass(frozen=True)

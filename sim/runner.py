@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import time
-from importlib.metadata import PackageNotFoundError, version
 
 import mesa
 import pandas as pd
@@ -13,14 +12,7 @@ from sim.config.loading import resolved_dict, scenario_sha256
 from sim.config.schema import Scenario
 from sim.metrics import compute_metrics
 from sim.model import DataSharingModel
-from sim.results import RunResult
-
-
-def package_version() -> str:
-    try:
-        return version("pdsa")
-    except PackageNotFoundError:
-        return "0+unknown"
+from sim.results import RunResult, package_version
 
 
 def run_one(scenario: Scenario, seed: int | None = None) -> RunResult:
@@ -44,7 +36,7 @@ def run_one(scenario: Scenario, seed: int | None = None) -> RunResult:
         seed=seed,
         scenario=resolved_dict(scenario),
         scenario_sha256=scenario_sha256(scenario),
-        version=package_version(),
+        version=package_version() or "0+unknown",
         wall_seconds=time.perf_counter() - started,
     )
 

@@ -63,7 +63,7 @@ def test_shipped_two_country_scenarios() -> None:
 
 
 def test_default_demo_scenario() -> None:
-    from sim.cli import DEMO_ARCHITECTURES, demo_scenarios
+    from sim.commands.demo import DEMO_ARCHITECTURES, demo_scenarios
 
     variants = demo_scenarios()
     assert list(variants) == list(DEMO_ARCHITECTURES)

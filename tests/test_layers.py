@@ -19,7 +19,8 @@ LAYERS = [
     ("sim.sweeps",),
     ("sim.analysis",),
     ("sim.reporting",),
-    ("sim.commands", "sim.cli", "sim"),
+    ("sim.commands",),
+    ("sim.cli", "sim"),
 ]
 
 

@@ -1,4 +1,4 @@
-"""``pdsa sweep``, ``pdsa compare``, ``pdsa rerun`` and ``pdsa sensitivity``.
+"""``pdsa sweep``: every run of an experiment, crash-safe and resumable.
 
 Configuration problems (a bad experiment file, a results directory that cannot take the sweep)
 end as one line on stderr and exit status 2 before any run starts. A sweep with failed runs
@@ -7,28 +7,18 @@ exits 1 after listing them.
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import click
-import pandas as pd
 
 from sim.commands import RUN_FAILED_EXIT, fail
+from sim.commands.formatting import duration
 from sim.config import ConfigError
 
-FORMATS = ("table", "csv", "json", "markdown")
 DRY_RUN_LISTED = 40
-
-
-def duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "--:--"
-    seconds = int(round(seconds))
-    hours, rest = divmod(seconds, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
 class ProgressPrinter:
@@ -128,7 +118,7 @@ def sweep(
 
 
 def dry_run_report(experiment: Any, plan: list[Any], workers: int | None) -> None:
-    from sim.sweeps.api import calibrate, estimate_seconds
+    from sim.sweeps.estimate import calibrate, estimate_seconds
     from sim.sweeps.executors import default_workers
 
     n_points = len({spec.point_index for spec in plan})
@@ -164,191 +154,3 @@ def report_outcome(outcome: Any, quiet: bool) -> None:
         for failure in outcome.failures:
             click.echo(f"  {failure['run_id']}: {failure['error']}", err=True)
         sys.exit(RUN_FAILED_EXIT)
-
-
-# --- reading a results directory ---------------------------------------------------------------
-
-
-def read_results(out_dir: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
-    manifest_path, runs_path = out_dir / "manifest.json", out_dir / "runs.parquet"
-    if not manifest_path.is_file() or not runs_path.is_file():
-        fail(ConfigError(str(out_dir), "", "no finished sweep here (manifest.json, runs.parquet)"))
-    return pd.read_parquet(runs_path), json.loads(manifest_path.read_text(encoding="utf-8"))
-
-
-def checked_metrics(runs: pd.DataFrame, metrics: tuple[str, ...], out_dir: Path) -> list[str]:
-    from sim.analysis import default_metrics
-    from sim.config.errors import unknown_key_message
-
-    known = [c for c in runs.columns if pd.api.types.is_float_dtype(runs[c])]
-    for metric in metrics:
-        if metric not in known:
-            message = unknown_key_message(metric, known).replace("key", "metric")
-            fail(ConfigError(str(out_dir), "--metric", message))
-    return list(metrics) or default_metrics(runs)
-
-
-def emit(frame: pd.DataFrame, fmt: str) -> None:
-    if fmt == "csv":
-        click.echo(frame.to_csv(index=False), nl=False)
-    elif fmt == "json":
-        click.echo(frame.to_json(orient="records", indent=2, double_precision=15))
-    elif fmt == "markdown":
-        click.echo(markdown(frame))
-    else:
-        click.echo(frame.to_string(index=False))
-
-
-def markdown(frame: pd.DataFrame) -> str:
-    from sim.cli import format_value
-
-    lines = ["| " + " | ".join(map(str, frame.columns)) + " |"]
-    lines.append("|" + "|".join("---" for _ in frame.columns) + "|")
-    for row in frame.itertuples(index=False):
-        lines.append("| " + " | ".join(format_value(v) for v in row) + " |")
-    return "\n".join(lines)
-
-
-# --- compare ----------------------------------------------------------------------------------
-
-
-@click.command()
-@click.argument("out_dir", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--baseline", help="Variant the others are compared with (default: the first).")
-@click.option("--metric", "metrics", multiple=True, help="Metric to compare (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-def compare(out_dir: Path, baseline: str | None, metrics: tuple[str, ...], fmt: str) -> None:
-    """Means with 95 % intervals, paired differences against the baseline, and winners."""
-    from sim.analysis import paired_differences, summarise, winners
-    from sim.config.errors import unknown_tag_message
-
-    runs, manifest = read_results(out_dir)
-    baseline = baseline or manifest["baseline"]
-    if baseline not in manifest["variants"]:
-        fail(
-            ConfigError(
-                str(out_dir),
-                "--baseline",
-                unknown_tag_message("variant", baseline, manifest["variants"]),
-            )
-        )
-    names = checked_metrics(runs, metrics, out_dir)
-    summary = summarise(runs, names)
-    diffs = paired_differences(runs, baseline, names)
-    table = comparison_table(summary, diffs, winners(runs, names))
-    if fmt == "table":
-        click.echo(human_table(table, baseline))
-    else:
-        emit(table, fmt)
-
-
-def comparison_table(
-    summary: pd.DataFrame, diffs: pd.DataFrame, best: pd.DataFrame
-) -> pd.DataFrame:
-    """One row per point, metric and variant: mean, interval, paired difference, winner."""
-    keys = ["variant", "point_id", "metric"]
-    diff_columns = diffs[[*keys, "mean_diff", "ci_low", "ci_high", "significant"]].rename(
-        columns={"ci_low": "diff_ci_low", "ci_high": "diff_ci_high"}
-    )
-    table = summary.merge(diff_columns, on=keys, how="left")
-    table = table.merge(
-        best[["point_id", "metric", "better", "winner", "note"]], on=["point_id", "metric"]
-    )
-    order = ["point_id", "metric", "variant", "n", "mean", "ci_low", "ci_high", "mean_diff"]
-    order += ["diff_ci_low", "diff_ci_high", "significant", "better", "winner", "note"]
-    return table[order]
-
-
-def human_table(table: pd.DataFrame, baseline: str) -> str:
-    from sim.cli import format_table, format_value
-
-    blocks = []
-    for point, at_point in table.groupby("point_id", sort=False):
-        rows = []
-        for metric, group in at_point.groupby("metric", sort=False):
-            for row in group.itertuples(index=False):
-                diff = (
-                    "baseline"
-                    if row.variant == baseline
-                    else with_interval(
-                        row.mean_diff, row.diff_ci_low, row.diff_ci_high, format_value
-                    )
-                    + (" *" if row.significant is True else "")
-                )
-                rows.append(
-                    [
-                        metric,
-                        row.variant,
-                        str(row.n),
-                        with_interval(row.mean, row.ci_low, row.ci_high, format_value),
-                        diff,
-                    ]
-                )
-            first = group.iloc[0]
-            verdict = f"winner: {first.winner}" if isinstance(first.winner, str) else first.note
-            rows.append(["", f"({first.better} is better)", "", "", verdict])
-        headers = ["metric", "variant", "n", "mean [95% CI]", f"vs {baseline} [95% CI]"]
-        blocks.append(f"point {point}\n" + format_table(headers, rows))
-    return "\n\n".join(blocks) + "\n* paired difference significant at 95 %"
-
-
-def with_interval(mean: float, low: float, high: float, fmt: Any) -> str:
-    return f"{fmt(mean)} [{fmt(low)}, {fmt(high)}]"
-
-
-# --- rerun ------------------------------------------------------------------------------------
-
-
-@click.command()
-@click.argument("out_dir", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
-@click.argument("run_id")
-def rerun(out_dir: Path, run_id: str) -> None:
-    """Run one run of a sweep again and check its metrics match the stored ones."""
-    from sim.sweeps.api import rerun as rerun_one
-
-    try:
-        stored, fresh, differ = rerun_one(out_dir, run_id)
-    except ConfigError as error:
-        fail(error)
-    if fresh["status"] != stored["status"]:
-        click.echo(
-            f"{run_id}: status {fresh['status']} now, {stored['status']} stored ({fresh['error']})"
-        )
-        sys.exit(RUN_FAILED_EXIT)
-    if differ:
-        click.echo(f"{run_id}: {len(differ)} metric(s) differ from the stored run:")
-        for name in differ:
-            before, after = stored["metrics"].get(name), fresh["metrics"].get(name)
-            click.echo(f"  {name}: stored {before!r}, now {after!r}")
-        sys.exit(RUN_FAILED_EXIT)
-    what = "all metrics" if fresh["status"] == "ok" else f"the same failure ({fresh['error']})"
-    click.echo(f"{run_id}: seed {fresh['seed']}, {what} match the stored run exactly")
-
-
-# --- sensitivity ------------------------------------------------------------------------------
-
-
-@click.command()
-@click.argument("out_dir", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--metric", "metrics", multiple=True, help="Metric to analyse (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-def sensitivity(out_dir: Path, metrics: tuple[str, ...], fmt: str) -> None:
-    """Sobol (first-order, total) or Morris indices of each metric per sampled parameter."""
-    from sim.analysis import sensitivity as indices
-    from sim.sweeps.api import plan_for_rerun
-    from sim.sweeps.design import grid_points
-    from sim.sweeps.experiment import SENSITIVITY_METHODS
-
-    runs, _ = read_results(out_dir)
-    try:
-        experiment, _ = plan_for_rerun(out_dir)
-    except ConfigError as error:
-        fail(error)
-    sample = experiment.sample
-    if sample is None or sample.method not in SENSITIVITY_METHODS:
-        method = sample.method if sample else "none"
-        message = f"needs an experiment with sample method sobol or morris, this one has {method}"
-        fail(ConfigError(str(out_dir), "sample.method", message))
-    names = checked_metrics(runs, metrics, out_dir)
-    table = indices(runs, sample.method, sample.ranges, len(grid_points(experiment.grid)), names)
-    emit(table, fmt)

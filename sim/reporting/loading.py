@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.catalogue import HEADLINE_METRICS
+from sim.sweeps import store
 
 KEYS = ("run_id", "variant", "point_id", "replication")
 """Columns that identify a run in every long table."""
@@ -85,14 +85,6 @@ class Results:
     def single_run(self) -> bool:
         return self.replications <= 1
 
-    def metric_columns(self) -> list[str]:
-        """Flat metric columns present in ``runs``, headline metrics first."""
-        flat = [m for m in HEADLINE_METRICS if m in self.runs.columns]
-        prefixed = [
-            c for c in self.runs.columns if c.startswith(("messages_per_day.", "utilisation."))
-        ]
-        return flat + prefixed
-
 
 def load_results(path: str | Path) -> Results:
     """Read either kind of RESULTS directory."""
@@ -108,19 +100,16 @@ def load_results(path: str | Path) -> Results:
 
 
 def read_table(path: Path, name: str) -> pd.DataFrame:
-    """``name.parquet`` if present, else ``name.csv``, else an empty frame."""
-    if (path / f"{name}.parquet").is_file():
-        return pd.read_parquet(path / f"{name}.parquet")
-    if (path / f"{name}.csv").is_file():
-        return pd.read_csv(path / f"{name}.csv")
-    return pd.DataFrame(columns=list(KEYS))
+    """A long table of the sweep, or an empty one keyed like the others."""
+    table = store.read_table(path, name)
+    return pd.DataFrame(columns=list(KEYS)) if table is None else table
 
 
 def load_sweep(path: Path) -> Results:
-    manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
-    runs = read_table(path, "runs")
-    if runs.empty and "run_id" not in runs.columns:
-        raise ResultsError(f"{path}: no runs.parquet or runs.csv")
+    try:
+        runs, manifest = store.read_sweep(path)
+    except store.ResultsDirError as error:
+        raise ResultsError(str(error)) from None
     runs["variant"] = runs["variant"].astype(str)
     runs["status"] = runs.get("status", pd.Series("ok", index=runs.index)).fillna("failed")
     variants = [str(v) for v in manifest.get("variants") or []]

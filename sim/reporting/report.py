@@ -23,6 +23,7 @@ from sim.catalogue import CATALOGUE, better_higher
 from sim.reporting.charts import CHARTS, first_point, point_note, render, summary_table
 from sim.reporting.definitions import COMPARISON_METRICS, info, scale
 from sim.reporting.loading import Results
+from sim.reporting.tables import markdown_table
 
 SUMMARY_METRICS = (*COMPARISON_METRICS[:2], "inconsistency_rate", *COMPARISON_METRICS[2:])
 TABLE_METRICS = (
@@ -345,12 +346,9 @@ def point_sentence(results: Results) -> str:
 
 
 def md_table(frame: pd.DataFrame, index: bool = True) -> str:
-    columns = ([""] if index else []) + [str(c) for c in frame.columns]
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    for label, row in frame.iterrows():
-        cells = ([str(label)] if index else []) + [str(v).replace("|", "\\|") for v in row]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    columns = ([""] if index else []) + list(frame.columns)
+    rows = (([label] if index else []) + list(row) for label, row in frame.iterrows())
+    return markdown_table(columns, rows)
 
 
 def md_pairs(rows: Sequence[tuple[str, str]]) -> str:

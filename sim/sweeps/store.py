@@ -25,11 +25,17 @@ from typing import Any
 
 import pandas as pd
 
+from sim.config import ConfigError
 from sim.results import json_safe, write_atomic, write_json_atomic
 
 RUNS = "runs"
 MANIFEST = "manifest.json"
 ID_COLUMNS = ("run_id", "variant", "point_id")
+
+
+class ResultsDirError(ConfigError):
+    """A results directory that cannot take a sweep, or holds no finished one (exit status 2,
+    like a bad file)."""
 
 
 def run_path(out_dir: Path, run_id: str) -> Path:
@@ -140,3 +146,24 @@ def by_region_frame(records: Sequence[dict[str, Any]]) -> pd.DataFrame:
     ]
     columns = [*ID_COLUMNS, "replication", "region"]
     return pd.DataFrame(rows) if rows else pd.DataFrame(columns=columns)
+
+
+def read_table(out_dir: Path, name: str) -> pd.DataFrame | None:
+    """``name.parquet`` if present, else ``name.csv``, else None."""
+    if (out_dir / f"{name}.parquet").is_file():
+        return pd.read_parquet(out_dir / f"{name}.parquet")
+    if (out_dir / f"{name}.csv").is_file():
+        return pd.read_csv(out_dir / f"{name}.csv")
+    return None
+
+
+def read_sweep(out_dir: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The runs table and the manifest of a finished sweep: the one reader of a results
+    directory that ``compare``, ``sensitivity``, the charts and the report share."""
+    manifest = read_manifest(out_dir)
+    runs = read_table(out_dir, "runs")
+    if manifest is None or runs is None:
+        raise ResultsDirError(
+            str(out_dir), "", "no finished sweep here (manifest.json, runs.parquet)"
+        )
+    return runs, manifest

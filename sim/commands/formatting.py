@@ -1,0 +1,78 @@
+"""How the commands print: numbers, aligned tables, Markdown, durations. Pure functions of
+what they are given; the commands echo what these return."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import click
+import pandas as pd
+
+from sim.catalogue import HEADLINE_METRICS
+from sim.reporting.tables import markdown_table
+
+if TYPE_CHECKING:
+    from sim.results import RunResult
+
+FORMATS = ("table", "csv", "json", "markdown")
+
+
+def format_value(value: Any) -> str:
+    """A metric for a table: ``n/a`` for missing, fewer decimals for bigger numbers."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "n/a"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, int) or value == 0:
+        return f"{value:,}" if isinstance(value, int) else "0"
+    magnitude = abs(value)
+    if magnitude <= 1:  # shares and rates: enough digits to tell architectures apart
+        return f"{value:.4f}"
+    return f"{value:,.0f}" if magnitude >= 1000 else f"{value:.2f}"
+
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Left-aligned first column, right-aligned value columns."""
+    widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
+    lines = []
+    for row in [headers, *rows]:
+        cells = [str(row[0]).ljust(widths[0])]
+        cells += [str(c).rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)]
+        lines.append("  ".join(cells).rstrip())
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def metrics_table(columns: Mapping[str, RunResult]) -> str:
+    """Headline metrics as rows, one column per run."""
+    rows = [
+        [name, *(format_value(r.metrics.get(name)) for r in columns.values())]
+        for name in HEADLINE_METRICS
+    ]
+    return format_table(["metric", *columns], rows)
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "--:--"
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+def emit(frame: pd.DataFrame, fmt: str) -> None:
+    if fmt == "csv":
+        click.echo(frame.to_csv(index=False), nl=False)
+    elif fmt == "json":
+        click.echo(frame.to_json(orient="records", indent=2, double_precision=15))
+    elif fmt == "markdown":
+        click.echo(markdown(frame))
+    else:
+        click.echo(frame.to_string(index=False))
+
+
+def markdown(frame: pd.DataFrame) -> str:
+    rows = ([format_value(v) for v in row] for row in frame.itertuples(index=False))
+    return markdown_table(list(frame.columns), rows)

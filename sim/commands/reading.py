@@ -1,0 +1,33 @@
+"""Reading a finished sweep for the commands that analyse one: a directory that holds none
+ends as one line on stderr and exit status 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.commands import fail
+from sim.config import ConfigError
+from sim.sweeps.store import ResultsDirError, read_sweep
+
+
+def read_results(out_dir: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The runs table and manifest of the sweep in ``out_dir``."""
+    try:
+        return read_sweep(out_dir)
+    except ResultsDirError as error:
+        fail(error)
+
+
+def checked_metrics(runs: pd.DataFrame, metrics: tuple[str, ...], out_dir: Path) -> list[str]:
+    from sim.analysis import default_metrics
+    from sim.config.errors import unknown_key_message
+
+    known = [c for c in runs.columns if pd.api.types.is_float_dtype(runs[c])]
+    for metric in metrics:
+        if metric not in known:
+            message = unknown_key_message(metric, known).replace("key", "metric")
+            fail(ConfigError(str(out_dir), "--metric", message))
+    return list(metrics) or default_metrics(runs)

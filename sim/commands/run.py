@@ -1,0 +1,84 @@
+"""``pdsa run`` and ``pdsa validate``: one scenario run and measured, or files checked."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from sim.commands import CONFIG_ERROR_EXIT, fail
+from sim.commands.formatting import metrics_table
+from sim.config import ConfigError
+from sim.config.loading import load_scenario
+from sim.results import write_run_outputs
+
+
+@click.command()
+@click.argument("scenario_file", metavar="SCENARIO.yaml")
+@click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="Override a scenario key, e.g. --set records.scope.global=0.9 (repeatable).",
+)
+@click.option("--seed", type=click.IntRange(min=0), help="Seed (default: the scenario's).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write summary.json and the CSV series here (default: print only).",
+)
+@click.option("--quiet", is_flag=True, help="Print nothing on success.")
+@click.option("--plot", is_flag=True, help="Also write the standard charts to OUT/plots.")
+def run(
+    scenario_file: str,
+    assignments: tuple[str, ...],
+    seed: int | None,
+    out_dir: Path | None,
+    quiet: bool,
+    plot: bool,
+) -> None:
+    """Run one scenario and print its headline metrics."""
+    if plot and out_dir is None:
+        raise click.UsageError("--plot needs --out DIR: the charts are drawn from what it holds")
+    try:
+        scenario = load_scenario(scenario_file, assignments)
+    except ConfigError as error:
+        fail(error)
+    from sim.runner import run_one
+
+    result = run_one(scenario, seed)
+    if out_dir is not None:
+        write_run_outputs(result, out_dir)
+        if plot:
+            from sim.reporting import write_standard_charts
+
+            write_standard_charts(out_dir, out_dir / "plots")
+    if quiet:
+        return
+    click.echo(
+        f"{scenario.name}  seed {result.seed}  sha256 {result.scenario_sha256[:12]}"
+        f"  {result.wall_seconds:.1f} s"
+    )
+    click.echo(metrics_table({scenario.architecture.kind: result}))
+    if out_dir is not None:
+        click.echo(f"wrote {out_dir}")
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, metavar="FILE...")
+def validate(files: tuple[str, ...]) -> None:
+    """Check scenario files; print 'ok FILE' or the first error of each."""
+    bad = 0
+    for file in files:
+        try:
+            load_scenario(file)
+        except ConfigError as error:
+            click.echo(str(error), err=True)
+            bad += 1
+        else:
+            click.echo(f"ok {file}")
+    if bad:
+        sys.exit(CONFIG_ERROR_EXIT)

@@ -1,0 +1,98 @@
+"""The manifest of a results directory: what a sweep is, checked before any run starts.
+
+A directory takes a sweep only if it is new, or holds the same experiment and scenario (by
+hash) and ``--resume`` was given; the manifest records versions, times, counts and failures.
+"""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sim.config import resolved_dict, scenario_sha256
+from sim.results import package_version
+from sim.sweeps import store
+from sim.sweeps.experiment import Experiment
+from sim.sweeps.store import ResultsDirError
+
+DEPENDENCIES = (
+    "mesa",
+    "simpy",
+    "numpy",
+    "pandas",
+    "scipy",
+    "pydantic",
+    "pyarrow",
+    "SALib",
+    "dask",
+    "distributed",
+)
+
+
+def prepare(out: Path, experiment: Experiment, resume: bool) -> dict[str, Any]:
+    """Check ``out`` can take this sweep; write the experiment copy and a first manifest."""
+    previous = store.read_manifest(out)
+    holds_runs = bool(store.finished_runs(out))
+    manifest = new_manifest(experiment)
+    if previous is None and holds_runs:
+        raise ResultsDirError(str(out), "", "holds runs but no manifest.json; use another --out")
+    if previous is not None and not resume:
+        message = "already holds a sweep; use --resume to complete it, or another --out"
+        raise ResultsDirError(str(out), "", message)
+    if previous is not None:
+        check_same(out, previous, manifest)
+        manifest["started"] = previous["started"]
+    out.mkdir(parents=True, exist_ok=True)
+    store.remove_partial_files(out)
+    store.write_atomic(out / "experiment.yaml", experiment_text(experiment).encode())
+    store.write_manifest(out, manifest)
+    return manifest
+
+
+def check_same(out: Path, previous: Mapping[str, Any], manifest: Mapping[str, Any]) -> None:
+    for key, what in (("experiment_sha256", "experiment"), ("scenario_sha256", "scenario")):
+        if previous.get(key) != manifest[key]:
+            message = (
+                f"the {what} changed since this sweep started ({key} {str(previous.get(key))[:12]}"
+                f" -> {manifest[key][:12]}); refusing to mix results: use another --out"
+            )
+            raise ResultsDirError(str(out), "", message)
+
+
+def experiment_text(experiment: Experiment) -> str:
+    if experiment.file is not None:
+        return Path(experiment.file).read_text(encoding="utf-8")
+    return yaml.safe_dump(experiment.raw, sort_keys=False)
+
+
+def new_manifest(experiment: Experiment) -> dict[str, Any]:
+    return {
+        "experiment": experiment.name,
+        "experiment_file": str(Path(experiment.file).resolve()) if experiment.file else None,
+        "experiment_sha256": experiment.sha256,
+        "scenario_file": experiment.scenario_file,
+        "scenario_sha256": scenario_sha256(experiment.base),
+        "scenario": resolved_dict(experiment.base),
+        "variants": list(experiment.variants),
+        "baseline": experiment.baseline,
+        "factors": experiment.factors,
+        "sample_method": experiment.sample.method if experiment.sample else None,
+        "replications": experiment.replications,
+        "seed": experiment.seed,
+        "version": package_version(),
+        "python": platform.python_version(),
+        "dependencies": {name: package_version(name) for name in DEPENDENCIES},
+        "started": now(),
+        "finished": None,
+        "counts": None,
+        "failures": [],
+    }
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

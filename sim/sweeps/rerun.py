@@ -1,0 +1,51 @@
+"""Running one run of a finished sweep again, from the directory's own experiment copy, to
+check that it reproduces bit for bit."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from sim.sweeps import store
+from sim.sweeps.experiment import Experiment, load_experiment
+from sim.sweeps.plan import RunSpec, build_plan
+from sim.sweeps.store import ResultsDirError
+from sim.sweeps.worker import run_record
+
+
+def plan_for_rerun(out_dir: str | Path) -> tuple[Experiment, list[RunSpec]]:
+    """The experiment and plan of a results directory, from its own copy and manifest."""
+    out = Path(out_dir)
+    manifest = store.read_manifest(out)
+    if manifest is None:
+        raise ResultsDirError(str(out), "", "no manifest.json here; is it a sweep's --out?")
+    experiment = load_experiment(out / "experiment.yaml", base_raw=manifest["scenario"])
+    return experiment, build_plan(experiment)
+
+
+def rerun(out_dir: str | Path, run_id: str) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
+    """Run ``run_id`` again: (stored record, new record, names of metrics that differ)."""
+    out = Path(out_dir)
+    _, plan = plan_for_rerun(out)
+    spec = next((s for s in plan if s.run_id == run_id), None)
+    if spec is None or not store.run_path(out, run_id).exists():
+        from sim.config.errors import closest
+
+        guess = closest(run_id, [s.run_id for s in plan])
+        hint = f"; did you mean {guess!r}?" if guess else ""
+        raise ResultsDirError(str(out), run_id, f"no such run in this sweep{hint}")
+    stored, fresh = store.read_run(out, run_id), run_record(spec)
+    fresh_metrics = fresh["metrics"]
+    names = sorted(set(stored["metrics"]) | set(fresh_metrics))
+    differ = [m for m in names if not same(stored["metrics"].get(m), fresh_metrics.get(m))]
+    return stored, fresh, differ
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equal bit for bit, None (stored NaN) matching NaN."""
+
+    def norm(x: Any) -> Any:
+        return None if isinstance(x, float) and math.isnan(x) else x
+
+    return norm(a) == norm(b)
