@@ -1,0 +1,131 @@
+"""Shared pieces of every chart: the figure, its title and caption, intervals, and rendering.
+
+Figures are built with the object-oriented API (``matplotlib.figure.Figure``, rendered by Agg), so
+nothing here touches pyplot's global state.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from sim.reporting.loading import Results
+from sim.reporting.palette import NEUTRAL
+
+A4_WIDTH_INCHES = 7.2
+"""A4 text width (210 mm less margins) at 100 % zoom: fonts below stay legible when printed."""
+
+
+FONT = {"font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9, "legend.fontsize": 8}
+
+
+Chart = Callable[[Results], tuple[Figure, pd.DataFrame]]
+
+
+def new_figure(height: float) -> Figure:
+    import matplotlib
+
+    matplotlib.rcParams.update(FONT)
+    return Figure(figsize=(A4_WIDTH_INCHES, height), layout="constrained", dpi=150)
+
+
+def caption(results: Results, interval: bool = True, extra: str = "") -> str:
+    """Scenario, replications, and what the interval means (or that there is none)."""
+    n = results.replications
+    if results.single_run:
+        what = "one run: no interval (a single replication cannot show uncertainty)"
+    elif interval:
+        what = (
+            f"{n} replications per variant; whiskers/bands: 95 % confidence interval of the"
+            " mean (Student t, cut at the possible range)"
+        )
+    else:
+        what = f"{n} replications per variant; values are means"
+    failed = len(results.failed_runs)
+    parts = [f"Scenario: {results.name}", what]
+    if failed:
+        parts.append(f"{failed} failed run(s) excluded")
+    if extra:
+        parts.append(extra)
+    return "; ".join(parts) + "."
+
+
+def add_caption(fig: Figure, text: str) -> None:
+    fig.text(0.0, 0.0, textwrap.fill(text, 125), ha="left", va="top", fontsize=7.5, color=NEUTRAL)
+
+
+def add_title(fig: Figure, title: str) -> None:
+    fig.suptitle(title, fontsize=11, fontweight="bold", x=0.0, ha="left")
+
+
+def empty_chart(results: Results, title: str, message: str) -> tuple[Figure, pd.DataFrame]:
+    fig = new_figure(2.0)
+    add_title(fig, title)
+    ax = fig.add_subplot()
+    ax.axis("off")
+    ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=10, color=NEUTRAL)
+    add_caption(fig, caption(results))
+    return fig, pd.DataFrame({"note": [message]})
+
+
+def mark_missing(ax: Axes, x: float, text: str = "n/a") -> None:
+    ax.text(x, 0, text, ha="center", va="bottom", fontsize=8, color=NEUTRAL)
+
+
+def error_bars(ax: Axes, x: float, row: pd.Series, colour: str, variant: str) -> None:
+    if "ci_low" not in row.index:
+        return
+    err = [[row["mean"] - row["ci_low"]], [row["ci_high"] - row["mean"]]]
+    ax.errorbar(
+        [x],
+        [row["mean"]],
+        yerr=err,
+        fmt="none",
+        ecolor="black",
+        capsize=3,
+        lw=1,
+        gid=f"interval:{variant}",
+    )
+
+
+def line_with_band(
+    ax: Axes, line: pd.DataFrame, x: str, colour: str, variant: str, **style
+) -> None:
+    """One variant's mean as a line and, where there are replications, its interval as a band."""
+    ax.plot(line[x], line["mean"], color=colour, label=variant, gid=f"line:{variant}", **style)
+    if "ci_low" in line.columns:
+        ax.fill_between(
+            line[x],
+            line["ci_low"],
+            line["ci_high"],
+            alpha=0.2,
+            color=colour,
+            lw=0,
+            gid=f"interval:{variant}",
+        )
+
+
+def factor_label(dotted: str) -> str:
+    """``links.ncb_to_hub.delay_hours.mean`` -> ``links › ncb_to_hub › delay (hours) mean``."""
+    parts = dotted.split(".")
+    words = []
+    for part in parts:
+        for suffix in ("_hours", "_days", "_seconds"):
+            if part.endswith(suffix):
+                part = f"{part.removesuffix(suffix)} ({suffix[1:]})"
+        words.append(part.replace("_", " "))
+    return " › ".join(words)
+
+
+def render(fig: Figure, fmt: str = "png") -> bytes:
+    """The figure as PNG, SVG or PDF bytes, trimmed to its content (caption included)."""
+    import io
+
+    buffer = io.BytesIO()
+    metadata = {"Software": None} if fmt == "png" else {"Date": None} if fmt == "svg" else {}
+    fig.savefig(buffer, format=fmt, bbox_inches="tight", pad_inches=0.15, metadata=metadata)
+    return buffer.getvalue()

@@ -1,0 +1,74 @@
+"""Chart 9: paired differences against the baseline, with intervals."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from sim.reporting.charts.base import add_caption, add_title, caption, empty_chart, new_figure
+from sim.reporting.charts.data import difference_table, first_point, point_note
+from sim.reporting.definitions import COMPARISON_METRICS, info
+from sim.reporting.loading import Results
+from sim.reporting.palette import NEUTRAL, variant_colours
+
+
+def differences(results: Results) -> tuple[Figure, pd.DataFrame]:
+    """Forest plot: each variant minus the baseline, paired on seeds, with 95 % intervals."""
+    baseline = results.baseline
+    title = f"Difference from the baseline ({baseline})"
+    others = [v for v in results.variants if v != baseline]
+    if baseline is None or not others:
+        return empty_chart(results, title, "Only one variant: nothing to compare with.")
+    colours = variant_colours(results.variants)
+    ok = first_point(results)
+    metrics = [m for m in COMPARISON_METRICS if m in ok.columns]
+    table = difference_table(ok, baseline, metrics, others)
+    fig = new_figure(0.9 + 0.32 * len(others) * len(metrics))
+    add_title(fig, title)
+    axes = fig.subplots(len(metrics), 1)
+    for ax, metric in zip(np.atleast_1d(axes), metrics, strict=True):
+        rows = table[table["metric"] == metric].set_index("variant")
+        for y, variant in enumerate(others):
+            if variant not in rows.index:
+                ax.text(0, y, "n/a", va="center", fontsize=7, color=NEUTRAL)
+                continue
+            row = rows.loc[variant]
+            if "ci_low" in row.index:
+                ax.errorbar(
+                    [row["mean_diff"]],
+                    [y],
+                    xerr=[[row["mean_diff"] - row["ci_low"]], [row["ci_high"] - row["mean_diff"]]],
+                    fmt="none",
+                    ecolor=colours[variant],
+                    capsize=3,
+                    lw=1.2,
+                    gid=f"interval:{variant}",
+                )
+            ax.scatter(
+                [row["mean_diff"]],
+                [y],
+                color=colours[variant],
+                s=30,
+                zorder=3,
+                gid=f"point:{variant}",
+                marker="D" if row["significant"] else "o",
+            )
+        ax.axvline(0, color=NEUTRAL, lw=0.8, ls="--")
+        ax.set_yticks(range(len(others)), others, fontsize=7.5)
+        ax.set_ylabel("Variant", fontsize=7.5)
+        ax.set_ylim(-0.6, len(others) - 0.4)
+        ax.invert_yaxis()
+        meta = info(metric)
+        unit = "percentage points" if meta.share else meta.unit
+        ax.set_xlabel(f"{meta.label}: difference ({unit})", fontsize=8)
+        ax.grid(axis="x", alpha=0.3)
+    add_caption(
+        fig,
+        caption(
+            results,
+            extra="paired on common seeds; diamond: interval excludes"
+            " zero" + (f"; {point_note(results)}" if point_note(results) else ""),
+        ),
+    )
+    return fig, table

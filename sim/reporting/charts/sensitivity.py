@@ -1,0 +1,57 @@
+"""Chart 3: how the headline metrics move with each varied or sampled parameter."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from sim.reporting.charts.base import (
+    add_caption,
+    add_title,
+    caption,
+    empty_chart,
+    factor_label,
+    line_with_band,
+    new_figure,
+)
+from sim.reporting.charts.data import drawn, summary_table
+from sim.reporting.definitions import SENSITIVITY_METRICS, info
+from sim.reporting.loading import Results
+from sim.reporting.palette import variant_colours
+
+
+def sensitivity(results: Results) -> tuple[Figure, pd.DataFrame]:
+    """Each metric against each grid factor, one line per variant, interval band."""
+    title = "Sensitivity to the varied assumptions"
+    ok = results.ok_runs
+    factors = [f for f in results.factors if f in ok.columns and ok[f].nunique() > 1]
+    if not factors:
+        return empty_chart(results, title, "No assumption was varied over a grid: nothing to show.")
+    variants, colours = results.variants, variant_colours(results.variants)
+    metrics = [m for m in SENSITIVITY_METRICS if m in ok.columns]
+    fig = new_figure(2.2 * len(metrics) + 0.6)
+    add_title(fig, title)
+    axes = np.atleast_2d(fig.subplots(len(metrics), len(factors), squeeze=False))
+    frames = []
+    for j, factor in enumerate(factors):
+        runs = ok.assign(point_id=pd.to_numeric(ok[factor], errors="coerce"))
+        table = drawn(summary_table(runs, metrics, variants)).rename(columns={"point_id": "value"})
+        table.insert(0, "factor", factor)
+        frames.append(table)
+        for i, metric in enumerate(metrics):
+            ax = axes[i, j]
+            rows = table[table["metric"] == metric]
+            for variant in variants:
+                line = rows[rows["variant"] == variant].sort_values("value")
+                if line.empty:
+                    continue
+                line_with_band(ax, line, "value", colours[variant], variant, marker="o", ms=3)
+            ax.set_ylabel(info(metric).axis_label)
+            ax.set_xlabel(factor_label(factor))
+            ax.grid(alpha=0.3)
+    axes[0, 0].legend(frameon=False, ncols=min(len(variants), 4), loc="best")
+    add_caption(
+        fig, caption(results, extra="other varied assumptions pooled" if len(factors) > 1 else "")
+    )
+    return fig, pd.concat(frames, ignore_index=True)
