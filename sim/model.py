@@ -35,6 +35,7 @@ PREHISTORY = 0.0
 leave at day 0 matters to the measures, which start at warm-up >= 0, and the metrics' sort keys
 assume times in [0, horizon]."""
 
+
 class DataSharingModel(mesa.Model):
     """One scenario, one seed."""
 

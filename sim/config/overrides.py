@@ -181,11 +181,12 @@ def apply_overrides(
             dotted paths to already-typed values.
         file: the scenario's file, named in errors.
     """
-    pairs = assignments.items() if isinstance(assignments, Mapping) else assignments
+    pairs: list[tuple[str, Any]] | Sequence[str]
+    pairs = list(assignments.items()) if isinstance(assignments, Mapping) else assignments
     result = dict(raw)
     for item in pairs:
         try:
-            path, value = item if isinstance(assignments, Mapping) else parse_assignment(item)
+            path, value = item if isinstance(item, tuple) else parse_assignment(item)
             result = set_dotted(result, path, value)
         except ConfigError as exc:
             raise exc.in_file(file) from None

@@ -82,7 +82,7 @@ def default_text(field: Any) -> str:
     return json.dumps(value) if value not in ((), {}) else "none"
 
 
-def rows(model: type[BaseModel], prefix: str, seen: set[str]) -> list[str]:
+def rows(model: type[BaseModel], prefix: str, seen: set[tuple[str, str]]) -> list[str]:
     out = []
     for name, field in model.model_fields.items():
         key = f"{prefix}{field.alias or name}"

@@ -395,7 +395,11 @@ def classify_segments(
     deleted_key = rec * span + np.minimum(src.deleted[rec], log.horizon + 0.5)
     active = keys < deleted_key
     segments = IndexedIntervals(
-        layout.group(log, rec), start[live], end[live], points, layout.n_groups,
+        layout.group(log, rec),
+        start[live],
+        end[live],
+        points,
+        layout.n_groups,
         located=(j_start[live], j_end[live]),
     )
     shown_all = segments.increments()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 from matplotlib.axes import Axes
@@ -20,7 +21,12 @@ A4_WIDTH_INCHES = 7.2
 """A4 text width (210 mm less margins) at 100 % zoom: fonts below stay legible when printed."""
 
 
-FONT = {"font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9, "legend.fontsize": 8}
+FONT: dict[str, Any] = {
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.labelsize": 9,
+    "legend.fontsize": 8,
+}
 
 
 Chart = Callable[[Results], tuple[Figure, pd.DataFrame]]
