@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.architectures.base import Channel
 from sim.config.schema import Behaviour as BehaviourSpec
 from sim.engine.backlog import Backlogs
 from sim.log import BehaviourLog
@@ -26,8 +27,6 @@ if TYPE_CHECKING:
     from sim.model import DataSharingModel
 
 OUTCOMES = ("ghost", "stale", "timeout", "correct")
-NODES = "nodes"
-"""The channel of federated queries: the owners' national nodes."""
 
 
 class Behaviour:
@@ -45,7 +44,7 @@ class Behaviour:
         self.rows_order, self.rows_bounds = rows_by_record(src)
         self.source_now = np.full(src.n_records, -1, dtype=np.int64)
         self.store_now: dict[str, np.ndarray] = {}
-        self.reluctance = getattr(spec.sharing.reluctance, model.scenario.architecture.kind)
+        self.reluctance = model.strategy.sharing_reluctance(spec.sharing.reluctance)
         self.planned_global = np.zeros((n, days))
         self.shared_global = np.zeros((n, days))
         self.trust_daily = np.full((n, days), np.nan)
@@ -199,7 +198,7 @@ class Behaviour:
         source_version = self.source_now[subject]
         deleted = src.is_deletion(subject, source_version)
         for c, channel in enumerate(channels):
-            asks = ent & self.model.consults[querier, c]
+            asks = ent & channel.consulted[querier]
             shown, version, up = self._channel_state(channel, subject, owner, t, deleted)
             answered = asks & up & shown
             outcome = {
@@ -212,18 +211,18 @@ class Behaviour:
                 np.add.at(counts[name][:, c], querier[mask], 1.0)
         return counts
 
-    def _channel_state(self, channel, subject, owner, t, deleted):
+    def _channel_state(self, channel: Channel, subject, owner, t, deleted):
         """(the channel shows the subject, the version it shows, the channel answered)."""
-        if channel == NODES:  # the owner answers from its own system, if it is up
+        if channel.store is None:  # the owner answers from its own system, if it is up
             up = np.ones(subject.size, dtype=bool)
             for o in np.unique(owner):
                 mine = owner == o
                 up[mine] = self.model.ncbs[o].node.availability.is_up(t[mine])
-            if getattr(self.model.strategy, "index", False):
-                up &= self.model.hub.store.availability.is_up(t)
+            for gate in channel.gates:
+                up &= gate.availability.is_up(t)
             version = self.source_now[subject]
             return (version >= 0) & ~deleted, version, up
-        store = self.model.strategy.store(channel)
+        store = channel.store
         version = self.store_now[store.name][subject]
         tombstone = self.source.is_deletion(subject, version)
         return (version >= 0) & ~tombstone, version, store.availability.is_up(t)

@@ -16,9 +16,8 @@ import numpy as np
 import simpy
 
 from sim.agents import NCB, GlobalHub, RegionalPlatform
-from sim.architectures import build_strategy
-from sim.architectures.hybrid import Hybrid
-from sim.behaviour import NODES, Behaviour
+from sim.architectures import Context, QueryBook, build_strategy
+from sim.behaviour import Behaviour
 from sim.config.schema import LINK_CLASSES, Scenario, StoreSpec
 from sim.engine.dists import SECONDS, Sampler
 from sim.engine.links import Link
@@ -34,6 +33,7 @@ PREHISTORY = 0.0
 """Times before day 0 are folded onto day 0 in the run log (order kept): only the state they
 leave at day 0 matters to the measures, which start at warm-up >= 0, and the metrics' sort keys
 assume times in [0, horizon]."""
+
 
 class DataSharingModel(mesa.Model):
     """One scenario, one seed."""
@@ -85,23 +85,19 @@ class DataSharingModel(mesa.Model):
             for i, c in enumerate(scenario.world.countries)
         ]
         self.change_send_time = self._send_times()
-        self.strategy = build_strategy(scenario.architecture, self)
+        self.strategy = build_strategy(scenario.architecture, self._context())
+        self.channels = self.strategy.channels()
         self.behaviour = Behaviour(behaviour, self) if behaviour.enabled else None
-        self.channels, self.consults = self._channels()
         if self.behaviour is not None:
-            self.behaviour.watch_stores([self.hub.store, *(p.store for p in self.platforms)])
+            self.behaviour.watch_stores([c.store for c in self.channels if c.store is not None])
             for ncb in self.ncbs:
                 ncb.start_behaving(
-                    behaviour,
-                    [
-                        c
-                        for c, on in zip(self.channels, self.consults[ncb.index], strict=True)
-                        if on
-                    ],
+                    behaviour, [c.name for c in self.channels if c.consulted[ncb.index]]
                 )
         self.env.process(self._day_ends())
-        if isinstance(self.strategy, Hybrid) and self.strategy.batch:
-            self.env.process(self._syncs(scenario.architecture.sync_interval_days))
+        interval = self.strategy.sync_interval_days()
+        if interval is not None:
+            self.env.process(self._syncs(interval))
 
     # --- construction ----------------------------------------------------------------------
 
@@ -126,17 +122,20 @@ class DataSharingModel(mesa.Model):
             self.streams.get(f"service.{name}"),
         )
 
-    def _channels(self) -> tuple[list[str], np.ndarray]:
-        """The channels NCBs query (hub, platforms, or the owners' nodes when federated) and
-        ``consults[country, channel]``."""
-        if self.strategy.federated:
-            return [NODES], np.ones((self.world.n_countries, 1), dtype=bool)
-        channels = ["hub", *self.world.platforms]
-        consults = np.zeros((self.world.n_countries, len(channels)), dtype=bool)
-        for view in self.strategy.views():
-            for name in view.stores:
-                consults[view.queriers, channels.index(name)] = True
-        return channels, consults
+    def _context(self) -> Context:
+        return Context(
+            world=self.world,
+            source=self.source,
+            links=self.links,
+            hub=self.hub.store,
+            platforms=[p.store for p in self.platforms],
+            nodes=[n.node for n in self.ncbs],
+            streams=self.streams,
+            queries=QueryBook(np.zeros(self.n_queries, dtype=np.int64)),
+            store_spec=self.scenario.stores,
+            query_spec=self.scenario.queries,
+            n_days=self.n_days,
+        )
 
     def _draw_queries(self) -> tuple[np.ndarray, np.ndarray]:
         rng = self.streams.get("queries")
@@ -185,9 +184,9 @@ class DataSharingModel(mesa.Model):
         peers = self.behaviour.peer_level(day)
         for ncb in self.ncbs:
             seen = {
-                channel: {name: float(counts[name][ncb.index, c]) for name in counts}
+                channel.name: {name: float(counts[name][ncb.index, c]) for name in counts}
                 for c, channel in enumerate(self.channels)
-                if self.consults[ncb.index, c]
+                if channel.consulted[ncb.index]
             }
             ncb.observe(spec, seen)
             ncb.decide(spec, float(peers[ncb.index]))
@@ -258,11 +257,8 @@ class DataSharingModel(mesa.Model):
             views=strategy.views(),
             stores=stores,
             node_availability=[n.node.availability for n in self.ncbs],
-            federated=strategy.federated,
-            federated_index=bool(getattr(strategy, "index", False)),
-            answer_probability=(
-                strategy.answer_probability() if strategy.federated else 1.0  # type: ignore[attr-defined]
-            ),
+            reads=strategy.reads,
+            answer_probability=strategy.answer_probability(),
             deadline_days=self.scenario.architecture.query_deadline_seconds * SECONDS,
             queries=self._query_log(),
             messages_per_day={
@@ -299,9 +295,7 @@ class DataSharingModel(mesa.Model):
                 int((s.application_log()[2] > self.horizon).sum()) for s in stores
             ),
             "changes_queued": sum(s.pending_changes for s in stores),
-            "changes_held_for_sync": self.strategy.buffered()
-            if isinstance(self.strategy, Hybrid)
-            else 0,
+            "changes_held_for_sync": self.strategy.buffered(),
         }
         if self.behaviour is not None:
             ledger["changes_stuck_in_backlog"] = self.behaviour.stuck

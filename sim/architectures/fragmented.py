@@ -8,36 +8,34 @@ platforms only. Each system is a separate manual entry: entered at all with
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-from sim.architectures.base import Strategy, View
+from sim.architectures.base import Context, Strategy
 from sim.architectures.hybrid import consulting_platforms_and_hub
 from sim.config.schema import Fragmented as FragmentedSpec
+from sim.config.schema import Reluctance
 from sim.engine.dists import HOURS, Sampler
+from sim.log import View
 from sim.world import GLOBAL, REGIONAL
-
-if TYPE_CHECKING:
-    from sim.model import DataSharingModel
 
 
 class Fragmented(Strategy):
     kind = "fragmented"
+    spec: FragmentedSpec
 
-    def __init__(self, model: DataSharingModel, spec: FragmentedSpec) -> None:
-        super().__init__(model)
+    def __init__(self, context: Context, spec: FragmentedSpec) -> None:
+        super().__init__(context, spec)
         self.spec = spec
         n_systems = 1 + len(self.platforms)
         entry_p = np.array(
             [spec.entry_probability.hub] + [spec.entry_probability.platform] * len(self.platforms)
         )
-        draws = model.streams.get("fragmented.entry").random(
+        draws = context.streams.get("fragmented.entry").random(
             (self.source.n_records, n_systems), dtype=np.float32
         )
         self.entered = draws < entry_p
-        self.update_rng = model.streams.get("fragmented.update")
-        self.delay_rng = model.streams.get("fragmented.delay")
+        self.update_rng = context.streams.get("fragmented.update")
+        self.delay_rng = context.streams.get("fragmented.delay")
         self._plan: tuple[np.ndarray, list] | None = None
         self.entry_delay = {
             "hub": Sampler(spec.entry_delay_hours.hub, HOURS),
@@ -92,6 +90,9 @@ class Fragmented(Strategy):
         self._drop(f"not_entered_{kind}", int((~entered).sum()))
         self._drop(f"update_not_made_{kind}", int((entered & is_update & ~made).sum()))
         return rows, entered & (~is_update | made)
+
+    def sharing_reluctance(self, reluctance: Reluctance) -> float:
+        return reluctance.fragmented
 
     def views(self) -> list[View]:
         return consulting_platforms_and_hub(self.world)

@@ -8,16 +8,13 @@ applied; ``sync: batch`` holds them and sends everything applied since the last 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-from sim.architectures.base import Strategy, View
+from sim.architectures.base import Context, Strategy
 from sim.config.schema import Hybrid as HybridSpec
-from sim.world import GLOBAL, REGIONAL
-
-if TYPE_CHECKING:
-    from sim.model import DataSharingModel
+from sim.config.schema import Reluctance
+from sim.log import View
+from sim.world import GLOBAL, REGIONAL, WorldIndex
 
 Buffer = list[tuple[np.ndarray, np.ndarray, np.ndarray]]
 
@@ -25,9 +22,10 @@ Buffer = list[tuple[np.ndarray, np.ndarray, np.ndarray]]
 class Hybrid(Strategy):
     kind = "hybrid"
 
-    def __init__(self, model: DataSharingModel, spec: HybridSpec) -> None:
-        super().__init__(model)
+    def __init__(self, context: Context, spec: HybridSpec) -> None:
+        super().__init__(context, spec)
         self.batch = spec.sync == "batch"
+        self.interval = spec.sync_interval_days
         self.to_hub: list[Buffer] = [[] for _ in self.platforms]
         self.to_platform: list[Buffer] = [[] for _ in self.platforms]
         for p, store in enumerate(self.platforms):
@@ -71,6 +69,9 @@ class Hybrid(Strategy):
         else:
             store.receive_changes(rec, version, self.links[link].carry_changes(t))
 
+    def sync_interval_days(self) -> float | None:
+        return self.interval if self.batch else None
+
     def sync(self, now: float) -> None:
         """Platforms send to the hub what they applied up to ``now``; then the hub sends on."""
         for p, store in enumerate(self.platforms):
@@ -95,6 +96,9 @@ class Hybrid(Strategy):
     def buffered(self) -> int:
         return sum(part[0].size for buf in self.to_hub + self.to_platform for part in buf)
 
+    def sharing_reluctance(self, reluctance: Reluctance) -> float:
+        return reluctance.hybrid
+
     def views(self) -> list[View]:
         return consulting_platforms_and_hub(self.world)
 
@@ -107,7 +111,7 @@ class Hybrid(Strategy):
         return (scope == GLOBAL) | ((scope == REGIONAL) & member)
 
 
-def consulting_platforms_and_hub(world) -> list[View]:
+def consulting_platforms_and_hub(world: WorldIndex) -> list[View]:
     """One view per distinct set of platforms: its queriers ask those platforms and the hub."""
     groups: dict[tuple[str, ...], list[int]] = {}
     for q in range(world.n_countries):
