@@ -17,7 +17,7 @@ import simpy
 
 from sim.agents import NCB, GlobalHub, RegionalPlatform
 from sim.architectures import Context, QueryBook, build_strategy
-from sim.behaviour import Behaviour
+from sim.behaviour import Behaviour, Overlay, as_happened
 from sim.config.schema import LINK_CLASSES, Scenario, StoreSpec
 from sim.engine.dists import SECONDS, Sampler
 from sim.engine.links import Link
@@ -85,15 +85,21 @@ class DataSharingModel(mesa.Model):
             for i, c in enumerate(scenario.world.countries)
         ]
         self.change_send_time = self._send_times()
-        self.strategy = build_strategy(scenario.architecture, self._context())
-        self.channels = self.strategy.channels()
-        self.behaviour = Behaviour(behaviour, self) if behaviour.enabled else None
-        if self.behaviour is not None:
-            self.behaviour.watch_stores([c.store for c in self.channels if c.store is not None])
-            for ncb in self.ncbs:
-                ncb.start_behaving(
-                    behaviour, [c.name for c in self.channels if c.consulted[ncb.index]]
-                )
+        self.overlay = Overlay(self.source, self.world) if behaviour.enabled else None
+        records = self.source if self.overlay is None else self.overlay.records
+        self.strategy = build_strategy(scenario.architecture, self._context(records))
+        self.behaviour = None
+        if self.overlay is not None:
+            self.behaviour = Behaviour(
+                behaviour,
+                self.overlay,
+                self.world,
+                self.strategy,
+                self.ncbs,
+                self.streams,
+                self.change_send_time,
+                self.n_days,
+            )
         self.env.process(self._day_ends())
         interval = self.strategy.sync_interval_days()
         if interval is not None:
@@ -122,10 +128,10 @@ class DataSharingModel(mesa.Model):
             self.streams.get(f"service.{name}"),
         )
 
-    def _context(self) -> Context:
+    def _context(self, records: SourceRecords) -> Context:
         return Context(
             world=self.world,
-            source=self.source,
+            source=records,
             links=self.links,
             hub=self.hub.store,
             platforms=[p.store for p in self.platforms],
@@ -169,28 +175,17 @@ class DataSharingModel(mesa.Model):
         self._send_queries(self._slice(self.query_time, day))
         self.env.run(until=day + 1)
         if self.behaviour is not None:
-            self._behave(day)
+            self._behave(self.behaviour, day)
 
-    def _behave(self, day: int) -> None:
+    def _behave(self, behaviour: Behaviour, day: int) -> None:
         """End of a day: each NCB learns from its lookups, then decides how much to share.
 
         The stores first serve what arrived today (what the day-end event at ``day + 1`` would
         do; it then finds nothing left), so lookups see the day's end state."""
         self.strategy.settle(day + 1)
-        spec = self.scenario.behaviour
         sent = self._slice(self.query_time, day)
         sent = sent[self.query_sent[sent]]
-        counts = self.behaviour.observe(day, self.query_querier[sent], self.query_time[sent])
-        peers = self.behaviour.peer_level(day)
-        for ncb in self.ncbs:
-            seen = {
-                channel.name: {name: float(counts[name][ncb.index, c]) for name in counts}
-                for c, channel in enumerate(self.channels)
-                if channel.consulted[ncb.index]
-            }
-            ncb.observe(spec, seen)
-            ncb.decide(spec, float(peers[ncb.index]))
-        self.behaviour.record_day(day)
+        behaviour.end_of_day(day, self.query_querier[sent], self.query_time[sent])
 
     def _slice(self, times: np.ndarray, day: int) -> np.ndarray:
         """Rows of ``times`` (sorted) inside the day; day 0 also takes the prehistory."""
@@ -251,7 +246,7 @@ class DataSharingModel(mesa.Model):
             horizon=self.horizon,
             world=self.world,
             source=fold_prehistory(
-                self.source if self.behaviour is None else self.behaviour.final_source()
+                self.source if self.overlay is None else as_happened(self.source, self.overlay)
             ),
             query_rate=self.query_rate,
             views=strategy.views(),

@@ -8,7 +8,7 @@ k+1 the deletion (if it happens before the horizon).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -21,6 +21,10 @@ from sim.world import DENIED, GLOBAL, WorldIndex
 
 @dataclass(frozen=True)
 class SourceRecords:
+    """Every record's planned lifecycle: a value. Its arrays are made read-only on
+    construction, so that any attempt to rewrite them in place fails at once (behaviour keeps
+    what the owners did differently in an overlay of its own, ``sim.behaviour.overlay``)."""
+
     owner: np.ndarray
     kind: np.ndarray
     """Index into ``kind_names``."""
@@ -42,6 +46,12 @@ class SourceRecords:
     """The change is a review extension (the owner reviewed the record and kept it)."""
     change_dormant: np.ndarray
     """A lapse at review that happens only if the review is missed (behaviour on)."""
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False
 
     @property
     def n_records(self) -> int:
