@@ -274,6 +274,15 @@ def _updates(
     return rec, times
 
 
+def day_bounds(times: np.ndarray, n_days: int) -> np.ndarray:
+    """Where each day's rows of ``times`` (sorted) start, and where the last day's end: the
+    rows of day d are ``bounds[d]`` to ``bounds[d + 1] - 1``. Day 0 also takes the
+    prehistory (times before 0). The model routes each day's rows together."""
+    bounds = np.searchsorted(times, np.arange(n_days + 1), side="left")
+    bounds[0] = 0
+    return bounds
+
+
 def rank_within(rec: np.ndarray, t: np.ndarray) -> np.ndarray:
     """0-based rank of each event among the events of the same record, by time."""
     if rec.size == 0:
