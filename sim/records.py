@@ -99,9 +99,8 @@ def draw_records(
     alive = deleted >= 0  # prehistory records already gone at day 0 never matter
     if not alive.all():
         renumber = np.cumsum(alive) - 1
-        owner, created, kind, sharing, deleted = (
-            x[alive] for x in (owner, created, kind, sharing, deleted)
-        )
+        owner, created, kind = owner[alive], created[alive], kind[alive]
+        sharing, deleted = sharing[alive], deleted[alive]
         kept = alive[ext_rec]
         ext_rec, ext_time = renumber[ext_rec[kept]], ext_time[kept]
         n = owner.size
