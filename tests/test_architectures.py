@@ -3,6 +3,8 @@ answers."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from sim.commands.scenarios import architecture_label
@@ -33,3 +35,25 @@ def test_one_label_for_the_scenario_list_and_the_reports(architecture, label):
 def test_label_of_a_summary_from_another_version_is_its_kind():
     assert variant_label({"architecture": {"kind": "hybrid", "sync": "daily"}}) == "hybrid"
     assert variant_label({}) == "run"
+
+
+def test_the_metrics_load_no_architecture_and_no_engine_of_the_model():
+    """Metrics are pure functions of the run log: importing them (past the package's own
+    ``__init__``) loads no strategy, no agent, no mesa and no simpy."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, types\n"
+        "package = types.ModuleType('sim'); package.__path__ = ['sim']\n"
+        "sys.modules['sim'] = package\n"
+        "import sim.metrics\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+    )
+    root = Path(__file__).parent.parent
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+    ).stdout.split()
+    forbidden = ("sim.architectures", "sim.agents", "sim.behaviour", "sim.model", "mesa", "simpy")
+    assert [m for m in loaded if m.startswith(forbidden)] == []
+    assert "sim.metrics.federated" in loaded
