@@ -13,6 +13,7 @@ import numpy as np
 from sim.architectures.base import Context, Strategy
 from sim.config.schema import Hybrid as HybridSpec
 from sim.config.schema import Reluctance
+from sim.engine.store import Applied, Store
 from sim.log import View
 from sim.world import GLOBAL, REGIONAL, WorldIndex
 
@@ -43,7 +44,7 @@ class Hybrid(Strategy):
         direct = ~members.any(axis=1) & (self.source.sharing[rec] == GLOBAL)
         self._send("ncb_to_hub", self.hub, idx[direct], t_send[direct])
 
-    def _platform_listener(self, p: int):
+    def _platform_listener(self, p: int) -> Applied:
         def applied(rec: np.ndarray, version: np.ndarray, t: np.ndarray) -> None:
             owner = self.source.owner[rec]
             own = (self.source.sharing[rec] == GLOBAL) & self.world.membership[owner, p]
@@ -61,7 +62,15 @@ class Hybrid(Strategy):
                 self.to_platform[p], "hub_to_platform", store, rec[sel], version[sel], t[sel]
             )
 
-    def _forward(self, buffer: Buffer, link: str, store, rec, version, t) -> None:
+    def _forward(
+        self,
+        buffer: Buffer,
+        link: str,
+        store: Store,
+        rec: np.ndarray,
+        version: np.ndarray,
+        t: np.ndarray,
+    ) -> None:
         if rec.size == 0:
             return
         if self.batch:
@@ -81,7 +90,7 @@ class Hybrid(Strategy):
         for p, store in enumerate(self.platforms):
             self._flush(self.to_platform[p], "hub_to_platform", store, now)
 
-    def _flush(self, buffer: Buffer, link: str, store, now: float) -> None:
+    def _flush(self, buffer: Buffer, link: str, store: Store, now: float) -> None:
         if not buffer:
             return
         rec, version, t = (np.concatenate(parts) for parts in zip(*buffer, strict=True))

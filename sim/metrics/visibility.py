@@ -22,7 +22,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from sim.engine.outages import Availability
-from sim.log import RunLog
+from sim.log import RunLog, View
 from sim.metrics.federated import returned_by_owners
 from sim.metrics.integrals import IndexedIntervals
 from sim.metrics.intervals import Shown, subtract_windows, up_pieces
@@ -95,20 +95,8 @@ def returned_by_view(
     if log.reads == "owners":
         yield from returned_by_owners(log, layout, ent, days)
         return
+    integrals, uses = view_integrals(log, layout, ent, days)
     source = SourceIndex.of(log)
-    views = []
-    uses: dict[tuple[str, ...], list[tuple[ViewIntegral, float, float]]] = {}
-    for view in log.views:
-        stores = [log.stores[name] for name in view.stores]
-        availabilities = [s.availability for s in stores]
-        grid = days.refined(log, availabilities + [log.node_availability[q] for q in view.queriers])
-        acc = ViewIntegral(layout.projection(ent, view.queriers), grid)
-        views.append((view, acc))
-        lo, hi, masks = up_pieces(availabilities, log.warmup, log.horizon)
-        for piece_lo, piece_hi, mask in zip(lo, hi, masks.tolist(), strict=True):
-            subset = tuple(s.name for i, s in enumerate(stores) if mask >> i & 1)
-            if subset:
-                uses.setdefault(subset, []).append((acc, piece_lo, piece_hi))
     for subset, targets in uses.items():
         points = np.unique(np.concatenate([acc.grid.points for acc, _, _ in targets]))
         windows = clipping_windows(np.array([(a, b) for _, a, b in targets]), log)
@@ -128,8 +116,33 @@ def returned_by_view(
             for target, piece_lo, piece_hi in targets:
                 if target is acc:
                     acc.add_piece(projected, piece_lo, piece_hi)
-    for view, acc in views:
+    for view, acc in integrals:
         yield view.queriers, acc.grid, acc.finish()
+
+
+Uses = dict[tuple[str, ...], list[tuple["ViewIntegral", float, float]]]
+"""Per subset of stores up together, the (view, piece start, piece end) that consult it."""
+
+
+def view_integrals(
+    log: RunLog, layout: Layout, ent: np.ndarray, days: Grid
+) -> tuple[list[tuple[View, ViewIntegral]], Uses]:
+    """An empty integral per view on its own grid, and in which pieces of time each subset of
+    its stores is the one up."""
+    integrals = []
+    uses: Uses = {}
+    for view in log.views:
+        stores = [log.stores[name] for name in view.stores]
+        availabilities = [s.availability for s in stores]
+        grid = days.refined(log, availabilities + [log.node_availability[q] for q in view.queriers])
+        acc = ViewIntegral(layout.projection(ent, view.queriers), grid)
+        integrals.append((view, acc))
+        lo, hi, masks = up_pieces(availabilities, log.warmup, log.horizon)
+        for piece_lo, piece_hi, mask in zip(lo, hi, masks.tolist(), strict=True):
+            subset = tuple(s.name for i, s in enumerate(stores) if mask >> i & 1)
+            if subset:
+                uses.setdefault(subset, []).append((acc, piece_lo, piece_hi))
+    return integrals, uses
 
 
 class ViewIntegral:
@@ -142,13 +155,15 @@ class ViewIntegral:
         self.values = {name: np.zeros(shape) for name in RETURNED}
         self.jumps = {name: np.zeros(shape) for name in RETURNED}
 
-    def project(self, cumulative: dict, points: np.ndarray) -> dict[str, np.ndarray]:
+    def project(
+        self, cumulative: dict[str, np.ndarray], points: np.ndarray
+    ) -> dict[str, np.ndarray]:
         """A subset's cumulative integrals (on ``points``) summed per (querier, kind) and taken
         at this view's grid points."""
         cols = np.searchsorted(points, self.grid.points)
         return {name: summed(self.projection, v[:, cols]) for name, v in cumulative.items()}
 
-    def add_piece(self, projected: dict, lo: float, hi: float) -> None:
+    def add_piece(self, projected: dict[str, np.ndarray], lo: float, hi: float) -> None:
         """Add the part of ``projected`` inside [lo, hi): inside the piece the running value
         grows as the piece's own integral; after it, by its total."""
         i0, i1 = (int(i) for i in self.grid.index(np.array([lo, hi])))
