@@ -254,3 +254,62 @@ def test_behaviour_chart_draws_the_feedbacks(tmp_path):
         "Willingness to share (%)",
         "Staff backlog (days)",
     ]
+
+
+def test_the_planned_source_cannot_be_rewritten_in_place():
+    log, _ = simulate(scenario({"horizon_days": 20, "warmup_days": 0}), 1)
+    with pytest.raises(ValueError, match="read-only"):
+        log.source.sharing[0] = 2
+    with pytest.raises(ValueError, match="read-only"):
+        log.source.change_version[:] = 0
+
+
+def test_behaviour_leaves_the_plan_as_drawn_and_logs_the_source_as_it_happened():
+    """NCBs that share little (records withheld) and have no staff (every review missed, so
+    records lapse and their later changes are cancelled): the model's planned source is still
+    exactly a fresh draw, and the logged source is the plan with the overlay applied."""
+    from sim.model import DataSharingModel
+    from sim.records import draw_records
+
+    s = scenario(
+        {
+            "horizon_days": 120,
+            "warmup_days": 10,
+            "architecture": {"kind": "hybrid"},
+            "world": {
+                "platforms": [{"name": "P"}],
+                "countries": [
+                    {"code": "AAA", "region": "europe", "platforms": ["P"]},
+                    {"code": "BBB", "region": "africa"},
+                ],
+            },
+            "records": {
+                "lifetime_days": {"dist": "fixed", "value": 1000},
+                "review_days": 20,
+                "extension_probability": 1.0,
+                "updates_per_record_per_day": 0.05,
+            },
+            "behaviour": ON
+            | {
+                "workload": {"staff_hours_per_day": 0, "review_grace_days": 5},
+                "sharing": {"initial": 0.3, "trust_rate": 0, "peer_rate": 0},
+            },
+        }
+    )
+    model = DataSharingModel(s, 2)
+    model.run()
+    log = model.run_log()
+    fresh = draw_records(s.records, model.world, s.horizon_days, model.streams, 5.0)
+    for name in ("sharing", "scope", "deleted", "last_version", "change_version", "change_rec"):
+        np.testing.assert_array_equal(getattr(model.source, name), getattr(fresh, name))
+    happened = log.source
+    withheld = happened.sharing != model.source.sharing
+    assert withheld.any() and (model.source.sharing[withheld] == 0).all()
+    lapsed = np.isfinite(happened.deleted) & ~np.isfinite(model.source.deleted)
+    assert lapsed.any()
+    assert happened.n_changes < model.source.n_changes
+    assert (happened.change_version >= 0).all()
+    assert (
+        not happened.change_dormant.any()
+        or (happened.change_version[happened.change_dormant] > 0).all()
+    )
