@@ -29,11 +29,19 @@ class Link:
 
     def carry_changes(self, t: np.ndarray) -> np.ndarray:
         """Arrival times of changes sent at ``t``."""
+        self.count_changes(t)
+        return t + self.change_delays(t.size)
+
+    def change_delays(self, n: int) -> np.ndarray:
+        """Delays of ``n`` changes, drawn before it is known when they leave (relays)."""
+        if self.change_delay.is_zero:
+            return np.zeros(n)
+        return self.change_delay.draw(self.rng, n)
+
+    def count_changes(self, t: np.ndarray) -> None:
+        """Count changes sent at ``t``."""
         self.changes_sent += int(t.size)
         self._messages.append((t, self.change_weight))
-        if self.change_delay.is_zero:
-            return t.copy()
-        return t + self.change_delay.draw(self.rng, t.size)
 
     def query_round_trip(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Delays out and back for queries sent at ``t``."""
