@@ -52,6 +52,15 @@ def validate_path(path: str, raw: Mapping[str, Any] | None = None) -> None:
         raise ConfigError(None, path, str(exc), origin=SET_ORIGIN) from None
 
 
+def key_type(path: str, raw: Mapping[str, Any] | None = None) -> Any:
+    """The schema type at ``path`` (``int``, ``float``, a model...), ``Annotated`` and
+    ``| None`` stripped; raises :class:`ConfigError` like :func:`validate_path`."""
+    try:
+        return unwrap(_walk(path.split("."), raw)[-1][1])
+    except _PathError as exc:
+        raise ConfigError(None, path, str(exc), origin=SET_ORIGIN) from None
+
+
 def _walk(parts: Sequence[str], raw: Any) -> list[tuple[Any, Any]]:
     """(schema default, annotation) at each prefix of ``parts``."""
     annotation: Any = Scenario
