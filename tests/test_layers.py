@@ -17,7 +17,7 @@ LAYERS = [
     ("sim.metrics",),
     ("sim.runner",),
     ("sim.sweeps",),
-    ("sim.analysis",),
+    ("sim.analysis", "sim.robustness"),
     ("sim.reporting",),
     ("sim.commands",),
     ("sim.cli", "sim"),
