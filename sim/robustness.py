@@ -482,3 +482,140 @@ def drivers(
     frame = pd.DataFrame(scores).reindex(list(names))
     first = frame.iloc[:, 0]
     return frame.loc[first.sort_values(ascending=False, na_position="last").index]
+
+
+# --- everything at once -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The robustness of a sweep's ranking on one metric, as the CLI and the report show it.
+
+    Attributes:
+        leader: the lever ranking first in the most worlds; ``rival`` the one its break-even
+            values are found against (the baseline, or the runner-up when the leader is it).
+        ranks: rank distribution per lever (columns 1..k); ``regret`` its summary per lever.
+        satisficing: shares of worlds meeting the thresholds (None without thresholds).
+        break_evens: one per numeric uncertainty, leader against rival.
+        discovery: PRIM box of the worlds where the leader loses first place (None when it
+            never or always does); ``misses`` that of the worlds where it misses a threshold.
+        drivers: feature scores of the metric per lever.
+        note: why scenario discovery or feature scores are missing, if they are.
+    """
+
+    metric: str
+    worlds: int
+    uncertainties: list[str]
+    leader: str
+    rival: str
+    ranks: pd.DataFrame
+    regret: pd.DataFrame
+    regret_by_world: pd.DataFrame
+    satisficing: pd.DataFrame | None
+    break_evens: list[BreakEven]
+    discovery: Discovery | None
+    misses: Discovery | None
+    drivers: pd.DataFrame | None
+    note: str = ""
+
+
+def sweep_names(manifest: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """(uncertainties, grid factors) of a sweep, from its manifest."""
+    return list(manifest.get("uncertainties") or {}), list(manifest.get("grid_factors") or [])
+
+
+def assess(
+    runs: pd.DataFrame,
+    manifest: dict[str, Any],
+    metric: str,
+    thresholds: Sequence[Threshold] = (),
+    rival: str | None = None,
+    seed: int = 0,
+) -> Assessment:
+    """Every robustness measure of ``metric`` for the sweep of ``runs`` and ``manifest``."""
+    names, grid = sweep_names(manifest)
+    if not names:
+        raise RobustnessError("this sweep has no uncertainties: nothing to be robust to")
+    table = world_table(runs, metric, grid)
+    if table.empty or table.shape[1] < 2:
+        raise RobustnessError(f"fewer than two levers with values of {metric} in a common world")
+    ranks = rank_distribution(table, metric)
+    leader = str(ranks[1].idxmax())
+    rival = rival or rival_of(ranks, leader, manifest.get("baseline"))
+    if rival not in table or rival == leader:
+        raise RobustnessError(f"unknown rival lever {rival!r} (levers: {', '.join(table.columns)})")
+    numeric = [n for n in names if pd.api.types.is_numeric_dtype(world_values(runs, [n])[n])]
+    evens = [break_even_between(runs, n, leader, rival, metric, grid, seed) for n in numeric]
+    discovery, misses, drivers, note = explained(
+        runs, table, leader, metric, thresholds, names, grid, seed
+    )
+    return Assessment(
+        metric, len(table), names, leader, rival, ranks, regret_summary(table, metric),
+        regret(table, metric), satisficing(runs, thresholds, grid) if thresholds else None,
+        evens, discovery, misses, drivers, note,
+    )  # fmt: skip
+
+
+def rival_of(ranks: pd.DataFrame, leader: str, baseline: str | None) -> str:
+    """The baseline (today's system, say), or the runner-up if the leader is the baseline."""
+    if baseline is not None and baseline in ranks.index and baseline != leader:
+        return baseline
+    return str(ranks[1].drop(leader).idxmax())
+
+
+def explained(
+    runs: pd.DataFrame,
+    table: pd.DataFrame,
+    leader: str,
+    metric: str,
+    thresholds: Sequence[Threshold],
+    names: Sequence[str],
+    grid: Sequence[str],
+    seed: int,
+) -> tuple[Discovery | None, Discovery | None, pd.DataFrame | None, str]:
+    """PRIM boxes and feature scores, or a note saying why they are missing."""
+    try:
+        x = world_values(runs, names).loc[table.index]
+        cases = loses_first_place(table, metric, leader).to_numpy()
+        discovery = prim_box(x, cases, f"{leader} does not rank first on {metric}")
+        misses = where_lever_misses(runs, leader, thresholds, names, grid) if thresholds else None
+        return discovery, misses, drivers(runs, metric, names, grid, seed), ""
+    except RobustnessError as error:
+        return None, None, None, str(error)
+
+
+# --- the ensemble in pdsa compare -----------------------------------------------------------
+
+
+def grid_point(runs: pd.DataFrame, worlds: int) -> pd.Series:
+    """Each run's grid point id: points are numbered grid point x worlds + world."""
+    index = runs["point_id"].str[1:].astype(int) // max(1, worlds)
+    return index.map(lambda i: f"p{i:03d}")
+
+
+def pooled_over_worlds(runs: pd.DataFrame, manifest: dict[str, Any]) -> pd.DataFrame:
+    """The runs with each grid point's worlds pooled: ``point_id`` becomes the grid point and
+    ``replication`` numbers (world, replication) pairs, so the paired statistics of
+    :mod:`sim.analysis` compare levers over the whole ensemble, still world by world."""
+    worlds, reps = int(manifest.get("worlds") or 1), int(manifest.get("replications") or 1)
+    return runs.assign(
+        point_id=grid_point(runs, worlds), replication=runs[WORLD] * reps + runs["replication"]
+    )
+
+
+def ensemble_odds(
+    runs: pd.DataFrame, manifest: dict[str, Any], metrics: Sequence[str]
+) -> pd.DataFrame:
+    """Per variant, grid point and metric: the share of worlds where the variant ranks first
+    (``p_first``) and its largest regret (``max_regret``)."""
+    worlds = int(manifest.get("worlds") or 1)
+    rows = []
+    for point, at_point in runs.groupby(grid_point(runs, worlds), sort=False):
+        for metric in metrics:
+            table = world_table(at_point, metric)
+            if table.empty or table.shape[1] < 2:
+                continue
+            odds, worst = first_place_odds(table, metric), regret(table, metric).max()
+            rows += [[v, point, metric, odds[v], worst[v]] for v in table.columns]
+    columns = ["variant", "point_id", "metric", "p_first", "max_regret"]
+    return pd.DataFrame(rows, columns=columns)
