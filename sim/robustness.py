@@ -284,7 +284,7 @@ def break_even(
         if crossing is not None:
             crossings.append(crossing)
     share = len(crossings) / resamples if resamples else 0.0
-    if len(crossings) < max(10, resamples // 10):
+    if value is None or len(crossings) < max(10, resamples // 10):
         return value, math.nan, math.nan, share
     low, high = np.percentile(crossings, [2.5, 97.5])
     return value, float(low), float(high), share
@@ -379,9 +379,12 @@ def prim_box(
     x = x.reset_index(drop=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        # threshold 0.5: the cases are the worlds at 1; a peeled box denser than one half is
-        # kept, else PRIM returns the whole space (no restriction: nothing concentrates them)
-        algorithm = prim.Prim(x, cases, threshold=0.5, peel_alpha=0.05, mass_min=0.05)
+        # The threshold both marks the cases (y >= it) and is the density a box must reach to be
+        # kept rather than replaced by the whole space; a sliver above 0 keeps every peeled box
+        # with its trajectory, and choose_box applies the density target itself.
+        algorithm = prim.Prim(
+            x, cases.astype(float), threshold=1e-9, peel_alpha=0.05, mass_min=0.05
+        )
         box = algorithm.find_box()
     trajectory = box.peeling_trajectory[["coverage", "density", "mass", "res_dim"]]
     trajectory = trajectory.astype(float).reset_index(drop=True)
