@@ -275,23 +275,23 @@ def test_runs_table_names_the_world_and_each_uncertainty(tmp_path):
 
 
 def test_sigkill_then_resume_equals_an_uninterrupted_sweep_with_worlds(tmp_path):
-    experiment = write_experiment(tmp_path, {"replications": 2})
+    experiment = write_experiment(tmp_path)
     out = tmp_path / "killed"
     command = [sys.executable, "-m", "sim.cli", "sweep", str(experiment), "--out", str(out)]
-    process = subprocess.Popen(
-        [*command, "--workers", "2", "--chunk-size", "1", "--quiet"], start_new_session=True
-    )
+    process = subprocess.Popen([*command, "--workers", "1", "--quiet"], start_new_session=True)
     deadline = time.monotonic() + 60
-    while len(list((out / "runs").glob("*.json"))) < 4 and time.monotonic() < deadline:
+    while len(list((out / "runs").glob("*.json"))) < 3 and time.monotonic() < deadline:
         time.sleep(0.02)
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
-    assert 4 <= len(list((out / "runs").glob("*.json"))) < 24
+    assert 3 <= len(list((out / "runs").glob("*.json"))) < 12
     assert not (out / "runs.csv").exists()
-    resumed = subprocess.run([*command, "--resume", "--workers", "2", "--quiet"], check=False)
+    for path in (out / "runs").glob("*.json"):
+        json.loads(path.read_text())  # every file that exists is whole
+    resumed = subprocess.run([*command, "--resume", "--workers", "1", "--quiet"], check=False)
     assert resumed.returncode == 0
     run_sweep(experiment, tmp_path / "whole", workers=1)
     killed = pd.read_csv(out / "runs.csv").drop(columns=["wall_seconds"])
     whole = pd.read_csv(tmp_path / "whole" / "runs.csv").drop(columns=["wall_seconds"])
-    assert killed["run_id"].is_unique and len(killed) == 24
+    assert killed["run_id"].is_unique and len(killed) == 12
     pd.testing.assert_frame_equal(killed, whole)
