@@ -125,6 +125,13 @@ def first_place_odds(table: pd.DataFrame, metric: str) -> pd.Series:
     return rank_distribution(table, metric)[1]
 
 
+def odds_half_width(share: pd.Series | float, worlds: int) -> Any:
+    """95 % half-width of a share of worlds as a binomial proportion: 1.96 sqrt(p (1 - p) / N).
+    Conservative for a Latin hypercube, whose stratification narrows it; says whether the
+    number of worlds is enough to tell the levers' odds apart."""
+    return 1.96 * np.sqrt(share * (1 - share) / max(1, worlds))
+
+
 def loses_first_place(table: pd.DataFrame, metric: str, lever: str) -> pd.Series:
     """Per world, whether some other lever does strictly better than ``lever``."""
     others = table.drop(columns=[lever])

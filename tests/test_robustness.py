@@ -187,3 +187,10 @@ def test_prim_has_nothing_to_find_without_cases_or_without_others():
     x = pd.DataFrame({"a": np.linspace(0, 1, 20)})
     assert prim_box(x, np.zeros(20, bool), "none") is None
     assert prim_box(x, np.ones(20, bool), "all") is None
+
+
+def test_odds_half_width_is_the_binomial_one():
+    from sim.robustness import odds_half_width
+
+    assert odds_half_width(0.5, 256) == pytest.approx(1.96 * 0.5 / 16)
+    assert odds_half_width(1.0, 10) == 0

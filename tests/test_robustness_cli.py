@@ -103,7 +103,13 @@ def test_robustness_json_finds_the_crossing_and_where_today_loses(worlds_dir):
 def test_robustness_table_and_its_refusals(worlds_dir, tmp_path):
     table = invoke("robustness", str(worlds_dir))
     assert table.exit_code == 0, table.output
-    for heading in ("Ranking odds", "Break-even", "Scenario discovery (PRIM)", "What drives"):
+    for heading in (
+        "Ranking odds",
+        "±95%",
+        "Break-even",
+        "Scenario discovery (PRIM)",
+        "What drives",
+    ):
         assert heading in table.output
     bad = invoke("robustness", str(worlds_dir), "--threshold", "completeness=>0.9")
     assert bad.exit_code == 2 and "METRIC>=VALUE" in bad.output

@@ -88,7 +88,10 @@ def section(title: str, frame: pd.DataFrame, md: bool) -> str:
 
 
 def ranking_section(result: Any, md: bool) -> str:
+    from sim.robustness import odds_half_width
+
     ranks = result.ranks.rename(columns=lambda r: f"rank {r}")
+    ranks.insert(1, "±95%", odds_half_width(ranks["rank 1"], result.worlds))
     table = ranks.join(result.regret).sort_values("rank 1", ascending=False)
     title = "Ranking odds (share of worlds at each rank, ties shared) and regret (shortfall"
     title += f" from the best lever in each world, in {unit(result.metric)})"

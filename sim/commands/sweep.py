@@ -125,7 +125,7 @@ def dry_run_report(experiment: Any, plan: list[Any], workers: int | None) -> Non
 
     n_points = len({spec.point_index for spec in plan})
     u = experiment.uncertainties
-    worlds = f" ({n_points // u.worlds} grid points x {u.worlds} worlds ({u.design}))" if u else ""
+    worlds = f" ({n_points // u.worlds} grid point(s) x {u.worlds} worlds, {u.design})" if u else ""
     copies = len(twins(plan))
     copied = f", {copies} of them copies of an identical run" if copies else ""
     click.echo(

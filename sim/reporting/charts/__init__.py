@@ -59,7 +59,7 @@ def charts_for(results: Results) -> tuple[str, ...]:
     """The charts that have something to show for ``results``: the robustness charts only
     when it sampled worlds, and PRIM's only when it found a region."""
     found = results.robustness
-    robust = () if found is None else ROBUSTNESS_CHARTS
+    robust: tuple[str, ...] = () if found is None else ROBUSTNESS_CHARTS
     if found is not None and found.discovery is None:
         robust = tuple(n for n in robust if n != "scenario_discovery")
     if found is not None and not found.break_evens:
