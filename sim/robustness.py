@@ -556,13 +556,11 @@ def assess(
         raise RobustnessError(f"unknown rival lever {rival!r} (levers: {', '.join(table.columns)})")
     numeric = [n for n in names if pd.api.types.is_numeric_dtype(world_values(runs, [n])[n])]
     evens = [break_even_between(runs, n, leader, rival, metric, grid, seed) for n in numeric]
-    discovery, misses, drivers, note = explained(
-        runs, table, leader, metric, thresholds, names, grid, seed
-    )
+    discovery, misses, scores, note = explained(runs, leader, metric, thresholds, names, grid, seed)
     return Assessment(
         metric, len(table), names, leader, rival, ranks, regret_summary(table, metric),
         regret(table, metric), satisficing(runs, thresholds, grid) if thresholds else None,
-        evens, discovery, misses, drivers, note,
+        evens, discovery, misses, scores, note,
     )  # fmt: skip
 
 
@@ -575,7 +573,6 @@ def rival_of(ranks: pd.DataFrame, leader: str, baseline: str | None) -> str:
 
 def explained(
     runs: pd.DataFrame,
-    table: pd.DataFrame,
     leader: str,
     metric: str,
     thresholds: Sequence[Threshold],
@@ -585,9 +582,7 @@ def explained(
 ) -> tuple[Discovery | None, Discovery | None, pd.DataFrame | None, str]:
     """PRIM boxes and feature scores, or a note saying why they are missing."""
     try:
-        x = world_values(runs, names).loc[table.index]
-        cases = loses_first_place(table, metric, leader).to_numpy()
-        discovery = prim_box(x, cases, f"{leader} does not rank first on {metric}")
+        discovery = where_lever_loses(runs, leader, metric, names, grid)
         misses = where_lever_misses(runs, leader, thresholds, names, grid) if thresholds else None
         return discovery, misses, drivers(runs, metric, names, grid, seed), ""
     except RobustnessError as error:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 import numpy as np
@@ -20,6 +21,9 @@ from sim.commands import fail
 from sim.commands.formatting import FORMATS, emit
 from sim.commands.reading import checked_metrics, read_results
 from sim.config import ConfigError
+
+if TYPE_CHECKING:
+    from sim.sweeps.experiment import Experiment
 
 SOBOL_HALF_WIDTH = 0.05
 """Target half-width of the 95 % interval of a Sobol' index: fine enough to rank parameters
@@ -60,7 +64,10 @@ def sensitivity(out_dir: Path, metrics: tuple[str, ...], fmt: str) -> None:
         click.echo(f"warning: {warning}", err=True)
 
 
-def salib_table(runs, experiment, names, out_dir):  # noqa: ANN001, ANN201 (Experiment, lazily)
+def salib_table(
+    runs: pd.DataFrame, experiment: Experiment, names: list[str], out_dir: Path
+) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """(SALib indices, a sentence per variant and metric, warnings) of a ``sample:`` sweep."""
     from sim.analysis import sensitivity as indices
     from sim.sweeps.design import grid_points
     from sim.sweeps.experiment import SENSITIVITY_METHODS
@@ -81,7 +88,9 @@ def salib_table(runs, experiment, names, out_dir):  # noqa: ANN001, ANN201 (Expe
     return table, sentences, [warning] if warning else []
 
 
-def feature_table(runs, manifest, names, out_dir) -> pd.DataFrame:  # noqa: ANN001
+def feature_table(
+    runs: pd.DataFrame, manifest: dict[str, Any], names: list[str], out_dir: Path
+) -> pd.DataFrame:
     """Feature scores per lever, grid point (0: the sweep's worlds pooled) and metric."""
     from sim.robustness import RobustnessError, drivers, sweep_names
 

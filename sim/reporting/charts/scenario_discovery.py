@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
@@ -75,8 +76,13 @@ def scenario_discovery(results: Results) -> tuple[Figure, pd.DataFrame]:
 
 
 def draw_box(
-    ax, x: pd.DataFrame, cases: pd.Series, limits: pd.DataFrame, dims: list[str], names: list[str]
-) -> None:  # noqa: ANN001 (Axes)
+    ax: Axes,
+    x: pd.DataFrame,
+    cases: pd.Series,
+    limits: pd.DataFrame,
+    dims: list[str],
+    names: list[str],
+) -> None:
     """The worlds on two restricted uncertainties (the second: the next uncertainty if only
     one is restricted), cases in vermillion, the box as a rectangle."""
     dims = dims if len(dims) == 2 else [dims[0], next(n for n in names if n != dims[0])]
