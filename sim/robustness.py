@@ -396,7 +396,7 @@ def prim_box(
     trajectory = box.peeling_trajectory[["coverage", "density", "mass", "res_dim"]]
     trajectory = trajectory.astype(float).reset_index(drop=True)
     chosen = choose_box(trajectory, target)
-    limits = box_limits(box.box_lims[chosen], algorithm.box_init)
+    limits = box_limits(box.box_lims[chosen], algorithm.box_init, box.qp[chosen])
     row = trajectory.loc[chosen]
     return Discovery(
         question, int(cases.sum()), len(cases), float(row["coverage"]), float(row["density"]),
@@ -404,21 +404,32 @@ def prim_box(
     )  # fmt: skip
 
 
-def box_limits(limits: pd.DataFrame, initial: pd.DataFrame) -> pd.DataFrame:
-    """The restricted uncertainties of a box: low and high against the sampled range, the
-    most restricted (smallest share of its range kept) first."""
+SIGNIFICANT_QP = 0.05
+"""A restriction whose quasi-p value is below this is unlikely to be chance (Bryant and Lempert
+2010): only those are named in the report's sentences."""
+
+
+def box_limits(
+    limits: pd.DataFrame, initial: pd.DataFrame, qp: dict[str, list[float]]
+) -> pd.DataFrame:
+    """The restricted uncertainties of a box: low and high against the sampled range, and the
+    quasi-p value of the restriction (one-sided binomial test; the larger of its two sides when
+    both are cut), the most restricted (smallest share of its range kept) first."""
     rows = []
     for name in limits.columns:
         low, high = limits[name].iloc[0], limits[name].iloc[1]
         full_low, full_high = initial[name].iloc[0], initial[name].iloc[1]
+        sides = [v for v in qp.get(name, []) if v is not None and v >= 0]
+        p = max(sides) if sides else math.nan
         if isinstance(low, set | frozenset):
             if set(low) != set(full_low):
-                rows.append([name, sorted(low), None, sorted(full_low), None, 0.5])
+                rows.append([name, sorted(low), None, sorted(full_low), None, 0.5, p])
             continue
         if low > full_low or high < full_high:
             kept = (high - low) / (full_high - full_low) if full_high > full_low else 1.0
-            rows.append([name, float(low), float(high), float(full_low), float(full_high), kept])
-    columns = ["uncertainty", "low", "high", "sampled_low", "sampled_high", "kept"]
+            row = [name, float(low), float(high), float(full_low), float(full_high), kept, p]
+            rows.append(row)
+    columns = ["uncertainty", "low", "high", "sampled_low", "sampled_high", "kept", "qp"]
     return (
         pd.DataFrame(rows, columns=columns)
         .sort_values("kept", kind="stable")
@@ -527,6 +538,8 @@ class Assessment:
     misses: Discovery | None
     drivers: pd.DataFrame | None
     note: str = ""
+    keys: dict[str, list[str]] = field(default_factory=dict)
+    """Uncertainty -> the scenario keys it moves (a group's value is its first key's)."""
 
 
 def sweep_names(manifest: dict[str, Any]) -> tuple[list[str], list[str]]:
@@ -560,7 +573,7 @@ def assess(
     return Assessment(
         metric, len(table), names, leader, rival, ranks, regret_summary(table, metric),
         regret(table, metric), satisficing(runs, thresholds, grid) if thresholds else None,
-        evens, discovery, misses, scores, note,
+        evens, discovery, misses, scores, note, dict(manifest.get("uncertainties") or {}),
     )  # fmt: skip
 
 

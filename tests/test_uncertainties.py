@@ -250,7 +250,7 @@ def test_dry_run_names_the_worlds_and_the_skipped_keys(tmp_path):
         main, ["sweep", str(write_experiment(tmp_path)), "--out", str(tmp_path / "o"), "--dry-run"]
     )
     assert result.exit_code == 0, result.output
-    assert "6 worlds (lhs)" in result.output
+    assert "6 worlds, lhs" in result.output
     assert f"{HUB_ENTRY}: skipped for centralized" in result.output
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 
 from sim.reporting.definitions import info, scale
 from sim.reporting.loading import Results
-from sim.robustness import Assessment, BreakEven, Discovery
+from sim.robustness import SIGNIFICANT_QP, Assessment, BreakEven, Discovery
 
 CONCENTRATED = 0.5
 """A PRIM box whose density is below this holds more worlds that are not cases than cases:
@@ -20,10 +20,12 @@ the report then says the losses are spread out rather than naming a region."""
 
 
 def amount(metric: str, value: float) -> str:
-    """A difference in display units: ``3.2 percentage points``, ``41 hours``."""
+    """A difference in display units: ``3.2 percentage points``, ``0.03 percentage points``,
+    ``41 hours`` (two significant digits below 1, so a small gap does not read as none)."""
     meta = info(metric)
     shown = abs(value) * scale(metric)
-    return f"{shown:.1f} percentage points" if meta.share else f"{shown:,.3g} {meta.unit}"
+    text = f"{shown:.2g}" if 0 < shown < 1 else f"{shown:,.1f}" if meta.share else f"{shown:,.3g}"
+    return f"{text} percentage points" if meta.share else f"{text} {meta.unit}"
 
 
 def pct(share: float) -> str:
@@ -34,8 +36,12 @@ def number(value: float) -> str:
     return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
 
 
-def name_of(uncertainty: str) -> str:
-    """``architecture.entry_probability.hub`` -> ``entry probability hub``."""
+def name_of(uncertainty: str, keys: dict[str, list[str]] | None = None) -> str:
+    """``architecture.entry_probability.hub`` -> ``entry probability hub``; a group is named
+    with the key its value is read from: ``manual-delay (entry delay hours hub mean)``."""
+    group = (keys or {}).get(uncertainty) or [uncertainty]
+    if group[0] != uncertainty:
+        return f"{uncertainty} ({name_of(group[0])})"
     parts = uncertainty.split(".")
     return " ".join(p.replace("_", " ") for p in parts[1:] or parts)
 
@@ -68,9 +74,9 @@ def regret_sentence(found: Assessment) -> str:
     )
 
 
-def limit_words(row: pd.Series) -> str:
+def limit_words(row: pd.Series, keys: dict[str, list[str]]) -> str:
     """``hub entry probability above 0.95``, ``... between 0.85 and 0.9``."""
-    name = name_of(row["uncertainty"])
+    name = name_of(row["uncertainty"], keys)
     if row["high"] is None or isinstance(row["low"], list):
         return f"{name} in {row['low']}"
     low_cut = row["low"] > row["sampled_low"]
@@ -90,9 +96,17 @@ def discovery_sentence(found: Assessment, box: Discovery | None) -> str:
             if beaten
             else ("No other lever beats it in any sampled world.")
         )
-    where = " and ".join(limit_words(row) for _, row in box.limits.iterrows())
+    significant = box.limits[box.limits["qp"] < SIGNIFICANT_QP]
+    where = " and ".join(limit_words(row, found.keys) for _, row in significant.iterrows())
+    weak = len(box.limits) - len(significant)
     stats = f"PRIM box, coverage {box.coverage:.2f}, density {box.density:.2f}"
-    lost = f"It loses first place in {box.cases} of {box.worlds} worlds"
+    stats += (
+        f"; {weak} weaker restriction(s) with quasi-p >= {SIGNIFICANT_QP} left out"
+        if (weak)
+        else ""
+    )
+    margin = amount(found.metric, found.regret.loc[found.leader, "max_regret"])
+    lost = f"It loses first place in {box.cases} of {box.worlds} worlds, by at most {margin}"
     if not where:
         return f"{lost}, spread over the sampled ranges: no region of the assumptions holds them."
     if box.density < CONCENTRATED:
@@ -119,7 +133,7 @@ def break_even_sentences(found: Assessment) -> list[str]:
             else " (too few bootstrap resamples cross for an interval)"
         )
         out.append(
-            f"{be.a} and {be.b} are equal on {label} where {name_of(be.uncertainty)} is"
+            f"{be.a} and {be.b} are equal on {label} where {name_of(be.uncertainty, found.keys)} is"
             f" {number(be.value)}{interval}: above it {above} is better, below it {below}."
         )
     if steady:
@@ -134,7 +148,7 @@ def steady_sentence(found: Assessment, steady: list[BreakEven]) -> str:
     groups: dict[str, list[str]] = {}
     for be in steady:
         ahead = be.a if (be.curve["fit"].mean() > 0) == higher else be.b
-        groups.setdefault(ahead, []).append(name_of(be.uncertainty))
+        groups.setdefault(ahead, []).append(name_of(be.uncertainty, found.keys))
     parts = [
         f"{who} stays ahead of {found.rival if who == found.leader else found.leader} on"
         f" average across the sampled range of {', '.join(names)}"
@@ -149,7 +163,7 @@ def drivers_sentence(found: Assessment) -> str | None:
     scores = found.drivers[found.leader].dropna().sort_values(ascending=False)
     if scores.empty:
         return None
-    parts = [f"{name_of(u)} ({pct(s)})" for u, s in scores.iloc[:3].items()]
+    parts = [f"{name_of(u, found.keys)} ({pct(s)})" for u, s in scores.iloc[:3].items()]
     label = info(found.metric).label.lower()
     return (
         f"Under {found.leader}, {label} moves most with {', then '.join(parts)}"

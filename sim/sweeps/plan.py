@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sim.config import ConfigError, scenario_from_dict, scenario_sha256, set_dotted, validate_path
-from sim.config.overrides import key_type
+from sim.config.overrides import key_type, set_many
 from sim.sweeps.design import design_points, world_draws
 from sim.sweeps.experiment import Experiment
 from sim.sweeps.seeds import design_seed, replication_seeds, world_seeds
@@ -78,8 +78,9 @@ def build_plan(experiment: Experiment) -> list[RunSpec]:
     for variant, variant_raw in raws.items():
         for g, point in enumerate(points):
             point_raw, applied = apply_point(experiment, variant, variant_raw, point)
+            present = [path for path in worlds[0].keys if has_key(point_raw, path)]
             for world in worlds:
-                raw, keys = apply_world(experiment, variant, point_raw, world)
+                raw, keys = apply_world(experiment, variant, point_raw, world, present)
                 scenario = checked_scenario(experiment, variant, applied | keys, raw)
                 sha, index = scenario_sha256(scenario), g * len(worlds) + world.index
                 for replication, seed in enumerate(seeds_of(experiment, world)):
@@ -230,15 +231,17 @@ def apply_point(
 
 
 def apply_world(
-    experiment: Experiment, variant: str, raw: dict[str, Any], world: World
+    experiment: Experiment, variant: str, raw: dict[str, Any], world: World, present: list[str]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    applied = {}
-    for path, value in world.keys.items():
-        if has_key(raw, path):
-            key = varied_keys(experiment)[path]
-            raw = set_or_raise(experiment, raw, path, value, key, f" (in variant {variant!r})")
-            applied[path] = value
-    return raw, applied
+    """(scenario with the world's keys set, the keys set): only the ``present`` keys, those
+    the variant's scenario has at this point (checked once for all its worlds). One copy of
+    the scenario for all the keys: a plan sets them in every world."""
+    applied = {path: world.keys[path] for path in present}
+    try:
+        return set_many(raw, list(applied.items())), applied
+    except ConfigError as exc:
+        key = varied_keys(experiment).get(exc.key_path, "uncertainties")
+        raise ConfigError(experiment.file, key, f"{exc.message} (in variant {variant!r})") from None
 
 
 def sampled_worlds(experiment: Experiment, raws: Mapping[str, dict[str, Any]]) -> list[World]:

@@ -57,14 +57,18 @@ STANDARD_CHARTS = tuple(name for name in CHARTS if name not in ROBUSTNESS_CHARTS
 
 def charts_for(results: Results) -> tuple[str, ...]:
     """The charts that have something to show for ``results``: the robustness charts only
-    when it sampled worlds, and PRIM's only when it found a region."""
+    when it sampled worlds, and PRIM's only when it found a region; over sampled worlds
+    without a grid, the break-even curves take the place of the grid's sensitivity lines."""
     found = results.robustness
+    standard = STANDARD_CHARTS
+    if found is not None and not results.factors:
+        standard = tuple(n for n in STANDARD_CHARTS if n != "sensitivity")
     robust: tuple[str, ...] = () if found is None else ROBUSTNESS_CHARTS
     if found is not None and found.discovery is None:
         robust = tuple(n for n in robust if n != "scenario_discovery")
     if found is not None and not found.break_evens:
         robust = tuple(n for n in robust if n != "break_even")
-    return (*STANDARD_CHARTS, *robust)
+    return (*standard, *robust)
 
 
 __all__ = [
