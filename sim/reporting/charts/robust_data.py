@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+from scipy.stats import spearmanr
 
 from sim.reporting.definitions import scale
 from sim.reporting.loading import Results
@@ -30,13 +32,15 @@ def odds_long(found: Assessment) -> pd.DataFrame:
 
 
 def shown_break_evens(found: Assessment) -> list[BreakEven]:
-    """The uncertainties whose break-even is inside their sampled range first, then those along
-    which the difference moves most; at most four."""
+    """The uncertainties whose break-even is inside their sampled range first, then those the
+    difference follows most closely (rank correlation: a step fit's span also grows with
+    noise); at most four."""
 
-    def spread(be: BreakEven) -> float:
-        return float(be.curve["fit"].max() - be.curve["fit"].min())
+    def follows(be: BreakEven) -> float:
+        rho = spearmanr(be.curve["x"], be.curve["difference"]).statistic
+        return abs(float(rho)) if np.isfinite(rho) else 0.0
 
-    ranked = sorted(found.break_evens, key=lambda be: (be.value is None, -spread(be)))
+    ranked = sorted(found.break_evens, key=lambda be: (be.value is None, -follows(be)))
     return ranked[:MAX_BREAK_EVEN_PANELS]
 
 
