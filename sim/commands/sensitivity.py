@@ -49,10 +49,14 @@ def sensitivity(out_dir: Path, metrics: tuple[str, ...], fmt: str) -> None:
         fail(error)
     names = checked_metrics(runs, metrics, out_dir)
     if experiment.uncertainties is not None:
+        from sim.sweeps.plan import skipped_keys
+
         table = feature_table(runs, manifest, names, out_dir)
         worlds = int(manifest.get("worlds") or 0)
+        lacking = lacking_uncertainties(experiment, skipped_keys(experiment))
         sentences = [
-            feature_sentence(key, group, worlds) for key, group in table.groupby(KEY, sort=False)
+            feature_sentence(key, group, worlds, lacking.get(key[0].split(" ")[0], []))
+            for key, group in table.groupby(KEY, sort=False)
         ]
         warnings: list[str] = []
     else:
@@ -141,15 +145,35 @@ def morris_sentence(key: tuple, group: pd.DataFrame) -> str:
     )
 
 
-def feature_sentence(key: tuple, group: pd.DataFrame, worlds: int) -> str:
+def lacking_uncertainties(
+    experiment: Experiment, skipped: dict[str, list[str]]
+) -> dict[str, list[str]]:
+    """Variant -> the uncertainties none of whose keys its scenario has."""
+    out: dict[str, list[str]] = {}
+    for u in experiment.uncertainties.parameters if experiment.uncertainties else ():
+        for variant in experiment.variants:
+            if all(variant in skipped.get(spec.path, []) for spec in u.keys):
+                out.setdefault(variant, []).append(u.name)
+    return out
+
+
+def feature_sentence(key: tuple, group: pd.DataFrame, worlds: int, lacking: list[str]) -> str:
+    """The uncertainties ranked by score; the score of one the lever does not even have is
+    the noise floor of the method, so it is named when there is one."""
     if group["score"].isna().all():
         return f"{label(key)}: does not vary across the worlds."
     ranked = group.sort_values("score", ascending=False)
     values = [f"{s:.0%}" for s in ranked["score"]]
+    noise = group.loc[group["parameter"].isin(lacking), "score"].max()
+    floor = (
+        f"; it lacks {', '.join(lacking)}, which still score up to {noise:.0%}: read scores"
+        " near that as noise"
+        if lacking and pd.notna(noise)
+        else "; few worlds give some weight even to uncertainties that do not matter"
+    )
     return (
         f"{label(key)}: ranked by extra-trees feature score over {worlds} worlds (shares of"
-        " 100 %; few worlds give weight to uncertainties that do not matter):"
-        f" {ranked_words(list(ranked['parameter']), values)}."
+        f" 100 %): {ranked_words(list(ranked['parameter']), values)}{floor}."
     )
 
 
