@@ -295,3 +295,23 @@ def test_sigkill_then_resume_equals_an_uninterrupted_sweep_with_worlds(tmp_path)
     whole = pd.read_csv(tmp_path / "whole" / "runs.csv").drop(columns=["wall_seconds"])
     assert killed["run_id"].is_unique and len(killed) == 12
     pd.testing.assert_frame_equal(killed, whole)
+
+
+def test_a_rerun_plans_a_set_of_a_preset_modifier_from_the_scenario_file(tmp_path):
+    from sim.sweeps.manifest import new_manifest
+    from sim.sweeps.rerun import plan_for_rerun
+    from sim.sweeps.store import write_manifest
+
+    world = Path(__file__).parents[1] / "scenarios" / "world-2023-fragmented.yaml"
+    experiment = {
+        "scenario": str(world),
+        "variants": {"fragmented": {}},
+        "set": {"world": {"regions": ["europe"]}, "horizon_days": 90},
+        **lhs({HUB_ENTRY: {"range": [0.8, 0.99]}}, worlds=2),
+    }
+    (tmp_path / "experiment.yaml").write_text(yaml.safe_dump(experiment))  # as a sweep copies it
+    loaded = load_experiment(tmp_path / "experiment.yaml")
+    write_manifest(tmp_path, new_manifest(loaded))
+    _, plan = plan_for_rerun(tmp_path)
+    assert plan == build_plan(loaded)
+    assert plan[0].scenario["world"] == {"preset": "interpol-2023", "regions": ["europe"]}
