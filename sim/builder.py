@@ -16,7 +16,7 @@ import numpy as np
 
 from sim.agents import NCB, GlobalHub, RegionalPlatform
 from sim.architectures import Context, QueryBook, Strategy, build_strategy
-from sim.behaviour import Behaviour, Overlay
+from sim.behaviour import Behaviour, Overlay, Sampling
 from sim.config.schema import LINK_CLASSES, Scenario
 from sim.engine.dists import SECONDS, Sampler
 from sim.engine.links import Link
@@ -108,7 +108,15 @@ def build(
     behaviour = None
     if overlay is not None:
         behaviour = Behaviour(
-            scenario.behaviour, overlay, world, strategy, ncbs, streams, send_time, n_days
+            scenario.behaviour,
+            overlay,
+            world,
+            strategy,
+            ncbs,
+            streams,
+            send_time,
+            n_days,
+            Sampling(records=scenario.records.sample_fraction, lookups_per_day=queries.rate),
         )
     change_days = day_bounds(source.change_time, n_days)
     return Parts(

@@ -37,6 +37,8 @@ class BehaviourLog:
     work_hours: np.ndarray
     capacity: np.ndarray
     """Staff hours per day of each NCB."""
+    work_scale: float
+    """Real actions each simulated one stands for (``work_hours`` are already real)."""
     review_owner: np.ndarray
     review_time: np.ndarray
     review_missed: np.ndarray

@@ -451,6 +451,11 @@ class Workload(Frozen):
     hours_per_review: NonNegativeFloat = 0.2
     review_grace_days: NonNegativeFloat = 30.0
     """A review not done this long after the review date is missed: the record lapses."""
+    smoothing_days: NonNegativeFloat = 14.0
+    """Days over which the arriving work is averaged (exponentially) before the staff's fluid
+    backlog takes it in: a sampled change stands for many real ones, and spreading their work
+    keeps the backlog from moving in lumps. A numerical choice, not an assumption about NCBs:
+    longer at lower sampling fractions (7-30 days; 0 takes each day's work as it comes)."""
 
 
 class Trust(Frozen):
@@ -466,6 +471,11 @@ class Trust(Frozen):
     stale_penalty: Probability = 0.02
     timeout_penalty: Probability = 0.03
     recovery: Probability = 0.01
+    observations_per_day: NonNegativeFloat = 5.0
+    """Lookup outcomes a day an NCB of weight 1 takes into its trust (its officers' noticed
+    hits, misses and timeouts; scaled by the country's weight). The sampled lookups estimate
+    which outcomes they are, so trust moves the same at any sampling of the searches.
+    Assumption: 1-20 is plausible."""
     memory_days: PositiveFloat = 365.0
     """A lookup searches a subject among the records created in this many past days."""
 
