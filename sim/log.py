@@ -6,13 +6,25 @@ Metrics are pure functions of this record; they never reach back into the model.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 
-from sim.architectures.base import View
 from sim.engine.outages import Availability
 from sim.records import SourceRecords
 from sim.world import WorldIndex
+
+Reads = Literal["stores", "owners"]
+"""Who answers a query: the stores its view consults (``stores``), or the owners' national
+nodes, after any store the view consults first to find them (``owners``: federated)."""
+
+
+@dataclass(frozen=True)
+class View:
+    """The stores a group of queriers consult (``hub`` and platform names)."""
+
+    queriers: np.ndarray
+    stores: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -25,6 +37,8 @@ class BehaviourLog:
     work_hours: np.ndarray
     capacity: np.ndarray
     """Staff hours per day of each NCB."""
+    work_scale: float
+    """Real actions each simulated one stands for (``work_hours`` are already real)."""
     review_owner: np.ndarray
     review_time: np.ndarray
     review_missed: np.ndarray
@@ -73,9 +87,9 @@ class RunLog:
     views: list[View]
     stores: dict[str, StoreLog]
     node_availability: list[Availability]
-    federated: bool
-    federated_index: bool
+    reads: Reads
     answer_probability: float
+    """Chance an owner's answer is back within the deadline (``reads == "owners"``)."""
     deadline_days: float
     queries: QueryLog
     messages_per_day: dict[str, np.ndarray]

@@ -1,4 +1,4 @@
-"""The Mesa model: NCB, platform and hub agents over a SimPy environment.
+"""The Mesa model: its time loop over the parts ``sim.builder`` wires, and its run log.
 
 One Mesa step is one simulated day. The NCBs' changes and queries of the day leave as batches
 (one array each, not one process per record), SimPy carries the day (store service at the
@@ -10,25 +10,18 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Generator
 
 import mesa
 import numpy as np
 import simpy
 
-from sim.agents import NCB, GlobalHub, RegionalPlatform
-from sim.architectures import build_strategy
-from sim.architectures.hybrid import Hybrid
-from sim.behaviour import NODES, Behaviour
-from sim.config.schema import LINK_CLASSES, Scenario, StoreSpec
-from sim.engine.dists import SECONDS, Sampler
-from sim.engine.links import Link
-from sim.engine.outages import Availability
-from sim.engine.queue import ServerPool
-from sim.engine.store import Store
+from sim.behaviour import Behaviour, as_happened
+from sim.builder import build
+from sim.config.schema import Scenario
+from sim.engine.dists import SECONDS
 from sim.log import QueryLog, RunLog, StoreLog
-from sim.records import SourceRecords, draw_records
-from sim.rng import Streams
-from sim.world import WorldIndex
+from sim.records import SourceRecords
 
 PREHISTORY = 0.0
 """Times before day 0 are folded onto day 0 in the run log (order kept): only the state they
@@ -39,183 +32,84 @@ assume times in [0, horizon]."""
 class DataSharingModel(mesa.Model):
     """One scenario, one seed."""
 
-    def __init__(self, scenario: Scenario, seed: int) -> None:
+    def __init__(self, scenario: Scenario, seed: int, source: SourceRecords | None = None) -> None:
+        """``source``: records to run instead of drawing them from the seed (trace tests)."""
         super().__init__(rng=seed)
         self.scenario = scenario
         self.seed = seed
-        self.streams = Streams(seed)
-        self.world = WorldIndex.from_schema(scenario.world, scenario.records.denials)
         self.horizon = scenario.horizon_days
         self.n_days = math.ceil(self.horizon)
         self.env = simpy.Environment()
         self.events_processed = 0
-        behaviour = scenario.behaviour
-        grace = behaviour.workload.review_grace_days if behaviour.enabled else None
-        self.source = draw_records(
-            scenario.records, self.world, self.horizon, self.streams, lapse_after_days=grace
-        )
-        self.query_rate = scenario.queries.per_country_per_day * self.world.weight
-        self.query_querier, self.query_time = self._draw_queries()
+        self.parts = build(self, scenario, seed, source)
+        self.world = self.parts.world
+        self.streams = self.parts.streams
+        self.source = self.parts.source
+        self.strategy = self.parts.strategy
         self.query_sent = np.zeros(self.n_queries, dtype=bool)
-        self.links = {
-            name: Link(
-                name,
-                getattr(scenario.links, name),
-                self.streams.get(f"link.{name}"),
-                change_weight=1.0 / scenario.records.sample_fraction,
-            )
-            for name in LINK_CLASSES
-        }
-        self.hub = GlobalHub(self, self._store("hub", "hub", scenario.stores.hub))
-        self.platforms = [
-            RegionalPlatform(
-                self, p, name, self._store(f"platform.{name}", "platform", scenario.stores.platform)
-            )
-            for p, name in enumerate(self.world.platforms)
-        ]
-        self.ncbs = [
-            NCB(
-                self,
-                i,
-                c.code,
-                c.region,
-                c.platforms,
-                c.weight,
-                self._store(f"ncb.{c.code}", "ncb", scenario.stores.ncb),
-            )
-            for i, c in enumerate(scenario.world.countries)
-        ]
-        self.change_send_time = self._send_times()
-        self.strategy = build_strategy(scenario.architecture, self)
-        self.behaviour = Behaviour(behaviour, self) if behaviour.enabled else None
-        self.channels, self.consults = self._channels()
-        if self.behaviour is not None:
-            self.behaviour.watch_stores([self.hub.store, *(p.store for p in self.platforms)])
-            for ncb in self.ncbs:
-                ncb.start_behaving(
-                    behaviour,
-                    [
-                        c
-                        for c, on in zip(self.channels, self.consults[ncb.index], strict=True)
-                        if on
-                    ],
-                )
         self.env.process(self._day_ends())
-        if isinstance(self.strategy, Hybrid) and self.strategy.batch:
-            self.env.process(self._syncs(scenario.architecture.sync_interval_days))
-
-    # --- construction ----------------------------------------------------------------------
+        interval = self.strategy.sync_interval_days()
+        if interval is not None:
+            self.env.process(self._syncs(interval))
 
     @property
     def n_queries(self) -> int:
-        return int(self.query_time.size)
+        return self.parts.queries.n
 
     @property
     def day(self) -> int:
         return self.steps - 1
-
-    def _store(self, name: str, kind: str, spec: StoreSpec) -> Store:
-        outage = getattr(self.scenario.outages, kind)
-        stream = self.streams.get(f"outage.{name}")
-        availability = Availability.draw(outage, self.horizon, stream, name)
-        return Store(
-            name,
-            kind,
-            ServerPool(spec.servers),
-            Sampler(spec.service_seconds, SECONDS),
-            availability,
-            self.streams.get(f"service.{name}"),
-        )
-
-    def _channels(self) -> tuple[list[str], np.ndarray]:
-        """The channels NCBs query (hub, platforms, or the owners' nodes when federated) and
-        ``consults[country, channel]``."""
-        if self.strategy.federated:
-            return [NODES], np.ones((self.world.n_countries, 1), dtype=bool)
-        channels = ["hub", *self.world.platforms]
-        consults = np.zeros((self.world.n_countries, len(channels)), dtype=bool)
-        for view in self.strategy.views():
-            for name in view.stores:
-                consults[view.queriers, channels.index(name)] = True
-        return channels, consults
-
-    def _draw_queries(self) -> tuple[np.ndarray, np.ndarray]:
-        rng = self.streams.get("queries")
-        counts = rng.poisson(self.query_rate * self.horizon)
-        querier = np.repeat(np.arange(self.world.n_countries), counts)
-        t = rng.uniform(0.0, self.horizon, querier.size)
-        order = np.argsort(t, kind="stable")
-        return querier[order], t[order]
-
-    def _send_times(self) -> np.ndarray:
-        """A change leaves its NCB when it happens, or when the national node is back up."""
-        src = self.source
-        owner = src.owner[src.change_rec]
-        send = src.change_time.copy()
-        for ncb in self.ncbs:
-            if ncb.node.availability.has_outages:
-                mine = owner == ncb.index
-                send[mine] = ncb.node.availability.next_up(send[mine])
-        return send
 
     # --- time ----------------------------------------------------------------------------
 
     def step(self) -> None:
         """One day: the day's changes and queries leave, SimPy runs the day, agents decide."""
         day = self.day
-        changes = self._slice(self.source.change_time, day)
-        t_send = self.change_send_time[changes]
-        if self.behaviour is not None:
-            changes, t_send = self.behaviour.todays_changes(day, changes, t_send)
+        changes = self._rows(self.parts.change_days, day)
+        t_send = self.parts.send_time[changes]
+        behaviour = self.parts.behaviour
+        if behaviour is not None:
+            changes, t_send = behaviour.todays_changes(day, changes, t_send)
         self.strategy.route_changes(changes, t_send)
-        self._send_queries(self._slice(self.query_time, day))
+        self._send_queries(self._rows(self.parts.queries.days, day))
         self.env.run(until=day + 1)
-        if self.behaviour is not None:
-            self._behave(day)
+        if behaviour is not None:
+            self._behave(behaviour, day)
 
-    def _behave(self, day: int) -> None:
+    def _behave(self, behaviour: Behaviour, day: int) -> None:
         """End of a day: each NCB learns from its lookups, then decides how much to share.
 
         The stores first serve what arrived today (what the day-end event at ``day + 1`` would
         do; it then finds nothing left), so lookups see the day's end state."""
         self.strategy.settle(day + 1)
-        spec = self.scenario.behaviour
-        sent = self._slice(self.query_time, day)
+        queries = self.parts.queries
+        sent = self._rows(queries.days, day)
         sent = sent[self.query_sent[sent]]
-        counts = self.behaviour.observe(day, self.query_querier[sent], self.query_time[sent])
-        peers = self.behaviour.peer_level(day)
-        for ncb in self.ncbs:
-            seen = {
-                channel: {name: float(counts[name][ncb.index, c]) for name in counts}
-                for c, channel in enumerate(self.channels)
-                if self.consults[ncb.index, c]
-            }
-            ncb.observe(spec, seen)
-            ncb.decide(spec, float(peers[ncb.index]))
-        self.behaviour.record_day(day)
+        behaviour.end_of_day(day, queries.querier[sent], queries.time[sent])
 
-    def _slice(self, times: np.ndarray, day: int) -> np.ndarray:
-        """Rows of ``times`` (sorted) inside the day; day 0 also takes the prehistory."""
-        lo, hi = np.searchsorted(times, [day, day + 1], side="left")
-        return np.arange(0 if day == 0 else lo, hi)
+    @staticmethod
+    def _rows(days: np.ndarray, day: int) -> np.ndarray:
+        """Rows of one day, from the ``day_bounds`` of their times."""
+        return np.arange(days[day], days[day + 1])
 
     def _send_queries(self, qid: np.ndarray) -> None:
-        querier, t = self.query_querier[qid], self.query_time[qid]
+        """Queries leave unless the querier's own node is down."""
+        querier, t = self.parts.queries.querier[qid], self.parts.queries.time[qid]
         up = np.ones(qid.size, dtype=bool)
-        for ncb in self.ncbs:
+        for ncb in self.parts.ncbs:
             if ncb.node.availability.has_outages:
                 mine = querier == ncb.index
                 up[mine] = ncb.node.availability.is_up(t[mine])
         self.query_sent[qid[up]] = True
         self.strategy.route_queries(qid[up], querier[up], t[up])
 
-    def _day_ends(self):
+    def _day_ends(self) -> Generator[simpy.Event, None, None]:
         while True:
             yield self.env.timeout(1.0)
             self.strategy.settle(self.env.now)
             self.events_processed += 1
 
-    def _syncs(self, interval: float):
+    def _syncs(self, interval: float) -> Generator[simpy.Event, None, None]:
         while True:
             yield self.env.timeout(interval)
             self.strategy.sync(self.env.now)
@@ -229,56 +123,56 @@ class DataSharingModel(mesa.Model):
     # --- what the metrics read -------------------------------------------------------------
 
     def run_log(self) -> RunLog:
-        strategy = self.strategy
-        copies = {s.name for s in strategy.copy_stores()}
-        stores = {}
-        for store in [self.hub.store, *(p.store for p in self.platforms)]:
-            short = "hub" if store.kind == "hub" else store.name.removeprefix("platform.")
-            rec, version, t = store.application_log()
-            stores[short] = StoreLog(
-                short,
-                store.kind,
-                rec,
-                version,
-                np.maximum(t, PREHISTORY),
-                store.availability,
-                strategy.destined(short),
-                store.pool.servers,
-                store.busy_days,
-                store.name in copies,
-            )
+        strategy, parts = self.strategy, self.parts
         return RunLog(
             architecture=strategy.kind,
             warmup=self.scenario.warmup_days,
             horizon=self.horizon,
             world=self.world,
             source=fold_prehistory(
-                self.source if self.behaviour is None else self.behaviour.final_source()
+                self.source if parts.overlay is None else as_happened(self.source, parts.overlay)
             ),
-            query_rate=self.query_rate,
+            query_rate=parts.queries.rate,
             views=strategy.views(),
-            stores=stores,
-            node_availability=[n.node.availability for n in self.ncbs],
-            federated=strategy.federated,
-            federated_index=bool(getattr(strategy, "index", False)),
-            answer_probability=(
-                strategy.answer_probability() if strategy.federated else 1.0  # type: ignore[attr-defined]
-            ),
+            stores=self._store_logs(),
+            node_availability=[n.availability for n in parts.nodes],
+            reads=strategy.reads,
+            answer_probability=strategy.answer_probability(),
             deadline_days=self.scenario.architecture.query_deadline_seconds * SECONDS,
             queries=self._query_log(),
             messages_per_day={
-                n: link.messages_per_day(self.n_days) for n, link in self.links.items()
+                n: link.messages_per_day(self.n_days) for n, link in parts.links.items()
             },
             ledger=self._ledger(),
-            behaviour=None if self.behaviour is None else self.behaviour.log(),
+            behaviour=None if parts.behaviour is None else parts.behaviour.log(),
         )
+
+    def _store_logs(self) -> dict[str, StoreLog]:
+        """What the hub and each platform applied, by short name (``hub``, ``SIS``...)."""
+        copies = {s.name for s in self.strategy.copy_stores()}
+        logs = {}
+        for store in self.parts.stores:
+            short = "hub" if store.kind == "hub" else store.name.removeprefix("platform.")
+            rec, version, t = store.application_log()
+            logs[short] = StoreLog(
+                short,
+                store.kind,
+                rec,
+                version,
+                np.maximum(t, PREHISTORY),
+                store.availability,
+                self.strategy.destined(short),
+                store.pool.servers,
+                store.busy_days,
+                store.name in copies,
+            )
+        return logs
 
     def _query_log(self) -> QueryLog:
         book = self.strategy.queries
         done = np.full(self.n_queries, -np.inf)
         answered = np.zeros(self.n_queries, dtype=np.int64)
-        stores = [self.hub.store, *(p.store for p in self.platforms), *(n.node for n in self.ncbs)]
-        for store in stores:
+        for store in [*self.parts.stores, *self.parts.nodes]:
             qid, t = store.answer_log()
             np.maximum.at(done, qid, t)
             np.add.at(answered, qid, 1)
@@ -287,25 +181,23 @@ class DataSharingModel(mesa.Model):
             np.add.at(answered, qid, 1)
         done[answered < book.n_targets] = np.inf
         done[~self.query_sent] = np.inf
-        return QueryLog(self.query_querier, self.query_time, self.query_sent.copy(), done)
+        queries = self.parts.queries
+        return QueryLog(queries.querier, queries.time, self.query_sent.copy(), done)
 
     def _ledger(self) -> dict[str, int]:
         """Every change sent over a link is applied, still queued, or was dropped on purpose."""
-        stores = [self.hub.store, *(p.store for p in self.platforms), *(n.node for n in self.ncbs)]
-        applied = sum(int(s.application_log()[0].size) for s in stores)
+        stores = [*self.parts.stores, *self.parts.nodes]
         ledger = {
-            "changes_sent": sum(link.changes_sent for link in self.links.values()),
-            "changes_applied": applied,
+            "changes_sent": sum(link.changes_sent for link in self.parts.links.values()),
+            "changes_applied": sum(int(s.application_log()[0].size) for s in stores),
             "changes_applied_after_horizon": sum(
                 int((s.application_log()[2] > self.horizon).sum()) for s in stores
             ),
             "changes_queued": sum(s.pending_changes for s in stores),
-            "changes_held_for_sync": self.strategy.buffered()
-            if isinstance(self.strategy, Hybrid)
-            else 0,
+            "changes_held_for_sync": self.strategy.buffered(),
         }
-        if self.behaviour is not None:
-            ledger["changes_stuck_in_backlog"] = self.behaviour.stuck
+        if self.parts.behaviour is not None:
+            ledger["changes_stuck_in_backlog"] = self.parts.behaviour.stuck
         for reason, n in sorted(self.strategy.dropped.items()):
             ledger[f"dropped_{reason}"] = n
         return ledger

@@ -8,7 +8,7 @@ k+1 the deletion (if it happens before the horizon).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -21,6 +21,10 @@ from sim.world import DENIED, GLOBAL, WorldIndex
 
 @dataclass(frozen=True)
 class SourceRecords:
+    """Every record's planned lifecycle: a value. Its arrays are made read-only on
+    construction, so that any attempt to rewrite them in place fails at once (behaviour keeps
+    what the owners did differently in an overlay of its own, ``sim.behaviour.overlay``)."""
+
     owner: np.ndarray
     kind: np.ndarray
     """Index into ``kind_names``."""
@@ -42,6 +46,12 @@ class SourceRecords:
     """The change is a review extension (the owner reviewed the record and kept it)."""
     change_dormant: np.ndarray
     """A lapse at review that happens only if the review is missed (behaviour on)."""
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False
 
     @property
     def n_records(self) -> int:
@@ -89,9 +99,8 @@ def draw_records(
     alive = deleted >= 0  # prehistory records already gone at day 0 never matter
     if not alive.all():
         renumber = np.cumsum(alive) - 1
-        owner, created, kind, sharing, deleted = (
-            x[alive] for x in (owner, created, kind, sharing, deleted)
-        )
+        owner, created, kind = owner[alive], created[alive], kind[alive]
+        sharing, deleted = sharing[alive], deleted[alive]
         kept = alive[ext_rec]
         ext_rec, ext_time = renumber[ext_rec[kept]], ext_time[kept]
         n = owner.size
@@ -262,6 +271,15 @@ def _updates(
     rec = np.repeat(np.arange(created.size), counts)
     times = created[rec] + rng.uniform(0.0, 1.0, rec.size) * (end - created)[rec]
     return rec, times
+
+
+def day_bounds(times: np.ndarray, n_days: int) -> np.ndarray:
+    """Where each day's rows of ``times`` (sorted) start, and where the last day's end: the
+    rows of day d are ``bounds[d]`` to ``bounds[d + 1] - 1``. Day 0 also takes the
+    prehistory (times before 0). The model routes each day's rows together."""
+    bounds = np.searchsorted(times, np.arange(n_days + 1), side="left")
+    bounds[0] = 0
+    return bounds
 
 
 def rank_within(rec: np.ndarray, t: np.ndarray) -> np.ndarray:

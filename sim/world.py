@@ -78,6 +78,3 @@ class WorldIndex:
             allowed[denied, :] = False
             layers.append(allowed)
         return np.stack(layers)
-
-    def platform_members(self, p: int) -> np.ndarray:
-        return np.flatnonzero(self.membership[:, p])

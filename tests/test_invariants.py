@@ -4,6 +4,7 @@ determinism. Hypothesis draws small random scenarios across all architectures.""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -11,6 +12,7 @@ from sim.catalogue import HEADLINE_METRICS
 from sim.config import scenario_from_dict
 from sim.metrics.intervals import shown_intervals
 from sim.runner import run_one, simulate
+from sim.world import GLOBAL, NATIONAL
 from tests.helpers import scenario
 
 RATES = (
@@ -59,6 +61,32 @@ store = st.sampled_from(
 )
 
 
+behaviour = st.one_of(
+    st.just({}),
+    st.builds(
+        lambda staff, initial, trust_rate: {
+            "enabled": True,
+            "workload": {"staff_hours_per_day": staff, "review_grace_days": 3},
+            "sharing": {"initial": initial, "trust_rate": trust_rate},
+        },
+        st.floats(0.5, 20),
+        st.floats(0.2, 1.0),
+        st.floats(0, 0.2),
+    ),
+)
+
+
+FOUR_COUNTRIES = {
+    "platforms": [{"name": "P1"}, {"name": "P2"}],
+    "countries": [
+        {"code": "AAA", "region": "europe", "platforms": ["P1"]},
+        {"code": "BBB", "region": "europe", "platforms": ["P1", "P2"]},
+        {"code": "CCC", "region": "africa", "platforms": ["P2"], "weight": 2.0},
+        {"code": "DDD", "region": "americas"},
+    ],
+}
+
+
 @st.composite
 def small_scenarios(draw):
     return scenario_from_dict(
@@ -67,15 +95,7 @@ def small_scenarios(draw):
             "horizon_days": 60,
             "warmup_days": 10,
             "architecture": draw(st.sampled_from(ARCHITECTURES)),
-            "world": {
-                "platforms": [{"name": "P1"}, {"name": "P2"}],
-                "countries": [
-                    {"code": "AAA", "region": "europe", "platforms": ["P1"]},
-                    {"code": "BBB", "region": "europe", "platforms": ["P1", "P2"]},
-                    {"code": "CCC", "region": "africa", "platforms": ["P2"], "weight": 2.0},
-                    {"code": "DDD", "region": "americas"},
-                ],
-            },
+            "world": FOUR_COUNTRIES,
             "records": {
                 "creation_per_country_per_day": draw(st.floats(0.5, 8)),
                 "lifetime_days": {"dist": "exponential", "mean": draw(st.floats(2, 40))},
@@ -89,6 +109,8 @@ def small_scenarios(draw):
                     )
                 ),
                 "denials": draw(st.sampled_from([[], [{"countries": ["CCC"], "share": 0.3}]])),
+                "review_days": draw(st.sampled_from([None, 8.0])),
+                "extension_probability": 0.7,
             },
             "links": {
                 name: {"delay_hours": draw(delay)}
@@ -97,6 +119,7 @@ def small_scenarios(draw):
             "stores": {"hub": draw(store), "platform": draw(store)},
             "outages": {"hub": draw(outage), "platform": draw(outage), "ncb": draw(outage)},
             "queries": {"per_country_per_day": 5},
+            "behaviour": draw(behaviour),
         }
     )
 
@@ -107,11 +130,80 @@ fast = settings(max_examples=30, deadline=None, suppress_health_check=[HealthChe
 @fast
 @given(small_scenarios())
 def test_conservation_of_changes(s):
-    """Every change sent over a link is applied at a store or still queued at the horizon;
-    nothing vanishes. Omissions (fragmented) are counted apart, never sent."""
-    _, counts = simulate(s, s.seed)
+    """Every change an architecture means to send (by its own rules, counted here apart from
+    the strategies) is sent, held for a later sync or dropped on purpose (fragmented
+    omissions); every change sent is applied at a store or still queued at the horizon.
+    Behaviour on or off: with staff time, nothing stays in a backlog for ever."""
+    log, counts = simulate(s, s.seed)
+    dropped = sum(n for key, n in counts.items() if key.startswith("dropped_"))
+    held = counts["changes_held_for_sync"]
+    assert counts.get("changes_stuck_in_backlog", 0) == 0
+    assert counts["changes_sent"] + held + dropped == meant_to_send(log, s.architecture)
     assert counts["changes_sent"] == counts["changes_applied"] + counts["changes_queued"]
     assert counts["changes_applied_after_horizon"] <= counts["changes_applied"]
+
+
+@pytest.mark.parametrize("behaves", [False, True], ids=["behaviour-off", "behaviour-on"])
+@pytest.mark.parametrize("architecture", ARCHITECTURES, ids=lambda a: a["kind"])
+def test_conservation_for_every_architecture(architecture, behaves):
+    """The same balance on one fixed scenario per architecture, behaviour on and off (staff
+    short enough to miss reviews, so records lapse, and sharing low enough to withhold)."""
+    base = {
+        "architecture": architecture,
+        "horizon_days": 80,
+        "warmup_days": 10,
+        "world": FOUR_COUNTRIES,
+        "records": {
+            "creation_per_country_per_day": 6,
+            "updates_per_record_per_day": 0.1,
+            "review_days": 10,
+            "extension_probability": 0.8,
+            "scope": {"global": 0.6, "regional": 0.3, "national": 0.1},
+        },
+        "links": {"platform_to_hub": {"delay_hours": {"dist": "exponential", "mean": 12}}},
+        "outages": {"hub": {"mtbf_days": 10, "mttr_hours": 12}},
+    }
+    if behaves:
+        base["behaviour"] = {
+            "enabled": True,
+            "workload": {"staff_hours_per_day": 0.5, "review_grace_days": 2},
+            "sharing": {"initial": 0.6},
+        }
+    s = scenario(base)
+    log, counts = simulate(s, 5)
+    dropped = sum(n for key, n in counts.items() if key.startswith("dropped_"))
+    held = counts["changes_held_for_sync"]
+    assert counts["changes_sent"] + held + dropped == meant_to_send(log, s.architecture)
+    assert counts["changes_sent"] == counts["changes_applied"] + counts["changes_queued"]
+    if behaves:
+        assert log.behaviour.review_missed.any()
+
+
+def meant_to_send(log, architecture) -> int:
+    """Messages the architecture's rules call for, from the source as it happened: one per
+    change and system written to; for hybrid also one per relay (a platform's application of
+    its own members' global record to the hub; a hub application to each platform the
+    owner is not in), from the stores' application logs."""
+    src, world = log.source, log.world
+    rec, version = src.change_rec, src.change_version
+    sharing, members = src.sharing[rec], world.membership[src.owner[rec]]
+    shared, whole = sharing != NATIONAL, sharing == GLOBAL
+    if architecture.kind == "centralized":
+        return int(shared.sum())
+    if architecture.kind == "federated":
+        pointers = shared & ((version == 0) | src.is_deletion(rec, version))
+        return int(pointers.sum()) if architecture.index else 0
+    if architecture.kind == "fragmented":
+        return int(whole.sum() + (members & (shared[:, None])).sum())
+    direct = whole & ~members.any(axis=1)
+    writes = int((members & shared[:, None]).sum() + direct.sum())
+    hub = log.stores["hub"]
+    relays = int((~world.membership[src.owner[hub.rec]]).sum())
+    for p, name in enumerate(world.platforms):
+        applied = log.stores[name].rec
+        own = world.membership[src.owner[applied], p] & (src.sharing[applied] == GLOBAL)
+        relays += int(own.sum())
+    return writes + relays
 
 
 @fast

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import mesa
 
 from sim.engine.store import Store
 
-if TYPE_CHECKING:
-    from sim.model import DataSharingModel
-
 
 class GlobalHub(mesa.Agent):
-    model: DataSharingModel
-
-    def __init__(self, model: DataSharingModel, store: Store) -> None:
+    def __init__(self, model: mesa.Model, store: Store) -> None:
         super().__init__(model)
         self.store = store

@@ -11,7 +11,6 @@ from sim.engine.store import Store
 
 if TYPE_CHECKING:
     from sim.config.schema import Behaviour
-    from sim.model import DataSharingModel
 
 
 class NCB(mesa.Agent):
@@ -23,24 +22,10 @@ class NCB(mesa.Agent):
     region, and it decides on both every day.
     """
 
-    model: DataSharingModel
-
-    def __init__(
-        self,
-        model: DataSharingModel,
-        index: int,
-        code: str,
-        region: str,
-        platforms: tuple[str, ...],
-        weight: float,
-        node: Store,
-    ) -> None:
+    def __init__(self, model: mesa.Model, index: int, node: Store) -> None:
+        """``index``: the country's position in the world."""
         super().__init__(model)
         self.index = index
-        self.code = code
-        self.region = region
-        self.platforms = platforms
-        self.weight = weight
         self.node = node
         self.trust: dict[str, float] = {}
         self.propensity = 1.0

@@ -1,18 +1,14 @@
-"""Architecture strategies, one file each; adding one means a file and a line in ``REGISTRY``."""
+"""Architecture strategies, one file each; adding one means a file, a line in ``REGISTRY`` and
+its schema class in ``sim.config.schema``."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from sim.architectures.base import Strategy, View
+from sim.architectures.base import Channel, Context, QueryBook, Strategy
 from sim.architectures.centralized import Centralized
 from sim.architectures.federated import Federated
 from sim.architectures.fragmented import Fragmented
 from sim.architectures.hybrid import Hybrid
-
-if TYPE_CHECKING:
-    from sim.config.schema import Architecture
-    from sim.model import DataSharingModel
+from sim.config.schema import ArchitectureBase
 
 REGISTRY: dict[str, type[Strategy]] = {
     "centralized": Centralized,
@@ -22,11 +18,9 @@ REGISTRY: dict[str, type[Strategy]] = {
 }
 
 
-def build_strategy(spec: Architecture, model: DataSharingModel) -> Strategy:
-    cls = REGISTRY[spec.kind]
-    if cls is Centralized:
-        return cls(model)
-    return cls(model, spec)  # type: ignore[call-arg]
+def build_strategy(spec: ArchitectureBase, context: Context) -> Strategy:
+    """The strategy of the architecture ``spec`` describes, seeing only ``context``."""
+    return REGISTRY[spec.kind](context, spec)
 
 
-__all__ = ["REGISTRY", "Strategy", "View", "build_strategy"]
+__all__ = ["REGISTRY", "Channel", "Context", "QueryBook", "Strategy", "build_strategy"]

@@ -1,30 +1,31 @@
-"""What every architecture says: where writes go and which stores a query consults.
+"""What every architecture says: where writes go, which stores a query consults, and what the
+model and the metrics may ask of it.
 
-A strategy owns no time loop: the model calls ``route_changes`` and ``route_queries`` once a
-day with the day's batches, and ``settle`` when stores must serve what has arrived.
+A strategy sees only its ``Context`` (the world, the records, the links and stores, its random
+streams, the query book and the scenario pieces it reads), never the model. It owns no time
+loop: the model calls ``route_changes`` and ``route_queries`` once a day with the day's
+batches, ``settle`` when stores must serve what has arrived, and ``sync`` every
+``sync_interval_days()`` if that is not None. Every other question (what it holds back, who
+answers queries, which channels an NCB learns to trust...) is a method below with a default,
+so that adding an architecture means one file, one line in the registry and its schema class.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 import numpy as np
 
+from sim.config.schema import ArchitectureBase, Queries, Reluctance, Stores
+from sim.engine.links import Link
 from sim.engine.store import Store
-from sim.world import NATIONAL
-
-if TYPE_CHECKING:
-    from sim.model import DataSharingModel
-
-
-@dataclass(frozen=True)
-class View:
-    """The stores a group of queriers consult (``hub`` and platform names)."""
-
-    queriers: np.ndarray
-    stores: tuple[str, ...]
+from sim.log import Reads, View
+from sim.records import SourceRecords
+from sim.rng import Streams
+from sim.world import NATIONAL, WorldIndex
 
 
 @dataclass
@@ -34,6 +35,10 @@ class QueryBook:
     n_targets: np.ndarray
     direct_qid: list[np.ndarray] = field(default_factory=list)
     direct_done: list[np.ndarray] = field(default_factory=list)
+
+    @property
+    def n_queries(self) -> int:
+        return int(self.n_targets.size)
 
     def expect(self, qid: np.ndarray, n: int | np.ndarray) -> None:
         self.n_targets[qid] += n
@@ -45,21 +50,60 @@ class QueryBook:
         self.direct_done.append(done)
 
 
+@dataclass(frozen=True)
+class Context:
+    """Everything a strategy may use, and nothing of the model."""
+
+    world: WorldIndex
+    source: SourceRecords
+    """The records as their owners have acted so far (with behaviour on, a read-only window
+    on the behaviour's overlay: withheld records read as regional or national)."""
+    links: Mapping[str, Link]
+    hub: Store
+    platforms: list[Store]
+    """In the order of ``world.platforms``."""
+    nodes: list[Store]
+    """The NCBs' national nodes, in the order of the countries."""
+    streams: Streams
+    queries: QueryBook
+    store_spec: Stores
+    """Servers and service times of each kind of store."""
+    query_spec: Queries
+    n_days: int
+    """Days the model steps through: change rows of day d are routed on day d."""
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A channel an NCB queries and learns to trust (with behaviour on): one store, or the
+    owners' own national nodes."""
+
+    name: str
+    consulted: np.ndarray
+    """Per country: whether it queries this channel."""
+    store: Store | None
+    """The store that answers; None when each owner answers from its own node."""
+    gates: tuple[Store, ...] = ()
+    """Stores that must be up too for the owners to be reached (a pointer index)."""
+
+
 class Strategy(ABC):
-    """Base of the four architectures."""
+    """Base of the architectures."""
 
     kind: ClassVar[str]
-    federated: ClassVar[bool] = False
+    reads: ClassVar[Reads] = "stores"
+    """Who answers queries: the stores of each view, or the owners' nodes (federated)."""
 
-    def __init__(self, model: DataSharingModel) -> None:
-        self.model = model
-        self.world = model.world
-        self.source = model.source
-        self.links = model.links
-        self.hub: Store = model.hub.store
-        self.platforms: list[Store] = [p.store for p in model.platforms]
-        self.nodes: list[Store] = [n.node for n in model.ncbs]
-        self.queries = QueryBook(np.zeros(model.n_queries, dtype=np.int64))
+    def __init__(self, context: Context, spec: ArchitectureBase) -> None:
+        self.spec = spec
+        self.context = context
+        self.world = context.world
+        self.source = context.source
+        self.links = context.links
+        self.hub = context.hub
+        self.platforms = context.platforms
+        self.nodes = context.nodes
+        self.queries = context.queries
         self.dropped: dict[str, int] = {}
 
     # --- what the model calls ------------------------------------------------------------------
@@ -76,11 +120,6 @@ class Strategy(ABC):
                 for name in view.stores:
                     self._ask(self.store(name), self._query_link(name), qid[mine], t[mine])
 
-    def manual_entries(self, idx: np.ndarray) -> np.ndarray:
-        """Systems each change must be keyed into by hand (staff work): one by default, the
-        single system the NCB writes to; none for records that never leave the country."""
-        return self._shared(idx).astype(np.int64)
-
     def settle(self, now: float) -> None:
         """Serve everything that has arrived before ``now``, until no store has more."""
         stores = self.active_stores()
@@ -90,10 +129,43 @@ class Strategy(ABC):
             if not any(store.has_due(now) for store in stores):
                 return
 
-    def sync(self, now: float) -> None:  # noqa: B027 (only batch architectures synchronise)
-        """Periodic synchronisation (batch architectures only)."""
+    def sync_interval_days(self) -> float | None:
+        """Days between two calls of ``sync``; None (the default): it never synchronises."""
+        return None
 
-    # --- what the metrics read -------------------------------------------------------------
+    def sync(self, now: float) -> None:  # noqa: B027 (only batch architectures synchronise)
+        """Periodic synchronisation, every ``sync_interval_days()``."""
+
+    def active_stores(self) -> list[Store]:
+        """The stores ``settle`` serves."""
+        return [*self.platforms, self.hub]
+
+    # --- what the behaviour asks ---------------------------------------------------------------
+
+    def manual_entries(self, idx: np.ndarray) -> np.ndarray:
+        """Systems each change must be keyed into by hand (staff work): one by default, the
+        single system the NCB writes to; none for records that never leave the country."""
+        return self._shared(idx).astype(np.int64)
+
+    def sharing_reluctance(self, reluctance: Reluctance) -> float:
+        """How much less an NCB shares here than through federated queries (data
+        sovereignty): none by default."""
+        return 0.0
+
+    def channels(self) -> list[Channel]:
+        """Default: each store some view consults, the hub first, then the platforms."""
+        consulted = {name: np.zeros(self.world.n_countries, dtype=bool) for name in self._names()}
+        for view in self.views():
+            for name in view.stores:
+                consulted[name][view.queriers] = True
+        return [
+            Channel(name, mask, self.store(name)) for name, mask in consulted.items() if mask.any()
+        ]
+
+    # --- what the run log and the metrics read -------------------------------------------------
+
+    def label(self) -> str:
+        return self.spec.label()
 
     @abstractmethod
     def views(self) -> list[View]:
@@ -107,8 +179,14 @@ class Strategy(ABC):
         """Stores outside the owners' countries that hold copies."""
         return [s for s in [self.hub, *self.platforms] if s.application_log()[0].size]
 
-    def active_stores(self) -> list[Store]:
-        return [*self.platforms, self.hub]
+    def buffered(self) -> int:
+        """Changes held back for a later synchronisation (none by default)."""
+        return 0
+
+    def answer_probability(self) -> float:
+        """Chance an owner's answer is back within the deadline, when owners answer (1 by
+        default: stores answer, and their latency is measured on the sampled queries)."""
+        return 1.0
 
     # --- helpers ---------------------------------------------------------------------------
 
@@ -116,6 +194,9 @@ class Strategy(ABC):
         if name == "hub":
             return self.hub
         return self.platforms[self.world.platforms.index(name)]
+
+    def _names(self) -> list[str]:
+        return ["hub", *self.world.platforms]
 
     def _query_link(self, name: str) -> str:
         return "ncb_to_hub" if name == "hub" else "ncb_to_platform"

@@ -8,35 +8,39 @@ then only the owners it names.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-from sim.architectures.base import Strategy, View
+from sim.architectures.base import Channel, Context, Strategy
 from sim.config.schema import Federated as FederatedSpec
+from sim.config.schema import Reluctance
 from sim.engine.dists import SECONDS, Sampler
+from sim.engine.store import Store
+from sim.log import View
 from sim.world import NATIONAL
-
-if TYPE_CHECKING:
-    from sim.model import DataSharingModel
 
 CHUNK = 8192
 """Queries fanned out at once: bounds memory at CHUNK x countries draws."""
 
 
+NODES = "nodes"
+"""The channel of federated queries: the owners' national nodes."""
+
+
 class Federated(Strategy):
     kind = "federated"
-    federated = True
+    reads = "owners"
 
-    def __init__(self, model: DataSharingModel, spec: FederatedSpec) -> None:
-        super().__init__(model)
+    def __init__(self, context: Context, spec: FederatedSpec) -> None:
+        super().__init__(context, spec)
         self.index = spec.index
         self.deadline = spec.query_deadline_seconds * SECONDS
-        self.node_service = Sampler(model.scenario.stores.ncb.service_seconds, SECONDS)
-        self.direct_fanout = model.scenario.stores.ncb.servers is None
-        self.rng = model.streams.get("federated.queries")
-        self.hit_fraction = model.scenario.queries.hit_fraction
-        self._hit_owner = np.full(model.n_queries, -1, dtype=np.int64)
+        stores = context.store_spec
+        self.node_service = Sampler(stores.ncb.service_seconds, SECONDS)
+        self.hub_service = Sampler(stores.hub.service_seconds, SECONDS)
+        self.direct_fanout = stores.ncb.servers is None
+        self.rng = context.streams.get("federated.queries")
+        self.hit_fraction = context.query_spec.hit_fraction
+        self._hit_owner = np.full(context.queries.n_queries, -1, dtype=np.int64)
         self._hub_answers_seen = 0
 
     # --- writes: only the pointer index, if any ---------------------------------------------------
@@ -126,8 +130,18 @@ class Federated(Strategy):
             self.queries.n_targets[qid[mine]] -= 1  # _ask counted it once more
         super().settle(now)
 
-    def active_stores(self) -> list:
+    def active_stores(self) -> list[Store]:
         return [self.hub, *self.nodes] if self.index or not self.direct_fanout else []
+
+    # --- what the behaviour asks -----------------------------------------------------------
+
+    def sharing_reluctance(self, reluctance: Reluctance) -> float:
+        return reluctance.federated
+
+    def channels(self) -> list[Channel]:
+        """One channel, the owners' nodes, reached through the index (if any) at the hub."""
+        everyone = np.ones(self.world.n_countries, dtype=bool)
+        return [Channel(NODES, everyone, None, (self.hub,) if self.index else ())]
 
     # --- what the metrics read -------------------------------------------------------------
 
@@ -138,17 +152,16 @@ class Federated(Strategy):
     def destined(self, store: str) -> np.ndarray:
         return self.source.sharing != NATIONAL
 
-    def copy_stores(self) -> list:
+    def copy_stores(self) -> list[Store]:
         return []
 
     def answer_probability(self, n: int = 200_000) -> float:
         """P(an owner's answer is back within the deadline), from the link and store
         distributions (exact when they are fixed; otherwise ``n`` draws of a dedicated stream)."""
-        rng = self.model.streams.get("metrics.deadline")
+        rng = self.context.streams.get("metrics.deadline")
         link = self.links["ncb_to_ncb"].query_delay
         total = link.draw(rng, n) + link.draw(rng, n) + self.node_service.draw(rng, n)
         if self.index:
             hub = self.links["ncb_to_hub"].query_delay
-            hub_service = Sampler(self.model.scenario.stores.hub.service_seconds, SECONDS)
-            total += hub.draw(rng, n) + hub.draw(rng, n) + hub_service.draw(rng, n)
+            total += hub.draw(rng, n) + hub.draw(rng, n) + self.hub_service.draw(rng, n)
         return float(np.mean(total <= self.deadline))

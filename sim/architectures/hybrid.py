@@ -8,16 +8,14 @@ applied; ``sync: batch`` holds them and sends everything applied since the last 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-from sim.architectures.base import Strategy, View
+from sim.architectures.base import Context, Strategy
 from sim.config.schema import Hybrid as HybridSpec
-from sim.world import GLOBAL, REGIONAL
-
-if TYPE_CHECKING:
-    from sim.model import DataSharingModel
+from sim.config.schema import Reluctance
+from sim.engine.store import Applied, Store
+from sim.log import View
+from sim.world import GLOBAL, REGIONAL, WorldIndex
 
 Buffer = list[tuple[np.ndarray, np.ndarray, np.ndarray]]
 
@@ -25,9 +23,10 @@ Buffer = list[tuple[np.ndarray, np.ndarray, np.ndarray]]
 class Hybrid(Strategy):
     kind = "hybrid"
 
-    def __init__(self, model: DataSharingModel, spec: HybridSpec) -> None:
-        super().__init__(model)
+    def __init__(self, context: Context, spec: HybridSpec) -> None:
+        super().__init__(context, spec)
         self.batch = spec.sync == "batch"
+        self.interval = spec.sync_interval_days
         self.to_hub: list[Buffer] = [[] for _ in self.platforms]
         self.to_platform: list[Buffer] = [[] for _ in self.platforms]
         for p, store in enumerate(self.platforms):
@@ -45,7 +44,7 @@ class Hybrid(Strategy):
         direct = ~members.any(axis=1) & (self.source.sharing[rec] == GLOBAL)
         self._send("ncb_to_hub", self.hub, idx[direct], t_send[direct])
 
-    def _platform_listener(self, p: int):
+    def _platform_listener(self, p: int) -> Applied:
         def applied(rec: np.ndarray, version: np.ndarray, t: np.ndarray) -> None:
             owner = self.source.owner[rec]
             own = (self.source.sharing[rec] == GLOBAL) & self.world.membership[owner, p]
@@ -63,13 +62,24 @@ class Hybrid(Strategy):
                 self.to_platform[p], "hub_to_platform", store, rec[sel], version[sel], t[sel]
             )
 
-    def _forward(self, buffer: Buffer, link: str, store, rec, version, t) -> None:
+    def _forward(
+        self,
+        buffer: Buffer,
+        link: str,
+        store: Store,
+        rec: np.ndarray,
+        version: np.ndarray,
+        t: np.ndarray,
+    ) -> None:
         if rec.size == 0:
             return
         if self.batch:
             buffer.append((rec, version, t))
         else:
             store.receive_changes(rec, version, self.links[link].carry_changes(t))
+
+    def sync_interval_days(self) -> float | None:
+        return self.interval if self.batch else None
 
     def sync(self, now: float) -> None:
         """Platforms send to the hub what they applied up to ``now``; then the hub sends on."""
@@ -80,7 +90,7 @@ class Hybrid(Strategy):
         for p, store in enumerate(self.platforms):
             self._flush(self.to_platform[p], "hub_to_platform", store, now)
 
-    def _flush(self, buffer: Buffer, link: str, store, now: float) -> None:
+    def _flush(self, buffer: Buffer, link: str, store: Store, now: float) -> None:
         if not buffer:
             return
         rec, version, t = (np.concatenate(parts) for parts in zip(*buffer, strict=True))
@@ -95,6 +105,9 @@ class Hybrid(Strategy):
     def buffered(self) -> int:
         return sum(part[0].size for buf in self.to_hub + self.to_platform for part in buf)
 
+    def sharing_reluctance(self, reluctance: Reluctance) -> float:
+        return reluctance.hybrid
+
     def views(self) -> list[View]:
         return consulting_platforms_and_hub(self.world)
 
@@ -107,7 +120,7 @@ class Hybrid(Strategy):
         return (scope == GLOBAL) | ((scope == REGIONAL) & member)
 
 
-def consulting_platforms_and_hub(world) -> list[View]:
+def consulting_platforms_and_hub(world: WorldIndex) -> list[View]:
     """One view per distinct set of platforms: its queriers ask those platforms and the hub."""
     groups: dict[tuple[str, ...], list[int]] = {}
     for q in range(world.n_countries):

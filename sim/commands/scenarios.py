@@ -92,14 +92,9 @@ def find(name: str, entries: list[Entry]) -> Entry | None:
 
 
 def architecture_label(scenario: Scenario) -> str:
-    """``hybrid batch 7d``, ``federated index``, ``fragmented``: the kind and what sets it apart."""
-    arch = scenario.architecture
-    if arch.kind == "hybrid":
-        every = f" {arch.sync_interval_days:g}d" if arch.sync == "batch" else ""
-        return f"hybrid {arch.sync}{every}"
-    if arch.kind == "federated" and arch.index:
-        return "federated index"
-    return arch.kind
+    """``hybrid batch 7d``, ``federated with index``, ``fragmented``: the kind and what sets it
+    apart."""
+    return scenario.architecture.label()
 
 
 def facts(scenario: Scenario) -> list[tuple[str, str]]:

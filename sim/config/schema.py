@@ -8,9 +8,18 @@ engine converts to days once, through :meth:`Dist.scaled`. Unknown keys are refu
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
 
 PositiveFloat = Annotated[float, Field(gt=0)]
 Probability = Annotated[float, Field(ge=0, le=1)]
@@ -76,8 +85,16 @@ ZERO = Fixed(dist="fixed", value=0.0)
 
 
 class ArchitectureBase(Frozen):
+    if TYPE_CHECKING:
+        kind: str  # each architecture declares its own Literal tag
+
     query_deadline_seconds: PositiveFloat = 30.0
     """How long a search waits for its answers; later answers count as missing."""
+
+    def label(self) -> str:
+        """The architecture in a few words, for tables, charts and lists (``hybrid batch
+        7d``): its kind, and what sets it apart from the other settings of that kind."""
+        return self.kind
 
 
 class Centralized(ArchitectureBase):
@@ -93,6 +110,9 @@ class Federated(ArchitectureBase):
     index: bool = False
     """The hub keeps a pointer index (which NCB owns a record); queries ask it first."""
 
+    def label(self) -> str:
+        return "federated with index" if self.index else "federated"
+
 
 class Hybrid(ArchitectureBase):
     """NCBs write to their regional platforms, which synchronise with the hub."""
@@ -101,6 +121,10 @@ class Hybrid(ArchitectureBase):
     sync: Literal["push", "batch"] = "push"
     """push: forward each change when applied; batch: every ``sync_interval_days``."""
     sync_interval_days: PositiveFloat = 1.0
+
+    def label(self) -> str:
+        every = f" {self.sync_interval_days:g}d" if self.sync == "batch" else ""
+        return f"hybrid {self.sync}{every}"
 
 
 class SystemProbabilities(Frozen):
@@ -126,6 +150,20 @@ class Fragmented(ArchitectureBase):
 
 
 Architecture = Annotated[Centralized | Federated | Hybrid | Fragmented, Field(discriminator="kind")]
+
+_ARCHITECTURE: TypeAdapter[Architecture] = TypeAdapter(Architecture)
+
+
+def architecture_label(resolved: Mapping[str, Any] | None) -> str:
+    """The label (see ``ArchitectureBase.label``) of an architecture given as resolved data,
+    as summary files hold it; its bare kind if it does not validate (a file written by another
+    version), ``run`` if there is none."""
+    if not resolved:
+        return "run"
+    try:
+        return _ARCHITECTURE.validate_python(resolved).label()
+    except ValidationError:
+        return str(resolved.get("kind", "run"))
 
 
 # --- world -------------------------------------------------------------------------------
@@ -413,6 +451,11 @@ class Workload(Frozen):
     hours_per_review: NonNegativeFloat = 0.2
     review_grace_days: NonNegativeFloat = 30.0
     """A review not done this long after the review date is missed: the record lapses."""
+    smoothing_days: NonNegativeFloat = 14.0
+    """Days over which the arriving work is averaged (exponentially) before the staff's fluid
+    backlog takes it in: a sampled change stands for many real ones, and spreading their work
+    keeps the backlog from moving in lumps. A numerical choice, not an assumption about NCBs:
+    longer at lower sampling fractions (7-30 days; 0 takes each day's work as it comes)."""
 
 
 class Trust(Frozen):
@@ -428,6 +471,11 @@ class Trust(Frozen):
     stale_penalty: Probability = 0.02
     timeout_penalty: Probability = 0.03
     recovery: Probability = 0.01
+    observations_per_day: NonNegativeFloat = 5.0
+    """Lookup outcomes a day an NCB of weight 1 takes into its trust (its officers' noticed
+    hits, misses and timeouts; scaled by the country's weight). The sampled lookups estimate
+    which outcomes they are, so trust moves the same at any sampling of the searches.
+    Assumption: 1-20 is plausible."""
     memory_days: PositiveFloat = 365.0
     """A lookup searches a subject among the records created in this many past days."""
 

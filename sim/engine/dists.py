@@ -24,10 +24,6 @@ class Sampler:
     def is_zero(self) -> bool:
         return isinstance(self.dist, Fixed) and self.dist.value == 0.0
 
-    @property
-    def mean_days(self) -> float:
-        return self.dist.mean_value() * self.unit
-
     def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         d = self.dist
         if isinstance(d, Fixed):

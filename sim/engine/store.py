@@ -122,7 +122,8 @@ class Store:
             empty = np.empty(0)
             return empty.astype(np.int64), empty.astype(np.int64), empty
         if len(self._log) > 1:  # keep one consolidated copy, not the parts and a copy
-            self._log = [tuple(np.concatenate(parts) for parts in zip(*self._log, strict=True))]
+            rec, version, t = (np.concatenate(parts) for parts in zip(*self._log, strict=True))
+            self._log = [(rec, version, t)]
         return self._log[0]
 
     def answer_log(self) -> tuple[np.ndarray, np.ndarray]:

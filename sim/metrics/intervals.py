@@ -51,6 +51,15 @@ def shown_intervals(
     return shown.select(visible & (shown.start < shown.end))
 
 
+def first_shown(shown: Shown, n_records: int) -> np.ndarray:
+    """When each record is first shown (``inf``: never): the start of its first interval, as a
+    store's shown intervals are ordered by record, then time."""
+    first = np.full(n_records, np.inf)
+    opens = np.flatnonzero(np.diff(shown.rec, prepend=-1))
+    first[shown.rec[opens]] = shown.start[opens]
+    return first
+
+
 def ordered_by(keys: np.ndarray) -> np.ndarray:
     """The stable ascending order of ``keys``; found by the (much faster) default sort when
     no two keys tie, as then every order is the stable one."""

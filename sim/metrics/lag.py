@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
 from sim.log import RunLog
+from sim.metrics.federated import first_visible_at_owners
 from sim.metrics.integrals import sorted_weighted_quantiles
-from sim.metrics.intervals import Shown
+from sim.metrics.intervals import Shown, first_shown
 from sim.world import NATIONAL
 
 CURVE_HOURS = np.array([0, 1, 2, 4, 6, 12, 24, 36, 48, 72, 96, 120, 168, 240, 336, 504, 720])
@@ -47,7 +49,10 @@ def lag_sample(log: RunLog, shown: dict[str, Shown]) -> LagSample:
     src = log.source
     window = (src.created >= log.warmup) & (src.created < log.horizon) & (src.sharing != NATIONAL)
     candidates = np.flatnonzero(window)
-    lags, columns, tables, kinds = [], [], [], []
+    lags: list[np.ndarray] = []
+    columns: list[np.ndarray] = []
+    tables: list[np.ndarray] = []
+    kinds: list[np.ndarray] = []
     for view, first in first_visible_by_view(log, shown):
         rec = candidates
         known = (first[rec] <= log.horizon) | (src.deleted[rec] <= log.horizon)
@@ -85,33 +90,20 @@ def view_weights(log: RunLog, queriers: np.ndarray) -> np.ndarray:
     return np.stack(rows)
 
 
-def first_visible_by_view(log: RunLog, shown: dict[str, Shown]):
+def first_visible_by_view(
+    log: RunLog, shown: dict[str, Shown]
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Yield (queriers, first time any store the view consults shows each record)."""
-    src = log.source
-    if log.federated:
-        first = src.created.copy()
-        for o, availability in enumerate(log.node_availability):
-            mine = src.owner == o
-            first[mine] = availability.next_up(first[mine])
-        if log.federated_index:
-            first = np.maximum(first, first_shown(log, shown["hub"]))
-        yield np.arange(log.world.n_countries), first
+    if log.reads == "owners":
+        yield np.arange(log.world.n_countries), first_visible_at_owners(log, shown)
         return
-    cache = {name: first_shown(log, s) for name, s in shown.items()}
+    n = log.source.n_records
+    cache = {name: first_shown(s, n) for name, s in shown.items()}
     for view in log.views:
-        first = np.full(src.n_records, np.inf)
+        first = np.full(n, np.inf)
         for name in view.stores:
             first = np.minimum(first, cache[name])
         yield view.queriers, first
-
-
-def first_shown(log: RunLog, shown: Shown) -> np.ndarray:
-    """When each record is first shown: the start of its first interval, as a store's shown
-    intervals are ordered by record, then time."""
-    first = np.full(log.source.n_records, np.inf)
-    opens = np.flatnonzero(np.diff(shown.rec, prepend=-1))
-    first[shown.rec[opens]] = shown.start[opens]
-    return first
 
 
 def lag_metrics(

@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.config.schema import architecture_label
 from sim.sweeps import store
 
 KEYS = ("run_id", "variant", "point_id", "replication")
@@ -172,18 +173,7 @@ def ok_only(table: pd.DataFrame, ok_ids: set[Any]) -> pd.DataFrame:
 
 def variant_label(scenario: dict[str, Any]) -> str:
     """``hybrid batch 7d``, ``federated with index``: the architecture in a few words."""
-    arch = scenario.get("architecture") or {}
-    kind = str(arch.get("kind", "run"))
-    if kind == "hybrid":
-        sync = arch.get("sync", "push")
-        return (
-            f"hybrid {sync} {arch.get('sync_interval_days', 1):g}d"
-            if sync == "batch"
-            else "hybrid push"
-        )
-    if kind == "federated" and arch.get("index"):
-        return "federated with index"
-    return kind
+    return architecture_label(scenario.get("architecture"))
 
 
 def load_run(path: Path) -> Results:

@@ -35,7 +35,8 @@ Chart = Callable[[Results], tuple[Figure, pd.DataFrame]]
 def new_figure(height: float) -> Figure:
     import matplotlib
 
-    matplotlib.rcParams.update(FONT)
+    rc: Any = matplotlib.rcParams  # typed with a closed set of keys; FONT's are among them
+    rc.update(FONT)
     return Figure(figsize=(A4_WIDTH_INCHES, height), layout="constrained", dpi=150)
 
 

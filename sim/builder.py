@@ -1,0 +1,210 @@
+"""Building one run before its first day: the world, the planned records and sampled queries,
+the links, the stores and the agents that hold them, the architecture's strategy and, when it
+is on, the behaviour, wired together. ``sim.model`` only runs what is built here.
+
+Every random draw comes from a named substream of the run's seed, so what is built depends on
+the seed and the scenario only, never on the order in which the pieces are built.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import mesa
+import numpy as np
+
+from sim.agents import NCB, GlobalHub, RegionalPlatform
+from sim.architectures import Context, QueryBook, Strategy, build_strategy
+from sim.behaviour import Behaviour, Overlay, Sampling
+from sim.config.schema import LINK_CLASSES, Scenario
+from sim.engine.dists import SECONDS, Sampler
+from sim.engine.links import Link
+from sim.engine.outages import Availability
+from sim.engine.queue import ServerPool
+from sim.engine.store import Store
+from sim.records import SourceRecords, day_bounds, draw_records
+from sim.rng import Streams
+from sim.world import WorldIndex
+
+
+@dataclass(frozen=True)
+class SampledQueries:
+    """The searches whose latency and availability are measured, in time order."""
+
+    querier: np.ndarray
+    time: np.ndarray
+    rate: np.ndarray
+    """Queries per day of each country: also the weight of each querier in the metrics."""
+    days: np.ndarray
+    """``day_bounds`` of ``time``."""
+
+    @property
+    def n(self) -> int:
+        return int(self.time.size)
+
+
+@dataclass(frozen=True)
+class Parts:
+    """Everything one run is made of."""
+
+    world: WorldIndex
+    streams: Streams
+    source: SourceRecords
+    """The records as planned (the owners' behaviour, if any, lives in ``overlay``)."""
+    change_days: np.ndarray
+    """``day_bounds`` of the source's change times."""
+    send_time: np.ndarray
+    """When each planned change leaves its NCB: when it happens, or once its node is up."""
+    queries: SampledQueries
+    links: dict[str, Link]
+    hub: GlobalHub
+    platforms: list[RegionalPlatform]
+    ncbs: list[NCB]
+    overlay: Overlay | None
+    strategy: Strategy
+    behaviour: Behaviour | None
+
+    @property
+    def stores(self) -> list[Store]:
+        """The hub and the platforms: the stores outside the owners' countries."""
+        return [self.hub.store, *(p.store for p in self.platforms)]
+
+    @property
+    def nodes(self) -> list[Store]:
+        return [ncb.node for ncb in self.ncbs]
+
+
+def build(
+    model: mesa.Model, scenario: Scenario, seed: int, source: SourceRecords | None = None
+) -> Parts:
+    """The parts of one run of ``scenario`` with ``seed``; the agents join ``model``.
+
+    ``source``: records to run instead of drawing them from the seed (hand-written
+    lifecycles, in the trace tests)."""
+    streams = Streams(seed)
+    world = WorldIndex.from_schema(scenario.world, scenario.records.denials)
+    n_days = math.ceil(scenario.horizon_days)
+    source = source if source is not None else planned_records(scenario, world, streams)
+    queries = sampled_queries(scenario, world, streams, n_days)
+    links = {name: link(scenario, name, streams) for name in LINK_CLASSES}
+    hub, platforms, ncbs = agents(model, scenario, world, streams)
+    send_time = send_times(source, [ncb.node.availability for ncb in ncbs])
+    overlay = Overlay(source, world) if scenario.behaviour.enabled else None
+    context = Context(
+        world=world,
+        source=source if overlay is None else overlay.records,
+        links=links,
+        hub=hub.store,
+        platforms=[p.store for p in platforms],
+        nodes=[ncb.node for ncb in ncbs],
+        streams=streams,
+        queries=QueryBook(np.zeros(queries.n, dtype=np.int64)),
+        store_spec=scenario.stores,
+        query_spec=scenario.queries,
+        n_days=n_days,
+    )
+    strategy = build_strategy(scenario.architecture, context)
+    behaviour = None
+    if overlay is not None:
+        behaviour = Behaviour(
+            scenario.behaviour,
+            overlay,
+            world,
+            strategy,
+            ncbs,
+            streams,
+            send_time,
+            n_days,
+            Sampling(records=scenario.records.sample_fraction, lookups_per_day=queries.rate),
+        )
+    change_days = day_bounds(source.change_time, n_days)
+    return Parts(
+        world=world,
+        streams=streams,
+        source=source,
+        change_days=change_days,
+        send_time=send_time,
+        queries=queries,
+        links=links,
+        hub=hub,
+        platforms=platforms,
+        ncbs=ncbs,
+        overlay=overlay,
+        strategy=strategy,
+        behaviour=behaviour,
+    )
+
+
+def agents(
+    model: mesa.Model, scenario: Scenario, world: WorldIndex, streams: Streams
+) -> tuple[GlobalHub, list[RegionalPlatform], list[NCB]]:
+    """The hub, the platforms and the NCBs, each with its store, in the world's order."""
+    hub = GlobalHub(model, store(scenario, "hub", "hub", streams))
+    platforms = [
+        RegionalPlatform(model, store(scenario, f"platform.{name}", "platform", streams))
+        for name in world.platforms
+    ]
+    ncbs = [
+        NCB(model, i, store(scenario, f"ncb.{code}", "ncb", streams))
+        for i, code in enumerate(world.codes)
+    ]
+    return hub, platforms, ncbs
+
+
+def planned_records(scenario: Scenario, world: WorldIndex, streams: Streams) -> SourceRecords:
+    """Every record's lifecycle; with behaviour on, each review also plans a dormant lapse."""
+    behaviour = scenario.behaviour
+    grace = behaviour.workload.review_grace_days if behaviour.enabled else None
+    return draw_records(
+        scenario.records, world, scenario.horizon_days, streams, lapse_after_days=grace
+    )
+
+
+def sampled_queries(
+    scenario: Scenario, world: WorldIndex, streams: Streams, n_days: int
+) -> SampledQueries:
+    """Poisson searches per country (``per_country_per_day`` x its weight), uniform in time."""
+    horizon = scenario.horizon_days
+    rate = scenario.queries.per_country_per_day * world.weight
+    rng = streams.get("queries")
+    counts = rng.poisson(rate * horizon)
+    querier = np.repeat(np.arange(world.n_countries), counts)
+    t = rng.uniform(0.0, horizon, querier.size)
+    order = np.argsort(t, kind="stable")
+    return SampledQueries(querier[order], t[order], rate, day_bounds(t[order], n_days))
+
+
+def link(scenario: Scenario, name: str, streams: Streams) -> Link:
+    """One link class; a simulated change stands for 1 / ``sample_fraction`` real ones."""
+    spec = getattr(scenario.links, name)
+    weight = 1.0 / scenario.records.sample_fraction
+    return Link(name, spec, streams.get(f"link.{name}"), change_weight=weight)
+
+
+def store(scenario: Scenario, name: str, kind: str, streams: Streams) -> Store:
+    """A store of ``kind`` (hub, platform, ncb), its outages drawn from its own stream."""
+    spec = getattr(scenario.stores, kind)
+    outage = getattr(scenario.outages, kind)
+    availability = Availability.draw(
+        outage, scenario.horizon_days, streams.get(f"outage.{name}"), name
+    )
+    return Store(
+        name,
+        kind,
+        ServerPool(spec.servers),
+        Sampler(spec.service_seconds, SECONDS),
+        availability,
+        streams.get(f"service.{name}"),
+    )
+
+
+def send_times(source: SourceRecords, nodes: list[Availability]) -> np.ndarray:
+    """A change leaves its NCB when it happens, or when the national node is back up."""
+    owner = source.owner[source.change_rec]
+    send = source.change_time.copy()
+    for o, availability in enumerate(nodes):
+        if availability.has_outages:
+            mine = owner == o
+            send[mine] = availability.next_up(send[mine])
+    return send
