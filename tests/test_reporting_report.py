@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from sim.cli import main
 from sim.reporting import load_results
-from sim.reporting.charts import CHARTS
+from sim.reporting.charts import CHARTS, STANDARD_CHARTS
 from sim.reporting.report import executive_summary, write_report
 from tests.test_reporting import run_dir, sweep_dir  # noqa: F401 (fixtures)
 
@@ -18,8 +18,8 @@ def test_report_from_sweep_with_a_failed_run_lists_it(sweep_dir: Path, tmp_path:
     text = write_report(load_results(sweep_dir), tmp_path / "r.html").read_text()
     failed = text[text.index("<h2>Failed runs</h2>") :]
     assert "fragmented--p001--r002" in failed and "RuntimeError: boom" in failed
-    assert text.count("<img ") == len(CHARTS)
-    assert text.count("data:image/png;base64,") == len(CHARTS)
+    assert text.count("<img ") == len(STANDARD_CHARTS)
+    assert text.count("data:image/png;base64,") == len(STANDARD_CHARTS)
     assert not re.search(r"""(src|href)=['"]?(https?:|//)""", text), "external resource"
     for section in ("Executive summary", "Metrics", "Key assumptions", "What the metrics mean",
                     "Provenance"):  # fmt: skip
@@ -47,7 +47,7 @@ def test_markdown_report_writes_figures_beside_it(sweep_dir: Path, tmp_path: Pat
     out = write_report(load_results(sweep_dir), tmp_path / "r.md", "md")
     text = out.read_text()
     links = re.findall(r"!\[[^]]*\]\(([^)]+)\)", text)
-    assert len(links) == len(CHARTS)
+    assert len(links) == len(STANDARD_CHARTS)
     assert all((tmp_path / link).stat().st_size > 0 for link in links)
     assert all((tmp_path / link).with_suffix(".csv").is_file() for link in links)
     assert "fragmented--p001--r002" in text
@@ -76,7 +76,7 @@ def test_run_plot_writes_charts(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["run", str(scenario), "--out", str(out), "--plot",
                                        "--quiet"])  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert {p.name for p in (out / "plots").glob("*.png")} == {f"{n}.png" for n in CHARTS}
+    assert {p.name for p in (out / "plots").glob("*.png")} == {f"{n}.png" for n in STANDARD_CHARTS}
     assert CliRunner().invoke(main, ["run", str(scenario), "--plot"]).exit_code == 2
 
 

@@ -20,9 +20,18 @@ import pandas as pd
 
 from sim.analysis import paired_differences, summarise
 from sim.catalogue import CATALOGUE, better_higher
-from sim.reporting.charts import CHARTS, first_point, point_note, render, summary_table
+from sim.reporting.charts import (
+    CHARTS,
+    ROBUSTNESS_CHARTS,
+    charts_for,
+    first_point,
+    point_note,
+    render,
+    summary_table,
+)
 from sim.reporting.definitions import COMPARISON_METRICS, info, scale
 from sim.reporting.loading import Results
+from sim.reporting.robust_text import robustness_sentences
 from sim.reporting.tables import markdown_table
 
 SUMMARY_METRICS = (*COMPARISON_METRICS[:2], "inconsistency_rate", *COMPARISON_METRICS[2:])
@@ -41,7 +50,11 @@ CHART_TITLES = {
     "visibility": "Time to visibility abroad",
     "regions": "Completeness by region",
     "load": "Network load",
-    "differences": "Differences from the baseline",
+    "differences": "Precision of the estimates: paired differences from the baseline",
+    "ranking_odds": "Ranking odds over the plausible worlds",
+    "regret": "Regret: the shortfall from the best lever in each world",
+    "break_even": "Break-even values of the uncertainties",
+    "scenario_discovery": "Where the leader loses first place (PRIM)",
 }
 
 
@@ -134,9 +147,14 @@ def executive_summary(results: Results) -> list[str]:
         if (s := summary_sentence(results, runs, m)) is not None
     ]  # fmt: skip
     n = results.replications
+    over = (
+        f"{results.worlds} sampled worlds ({n} runs each, pooled)"
+        if results.worlds
+        else f"{n} replication(s) each"
+    )
     head = (
         f"{len(results.variants)} variant(s) of scenario {results.scenario.get('name', '?')}"
-        f" compared over {n} replication(s) each"
+        f" compared over {over}"
     )
     if results.failed_runs.shape[0]:
         head += f"; {len(results.failed_runs)} run(s) failed and are left out"
@@ -255,8 +273,9 @@ def failures(results: Results) -> pd.DataFrame:
 
 
 def figures(results: Results, names: Sequence[str] | None = None) -> list[Figure]:
+    """The named figures (by default every chart with something to show for ``results``)."""
     out = []
-    for name in names or CHARTS:
+    for name in names or charts_for(results):
         fig, data = CHARTS[name](results)
         out.append(Figure(name, CHART_TITLES[name], render(fig, "png"), data))
     return out
@@ -297,14 +316,30 @@ def html_frame(frame: pd.DataFrame, index: bool = True, css: str = "") -> str:
     return f"<table class='{css}'><tr>{head}</tr>{''.join(rows)}</table>"
 
 
-def html_report(results: Results, figs: Sequence[Figure]) -> str:
-    summary = "".join(f"<li>{esc(s)}</li>" for s in executive_summary(results))
-    charts = "".join(
+def html_figures(figs: Sequence[Figure]) -> str:
+    return "".join(
         f"<figure id='{f.name}'><img alt='{esc(f.title)}' "
         f"src='data:image/png;base64,{base64.b64encode(f.png).decode()}'>"
         f"<figcaption>{esc(f.title)}</figcaption></figure>"
         for f in figs
     )
+
+
+def html_robustness(results: Results, figs: Sequence[Figure]) -> str:
+    """The section "How robust is the ranking?", or nothing for a sweep without worlds."""
+    sentences = robustness_sentences(results)
+    if not sentences:
+        return ""
+    items = "".join(f"<li>{esc(s)}</li>" for s in sentences)
+    robust = [f for f in figs if f.name in ROBUSTNESS_CHARTS]
+    return (
+        f"<h2>How robust is the ranking?</h2><ul class='summary'>{items}</ul>{html_figures(robust)}"
+    )
+
+
+def html_report(results: Results, figs: Sequence[Figure]) -> str:
+    summary = "".join(f"<li>{esc(s)}</li>" for s in executive_summary(results))
+    charts = html_figures([f for f in figs if f.name not in ROBUSTNESS_CHARTS])
     table = metric_table(results)
     definitions = [(meta.label, meta.definition) for meta in CATALOGUE.values()]
     failed = failures(results)
@@ -322,6 +357,7 @@ def html_report(results: Results, figs: Sequence[Figure]) -> str:
 <p class="sub">Simulated with pdsa {esc(results.manifest.get("version", ""))}.
 Variants: {esc(", ".join(results.variants))}. Baseline: {esc(results.baseline)}.</p>
 <h2>Executive summary</h2><ul class="summary">{summary}</ul>
+{html_robustness(results, figs)}
 <h2>Charts</h2>{charts}
 <h2>Metrics</h2>
 <p class="note">Mean over replications with the 95 % confidence interval in brackets
@@ -355,17 +391,38 @@ def md_pairs(rows: Sequence[tuple[str, str]]) -> str:
     return md_table(pd.DataFrame(rows, columns=["", "value"]).set_index(""), index=True)
 
 
+def md_figures(figs: Sequence[Figure], figure_dir: str) -> list[str]:
+    return [
+        f"### {f.title}\n\n![{f.title}]({figure_dir}/{f.name}.png)\n\n"
+        f"Data: [{f.name}.csv]({figure_dir}/{f.name}.csv)"
+        for f in figs
+    ]
+
+
+def md_robustness(results: Results, figs: Sequence[Figure], figure_dir: str) -> list[str]:
+    sentences = robustness_sentences(results)
+    if not sentences:
+        return []
+    robust = [f for f in figs if f.name in ROBUSTNESS_CHARTS]
+    return [
+        "## How robust is the ranking?",
+        "\n".join(f"- {s}" for s in sentences),
+        *md_figures(robust, figure_dir),
+    ]
+
+
 def markdown_report(results: Results, figs: Sequence[Figure], figure_dir: str) -> str:
     table = metric_table(results)
     failed = failures(results)
+    standard = [f for f in figs if f.name not in ROBUSTNESS_CHARTS]
     parts = [
         f"# {results.name}: data-sharing architectures compared",
         f"Variants: {', '.join(results.variants)}. Baseline: {results.baseline}.",
         "## Executive summary",
         "\n".join(f"- {s}" for s in executive_summary(results)),
+        *md_robustness(results, figs, figure_dir),
         "## Charts",
-        *(f"### {f.title}\n\n![{f.title}]({figure_dir}/{f.name}.png)\n\n"
-          f"Data: [{f.name}.csv]({figure_dir}/{f.name}.csv)" for f in figs),
+        *md_figures(standard, figure_dir),
         "## Metrics",
         f"Mean [95 % confidence interval] {point_sentence(results)}.",
         md_table(table) if not table.empty else "No metrics.",

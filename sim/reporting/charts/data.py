@@ -37,8 +37,9 @@ def summary_table(runs: pd.DataFrame, metrics: Sequence[str], order: Sequence[st
     for column in ("mean", "ci_low", "ci_high"):
         table[column] = table[column] * table["metric"].map(scale)
     shares = table["metric"].map(lambda m: info(m).share)
-    table.loc[shares, "ci_low"] = table.loc[shares, "ci_low"].clip(lower=0.0)
-    table.loc[shares, "ci_high"] = table.loc[shares, "ci_high"].clip(upper=100.0)
+    # a share's mean too: a ratio computed a hair above 1 would sit outside its clipped interval
+    for column in ("mean", "ci_low", "ci_high"):
+        table.loc[shares, column] = table.loc[shares, column].clip(lower=0.0, upper=100.0)
     table["variant"] = pd.Categorical(table["variant"], categories=list(order), ordered=True)
     return table.sort_values(["metric", "variant"]).reset_index(drop=True)
 
