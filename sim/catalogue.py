@@ -159,7 +159,8 @@ _ENTRIES: tuple[MetricSpec, ...] = (
         "query_latency_mean_seconds",
         "Mean search time",
         "seconds",
-        "Average time from a search at the border to its answer.",
+        "Average time from a search at the border to the last answer that came back before the"
+        " deadline, over the searches answered at all (timeouts apart: see the timeout share).",
         higher_is_better=False,
         aggregate="query mean",
         headline=True,
@@ -168,7 +169,7 @@ _ENTRIES: tuple[MetricSpec, ...] = (
         "query_latency_p50_seconds",
         "Median search time",
         "seconds",
-        "Half of searches answer within this time.",
+        "Half of the searches answered at all have their last answer within this time.",
         higher_is_better=False,
         aggregate="query mean",
         headline=True,
@@ -177,7 +178,7 @@ _ENTRIES: tuple[MetricSpec, ...] = (
         "query_latency_p95_seconds",
         "95th percentile search time",
         "seconds",
-        "95 % of searches answer within this time.",
+        "95 % of the searches answered at all have their last answer within this time.",
         higher_is_better=False,
         aggregate="query mean",
         headline=True,
@@ -185,10 +186,31 @@ _ENTRIES: tuple[MetricSpec, ...] = (
     _share(
         "query_availability",
         "Search availability",
-        "Share of searches answered in full before the deadline (systems up, links working).",
+        "Share of searches answered at all before the deadline: the officer's own national"
+        " system was up and at least one of the systems it must consult answered (the hub or"
+        " one of the officer's platforms; under federated routing another country's node, the"
+        " issuing country's node, or the index).",
         higher_is_better=True,
         aggregate="query share",
         headline=True,
+    ),
+    _share(
+        "answer_share_mean",
+        "Answers received",
+        "Of the systems a search asked, the share whose answer came back before the deadline,"
+        " averaged over the searches sent: a broadcast to every national node answers in part"
+        " whenever some of them are down.",
+        higher_is_better=True,
+        aggregate="query mean",
+        headline=True,
+    ),
+    _share(
+        "query_timeout_share",
+        "Searches with a silent source",
+        "Share of searches sent in which at least one system asked had not answered by the"
+        " deadline: the officer waits the whole deadline and is told which sources stayed"
+        " silent.",
+        aggregate="query share",
     ),
     MetricSpec(
         "exposure",
@@ -286,7 +308,7 @@ LINK_LABELS = {
     "ncb_to_ncb": "NCB to NCB",
 }
 
-FAMILIES = ("messages_per_day", "utilisation")
+FAMILIES = ("messages_per_day", "utilisation", "search_load_per_second")
 """Metrics that are dictionaries in a run's results, one value per link class or store, and
 flat columns ``family.key`` in a sweep's tables."""
 
@@ -308,6 +330,8 @@ def metric_spec(name: str) -> MetricSpec:
             higher_is_better=False,
             aggregate="count",
         )
+    if family == "search_load_per_second":
+        return search_load_spec(name, key)
     if family == "utilisation":
         return MetricSpec(
             name,
@@ -319,6 +343,25 @@ def metric_spec(name: str) -> MetricSpec:
             share=True,
         )
     return MetricSpec(name, name, "", "", higher_is_better=False, aggregate="mean")
+
+
+def search_load_spec(name: str, key: str) -> MetricSpec:
+    """``search_load_per_second.<store>``: the hub, a platform by name, or the national nodes'
+    mean (``ncb_mean``) and busiest (``ncb_busiest``)."""
+    where = {
+        "ncb_mean": ("a national node, on average", "Mean over the national nodes of the"),
+        "ncb_busiest": ("the busiest national node", "On the national node with most, the"),
+    }.get(key, (f"the {key}", f"On the {key}, the") if key == "hub" else (key, f"On {key}, the"))
+    return MetricSpec(
+        name,
+        f"Searches answered per second by {where[0]}",
+        "searches/s",
+        f"{where[1]} searches it must answer per second at real volume, averaged over the"
+        " measured window: a broadcast puts every search on every national node, issuer routing"
+        " only the searches for its own documents and vehicles.",
+        higher_is_better=False,
+        aggregate="count",
+    )
 
 
 def better_higher(metric: str) -> bool:

@@ -67,12 +67,30 @@ class StoreLog:
 
 @dataclass(frozen=True)
 class QueryLog:
+    """The sampled searches: whom each asked, what came back by the deadline, and the load
+    they put on each store and national node."""
+
     querier: np.ndarray
     t: np.ndarray
+    kind: np.ndarray
+    """Kind of each search's subject (index into the records' kind names)."""
     sent: np.ndarray
     """False where the querier's own node was down: the query could not be made."""
-    done: np.ndarray
-    """When the last expected answer came back; ``inf`` if one never did."""
+    n_asked: np.ndarray
+    """Systems (stores, national nodes) each search asked."""
+    n_answered: np.ndarray
+    """Of those, the ones whose answer was back within the deadline."""
+    answered: np.ndarray
+    """The search was answered at all (the architecture's rule, ``Strategy.answered``)."""
+    last_answer: np.ndarray
+    """When the last answer back within the deadline arrived (``-inf``: none)."""
+    asked_of: dict[str, np.ndarray]
+    """Searches asked of each store and national node (``hub``, ``platform.SIS``,
+    ``ncb.FRA``), by query id; searches broadcast to every node are in ``broadcast``."""
+    broadcast: np.ndarray
+    """Searches asked of every national node but the querier's own."""
+    weight: float
+    """Real searches one sampled search stands for (1 / ``queries.sample_fraction``)."""
 
 
 @dataclass(frozen=True)

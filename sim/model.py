@@ -170,19 +170,25 @@ class DataSharingModel(mesa.Model):
 
     def _query_log(self) -> QueryLog:
         book = self.strategy.queries
-        done = np.full(self.n_queries, -np.inf)
-        answered = np.zeros(self.n_queries, dtype=np.int64)
-        for store in [*self.parts.stores, *self.parts.nodes]:
-            qid, t = store.answer_log()
-            np.maximum.at(done, qid, t)
-            np.add.at(answered, qid, 1)
-        for qid, t in zip(book.direct_qid, book.direct_done, strict=True):
-            np.maximum.at(done, qid, t)
-            np.add.at(answered, qid, 1)
-        done[answered < book.n_targets] = np.inf
-        done[~self.query_sent] = np.inf
+        stores = [*self.parts.stores, *self.parts.nodes]
+        n_answered, last = book.tally([store.answer_log() for store in stores])
+        answered = self.strategy.answered(book.n_asked, n_answered) & self.query_sent
         queries = self.parts.queries
-        return QueryLog(queries.querier, queries.time, self.query_sent.copy(), done)
+        return QueryLog(
+            querier=queries.querier,
+            t=queries.time,
+            kind=queries.kind,
+            sent=self.query_sent.copy(),
+            n_asked=book.n_asked.copy(),
+            n_answered=n_answered,
+            answered=answered,
+            last_answer=last,
+            asked_of={name: np.concatenate(qids) for name, qids in book.asked_of.items()},
+            broadcast=(
+                np.concatenate(book.broadcasts) if book.broadcasts else np.empty(0, np.int64)
+            ),
+            weight=1.0 / self.scenario.queries.sample_fraction,
+        )
 
     def _ledger(self) -> dict[str, int]:
         """Every change sent over a link is applied, still queued, or was dropped on purpose."""

@@ -31,7 +31,8 @@ ARCHITECTURES = [
     {"kind": "federated"},
     {"kind": "federated", "index": True},
     {"kind": "hybrid", "sync": "push"},
-    {"kind": "hybrid", "sync": "batch", "sync_interval_days": 3},
+    {"kind": "hybrid", "sync": "batch", "sync_interval_days": 3, "redistribute": "region"},
+    {"kind": "hybrid", "sync": "push", "redistribute": "all"},
     {
         "kind": "fragmented",
         "entry_probability": {"hub": 0.7, "platform": 0.8},
@@ -183,7 +184,7 @@ def meant_to_send(log, architecture) -> int:
     """Messages the architecture's rules call for, from the source as it happened: one per
     change and system written to; for hybrid also one per relay (a platform's application of
     its own members' global record to the hub; a hub application to each platform the
-    owner is not in), from the stores' application logs."""
+    owner is not in that ``redistribute`` names), from the stores' application logs."""
     src, world = log.source, log.world
     rec, version = src.change_rec, src.change_version
     sharing, members = src.sharing[rec], world.membership[src.owner[rec]]
@@ -198,12 +199,32 @@ def meant_to_send(log, architecture) -> int:
     direct = whole & ~members.any(axis=1)
     writes = int((members & shared[:, None]).sum() + direct.sum())
     hub = log.stores["hub"]
-    relays = int((~world.membership[src.owner[hub.rec]]).sum())
+    relays = int(redistributed_to(world, architecture.redistribute)[src.owner[hub.rec]].sum())
     for p, name in enumerate(world.platforms):
         applied = log.stores[name].rec
         own = world.membership[src.owner[applied], p] & (src.sharing[applied] == GLOBAL)
         relays += int(own.sum())
     return writes + relays
+
+
+def redistributed_to(world, redistribute: str) -> np.ndarray:
+    """[owner, platform]: platforms the hub relays the owner's global records to: none; those
+    the owner is not in with a member of its region; or all those it is not in."""
+    outside = ~world.membership
+    if redistribute == "none":
+        return np.zeros_like(outside)
+    if redistribute == "all":
+        return outside
+    serves = np.array(
+        [
+            [
+                (world.membership[:, p] & (world.region_of == r)).any()
+                for p in range(outside.shape[1])
+            ]
+            for r in world.region_of
+        ]
+    )
+    return outside & serves
 
 
 @fast

@@ -1,9 +1,11 @@
 """Hybrid: NCBs write to their regional platforms, which synchronise with the hub.
 
-Platforms forward the global records of their members to the hub; the hub distributes them to
-the platforms the owner is not in. ``sync: push`` forwards each change as soon as it is
-applied; ``sync: batch`` holds them and sends everything applied since the last sync every
-``sync_interval_days``. An NCB in no platform writes to the hub directly.
+Platforms forward the global records of their members to the hub; the hub passes them on to
+other platforms as ``redistribute`` says: to none (officers query the hub anyway), to the
+platforms with a member in the owner's INTERPOL region, or to every platform the owner is not
+in. ``sync: push`` forwards each change as soon as it is applied; ``sync: batch`` holds them and
+sends everything applied since the last sync every ``sync_interval_days``. An NCB in no
+platform writes to the hub directly.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class Hybrid(Strategy):
     def __init__(self, context: Context, spec: HybridSpec) -> None:
         super().__init__(context, spec)
         self.batch = spec.sync == "batch"
+        self.copies_to = hub_copies(self.world, spec.redistribute)
         self.interval = spec.sync_interval_days
         self.to_hub: list[Buffer] = [[] for _ in self.platforms]
         self.to_platform: list[Buffer] = [[] for _ in self.platforms]
@@ -55,9 +58,9 @@ class Hybrid(Strategy):
         return applied
 
     def _hub_applied(self, rec: np.ndarray, version: np.ndarray, t: np.ndarray) -> None:
-        outside = ~self.world.membership[self.source.owner[rec]]
+        targets = self.copies_to[self.source.owner[rec]]
         for p, store in enumerate(self.platforms):
-            sel = outside[:, p]
+            sel = targets[:, p]
             self._forward(
                 self.to_platform[p], "hub_to_platform", store, rec[sel], version[sel], t[sel]
             )
@@ -116,8 +119,25 @@ class Hybrid(Strategy):
         if store == "hub":
             return scope == GLOBAL
         p = self.world.platforms.index(store)
-        member = self.world.membership[self.source.owner, p]
-        return (scope == GLOBAL) | ((scope == REGIONAL) & member)
+        owner = self.source.owner
+        member = self.world.membership[owner, p]
+        return ((scope == GLOBAL) & (member | self.copies_to[owner, p])) | (
+            (scope == REGIONAL) & member
+        )
+
+
+def hub_copies(world: WorldIndex, redistribute: str) -> np.ndarray:
+    """``[owner, platform]``: the hub passes the owner's global records on to the platform
+    (never one the owner is in: it has them first hand)."""
+    outside = ~world.membership
+    if redistribute == "all":
+        return outside
+    if redistribute == "region":
+        has_member_in = np.array(  # [region, platform]
+            [world.membership[world.region_of == r].any(axis=0) for r in range(len(world.regions))]
+        )
+        return outside & has_member_in[world.region_of]
+    return np.zeros_like(outside)
 
 
 def consulting_platforms_and_hub(world: WorldIndex) -> list[View]:

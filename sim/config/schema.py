@@ -103,15 +103,49 @@ class Centralized(ArchitectureBase):
     kind: Literal["centralized"]
 
 
+Routing = Literal["broadcast", "issuer", "index"]
+
+
 class Federated(ArchitectureBase):
-    """No copies: queries fan out to the owners' national nodes (or via a hub pointer index)."""
+    """No copies: data stays with its owner's national node and searches fetch it on demand.
+
+    ``routing`` says which nodes a search asks, as real federated searches do (the EU's Prüm
+    exchanges, EUCARIS, the European Search Portal): each answer counts as it arrives, and the
+    sources that stayed silent by the deadline are shown as such.
+    """
 
     kind: Literal["federated"]
-    index: bool = False
-    """The hub keeps a pointer index (which NCB owns a record); queries ask it first."""
+    routing: Routing = "broadcast"
+    """broadcast: every search asks every other national node and returns what arrived by the
+    deadline; issuer: a search for a kind whose record names its issuing country
+    (``queries.kinds.<kind>.names_issuer``: travel documents, vehicles) asks that country's node
+    only, other kinds are broadcast; index: the hub keeps a pointer index (which NCB owns a
+    record) and a search asks it first, then only the owner it names."""
+    index: bool | None = Field(None, exclude=True)
+    """Former spelling of ``routing: index``, still read: ``index: true`` means ``routing:
+    index`` (a contradictory ``routing`` is refused); resolved scenarios hold ``routing``."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _index_alias(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping) or data.get("index") is None:
+            return data
+        index, routing = data["index"], data.get("routing")
+        if index is True and routing not in (None, "index"):
+            raise ValueError(
+                f"index: true means routing: index, which contradicts routing: {routing}"
+                " (give routing alone)"
+            )
+        if index is False and routing == "index":
+            raise ValueError("index: false contradicts routing: index (give routing alone)")
+        return {**data, "routing": "index"} if index is True else data
 
     def label(self) -> str:
-        return "federated with index" if self.index else "federated"
+        return {
+            "broadcast": "federated",
+            "issuer": "federated by issuer",
+            "index": "federated with index",
+        }[self.routing]
 
 
 class Hybrid(ArchitectureBase):
@@ -121,10 +155,19 @@ class Hybrid(ArchitectureBase):
     sync: Literal["push", "batch"] = "push"
     """push: forward each change when applied; batch: every ``sync_interval_days``."""
     sync_interval_days: PositiveFloat = 1.0
+    redistribute: Literal["none", "region", "all"] = "none"
+    """Whether the hub passes the global records it receives on to other platforms: none
+    (the default), region (to the platforms with a member in the owner's INTERPOL region) or
+    all (every platform the owner is not in). Officers query the hub as well as their
+    platforms, so copies in other platforms add completeness only while the hub is down, and
+    each copy is one more place to correct, protect and delete (principle 3, no duplication):
+    a real hybrid keeps regional records regionally and reaches the rest through the hub, as
+    ASEANAPOL's database searches INTERPOL's since 2007."""
 
     def label(self) -> str:
         every = f" {self.sync_interval_days:g}d" if self.sync == "batch" else ""
-        return f"hybrid {self.sync}{every}"
+        copies = "" if self.redistribute == "none" else f", copies to {self.redistribute}"
+        return f"hybrid {self.sync}{every}{copies}"
 
 
 class SystemProbabilities(Frozen):
@@ -429,11 +472,35 @@ class Outages(Frozen):
     ncb: OutageSpec | None = None
 
 
+class SearchKind(Frozen):
+    """The searches for one record kind."""
+
+    share: Probability
+    """Share of all searches whose subject is of this kind."""
+    names_issuer: bool = False
+    """A search of this kind names the country that issued the record (a travel document, a
+    vehicle registration): with ``routing: issuer`` it asks that country's node only."""
+
+
 class Queries(Frozen):
     per_country_per_day: NonNegativeFloat = 10.0
-    """Sampled searches per NCB of weight 1 per day (Poisson): latency and availability."""
+    """Searches per NCB of weight 1 per day, at real volume (Poisson)."""
+    sample_fraction: Annotated[float, Field(gt=0, le=1)] = 1.0
+    """Simulate this fraction of the searches (latency, availability, answer share); every
+    count (messages, search load) is scaled back to real volume."""
+    kinds: dict[str, SearchKind] = Field(default_factory=dict)
+    """Shares of searches by the kind of their subject (names from ``records.kinds``, or
+    ``record`` when it has none); must sum to 1, and a kind left out is never searched. Empty:
+    in proportion to the kinds' shares of record creations, none naming its issuer."""
     hit_fraction: Probability = 0.01
     """Share of searches matching a record (federated index: the owner is then asked)."""
+
+    @model_validator(mode="after")
+    def _shares(self) -> Queries:
+        total = sum(k.share for k in self.kinds.values())
+        if self.kinds and not math.isclose(total, 1.0, abs_tol=1e-9):
+            raise ValueError(f"kinds: shares must sum to 1, got {total:g}")
+        return self
 
 
 # --- behaviour (off by default) ------------------------------------------------------------
@@ -564,6 +631,16 @@ class Scenario(Frozen):
                             f"outages.{kind}.scheduled.{i}.only.{j}: {name!r} is not a"
                             f" {'platform' if kind == 'platform' else 'country'} of the world"
                         )
+        return self
+
+    @model_validator(mode="after")
+    def _searched_kinds_exist(self) -> Scenario:
+        names = [k.name for k in self.records.kind_specs()]
+        for name in self.queries.kinds:
+            if name not in names:
+                raise ValueError(
+                    f"queries.kinds.{name}: not a record kind (records.kinds: {', '.join(names)})"
+                )
         return self
 
     @model_validator(mode="after")

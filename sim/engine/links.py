@@ -11,16 +11,23 @@ from sim.engine.dists import HOURS, SECONDS, Sampler
 class Link:
     """One link class (``ncb_to_hub``...), shared by every pair of nodes it joins.
 
-    It counts what it carries (one message per change, two per query: request and answer) so
-    that load is reported per link class.
+    It counts what it carries (one message per change, two per query: request and answer), at
+    real volume, so that load is reported per link class.
     """
 
     def __init__(
-        self, name: str, spec: LinkSpec, rng: np.random.Generator, change_weight: float = 1.0
+        self,
+        name: str,
+        spec: LinkSpec,
+        rng: np.random.Generator,
+        change_weight: float = 1.0,
+        query_weight: float = 1.0,
     ) -> None:
-        """``change_weight``: real changes one simulated change stands for (1 / sample fraction)."""
+        """``change_weight``, ``query_weight``: real changes (searches) one simulated change
+        (search) stands for, 1 / their sample fraction."""
         self.name = name
         self.change_weight = change_weight
+        self.query_weight = query_weight
         self.change_delay = Sampler(spec.delay_hours, HOURS)
         self.query_delay = Sampler(spec.query_delay_seconds, SECONDS)
         self.rng = rng
@@ -37,7 +44,7 @@ class Link:
 
     def query_round_trip(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Delays out and back for queries sent at ``t``."""
-        self._messages.append((t, 2))
+        self._messages.append((t, 2 * self.query_weight))
         return self.query_delays(t.size), self.query_delays(t.size)
 
     def query_delays(self, n: int) -> np.ndarray:
@@ -47,7 +54,7 @@ class Link:
 
     def count_broadcast(self, t: np.ndarray, fanout: int) -> None:
         """Count the messages of queries sent at ``t``, each fanned out to ``fanout`` nodes."""
-        self._messages.append((t, 2 * fanout))
+        self._messages.append((t, 2 * fanout * self.query_weight))
 
     def messages_per_day(self, n_days: int) -> np.ndarray:
         """Messages that left on each day ``0 .. n_days - 1``."""

@@ -18,7 +18,7 @@ from sim.metrics.behaviour import behaviour_metrics, behaviour_series
 from sim.metrics.exposure import exposure_by_day
 from sim.metrics.intervals import shown_intervals
 from sim.metrics.lag import lag_metrics, lag_sample, visibility_curve
-from sim.metrics.queries import query_metrics, query_table
+from sim.metrics.queries import query_metrics, query_table, search_load
 from sim.metrics.visibility import Grid, daily_integrals
 
 
@@ -93,6 +93,7 @@ def compute_metrics(log: RunLog) -> MetricsBundle:
     metrics["exposure"] = ratio(exposure_num.sum(), exposure_den.sum())
     metrics["messages_per_day"] = {name: m["mean"] for name, m in messages.items()}
     metrics["utilisation"] = utilisation(log)
+    metrics["search_load_per_second"] = search_load(log)
 
     by_region: dict[str, dict[str, float | None]] = {}
     rows = [timeseries_rows("all", days, per_day_all, queries, all_queries)]
@@ -108,7 +109,9 @@ def compute_metrics(log: RunLog) -> MetricsBundle:
             by_region[name] |= behaviour_metrics(log, np.flatnonzero(region == r))
         rows = [with_behaviour(log, frame, region) for frame in rows]
     by_kind = {
-        name: totals(weighted(everyone, k)) | lag_metrics(sample, None, kind=k)
+        name: totals(weighted(everyone, k))
+        | lag_metrics(sample, None, kind=k)
+        | query_metrics(queries, queries["kind"] == k)
         for k, name in enumerate(log.source.kind_names)
     }
     timeseries = pd.concat(rows, ignore_index=True)
@@ -147,8 +150,9 @@ def daily_query_metrics(queries, mask) -> pd.DataFrame:
     table = pd.DataFrame(
         {
             "day": queries["day"][mask],
-            "latency": np.where(queries["sent"][mask], queries["latency"][mask], np.nan),
+            "latency": queries["latency"][mask],
             "answered": queries["answered"][mask].astype(float),
+            "share": queries["answer_share"][mask],
         }
     )
     grouped = table.groupby("day")
@@ -158,6 +162,7 @@ def daily_query_metrics(queries, mask) -> pd.DataFrame:
             "query_latency_p50_seconds": grouped["latency"].quantile(0.5),
             "query_latency_p95_seconds": grouped["latency"].quantile(0.95),
             "query_availability": grouped["answered"].mean(),
+            "answer_share_mean": grouped["share"].mean(),
         }
     ).reset_index()
 

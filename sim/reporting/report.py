@@ -38,7 +38,7 @@ SUMMARY_METRICS = (*COMPARISON_METRICS[:2], "inconsistency_rate", *COMPARISON_ME
 TABLE_METRICS = (
     "completeness", "coverage", "ghost_rate", "stale_rate", "inconsistency_rate",
     "conflict_rate", "lag_p50_hours", "lag_p95_hours", "never_visible_fraction",
-    "query_latency_p95_seconds", "query_availability", "exposure",
+    "query_latency_p95_seconds", "query_availability", "answer_share_mean", "exposure",
 )  # fmt: skip
 
 CHART_TITLES = {
