@@ -100,15 +100,26 @@ _ENTRIES: tuple[MetricSpec, ...] = (
     _share(
         "stale_rate",
         "Stale rate",
-        "Of the records a search returns, the share showing an out-of-date version (the owner has"
-        " since updated it).",
+        "Of the records a search returns, the share showing a version older than the owner's"
+        " latest material update: one that changes what the officer should do (a status, an"
+        " action, the cancellation of a hit). Administrative updates (a review extension, a"
+        " corrected detail) do not count; `stale_any_rate` counts them too.",
         headline=True,
         ratio=(("stale",), "vis"),
     ),
     _share(
+        "stale_any_rate",
+        "Stale rate, any update",
+        "Of the records a search returns, the share showing an out-of-date version, whether the"
+        " owner's later update was material or administrative.",
+        headline=True,
+        ratio=(("stale_any",), "vis"),
+    ),
+    _share(
         "inconsistency_rate",
         "Inconsistency rate",
-        "Ghost rate plus stale rate: the share of returned records that are wrong in some way.",
+        "Ghost rate plus stale rate: the share of returned records that would mislead the"
+        " officer (deleted at the source, or missing a material update).",
         headline=True,
         ratio=(("ghost", "stale"), "vis"),
     ),

@@ -8,7 +8,7 @@ k+1 the deletion (if it happens before the horizon).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -17,6 +17,8 @@ from sim.config.schema import Records as RecordsSpec
 from sim.engine.dists import DAYS, Sampler
 from sim.rng import Streams
 from sim.world import DENIED, GLOBAL, WorldIndex
+
+NO_FLAGS = np.empty(0, dtype=bool)
 
 
 @dataclass(frozen=True)
@@ -46,8 +48,16 @@ class SourceRecords:
     """The change is a review extension (the owner reviewed the record and kept it)."""
     change_dormant: np.ndarray
     """A lapse at review that happens only if the review is missed (behaviour on)."""
+    change_material: np.ndarray = field(default_factory=lambda: NO_FLAGS)
+    """The change is material: it changes what an officer should do (a creation, a deletion, a
+    material update); review extensions and administrative updates are not. Left out (hand-
+    written records): every change is."""
 
     def __post_init__(self) -> None:
+        if self.change_material.size == 0 < self.change_rec.size:
+            object.__setattr__(self, "change_material", np.ones(self.change_rec.size, dtype=bool))
+        if self.change_material.size != self.change_rec.size:
+            raise ValueError("change_material must have one flag per change")
         for f in fields(self):
             value = getattr(self, f.name)
             if isinstance(value, np.ndarray):
@@ -110,6 +120,8 @@ def draw_records(
     upd_rec, upd_time = _updates(
         kinds, kind, created, deleted, horizon, streams.get("records.updates")
     )
+    upd_material = _material(kinds, kind[upd_rec], streams.get("records.material"))
+    upd_material = np.concatenate([upd_material, np.zeros(ext_rec.size, dtype=bool)])
     upd_rec, upd_time = np.concatenate([upd_rec, ext_rec]), np.concatenate([upd_time, ext_time])
     n_updates = np.bincount(upd_rec, minlength=n)
     upd_version = rank_within(upd_rec, upd_time) + 1
@@ -132,6 +144,9 @@ def draw_records(
     dormant = np.r_[
         np.zeros(n + upd_rec.size + gone.size, dtype=bool), np.ones(lapse_rec.size, dtype=bool)
     ]
+    material = np.r_[
+        np.ones(n, dtype=bool), upd_material, np.ones(gone.size + lapse_rec.size, dtype=bool)
+    ]
     order = np.argsort(time, kind="stable")
     return SourceRecords(
         owner=owner,
@@ -147,7 +162,17 @@ def draw_records(
         change_time=time[order],
         change_review=is_review[order],
         change_dormant=dormant[order],
+        change_material=material[order],
     )
+
+
+def _material(
+    kinds: tuple[KindSpec, ...], kind: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Per update (of a record of kind ``kind``), whether it is material: with the kind's
+    ``material_update_share``, one draw per update from its own stream."""
+    share = np.array([k.material_update_share for k in kinds])
+    return rng.random(kind.size) < share[kind]
 
 
 def _normalised(p: tuple[float, ...]) -> np.ndarray:

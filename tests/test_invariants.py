@@ -20,6 +20,7 @@ RATES = (
     "coverage",
     "ghost_rate",
     "stale_rate",
+    "stale_any_rate",
     "inconsistency_rate",
     "conflict_rate",
     "never_visible_fraction",
@@ -111,6 +112,7 @@ def small_scenarios(draw):
                 "denials": draw(st.sampled_from([[], [{"countries": ["CCC"], "share": 0.3}]])),
                 "review_days": draw(st.sampled_from([None, 8.0])),
                 "extension_probability": 0.7,
+                "material_update_share": draw(st.sampled_from([0.0, 0.4, 1.0])),
             },
             "links": {
                 name: {"delay_hours": draw(delay)}
@@ -215,6 +217,8 @@ def test_every_rate_is_a_share(s):
         assert value is None or 0.0 <= value <= 1.0 + 1e-12, (name, value)
     if metrics["completeness"] is not None and metrics["coverage"] is not None:
         assert metrics["coverage"] <= metrics["completeness"] + 1e-12
+    if metrics["stale_rate"] is not None:  # a material version is never past the latest one
+        assert metrics["stale_rate"] <= metrics["stale_any_rate"] + 1e-12
     assert metrics["exposure"] is None or metrics["exposure"] >= 0
 
 

@@ -51,6 +51,7 @@ def returned_by_owners(
             "vis_act": projected,
             "ghost": zero,
             "stale": zero,
+            "stale_any": zero,
             "conflict": zero,
         },
     )
