@@ -61,6 +61,9 @@ class StoreLog:
     servers: int | None
     busy_days: float
     holds_copies: bool
+    removed_rec: np.ndarray
+    removed_t: np.ndarray
+    """Records the store removed by retention (ascending) and when: nothing shows after."""
 
 
 @dataclass(frozen=True)

@@ -93,6 +93,10 @@ class Strategy(ABC):
     kind: ClassVar[str]
     reads: ClassVar[Reads] = "stores"
     """Who answers queries: the stores of each view, or the owners' nodes (federated)."""
+    misses_deletions: ClassVar[bool] = False
+    """A deletion may never reach a store that shows the record, which then shows a ghost
+    until retention removes it. Such an architecture starts from a prehistory that keeps the
+    records deleted before day 0 whose ghosts may still be shown then."""
 
     def __init__(self, context: Context, spec: ArchitectureBase) -> None:
         self.spec = spec

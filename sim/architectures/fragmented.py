@@ -41,6 +41,7 @@ class Keying:
 
 class Fragmented(Strategy):
     kind = "fragmented"
+    misses_deletions = True
     spec: FragmentedSpec
 
     def __init__(self, context: Context, spec: FragmentedSpec) -> None:

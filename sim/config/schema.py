@@ -321,6 +321,13 @@ class Records(Frozen):
     """Age at which the owner must review a record: deleted then unless extended."""
     extension_probability: Probability = 0.0
     """Chance the owner extends a record at each review (for one more review period)."""
+    retention_grace_days: NonNegativeFloat = 30.0
+    """Every system removes a record this long after a review date unless the owner's extension
+    has reached it by then (a late extension does not bring it back). Longer than any automated
+    path (link delays, a weekly or monthly batch), so that only a missed or very late manual
+    extension removes a live record; a missed deletion leaves its copy until the next review
+    date plus this grace. [E] 30 days (plausible 7-90): INTERPOL asks the source 6 months before
+    expiry, so a system has no reason to wait long for an extension."""
     material_update_share: Probability = 1.0
     """Share of updates that are material: they change what an officer should do (a status,
     an action, the cancellation of a hit); the rest are administrative (a corrected detail).
