@@ -95,10 +95,6 @@ class Subset:
         )
 
     @property
-    def shows_anything(self) -> bool:
-        return any(s.rec.size for s in self.shown)
-
-    @property
     def span(self) -> float:
         return float(np.ceil(self.log.horizon) + 2)
 
@@ -108,10 +104,8 @@ def segment_cumulatives(subset: Subset) -> dict[str, np.ndarray]:
 
     Records are taken in chunks (the result is a sum over records)."""
     totals: dict[str, Increments] = {}
-    for lo in range(0, subset.log.source.n_records, CHUNK_RECORDS):
-        part = subset.records(lo, lo + CHUNK_RECORDS)
-        if not part.shows_anything:
-            continue
+    for lo, hi in chunks(subset):
+        part = subset.records(lo, hi)
         for name, values in classify_segments(part).items():
             if name in totals:
                 totals[name] += values
@@ -120,6 +114,17 @@ def segment_cumulatives(subset: Subset) -> dict[str, np.ndarray]:
     if not totals:
         return {name: np.zeros((subset.layout.n_groups, subset.points.size)) for name in RETURNED}
     return {name: inc.cumulative() for name, inc in totals.items()}
+
+
+def chunks(subset: Subset) -> list[tuple[int, int]]:
+    """Ranges of record ids holding ``CHUNK_RECORDS`` records the subset shows each (the last
+    fewer): the records it never shows, such as the prehistory's, cost no chunk."""
+    shown = np.unique(np.concatenate([s.rec for s in subset.shown]))
+    if shown.size == 0:
+        return []
+    starts = shown[::CHUNK_RECORDS]
+    ends = np.r_[starts[1:], shown[-1] + 1]
+    return list(zip(starts.tolist(), ends.tolist(), strict=True))
 
 
 @dataclass(frozen=True)
