@@ -136,7 +136,9 @@ _ENTRIES: tuple[MetricSpec, ...] = (
         "lag_p50_hours",
         "Median time to visibility",
         "hours",
-        "Half of new records reach an officer in another region within this time.",
+        "Half of new shareable records reach an officer in another country within this time."
+        " Counted over every (record, entitled officer) pair, records never entered where the"
+        " officer looks included: empty (never) when half of them never get there.",
         higher_is_better=False,
         aggregate="quantile",
         headline=True,
@@ -145,7 +147,9 @@ _ENTRIES: tuple[MetricSpec, ...] = (
         "lag_p95_hours",
         "95th percentile time to visibility",
         "hours",
-        "95 % of new records reach an officer in another region within this time.",
+        "95 % of new shareable records reach an officer in another country within this time,"
+        " counted over every (record, entitled officer) pair: empty (never) when more than 5 %"
+        " never get there (never entered where the officer looks, or deleted first).",
         higher_is_better=False,
         aggregate="quantile",
         headline=True,
@@ -154,7 +158,9 @@ _ENTRIES: tuple[MetricSpec, ...] = (
         "lag_p99_hours",
         "99th percentile time to visibility",
         "hours",
-        "99 % of new records reach an officer in another region within this time.",
+        "99 % of new shareable records reach an officer in another country within this time,"
+        " counted over every (record, entitled officer) pair: empty (never) when more than 1 %"
+        " never get there.",
         higher_is_better=False,
         aggregate="quantile",
         headline=True,
@@ -162,7 +168,9 @@ _ENTRIES: tuple[MetricSpec, ...] = (
     _share(
         "never_visible_fraction",
         "Never visible",
-        "Share of new records that never reach an officer in another region before they expire.",
+        "Share of (new shareable record, entitled officer in another country) pairs where the"
+        " record never reaches a system the officer consults: never entered there, or deleted"
+        " before it arrives. Records still on their way when the run ends are left out.",
         aggregate="quantile",
         headline=True,
     ),

@@ -168,6 +168,7 @@ class DataSharingModel(mesa.Model):
                 store.name in copies,
                 removed,
                 np.maximum(when, PREHISTORY),
+                self.strategy.never_sent(short),
             )
         return logs
 

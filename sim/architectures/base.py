@@ -179,6 +179,11 @@ class Strategy(ABC):
     def destined(self, store: str) -> np.ndarray:
         """Records the architecture routes to ``store`` (by record id)."""
 
+    def never_sent(self, store: str) -> np.ndarray:
+        """Per record: never sent to ``store``, so never shown there (a lag that never ends,
+        not one the run's end cut short). Default: the records not routed to it."""
+        return ~self.destined(store)
+
     def copy_stores(self) -> list[Store]:
         """Stores outside the owners' countries that hold copies."""
         return [s for s in [self.hub, *self.platforms] if s.application_log()[0].size]

@@ -131,6 +131,11 @@ class Fragmented(Strategy):
     def views(self) -> list[View]:
         return consulting_platforms_and_hub(self.world)
 
+    def never_sent(self, store: str) -> np.ndarray:
+        """Records not meant for the system, or never keyed into it."""
+        system = 0 if store == "hub" else 1 + self.world.platforms.index(store)
+        return ~self.destined(store) | ~self.entered[:, system]
+
     def destined(self, store: str) -> np.ndarray:
         scope = self.source.sharing
         if store == "hub":
