@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sim.commands.formatting import metrics_table
 from sim.metrics.integrals import sorted_weighted_quantiles
 from sim.metrics.lag import LagSample, lag_metrics
 from sim.runner import run_one
@@ -59,3 +60,12 @@ def test_a_percentile_in_the_never_visible_mass_is_never():
     assert metrics["lag_p95_hours"] is None
     assert metrics["never_visible_fraction"] == pytest.approx(0.1)
     assert sorted_weighted_quantiles(np.array([1.0, 2.0]), np.array([1.0, 1.0]), [0.5]) == [1.0]
+
+
+def test_the_run_table_says_never():
+    table = metrics_table(
+        {"run": run_one(scenario(LONG_LIVED | {"horizon_days": 120, "warmup_days": 20}), seed=1)}
+    )
+    rows = dict(line.split(maxsplit=1) for line in table.splitlines()[2:])
+    assert rows["lag_p95_hours"].strip() == "never"
+    assert rows["lag_p50_hours"].strip() not in ("never", "n/a")
