@@ -15,7 +15,7 @@ import mesa
 import numpy as np
 
 from sim.agents import NCB, GlobalHub, RegionalPlatform
-from sim.architectures import Context, QueryBook, Strategy, build_strategy
+from sim.architectures import REGISTRY, Context, QueryBook, Strategy, build_strategy
 from sim.behaviour import Behaviour, Overlay, Sampling
 from sim.config.schema import LINK_CLASSES, Scenario
 from sim.engine.dists import SECONDS, Sampler
@@ -166,11 +166,17 @@ def agents(
 
 
 def planned_records(scenario: Scenario, world: WorldIndex, streams: Streams) -> SourceRecords:
-    """Every record's lifecycle; with behaviour on, each review also plans a dormant lapse."""
+    """Every record's lifecycle; with behaviour on, each review also plans a dormant lapse;
+    for an architecture that can miss deletions, the ghosts the past left at day 0 too."""
     behaviour = scenario.behaviour
     grace = behaviour.workload.review_grace_days if behaviour.enabled else None
     return draw_records(
-        scenario.records, world, scenario.horizon_days, streams, lapse_after_days=grace
+        scenario.records,
+        world,
+        scenario.horizon_days,
+        streams,
+        lapse_after_days=grace,
+        keep_ghosts=REGISTRY[scenario.architecture.kind].misses_deletions,
     )
 
 

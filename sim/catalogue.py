@@ -100,15 +100,26 @@ _ENTRIES: tuple[MetricSpec, ...] = (
     _share(
         "stale_rate",
         "Stale rate",
-        "Of the records a search returns, the share showing an out-of-date version (the owner has"
-        " since updated it).",
+        "Of the records a search returns, the share showing a version older than the owner's"
+        " latest material update: one that changes what the officer should do (a status, an"
+        " action, the cancellation of a hit). Administrative updates (a review extension, a"
+        " corrected detail) do not count; `stale_any_rate` counts them too.",
         headline=True,
         ratio=(("stale",), "vis"),
     ),
     _share(
+        "stale_any_rate",
+        "Stale rate, any update",
+        "Of the records a search returns, the share showing an out-of-date version, whether the"
+        " owner's later update was material or administrative.",
+        headline=True,
+        ratio=(("stale_any",), "vis"),
+    ),
+    _share(
         "inconsistency_rate",
         "Inconsistency rate",
-        "Ghost rate plus stale rate: the share of returned records that are wrong in some way.",
+        "Ghost rate plus stale rate: the share of returned records that would mislead the"
+        " officer (deleted at the source, or missing a material update).",
         headline=True,
         ratio=(("ghost", "stale"), "vis"),
     ),
@@ -125,7 +136,9 @@ _ENTRIES: tuple[MetricSpec, ...] = (
         "lag_p50_hours",
         "Median time to visibility",
         "hours",
-        "Half of new records reach an officer in another region within this time.",
+        "Half of new shareable records reach an officer in another country within this time."
+        " Counted over every (record, entitled officer) pair, records never entered where the"
+        " officer looks included: empty (never) when half of them never get there.",
         higher_is_better=False,
         aggregate="quantile",
         headline=True,
@@ -134,7 +147,9 @@ _ENTRIES: tuple[MetricSpec, ...] = (
         "lag_p95_hours",
         "95th percentile time to visibility",
         "hours",
-        "95 % of new records reach an officer in another region within this time.",
+        "95 % of new shareable records reach an officer in another country within this time,"
+        " counted over every (record, entitled officer) pair: empty (never) when more than 5 %"
+        " never get there (never entered where the officer looks, or deleted first).",
         higher_is_better=False,
         aggregate="quantile",
         headline=True,
@@ -143,7 +158,9 @@ _ENTRIES: tuple[MetricSpec, ...] = (
         "lag_p99_hours",
         "99th percentile time to visibility",
         "hours",
-        "99 % of new records reach an officer in another region within this time.",
+        "99 % of new shareable records reach an officer in another country within this time,"
+        " counted over every (record, entitled officer) pair: empty (never) when more than 1 %"
+        " never get there.",
         higher_is_better=False,
         aggregate="quantile",
         headline=True,
@@ -151,7 +168,9 @@ _ENTRIES: tuple[MetricSpec, ...] = (
     _share(
         "never_visible_fraction",
         "Never visible",
-        "Share of new records that never reach an officer in another region before they expire.",
+        "Share of (new shareable record, entitled officer in another country) pairs where the"
+        " record never reaches a system the officer consults: never entered there, or deleted"
+        " before it arrives. Records still on their way when the run ends are left out.",
         aggregate="quantile",
         headline=True,
     ),

@@ -63,6 +63,12 @@ class StoreLog:
     servers: int | None
     busy_days: float
     holds_copies: bool
+    removed_rec: np.ndarray
+    removed_t: np.ndarray
+    """Records the store removed by retention (ascending) and when: nothing shows after."""
+    never_sent: np.ndarray
+    """Per record: the architecture never sends it to this store (not meant for it, or, kept
+    by hand, never keyed into it), so it is never shown there."""
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from sim.builder import build
 from sim.config.schema import Scenario
 from sim.engine.dists import SECONDS
 from sim.log import QueryLog, RunLog, StoreLog
-from sim.records import SourceRecords
+from sim.records import SourceRecords, retention_removals
 
 PREHISTORY = 0.0
 """Times before day 0 are folded onto day 0 in the run log (order kept): only the state they
@@ -129,9 +129,7 @@ class DataSharingModel(mesa.Model):
             warmup=self.scenario.warmup_days,
             horizon=self.horizon,
             world=self.world,
-            source=fold_prehistory(
-                self.source if parts.overlay is None else as_happened(self.source, parts.overlay)
-            ),
+            source=fold_prehistory(self._as_happened()),
             query_rate=parts.queries.rate,
             views=strategy.views(),
             stores=self._store_logs(),
@@ -150,10 +148,13 @@ class DataSharingModel(mesa.Model):
     def _store_logs(self) -> dict[str, StoreLog]:
         """What the hub and each platform applied, by short name (``hub``, ``SIS``...)."""
         copies = {s.name for s in self.strategy.copy_stores()}
+        source = self._as_happened()
+        grace = self.scenario.records.retention_grace_days
         logs = {}
         for store in self.parts.stores:
             short = "hub" if store.kind == "hub" else store.name.removeprefix("platform.")
             rec, version, t = store.application_log()
+            removed, when = retention_removals(source, grace, rec, version, t)
             logs[short] = StoreLog(
                 short,
                 store.kind,
@@ -165,8 +166,16 @@ class DataSharingModel(mesa.Model):
                 store.pool.servers,
                 store.busy_days,
                 store.name in copies,
+                removed,
+                np.maximum(when, PREHISTORY),
+                self.strategy.never_sent(short),
             )
         return logs
+
+    def _as_happened(self) -> SourceRecords:
+        """The source as its owners acted (behaviour's overlay applied), times unfolded."""
+        overlay = self.parts.overlay
+        return self.source if overlay is None else as_happened(self.source, overlay)
 
     def _query_log(self) -> QueryLog:
         book = self.strategy.queries
@@ -216,5 +225,6 @@ def fold_prehistory(source: SourceRecords) -> SourceRecords:
     return dataclasses.replace(
         source,
         created=np.maximum(source.created, PREHISTORY),
+        deleted=np.maximum(source.deleted, PREHISTORY),
         change_time=np.maximum(source.change_time, PREHISTORY),
     )

@@ -20,6 +20,7 @@ RATES = (
     "coverage",
     "ghost_rate",
     "stale_rate",
+    "stale_any_rate",
     "inconsistency_rate",
     "conflict_rate",
     "never_visible_fraction",
@@ -112,6 +113,9 @@ def small_scenarios(draw):
                 "denials": draw(st.sampled_from([[], [{"countries": ["CCC"], "share": 0.3}]])),
                 "review_days": draw(st.sampled_from([None, 8.0])),
                 "extension_probability": 0.7,
+                "retention_grace_days": draw(st.sampled_from([0.0, 0.5, 30.0])),
+                "material_update_share": draw(st.sampled_from([0.0, 0.4, 1.0])),
+                "prehistory_days": draw(st.sampled_from([0.0, 30.0])),
             },
             "links": {
                 name: {"delay_hours": draw(delay)}
@@ -236,6 +240,8 @@ def test_every_rate_is_a_share(s):
         assert value is None or 0.0 <= value <= 1.0 + 1e-12, (name, value)
     if metrics["completeness"] is not None and metrics["coverage"] is not None:
         assert metrics["coverage"] <= metrics["completeness"] + 1e-12
+    if metrics["stale_rate"] is not None:  # a material version is never past the latest one
+        assert metrics["stale_rate"] <= metrics["stale_any_rate"] + 1e-12
     assert metrics["exposure"] is None or metrics["exposure"] >= 0
 
 
@@ -243,10 +249,14 @@ def test_every_rate_is_a_share(s):
 @given(small_scenarios())
 def test_a_store_never_shows_an_older_version(s):
     """Replaying each store's log: per record, shown versions strictly increase over time and
-    nothing is shown after the deletion was applied there."""
+    nothing is shown after the deletion was applied there, or after retention removed it."""
     log, _ = simulate(s, s.seed)
     for store in log.stores.values():
-        shown = shown_intervals(store.rec, store.version, store.t, log.source, log.horizon)
+        removed = (store.removed_rec, store.removed_t)
+        shown = shown_intervals(store.rec, store.version, store.t, log.source, log.horizon, removed)
+        removal = np.full(log.source.n_records, np.inf)
+        removal[store.removed_rec] = store.removed_t
+        assert np.all(shown.end <= removal[shown.rec])
         order = np.lexsort((shown.start, shown.rec))
         rec, version, start = shown.rec[order], shown.version[order], shown.start[order]
         same = rec[1:] == rec[:-1]

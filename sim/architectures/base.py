@@ -145,6 +145,10 @@ class Strategy(ABC):
     kind: ClassVar[str]
     reads: ClassVar[Reads] = "stores"
     """Who answers queries: the stores of each view, or the owners' nodes (federated)."""
+    misses_deletions: ClassVar[bool] = False
+    """A deletion may never reach a store that shows the record, which then shows a ghost
+    until retention removes it. Such an architecture starts from a prehistory that keeps the
+    records deleted before day 0 whose ghosts may still be shown then."""
 
     def __init__(self, context: Context, spec: ArchitectureBase) -> None:
         self.spec = spec
@@ -226,6 +230,11 @@ class Strategy(ABC):
     @abstractmethod
     def destined(self, store: str) -> np.ndarray:
         """Records the architecture routes to ``store`` (by record id)."""
+
+    def never_sent(self, store: str) -> np.ndarray:
+        """Per record: never sent to ``store``, so never shown there (a lag that never ends,
+        not one the run's end cut short). Default: the records not routed to it."""
+        return ~self.destined(store)
 
     def copy_stores(self) -> list[Store]:
         """Stores outside the owners' countries that hold copies."""

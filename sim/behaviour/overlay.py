@@ -97,6 +97,7 @@ def as_happened(plan: SourceRecords, overlay: Overlay) -> SourceRecords:
         change_time=plan.change_time[keep],
         change_review=plan.change_review[keep],
         change_dormant=plan.change_dormant[keep],
+        change_material=plan.change_material[keep],
     )
 
 

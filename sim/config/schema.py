@@ -319,6 +319,7 @@ class RecordKind(Frozen):
     scope: Scope | None = None
     review_days: PositiveFloat | None = None
     extension_probability: Probability | None = None
+    material_update_share: Probability | None = None
 
 
 class Denial(Frozen):
@@ -347,6 +348,7 @@ class KindSpec(Frozen):
     scope: Scope
     review_days: float | None
     extension_probability: float
+    material_update_share: float
 
 
 class Records(Frozen):
@@ -362,6 +364,18 @@ class Records(Frozen):
     """Age at which the owner must review a record: deleted then unless extended."""
     extension_probability: Probability = 0.0
     """Chance the owner extends a record at each review (for one more review period)."""
+    retention_grace_days: NonNegativeFloat = 30.0
+    """Every system removes a record this long after a review date unless the owner's extension
+    has reached it by then (a late extension does not bring it back). Longer than any automated
+    path (link delays, a weekly or monthly batch), so that only a missed or very late manual
+    extension removes a live record; a missed deletion leaves its copy until the next review
+    date plus this grace. [E] 30 days (plausible 7-90): INTERPOL asks the source 6 months before
+    expiry, so a system has no reason to wait long for an extension."""
+    material_update_share: Probability = 1.0
+    """Share of updates that are material: they change what an officer should do (a status,
+    an action, the cancellation of a hit); the rest are administrative (a corrected detail).
+    Review extensions are always administrative. ``stale_rate`` counts material staleness
+    only, ``stale_any_rate`` every version difference. 1: every update is material."""
     kinds: dict[str, RecordKind] = Field(default_factory=dict)
     denials: tuple[Denial, ...] = ()
     sample_fraction: Annotated[float, Field(gt=0, le=1)] = 1.0
@@ -402,6 +416,11 @@ class Records(Frozen):
                     self.extension_probability
                     if k.extension_probability is None
                     else k.extension_probability
+                ),
+                material_update_share=(
+                    self.material_update_share
+                    if k.material_update_share is None
+                    else k.material_update_share
                 ),
             )
             for name, k in kinds.items()

@@ -60,7 +60,9 @@ def record_metrics(sums: dict[str, float]) -> dict[str, float | None]:
 
 def compute_metrics(log: RunLog) -> MetricsBundle:
     shown = {
-        name: shown_intervals(s.rec, s.version, s.t, log.source, log.horizon)
+        name: shown_intervals(
+            s.rec, s.version, s.t, log.source, log.horizon, (s.removed_rec, s.removed_t)
+        )
         for name, s in log.stores.items()
     }
     days = Grid.days(log)

@@ -29,6 +29,7 @@ from sim.reporting.charts import (
     render,
     summary_table,
 )
+from sim.reporting.charts.data import missing_label
 from sim.reporting.definitions import COMPARISON_METRICS, info, scale
 from sim.reporting.loading import Results
 from sim.reporting.robust_text import robustness_sentences
@@ -94,12 +95,13 @@ def ranked(means: pd.Series, metric: str) -> list[str]:
 def summary_sentence(results: Results, runs: pd.DataFrame, metric: str) -> str | None:
     """Who leads on ``metric``, by how much over the runner-up, and how sure we are."""
     table = summarise(runs, [metric]).dropna(subset=["mean"])
+    note = never_note(results, runs, metric, set(table["variant"]))
     if table.empty:
-        return None
+        return f"{info(metric).label}: never for every variant." if note else None
     means = table.set_index("variant")["mean"]
     label = info(metric).label.lower()
     if len(means) == 1:
-        return f"{label.capitalize()}: {fmt(metric, means.iloc[0])} ({means.index[0]})."
+        return f"{label.capitalize()}: {fmt(metric, means.iloc[0])} ({means.index[0]}).{note}"
     order = ranked(means, metric)
     best, second, worst = order[0], order[1], order[-1]
     tail = (
@@ -109,15 +111,15 @@ def summary_sentence(results: Results, runs: pd.DataFrame, metric: str) -> str |
     )
     if means[best] == means[second]:
         tied = [v for v in order if means[v] == means[best]]
-        return f"{', '.join(tied)} tie on {label} at {fmt(metric, means[best])}.{tail}"
+        return f"{', '.join(tied)} tie on {label} at {fmt(metric, means[best])}.{tail}{note}"
     lead = f"{best} leads on {label} with {fmt(metric, means[best])}"
     gap = fmt_diff(metric, means[best] - means[second])
     if results.single_run:
-        return f"{lead}, {gap} ahead of {second} (one run per variant, so no interval).{tail}"
+        return f"{lead}, {gap} ahead of {second} (one run per variant, so no interval).{tail}{note}"
     diff = paired_differences(runs, second, [metric])
     row = diff[diff["variant"] == best]
     if row.empty or pd.isna(row["ci_low"].iloc[0]):
-        return f"{lead}, {gap} ahead of {second} (too few paired runs for an interval).{tail}"
+        return f"{lead}, {gap} ahead of {second} (too few paired runs for an interval).{tail}{note}"
     r = row.iloc[0]
     low, high = (
         (r["ci_low"], r["ci_high"]) if better_higher(metric) else (-r["ci_high"], -r["ci_low"])
@@ -127,9 +129,19 @@ def summary_sentence(results: Results, runs: pd.DataFrame, metric: str) -> str |
         return (
             f"On {label}, no significant difference between {best}"
             f" ({fmt(metric, means[best])}) and {second} ({fmt(metric, means[second])}):"
-            f" {interval}.{tail}"
+            f" {interval}.{tail}{note}"
         )
-    return f"{lead}, {gap} ahead of {second} ({interval}).{tail}"
+    return f"{lead}, {gap} ahead of {second} ({interval}).{tail}{note}"
+
+
+def never_note(results: Results, runs: pd.DataFrame, metric: str, valued: set[str]) -> str:
+    """Names the variants without a value because it is never reached (a lag percentile
+    among the records never visible); empty if none."""
+    never = [
+        v for v in results.variants
+        if v not in valued and missing_label(runs, metric, v) == "never"
+    ]  # fmt: skip
+    return f" Never for {', '.join(never)}: too many records never become visible." if never else ""
 
 
 def signed(metric: str, value: float) -> str:
