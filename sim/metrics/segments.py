@@ -119,7 +119,12 @@ def segment_cumulatives(subset: Subset) -> dict[str, np.ndarray]:
 def chunks(subset: Subset) -> list[tuple[int, int]]:
     """Ranges of record ids holding ``CHUNK_RECORDS`` records the subset shows each (the last
     fewer): the records it never shows, such as the prehistory's, cost no chunk."""
-    shown = np.unique(np.concatenate([s.rec for s in subset.shown]))
+    # A mask, not np.unique: numpy 2.4's hashing unique took 7 of the 19 CPU seconds of the
+    # benchmark's hybrid run on these millions of record ids; the mask takes milliseconds.
+    held = np.zeros(subset.log.source.n_records, dtype=bool)
+    for s in subset.shown:
+        held[s.rec] = True
+    shown = np.flatnonzero(held)
     if shown.size == 0:
         return []
     starts = shown[::CHUNK_RECORDS]
