@@ -348,6 +348,9 @@ def test_demo_runs_four_architectures_side_by_side(stub_runner) -> None:
     assert {(s.horizon_days, seed) for s, seed in stub_runner} == {(100, 3)}
     header = result.stdout.splitlines()[0].split()
     assert header == ["metric", "centralized", "federated", "hybrid", "push", "fragmented"]
+    rows = {line.split()[0] for line in result.stdout.splitlines()[2:]}
+    outcomes = ("hits_per_year", "missed_hits_per_year", "false_hits_per_year")
+    assert {*outcomes, "busiest_store_peak_per_second"} <= rows
 
 
 def test_run_shipped_scenario_end_to_end(tmp_path: Path) -> None:
