@@ -25,8 +25,8 @@ def load_or_fail(results_dir: Path):  # noqa: ANN201 (Results; imported lazily)
 
 
 def chart_names() -> list[str]:
-    return ["comparison", "tradeoff", "sensitivity", "over_time", "behaviour", "visibility",
-            "regions", "load", "differences", "ranking_odds", "regret", "break_even",
+    return ["comparison", "outcomes_costs", "tradeoff", "sensitivity", "over_time", "behaviour",
+            "visibility", "regions", "load", "differences", "ranking_odds", "regret", "break_even",
             "scenario_discovery"]  # fmt: skip
 
 

@@ -451,12 +451,18 @@ LINK_CLASSES = ("ncb_to_hub", "ncb_to_platform", "platform_to_hub", "hub_to_plat
 
 
 class StoreSpec(Frozen):
-    """A FIFO store; ``servers: null`` means as many servers as there is work (no queueing)."""
+    """A FIFO store; ``servers: null`` means as many servers as there is work (no queueing).
+
+    Both keys describe the real store at real volume: the capacity metrics check ``servers``
+    against the real peak search rate (``costs.capacity``). The engine's own queue serves the
+    sampled changes and searches with the same servers, where at a sampled volume they never
+    congest: congestion at world scale is what the capacity metrics report."""
 
     servers: Annotated[int, Field(ge=1)] | None = None
-    """Servers in parallel; null: as many as needed (no queueing)."""
+    """Servers in parallel (real servers at real volume); null: as many as needed (no
+    queueing)."""
     service_seconds: Dist = ZERO
-    """Time to apply a change or answer a query."""
+    """Time to apply a change or answer a query (real server time per search)."""
 
 
 class Stores(Frozen):
@@ -499,6 +505,12 @@ class SearchKind(Frozen):
     names_issuer: bool = False
     """A search of this kind names the country that issued the record (a travel document, a
     vehicle registration): with ``routing: issuer`` it asks that country's node only."""
+    on_record_share: Probability | None = None
+    """Share of the searches of this kind whose subject has a record active with another
+    country's NCB (null: ``queries.on_record_share``)."""
+    deleted_search_ratio: NonNegativeFloat | None = None
+    """How often the subject of a record its owner deleted is searched, relative to the
+    subject of an active record (null: ``queries.deleted_search_ratio``)."""
 
 
 class Queries(Frozen):
@@ -513,6 +525,19 @@ class Queries(Frozen):
     in proportion to the kinds' shares of record creations, none naming its issuer."""
     hit_fraction: Probability = 0.01
     """Share of searches matching a record (federated index: the owner is then asked)."""
+    on_record_share: Probability = 7.5e-5
+    """Share of searches whose subject has a record active with another country's NCB (a
+    stolen passport presented, a wanted person checked), for the kinds that do not give their
+    own: the hits, missed hits and stale hits per year follow it in proportion. Default: the
+    SLTD's 2023 hit rate (232,423 hits in 3.6 billion searches) over the share of travel
+    documents today's systems show (scenarios/README.md); [E] for other kinds, 1e-5 to 1e-3."""
+    deleted_search_ratio: NonNegativeFloat = 1.0
+    """How often the subject of a record its owner has deleted (a recovered passport, a person
+    no longer wanted) is searched, relative to the subject of an active record, for the kinds
+    that do not give their own: each search of it where the deleted record is still shown is
+    a false hit, and false hits follow this ratio in proportion. [E] 1: the subject's travel
+    does not depend on its record; plausible 0.1 to 1,000 (a passport back in its holder's
+    hands crosses borders far more often than a stolen one: scenarios/README.md)."""
 
     @model_validator(mode="after")
     def _shares(self) -> Queries:
@@ -522,14 +547,58 @@ class Queries(Frozen):
         return self
 
 
+# --- costs -----------------------------------------------------------------------------------
+
+
+class Capacity(Frozen):
+    """What a store must answer at the peak: the target a planner sizes it for, and how much
+    busier the busiest hour is than the day's mean (the simulated searches are spread evenly
+    over the day, so the peak is an assumption, not a measure)."""
+
+    target_p95_seconds: PositiveFloat = 0.5
+    """95th percentile of a search's time at a store (waiting and service, the network apart)
+    that the store must keep under at the peak. [E] a border check answers in about a second
+    end to end; 0.2-2 s."""
+    peak_to_mean: Annotated[float, Field(ge=1)] = 1.5
+    """The busiest hour's search rate at each store over its mean rate of the day. [E] a
+    store serving many time zones is flatter than one country's day; 1 (even) to 3."""
+
+
+class Costs(Frozen):
+    """What the traffic, the copies and the capacity cost: message and record sizes (the
+    bandwidth and storage metrics) and the capacity target. Staff hours per action are in
+    ``behaviour.workload``."""
+
+    record_bytes: PositiveFloat = 2000.0
+    """Size of a record (a change message carries one, a copy holds one), for kinds not in
+    ``record_bytes_by_kind``. [E]"""
+    record_bytes_by_kind: dict[str, PositiveFloat] = Field(default_factory=dict)
+    """Size of a record of each kind (names from ``records.kinds``). [E] a travel document or
+    a vehicle about 1-2 kB of fields; a notice tens of kB with its photograph."""
+    search_bytes: PositiveFloat = 500.0
+    """A search message (the request). [E]"""
+    answer_bytes: PositiveFloat = 1000.0
+    """An answer message, hit or no hit. [E]"""
+    pointer_bytes: PositiveFloat = 100.0
+    """A pointer held by an index (which NCB owns a record). [E]"""
+    capacity: Capacity = Capacity()
+
+
 # --- behaviour (off by default) ------------------------------------------------------------
 
 
 class Workload(Frozen):
-    """Staff time of each NCB: manual actions wait in a first-come backlog."""
+    """Staff time of each NCB: manual actions wait in a first-come backlog.
+
+    The hours per action are the price of the work whether or not behaviour is enabled: the
+    staff-hour metrics (``staff_hours_per_year``) read them in every run; ``enabled`` switches
+    only the feedbacks (backlogs, lapses, trust, sharing)."""
 
     staff_hours_per_day: NonNegativeFloat = 8.0
     """Capacity of an NCB of weight 1 (scaled by the country's weight)."""
+    hours_per_hit: NonNegativeFloat = 1.0
+    """Following up a hit (true or false) at the NCB whose officer got it: confirming the
+    record with its owner and passing the answer to the border. [E] 0.5-2 hours."""
     hours_per_entry: NonNegativeFloat = 0.25
     """Keying a new record into one system."""
     hours_per_update: NonNegativeFloat = 0.1
@@ -622,6 +691,7 @@ class Scenario(Frozen):
     outages: Outages = Outages()
     queries: Queries = Queries()
     behaviour: Behaviour = Behaviour()
+    costs: Costs = Costs()
 
     @model_validator(mode="after")
     def _denied_countries_exist(self) -> Scenario:
@@ -659,6 +729,17 @@ class Scenario(Frozen):
             if name not in names:
                 raise ValueError(
                     f"queries.kinds.{name}: not a record kind (records.kinds: {', '.join(names)})"
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _sized_kinds_exist(self) -> Scenario:
+        names = [k.name for k in self.records.kind_specs()]
+        for name in self.costs.record_bytes_by_kind:
+            if name not in names:
+                raise ValueError(
+                    f"costs.record_bytes_by_kind.{name}: not a record kind"
+                    f" (records.kinds: {', '.join(names)})"
                 )
         return self
 

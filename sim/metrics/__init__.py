@@ -15,9 +15,11 @@ import pandas as pd
 from sim.catalogue import RATIO_METRICS
 from sim.log import RunLog
 from sim.metrics.behaviour import behaviour_metrics, behaviour_series
+from sim.metrics.costs import cost_metrics, storage_gb
 from sim.metrics.exposure import exposure_by_day
 from sim.metrics.intervals import shown_intervals
 from sim.metrics.lag import lag_metrics, lag_sample, visibility_curve
+from sim.metrics.outcomes import outcome_counts, outcome_metrics, outcomes_by_kind
 from sim.metrics.queries import query_metrics, query_table, search_load
 from sim.metrics.visibility import Grid, daily_integrals
 
@@ -69,6 +71,7 @@ def compute_metrics(log: RunLog) -> MetricsBundle:
     daily = daily_integrals(log, shown)  # name -> [country, kind, day]
     sample = lag_sample(log, shown)
     exposure_num, exposure_den = exposure_by_day(log, days, shown)
+    storage = storage_gb(log, shown) if log.costs is not None else None
     del shown  # the largest arrays here: free them before the rest
     queries = query_table(log)
     messages = messages_per_day(log, days)
@@ -116,6 +119,18 @@ def compute_metrics(log: RunLog) -> MetricsBundle:
         | query_metrics(queries, queries["kind"] == k)
         for k, name in enumerate(log.source.kind_names)
     }
+    if log.subjects is not None:
+        outcomes = outcome_counts(log, daily, days)
+        kinds = log.source.kind_names
+        metrics |= outcome_metrics(outcomes, everyone, days) | outcomes_by_kind(
+            outcomes, everyone, days, kinds
+        )
+        for r, name in enumerate(log.world.regions):
+            by_region[name] |= outcome_metrics(outcomes, np.flatnonzero(region == r), days)
+        for k, name in enumerate(kinds):
+            by_kind[name] |= outcome_metrics(outcomes, everyone, days, k)
+        if log.costs is not None:
+            metrics |= cost_metrics(log, days, storage, outcomes, by_region)
     timeseries = pd.concat(rows, ignore_index=True)
     day_index = timeseries["day"].to_numpy() - int(np.floor(days.day_lo[0]))
     exposure_daily = np.array(
