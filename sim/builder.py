@@ -15,14 +15,15 @@ import mesa
 import numpy as np
 
 from sim.agents import NCB, GlobalHub, RegionalPlatform
-from sim.architectures import Context, QueryBook, Strategy, build_strategy
-from sim.behaviour import Behaviour, Overlay
+from sim.architectures import REGISTRY, Context, QueryBook, Strategy, build_strategy
+from sim.behaviour import Behaviour, Overlay, Sampling
 from sim.config.schema import LINK_CLASSES, Scenario
 from sim.engine.dists import SECONDS, Sampler
 from sim.engine.links import Link
 from sim.engine.outages import Availability
 from sim.engine.queue import ServerPool
 from sim.engine.store import Store
+from sim.log import SubjectMix
 from sim.records import SourceRecords, day_bounds, draw_records
 from sim.rng import Streams
 from sim.world import WorldIndex
@@ -35,9 +36,17 @@ class SampledQueries:
     querier: np.ndarray
     time: np.ndarray
     rate: np.ndarray
-    """Queries per day of each country: also the weight of each querier in the metrics."""
+    """Sampled queries per day of each country: also the weight of each querier in the
+    metrics."""
     days: np.ndarray
     """``day_bounds`` of ``time``."""
+    kind: np.ndarray
+    """Kind of each search's subject (index into the records' kind names)."""
+    issuer: np.ndarray
+    """Country that issued each search's subject, drawn in proportion to the countries'
+    record-creation weights (the querier's own country included)."""
+    names_issuer: np.ndarray
+    """Per kind: a search of it names the issuing country (``queries.kinds``)."""
 
     @property
     def n(self) -> int:
@@ -99,7 +108,12 @@ def build(
         platforms=[p.store for p in platforms],
         nodes=[ncb.node for ncb in ncbs],
         streams=streams,
-        queries=QueryBook(np.zeros(queries.n, dtype=np.int64)),
+        queries=QueryBook(
+            queries.time,
+            scenario.architecture.query_deadline_seconds * SECONDS,
+            queries.issuer,
+            queries.names_issuer[queries.kind],
+        ),
         store_spec=scenario.stores,
         query_spec=scenario.queries,
         n_days=n_days,
@@ -108,7 +122,15 @@ def build(
     behaviour = None
     if overlay is not None:
         behaviour = Behaviour(
-            scenario.behaviour, overlay, world, strategy, ncbs, streams, send_time, n_days
+            scenario.behaviour,
+            overlay,
+            world,
+            strategy,
+            ncbs,
+            streams,
+            send_time,
+            n_days,
+            Sampling(records=scenario.records.sample_fraction, lookups_per_day=queries.rate),
         )
     change_days = day_bounds(source.change_time, n_days)
     return Parts(
@@ -145,33 +167,93 @@ def agents(
 
 
 def planned_records(scenario: Scenario, world: WorldIndex, streams: Streams) -> SourceRecords:
-    """Every record's lifecycle; with behaviour on, each review also plans a dormant lapse."""
+    """Every record's lifecycle; with behaviour on, each review also plans a dormant lapse;
+    for an architecture that can miss deletions, the ghosts the past left at day 0 too."""
     behaviour = scenario.behaviour
     grace = behaviour.workload.review_grace_days if behaviour.enabled else None
     return draw_records(
-        scenario.records, world, scenario.horizon_days, streams, lapse_after_days=grace
+        scenario.records,
+        world,
+        scenario.horizon_days,
+        streams,
+        lapse_after_days=grace,
+        keep_ghosts=REGISTRY[scenario.architecture.kind].misses_deletions,
     )
 
 
 def sampled_queries(
     scenario: Scenario, world: WorldIndex, streams: Streams, n_days: int
 ) -> SampledQueries:
-    """Poisson searches per country (``per_country_per_day`` x its weight), uniform in time."""
-    horizon = scenario.horizon_days
-    rate = scenario.queries.per_country_per_day * world.weight
+    """Poisson searches per country (``per_country_per_day`` x its weight x the sampled
+    fraction), uniform in time; each with its subject's kind and issuing country, drawn from
+    streams of their own so that the times and queriers do not depend on them."""
+    spec, horizon = scenario.queries, scenario.horizon_days
+    rate = spec.per_country_per_day * spec.sample_fraction * world.weight
     rng = streams.get("queries")
     counts = rng.poisson(rate * horizon)
     querier = np.repeat(np.arange(world.n_countries), counts)
     t = rng.uniform(0.0, horizon, querier.size)
     order = np.argsort(t, kind="stable")
-    return SampledQueries(querier[order], t[order], rate, day_bounds(t[order], n_days))
+    shares, names_issuer = search_mix(scenario)
+    kind = streams.get("queries.kind").choice(shares.size, size=querier.size, p=shares)
+    issuer = streams.get("queries.issuer").choice(
+        world.n_countries, size=querier.size, p=world.weight / world.weight.sum()
+    )
+    return SampledQueries(
+        querier[order],
+        t[order],
+        rate,
+        day_bounds(t[order], n_days),
+        kind,
+        issuer,
+        names_issuer,
+    )
+
+
+def search_mix(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
+    """Per record kind: its share of searches, and whether a search of it names the issuing
+    country. Without ``queries.kinds``: the kinds' shares of creations, none naming it."""
+    kinds = scenario.records.kind_specs()
+    given = scenario.queries.kinds
+    if not given:
+        shares = np.array([k.share for k in kinds])
+        return shares / shares.sum(), np.zeros(len(kinds), dtype=bool)
+    shares = np.array([given[k.name].share if k.name in given else 0.0 for k in kinds])
+    names = np.array([k.name in given and given[k.name].names_issuer for k in kinds])
+    return shares / shares.sum(), names
+
+
+def subject_mix(scenario: Scenario) -> SubjectMix:
+    """Per record kind: its share of the searches, the share of those whose subject is on
+    record with another NCB, and how often a deleted record's subject is searched relative to
+    an active record's (``queries``, a kind's own values first)."""
+    shares, _ = search_mix(scenario)
+    spec = scenario.queries
+    kinds = [spec.kinds.get(k.name) for k in scenario.records.kind_specs()]
+    on_record = [
+        spec.on_record_share if k is None or k.on_record_share is None else k.on_record_share
+        for k in kinds
+    ]
+    ratio = [
+        spec.deleted_search_ratio
+        if k is None or k.deleted_search_ratio is None
+        else k.deleted_search_ratio
+        for k in kinds
+    ]
+    return SubjectMix(shares, np.array(on_record), np.array(ratio))
 
 
 def link(scenario: Scenario, name: str, streams: Streams) -> Link:
-    """One link class; a simulated change stands for 1 / ``sample_fraction`` real ones."""
+    """One link class; a simulated change stands for 1 / ``records.sample_fraction`` real ones,
+    a simulated search for 1 / ``queries.sample_fraction``."""
     spec = getattr(scenario.links, name)
-    weight = 1.0 / scenario.records.sample_fraction
-    return Link(name, spec, streams.get(f"link.{name}"), change_weight=weight)
+    return Link(
+        name,
+        spec,
+        streams.get(f"link.{name}"),
+        change_weight=1.0 / scenario.records.sample_fraction,
+        query_weight=1.0 / scenario.queries.sample_fraction,
+    )
 
 
 def store(scenario: Scenario, name: str, kind: str, streams: Streams) -> Store:

@@ -12,6 +12,7 @@ from sim.commands.compare import compare
 from sim.commands.demo import demo
 from sim.commands.report import plot, report
 from sim.commands.rerun import rerun
+from sim.commands.robustness import robustness
 from sim.commands.run import run, validate
 from sim.commands.scenarios import scenarios
 from sim.commands.sensitivity import sensitivity
@@ -24,7 +25,9 @@ def main() -> None:
     """Simulate police data-sharing architectures and compare what officers see."""
 
 
-for command in (run, validate, demo, sweep, compare, rerun, sensitivity, plot, report, scenarios):
+for command in (
+    run, validate, demo, sweep, compare, robustness, rerun, sensitivity, plot, report, scenarios,
+):  # fmt: skip
     main.add_command(command)
 
 if __name__ == "__main__":

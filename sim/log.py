@@ -10,6 +10,7 @@ from typing import Literal
 
 import numpy as np
 
+from sim.config.schema import Costs, Stores, Workload
 from sim.engine.outages import Availability
 from sim.records import SourceRecords
 from sim.world import WorldIndex
@@ -37,6 +38,8 @@ class BehaviourLog:
     work_hours: np.ndarray
     capacity: np.ndarray
     """Staff hours per day of each NCB."""
+    work_scale: float
+    """Real actions each simulated one stands for (``work_hours`` are already real)."""
     review_owner: np.ndarray
     review_time: np.ndarray
     review_missed: np.ndarray
@@ -61,16 +64,73 @@ class StoreLog:
     servers: int | None
     busy_days: float
     holds_copies: bool
+    removed_rec: np.ndarray
+    removed_t: np.ndarray
+    """Records the store removed by retention (ascending) and when: nothing shows after."""
+    never_sent: np.ndarray
+    """Per record: the architecture never sends it to this store (not meant for it, or, kept
+    by hand, never keyed into it), so it is never shown there."""
 
 
 @dataclass(frozen=True)
 class QueryLog:
+    """The sampled searches: whom each asked, what came back by the deadline, and the load
+    they put on each store and national node."""
+
     querier: np.ndarray
     t: np.ndarray
+    kind: np.ndarray
+    """Kind of each search's subject (index into the records' kind names)."""
     sent: np.ndarray
     """False where the querier's own node was down: the query could not be made."""
-    done: np.ndarray
-    """When the last expected answer came back; ``inf`` if one never did."""
+    n_asked: np.ndarray
+    """Systems (stores, national nodes) each search asked."""
+    n_answered: np.ndarray
+    """Of those, the ones whose answer was back within the deadline."""
+    answered: np.ndarray
+    """The search was answered at all (the architecture's rule, ``Strategy.answered``)."""
+    last_answer: np.ndarray
+    """When the last answer back within the deadline arrived (``-inf``: none)."""
+    asked_of: dict[str, np.ndarray]
+    """Searches asked of each store and national node (``hub``, ``platform.SIS``,
+    ``ncb.FRA``), by query id; searches broadcast to every node are in ``broadcast``."""
+    broadcast: np.ndarray
+    """Searches asked of every national node but the querier's own."""
+    weight: float
+    """Real searches one sampled search stands for (1 / ``queries.sample_fraction``)."""
+
+
+@dataclass(frozen=True)
+class SubjectMix:
+    """Who the real searches are about, per record kind (index into the kinds' names): what
+    the outcome metrics (hits, missed and false hits) need besides the record integrals."""
+
+    share: np.ndarray
+    """Share of the searches whose subject is of each kind."""
+    on_record: np.ndarray
+    """Share of a kind's searches whose subject has a record active with another NCB."""
+    deleted_ratio: np.ndarray
+    """How often a deleted record's subject is searched, relative to an active record's."""
+
+
+@dataclass(frozen=True)
+class CostLog:
+    """What the cost metrics read besides the stores' logs: the real volume each simulated
+    record stands for, the manual keying each change needed, what each link carried, and the
+    scenario's prices (sizes, hours per action, servers and service times)."""
+
+    record_weight: float
+    """Real records one simulated record stands for (1 / ``records.sample_fraction``)."""
+    manual_entries: np.ndarray
+    """Per change of the run log's source: systems it was keyed into by hand."""
+    link_changes: dict[str, np.ndarray]
+    """Per link class: [kind, day] record changes carried at real volume; the last row holds
+    changes of no known kind."""
+    link_searches: dict[str, np.ndarray]
+    """Per link class: [day] searches carried at real volume (a request and its answer)."""
+    prices: Costs
+    workload: Workload
+    stores: Stores
 
 
 @dataclass(frozen=True)
@@ -93,3 +153,7 @@ class RunLog:
     messages_per_day: dict[str, np.ndarray]
     ledger: dict[str, int] = field(default_factory=dict)
     behaviour: BehaviourLog | None = None
+    subjects: SubjectMix | None = None
+    """Who the searches are about (None: no outcome metrics)."""
+    costs: CostLog | None = None
+    """Prices and volumes of the cost metrics (None: no cost metrics)."""

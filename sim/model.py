@@ -17,11 +17,11 @@ import numpy as np
 import simpy
 
 from sim.behaviour import Behaviour, as_happened
-from sim.builder import build
+from sim.builder import build, subject_mix
 from sim.config.schema import Scenario
 from sim.engine.dists import SECONDS
-from sim.log import QueryLog, RunLog, StoreLog
-from sim.records import SourceRecords
+from sim.log import CostLog, QueryLog, RunLog, StoreLog
+from sim.records import SourceRecords, retention_removals
 
 PREHISTORY = 0.0
 """Times before day 0 are folded onto day 0 in the run log (order kept): only the state they
@@ -129,9 +129,7 @@ class DataSharingModel(mesa.Model):
             warmup=self.scenario.warmup_days,
             horizon=self.horizon,
             world=self.world,
-            source=fold_prehistory(
-                self.source if parts.overlay is None else as_happened(self.source, parts.overlay)
-            ),
+            source=fold_prehistory(self._as_happened()),
             query_rate=parts.queries.rate,
             views=strategy.views(),
             stores=self._store_logs(),
@@ -145,15 +143,38 @@ class DataSharingModel(mesa.Model):
             },
             ledger=self._ledger(),
             behaviour=None if parts.behaviour is None else parts.behaviour.log(),
+            subjects=subject_mix(self.scenario),
+            costs=self._cost_log(),
+        )
+
+    def _cost_log(self) -> CostLog:
+        """Real volumes and prices of the cost metrics; the manual entries are counted for the
+        changes as they happened (with behaviour on, cancelled ones took no keying)."""
+        parts, scenario = self.parts, self.scenario
+        entries = self.strategy.manual_entries(np.arange(parts.source.n_changes))
+        if parts.overlay is not None:
+            entries = entries[parts.overlay.happened()]
+        kinds, links, days = len(parts.source.kind_names), parts.links, self.n_days
+        return CostLog(
+            record_weight=1.0 / scenario.records.sample_fraction,
+            manual_entries=entries,
+            link_changes={n: link.changes_by_kind(days, kinds) for n, link in links.items()},
+            link_searches={n: link.searches_per_day(days) for n, link in links.items()},
+            prices=scenario.costs,
+            workload=scenario.behaviour.workload,
+            stores=scenario.stores,
         )
 
     def _store_logs(self) -> dict[str, StoreLog]:
         """What the hub and each platform applied, by short name (``hub``, ``SIS``...)."""
         copies = {s.name for s in self.strategy.copy_stores()}
+        source = self._as_happened()
+        grace = self.scenario.records.retention_grace_days
         logs = {}
         for store in self.parts.stores:
             short = "hub" if store.kind == "hub" else store.name.removeprefix("platform.")
             rec, version, t = store.application_log()
+            removed, when = retention_removals(source, grace, rec, version, t)
             logs[short] = StoreLog(
                 short,
                 store.kind,
@@ -165,24 +186,38 @@ class DataSharingModel(mesa.Model):
                 store.pool.servers,
                 store.busy_days,
                 store.name in copies,
+                removed,
+                np.maximum(when, PREHISTORY),
+                self.strategy.never_sent(short),
             )
         return logs
 
+    def _as_happened(self) -> SourceRecords:
+        """The source as its owners acted (behaviour's overlay applied), times unfolded."""
+        overlay = self.parts.overlay
+        return self.source if overlay is None else as_happened(self.source, overlay)
+
     def _query_log(self) -> QueryLog:
         book = self.strategy.queries
-        done = np.full(self.n_queries, -np.inf)
-        answered = np.zeros(self.n_queries, dtype=np.int64)
-        for store in [*self.parts.stores, *self.parts.nodes]:
-            qid, t = store.answer_log()
-            np.maximum.at(done, qid, t)
-            np.add.at(answered, qid, 1)
-        for qid, t in zip(book.direct_qid, book.direct_done, strict=True):
-            np.maximum.at(done, qid, t)
-            np.add.at(answered, qid, 1)
-        done[answered < book.n_targets] = np.inf
-        done[~self.query_sent] = np.inf
+        stores = [*self.parts.stores, *self.parts.nodes]
+        n_answered, last = book.tally([store.answer_log() for store in stores])
+        answered = self.strategy.answered(book.n_asked, n_answered) & self.query_sent
         queries = self.parts.queries
-        return QueryLog(queries.querier, queries.time, self.query_sent.copy(), done)
+        return QueryLog(
+            querier=queries.querier,
+            t=queries.time,
+            kind=queries.kind,
+            sent=self.query_sent.copy(),
+            n_asked=book.n_asked.copy(),
+            n_answered=n_answered,
+            answered=answered,
+            last_answer=last,
+            asked_of={name: np.concatenate(qids) for name, qids in book.asked_of.items()},
+            broadcast=(
+                np.concatenate(book.broadcasts) if book.broadcasts else np.empty(0, np.int64)
+            ),
+            weight=1.0 / self.scenario.queries.sample_fraction,
+        )
 
     def _ledger(self) -> dict[str, int]:
         """Every change sent over a link is applied, still queued, or was dropped on purpose."""
@@ -210,5 +245,6 @@ def fold_prehistory(source: SourceRecords) -> SourceRecords:
     return dataclasses.replace(
         source,
         created=np.maximum(source.created, PREHISTORY),
+        deleted=np.maximum(source.deleted, PREHISTORY),
         change_time=np.maximum(source.change_time, PREHISTORY),
     )

@@ -8,7 +8,7 @@ k+1 the deletion (if it happens before the horizon).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -16,7 +16,9 @@ from sim.config.schema import KindSpec, Surge
 from sim.config.schema import Records as RecordsSpec
 from sim.engine.dists import DAYS, Sampler
 from sim.rng import Streams
-from sim.world import DENIED, GLOBAL, WorldIndex
+from sim.world import DENIED, GLOBAL, NATIONAL, WorldIndex
+
+NO_FLAGS = np.empty(0, dtype=bool)
 
 
 @dataclass(frozen=True)
@@ -46,8 +48,19 @@ class SourceRecords:
     """The change is a review extension (the owner reviewed the record and kept it)."""
     change_dormant: np.ndarray
     """A lapse at review that happens only if the review is missed (behaviour on)."""
+    change_material: np.ndarray = field(default_factory=lambda: NO_FLAGS)
+    """The change is material: it changes what an officer should do (a creation, a deletion, a
+    material update); review extensions and administrative updates are not. Left out (hand-
+    written records): every change is."""
+    review_days: tuple[float, ...] = ()
+    """Per kind, days between the owner's reviews (``inf``: never reviewed); left out: no kind
+    is reviewed, and no system removes a record by retention."""
 
     def __post_init__(self) -> None:
+        if self.change_material.size == 0 < self.change_rec.size:
+            object.__setattr__(self, "change_material", np.ones(self.change_rec.size, dtype=bool))
+        if self.change_material.size != self.change_rec.size:
+            raise ValueError("change_material must have one flag per change")
         for f in fields(self):
             value = getattr(self, f.name)
             if isinstance(value, np.ndarray):
@@ -64,6 +77,12 @@ class SourceRecords:
     def is_deletion(self, rec: np.ndarray, version: np.ndarray) -> np.ndarray:
         return np.isfinite(self.deleted[rec]) & (version == self.last_version[rec])
 
+    def review_period(self) -> np.ndarray:
+        """Per record, days between its owner's reviews (``inf``: never reviewed)."""
+        if not self.review_days:
+            return np.full(self.n_records, np.inf)
+        return np.asarray(self.review_days, dtype=float)[self.kind]
+
 
 def draw_records(
     spec: RecordsSpec,
@@ -71,9 +90,17 @@ def draw_records(
     horizon: float,
     streams: Streams,
     lapse_after_days: float | None = None,
+    keep_ghosts: bool = False,
 ) -> SourceRecords:
-    """``lapse_after_days``: with behaviour on, each review extension gets a dormant deletion
-    that many days after it, used if the owner misses the review."""
+    """Every record's lifecycle, from ``-prehistory_days`` to the horizon.
+
+    ``lapse_after_days``: with behaviour on, each review extension gets a dormant deletion
+    that many days after it, used if the owner misses the review. ``keep_ghosts``: also keep
+    the shareable records deleted before day 0 whose copy a system that missed the deletion
+    could still show at day 0 (until the record's next review date plus the retention grace),
+    for architectures that can miss a deletion; otherwise the records deleted before day 0 are
+    dropped. Every random quantity is drawn for every record before any is dropped, so the
+    records both settings keep are drawn alike (common random numbers)."""
     kinds = spec.kind_specs()
     owner, created = _creations(
         spec, world, horizon, streams.get("records.arrivals"), streams.get("records.prehistory")
@@ -94,22 +121,31 @@ def draw_records(
     ext_rec, ext_time, review_end = _reviews(
         kinds, kind, created, lifetime, streams.get("records.reviews")
     )
-    deleted = created + np.minimum(lifetime, review_end)
+    age = np.minimum(lifetime, review_end)
+    deleted = created + age
     deleted = np.where(deleted < horizon, deleted, np.inf)
-    alive = deleted >= 0  # prehistory records already gone at day 0 never matter
-    if not alive.all():
-        renumber = np.cumsum(alive) - 1
-        owner, created, kind = owner[alive], created[alive], kind[alive]
-        sharing, deleted = sharing[alive], deleted[alive]
-        kept = alive[ext_rec]
-        ext_rec, ext_time = renumber[ext_rec[kept]], ext_time[kept]
-        n = owner.size
     keep_ext = ext_time < np.minimum(deleted[ext_rec], horizon)
     ext_rec, ext_time = ext_rec[keep_ext], ext_time[keep_ext]
     scope = _denials(spec, sharing, streams.get("records.denials"))
     upd_rec, upd_time = _updates(
         kinds, kind, created, deleted, horizon, streams.get("records.updates")
     )
+    upd_material = _material(kinds, kind[upd_rec], streams.get("records.material"))
+    period = np.array([np.inf if k.review_days is None else k.review_days for k in kinds])
+    kept = _kept(created, deleted, age, period[kind], sharing, spec, keep_ghosts)
+    if not kept.all():
+        renumber = np.cumsum(kept) - 1
+        owner, created, kind, sharing = owner[kept], created[kept], kind[kept], sharing[kept]
+        scope, deleted = scope[kept], deleted[kept]
+        ext_rec, ext_time = renumber[ext_rec[kept[ext_rec]]], ext_time[kept[ext_rec]]
+        mine = kept[upd_rec]
+        upd_rec, upd_time, upd_material = (
+            renumber[upd_rec[mine]],
+            upd_time[mine],
+            upd_material[mine],
+        )
+        n = owner.size
+    upd_material = np.concatenate([upd_material, np.zeros(ext_rec.size, dtype=bool)])
     upd_rec, upd_time = np.concatenate([upd_rec, ext_rec]), np.concatenate([upd_time, ext_time])
     n_updates = np.bincount(upd_rec, minlength=n)
     upd_version = rank_within(upd_rec, upd_time) + 1
@@ -132,6 +168,9 @@ def draw_records(
     dormant = np.r_[
         np.zeros(n + upd_rec.size + gone.size, dtype=bool), np.ones(lapse_rec.size, dtype=bool)
     ]
+    material = np.r_[
+        np.ones(n, dtype=bool), upd_material, np.ones(gone.size + lapse_rec.size, dtype=bool)
+    ]
     order = np.argsort(time, kind="stable")
     return SourceRecords(
         owner=owner,
@@ -147,7 +186,42 @@ def draw_records(
         change_time=time[order],
         change_review=is_review[order],
         change_dormant=dormant[order],
+        change_material=material[order],
+        review_days=tuple(float(p) for p in period),
     )
+
+
+def _kept(
+    created: np.ndarray,
+    deleted: np.ndarray,
+    age: np.ndarray,
+    period: np.ndarray,
+    sharing: np.ndarray,
+    spec: RecordsSpec,
+    keep_ghosts: bool,
+) -> np.ndarray:
+    """The records a run needs: those still active at day 0 or created later and, with
+    ``keep_ghosts``, the shareable ones deleted before day 0 that a system may still show then.
+
+    A copy whose deletion was missed is removed at the record's first review date at or after
+    its deletion (``age`` after creation: the lapse itself, or a later review), plus the grace;
+    a kind never reviewed keeps such copies for ever."""
+    kept = deleted >= 0
+    if not keep_ghosts:
+        return kept
+    with np.errstate(invalid="ignore"):
+        reviews = np.maximum(np.ceil(age / period), 1.0) * period
+    removal = created + np.where(np.isfinite(period), reviews, np.inf) + spec.retention_grace_days
+    return kept | ((sharing != NATIONAL) & (removal >= 0))
+
+
+def _material(
+    kinds: tuple[KindSpec, ...], kind: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Per update (of a record of kind ``kind``), whether it is material: with the kind's
+    ``material_update_share``, one draw per update from its own stream."""
+    share = np.array([k.material_update_share for k in kinds])
+    return rng.random(kind.size) < share[kind]
 
 
 def _normalised(p: tuple[float, ...]) -> np.ndarray:
@@ -293,3 +367,51 @@ def rank_within(rec: np.ndarray, t: np.ndarray) -> np.ndarray:
     rank = np.empty(rec.size, dtype=np.int64)
     rank[order] = np.arange(rec.size) - start
     return rank
+
+
+def retention_removals(
+    source: SourceRecords, grace: float, rec: np.ndarray, version: np.ndarray, t: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """When a system that applied the changes ``(rec, version, t)`` removes records by
+    retention: (record ids, ascending, and removal times), one row per record it removes.
+
+    Every system enforces the owners' review dates (INTERPOL's Rules on the Processing of
+    Data): at the j-th review date ``r_j = created + j R`` of a record, the system keeps it
+    only if the owner's j-th extension (or any later version) has reached it by ``r_j +
+    grace``; a record whose review brought no extension (it lapsed, was deleted earlier, or the
+    owner missed the review) is removed at ``r_j + grace`` whatever it shows. A record that
+    first reaches the system after such a deadline is removed on arrival. The removal is final:
+    a late extension, or any later change, does not bring the record back (as a deletion's
+    tombstone). Times are the run's own, prehistory included (not folded onto day 0)."""
+    period = source.review_period()
+    if rec.size == 0 or not np.isfinite(period).any():
+        return np.empty(0, dtype=np.int64), np.empty(0)
+    order = np.lexsort((t, rec))
+    rec, version, t = rec[order], version[order], t[order]
+    first = np.full(source.n_records, np.inf)
+    opens = np.flatnonzero(np.diff(rec, prepend=-1))
+    first[rec[opens]] = t[opens]
+    # Keys record * span + version: their running maximum is, within each record's rows, the
+    # highest version the system has applied so far (earlier records' keys are all smaller).
+    span = int(max(version.max(), source.last_version.max())) + 2
+    reached = np.maximum.accumulate(rec * span + version)
+
+    def time_reaching(r: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """When the system first applied a version >= v of record r (``inf``: never)."""
+        pos = np.minimum(np.searchsorted(reached, r * span + v, side="left"), rec.size - 1)
+        return np.where((rec[pos] == r) & (reached[pos] >= r * span + v), t[pos], np.inf)
+
+    ext = np.flatnonzero(source.change_review)
+    ext_rec = source.change_rec[ext]
+    due = np.maximum(source.change_time[ext] + grace, first[ext_rec])
+    late = due < time_reaching(ext_rec, source.change_version[ext])
+    # After the record's K extensions, the (K+1)-th review brings none: removed then.
+    n_extensions = np.bincount(ext_rec, minlength=source.n_records)
+    lapse = source.created + (n_extensions + 1) * period + grace
+    held = np.flatnonzero(np.isfinite(first) & np.isfinite(lapse))
+    cand_rec = np.concatenate([ext_rec[late], held])
+    cand_t = np.concatenate([due[late], np.maximum(lapse[held], first[held])])
+    removal = np.full(source.n_records, np.inf)
+    np.minimum.at(removal, cand_rec, cand_t)
+    removed = np.flatnonzero(np.isfinite(removal))
+    return removed, removal[removed]

@@ -31,7 +31,8 @@ class RunResult:
     """Everything one run of one scenario with one seed produced.
 
     Attributes:
-        metrics: headline metrics by name (``None`` where a denominator was zero), plus
+        metrics: headline metrics by name (``None`` where a denominator was zero, and for a
+            lag percentile that falls among the records never visible: never), plus
             ``messages_per_day`` {link class: messages per day} and ``utilisation``
             {store name: share of server time busy, None for unlimited servers}.
         by_region: the scalar metrics again, restricted to queriers of each INTERPOL region.

@@ -53,18 +53,22 @@ def simulate(scenario: Scenario, seed: int):
 
 
 def run_counts(model: DataSharingModel, log) -> dict[str, int]:
-    """Counts scaled back to real volumes when records were sampled; the ledger (``changes_*``,
-    ``dropped_*``) stays in simulated units so that it balances exactly."""
+    """Counts scaled back to real volumes when records or searches were sampled; the ledger
+    (``changes_*``, ``dropped_*``) stays in simulated units so that it balances exactly.
+    ``records_created`` counts the records active on day 0 or created later, the same for every
+    architecture; ``simulated_records`` also counts the prehistory's ghosts some architectures
+    keep."""
     scale = 1.0 / model.scenario.records.sample_fraction
     ledger = log.ledger
     return {
-        "records_created": round(log.source.n_records * scale),
+        "records_created": round(int((model.source.deleted >= 0).sum()) * scale),
         "record_changes": round(log.source.n_changes * scale),
         "deliveries": round(ledger["changes_applied"] * scale),
-        "queries": model.n_queries,
+        "queries": round(model.n_queries * log.queries.weight),
         "events_processed": model.events_processed,
         "simulated_records": log.source.n_records,
         "simulated_changes": log.source.n_changes,
+        "simulated_queries": model.n_queries,
     } | ledger
 
 

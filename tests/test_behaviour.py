@@ -8,9 +8,11 @@ import pytest
 from sim.config.schema import Behaviour
 from sim.engine.backlog import Backlogs
 from sim.runner import run_one, simulate
-from tests.helpers import scenario
+from tests.helpers import merge, scenario
 
 ON = {"enabled": True}
+SEEN_50 = {"trust": {"observations_per_day": 50}}
+"""Trust takes in 50 outcomes a day: as many as the 50 sampled searches these tests draw."""
 FIXED_SHARING = {"trust_rate": 0.0, "peer_rate": 0.0, "reluctance": {"centralized": 0.0}}
 """Everything shared all the time: only the workload mechanism moves."""
 
@@ -34,14 +36,28 @@ def test_switched_off_is_identical_to_absent():
 
 
 def test_backlog_trace():
-    """Capacity 8 h/day; actions of 4 h at 0, 0 and 0.25: done at 0.5, 1.0, 1.5 days; an NCB
-    with no capacity never finishes."""
+    """Capacity 8 h/day, no smoothing. Day 0: three actions of 8 h, so 24 h of work arrive over
+    the day and the backlog grows at 24 - 8 = 16 h/day: the action at 0 waits for nothing (done
+    at 0 + 8/8 = 1.0), the one at 0.5 for 8 h (done at 0.5 + (8 + 8)/8 = 2.5); 16 h wait at
+    the day's end. Day 1 brings nothing: 8 h drain, 8 h left. Day 2: an action at 2.0 waits
+    for those 8 h and takes its own 8: done at 4.0. An NCB with no staff never finishes."""
     b = Backlogs(np.array([8.0, 0.0]))
-    done = b.serve(
-        np.array([0, 0, 0, 1]), np.array([0.0, 0.0, 0.25, 0.0]), np.array([4.0, 4.0, 4.0, 1.0])
-    )
-    assert done.tolist() == [0.5, 1.0, 1.5, np.inf]
-    assert b.serve(np.array([0]), np.array([1.2]), np.array([4.0])).tolist() == [2.0]
+    day0 = (np.array([0, 0, 0, 1]), np.array([0.0, 0.5, 0.75, 0.0]), np.array([8.0, 8, 8, 1]))
+    done, end = b.plan_day(0, *day0)
+    assert done[:2].tolist() == [1.0, 2.5] and done[3] == np.inf
+    assert end.waiting[0] == pytest.approx(16.0)
+    b.commit(end)
+    _, end = b.plan_day(1, np.array([], dtype=int), np.array([]), np.array([]))
+    b.commit(end)
+    assert end.waiting[0] == pytest.approx(8.0)
+    done, _ = b.plan_day(2, np.array([0]), np.array([2.0]), np.array([8.0]))
+    assert done.tolist() == [4.0]
+
+
+def test_a_planned_day_is_kept_only_when_committed():
+    b = Backlogs(np.array([8.0]))
+    b.plan_day(0, np.array([0]), np.array([0.0]), np.array([80.0]))
+    assert b.state.waiting.tolist() == [0.0]
 
 
 def md1(lam: float, service: float) -> float:
@@ -51,27 +67,36 @@ def md1(lam: float, service: float) -> float:
     return service + rho * service / (2 * (1 - rho))
 
 
-def test_backlog_delay_matches_md1():
-    """Records created as a Poisson process (20/day per NCB), each keyed once into the hub at a
-    fixed 0.3 staff hours, capacity 8 h/day: the backlog is an M/D/1 queue with s = 0.3/8 day,
-    rho = 0.75, mean delay 0.09375 day. Nothing else costs time (no deletions in the horizon,
-    no updates, no reviews)."""
+def test_sampled_backlog_matches_the_real_fifo_queue():
+    """At real volume, 2,000 records a day keyed once at 0.3 staff hours by an NCB with 800
+    staff hours a day, the staff queue is M/D/1 with s = 0.3/800 day and rho = 0.75: mean time
+    in system 0.00094 day (81 s). The model simulates 1 % of the records (20 a day), each
+    standing for 100 real ones, through the fluid backlog: its mean delay must be the real
+    queue's to within minutes (the fluid leaves out the M/D/1 wait, 0.00056 day, and adds the
+    little backlog that sampling noise builds). Before the fluid, each sampled record was
+    served as itself: 100 times too little work, or as a lump of 30 hours, and either way days
+    off at other sampling fractions."""
     s = scenario(
         {
-            "horizon_days": 1500,
+            "horizon_days": 400,
             "warmup_days": 20,
-            "records": {"lifetime_days": {"dist": "fixed", "value": 5000}},
+            "records": {
+                "creation_per_country_per_day": 2000,
+                "sample_fraction": 0.01,
+                "lifetime_days": {"dist": "fixed", "value": 5000},
+            },
             "queries": {"per_country_per_day": 1},
             "behaviour": ON
             | {
-                "workload": {"staff_hours_per_day": 8, "hours_per_entry": 0.3},
+                "workload": {"staff_hours_per_day": 800, "hours_per_entry": 0.3},
                 "sharing": FIXED_SHARING,
             },
         }
     )
     result = run_one(s, seed=2)
-    assert result.metrics["backlog_delay_mean_days"] == pytest.approx(md1(20, 0.3 / 8), rel=0.05)
-    assert result.metrics["capacity_used"] == pytest.approx(0.75, rel=0.02)
+    real = md1(2000, 0.3 / 800)
+    assert result.metrics["backlog_delay_mean_days"] == pytest.approx(real, abs=0.003)
+    assert result.metrics["capacity_used"] == pytest.approx(0.75, rel=0.03)
 
 
 def test_backlog_grows_when_work_exceeds_capacity():
@@ -136,7 +161,7 @@ def test_ghost_hits_lower_trust_and_correct_answers_keep_it():
             common
             | {
                 "architecture": {"kind": "fragmented", "update_probability": {"hub": 0.0}},
-                "behaviour": ON | {"workload": {"staff_hours_per_day": 10000}},
+                "behaviour": ON | SEEN_50 | {"workload": {"staff_hours_per_day": 10000}},
             }
         ),
         seed=1,
@@ -145,7 +170,7 @@ def test_ghost_hits_lower_trust_and_correct_answers_keep_it():
         scenario(
             common
             | {
-                "behaviour": ON | {"workload": {"staff_hours_per_day": 10000}},
+                "behaviour": ON | SEEN_50 | {"workload": {"staff_hours_per_day": 10000}},
             }
         ),
         seed=1,
@@ -167,6 +192,7 @@ def test_low_trust_lowers_sharing_and_coverage():
             common
             | {
                 "behaviour": ON
+                | SEEN_50
                 | {"workload": {"staff_hours_per_day": 100}, "sharing": {"trust_rate": 0.1}}
             }
         ),
@@ -313,3 +339,58 @@ def test_behaviour_leaves_the_plan_as_drawn_and_logs_the_source_as_it_happened()
         not happened.change_dormant.any()
         or (happened.change_version[happened.change_dormant] > 0).all()
     )
+
+
+def sampled_run(records: float, searches: float, seed: int, override: dict) -> dict:
+    """A two-country world at real volume (400 records and 4,000 searches a day each,
+    exponential lifetime of 30 days), simulating a fraction ``records`` of the records and
+    ``searches`` of the searches."""
+    base = {
+        "horizon_days": 240,
+        "warmup_days": 20,
+        "records": {
+            "creation_per_country_per_day": 400,
+            "sample_fraction": records,
+            "lifetime_days": {"dist": "exponential", "mean": 30},
+        },
+        "queries": {"per_country_per_day": 4000, "sample_fraction": searches},
+    }
+    return run_one(scenario(merge(base, override)), seed=seed).metrics
+
+
+def mean_over_seeds(name: str, level: int, override: dict) -> float:
+    """``name`` averaged over three seeds, at 1/level of the sampling of records and searches."""
+    return float(
+        np.mean([sampled_run(0.04 / level, 0.01 / level, s, override)[name] for s in (1, 2, 3)])
+    )
+
+
+def test_trust_and_sharing_do_not_depend_on_the_sampling():
+    """The same world at two samplings (records 4 % and 2 %, 40 and 20 sampled searches a
+    day) gives the same trust and propensity, up to noise: each sampled lookup counts for its
+    share of the outcomes an NCB's trust takes in a day. Fragmented with every deletion missed
+    at the hub, so ghosts pull trust down and, with it, sharing. Before, trust moved once per
+    sampled lookup: 50, 5 and 0.5 sampled searches a day gave final trust 0.18, 0.28 and 0.59
+    in the world run."""
+    override = {
+        "architecture": {"kind": "fragmented", "update_probability": {"hub": 0.0}},
+        "behaviour": ON
+        | {"workload": {"staff_hours_per_day": 1000}, "sharing": {"trust_rate": 0.05}},
+    }
+    for name in ("trust", "propensity"):
+        a, b = (mean_over_seeds(name, level, override) for level in (1, 2))
+        assert a < 0.5  # it moved
+        assert a == pytest.approx(b, abs=0.03), name
+
+
+def test_the_staff_backlog_does_not_depend_on_the_sampling():
+    """Centralized, staff at 90 hours a day against about 120 hours of real work (400
+    entries of 0.25 h and 400 deletions of 0.05 h a day): rho = 1.33, the backlog grows by a
+    third of a day every day, at either sampling (each sampled change stands for 1/fraction
+    real ones). Before, the staff saw the sampled work only: no backlog at all at 4 %."""
+    override = {
+        "behaviour": ON | {"workload": {"staff_hours_per_day": 90}, "sharing": FIXED_SHARING}
+    }
+    a, b = (mean_over_seeds("backlog_delay_mean_days", level, override) for level in (1, 2))
+    assert a > 20
+    assert a == pytest.approx(b, rel=0.1)

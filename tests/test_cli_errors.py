@@ -334,20 +334,25 @@ def test_run_quiet_prints_nothing(tmp_path: Path, stub_runner) -> None:
     assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
 
 
-def test_demo_runs_four_architectures_side_by_side(stub_runner) -> None:
+def test_demo_runs_the_architectures_side_by_side(stub_runner) -> None:
     result = CliRunner().invoke(
         main, ["demo", "--scenario", "small", "--seed", "3", "--horizon-days", "100", "--quiet"]
     )
     assert result.exit_code == 0, result.output
-    assert [s.architecture.kind for s, _ in stub_runner] == [
+    assert [s.architecture.label() for s, _ in stub_runner] == [
         "centralized",
         "federated",
-        "hybrid",
+        "federated by issuer",
+        "hybrid push",
         "fragmented",
     ]
     assert {(s.horizon_days, seed) for s, seed in stub_runner} == {(100, 3)}
-    header = result.stdout.splitlines()[0].split()
-    assert header == ["metric", "centralized", "federated", "hybrid", "push", "fragmented"]
+    header = result.stdout.splitlines()[0]
+    for column in ("centralized", "federated broadcast", "federated issuer", "hybrid push"):
+        assert column in header
+    rows = {line.split()[0] for line in result.stdout.splitlines()[2:]}
+    outcomes = ("hits_per_year", "missed_hits_per_year", "false_hits_per_year")
+    assert {*outcomes, "busiest_store_peak_per_second"} <= rows
 
 
 def test_run_shipped_scenario_end_to_end(tmp_path: Path) -> None:

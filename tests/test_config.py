@@ -67,10 +67,11 @@ def test_default_demo_scenario() -> None:
 
     variants = demo_scenarios()
     assert list(variants) == list(DEMO_ARCHITECTURES)
-    assert [s.architecture.kind for s in variants.values()] == [
+    assert [s.architecture.label() for s in variants.values()] == [
         "centralized",
         "federated",
-        "hybrid",
+        "federated by issuer",
+        "hybrid push",
         "fragmented",
     ]
     default = variants["fragmented"]

@@ -20,6 +20,7 @@ RATES = (
     "coverage",
     "ghost_rate",
     "stale_rate",
+    "stale_any_rate",
     "inconsistency_rate",
     "conflict_rate",
     "never_visible_fraction",
@@ -31,7 +32,8 @@ ARCHITECTURES = [
     {"kind": "federated"},
     {"kind": "federated", "index": True},
     {"kind": "hybrid", "sync": "push"},
-    {"kind": "hybrid", "sync": "batch", "sync_interval_days": 3},
+    {"kind": "hybrid", "sync": "batch", "sync_interval_days": 3, "redistribute": "region"},
+    {"kind": "hybrid", "sync": "push", "redistribute": "all"},
     {
         "kind": "fragmented",
         "entry_probability": {"hub": 0.7, "platform": 0.8},
@@ -111,6 +113,9 @@ def small_scenarios(draw):
                 "denials": draw(st.sampled_from([[], [{"countries": ["CCC"], "share": 0.3}]])),
                 "review_days": draw(st.sampled_from([None, 8.0])),
                 "extension_probability": 0.7,
+                "retention_grace_days": draw(st.sampled_from([0.0, 0.5, 30.0])),
+                "material_update_share": draw(st.sampled_from([0.0, 0.4, 1.0])),
+                "prehistory_days": draw(st.sampled_from([0.0, 30.0])),
             },
             "links": {
                 name: {"delay_hours": draw(delay)}
@@ -183,7 +188,7 @@ def meant_to_send(log, architecture) -> int:
     """Messages the architecture's rules call for, from the source as it happened: one per
     change and system written to; for hybrid also one per relay (a platform's application of
     its own members' global record to the hub; a hub application to each platform the
-    owner is not in), from the stores' application logs."""
+    owner is not in that ``redistribute`` names), from the stores' application logs."""
     src, world = log.source, log.world
     rec, version = src.change_rec, src.change_version
     sharing, members = src.sharing[rec], world.membership[src.owner[rec]]
@@ -198,12 +203,32 @@ def meant_to_send(log, architecture) -> int:
     direct = whole & ~members.any(axis=1)
     writes = int((members & shared[:, None]).sum() + direct.sum())
     hub = log.stores["hub"]
-    relays = int((~world.membership[src.owner[hub.rec]]).sum())
+    relays = int(redistributed_to(world, architecture.redistribute)[src.owner[hub.rec]].sum())
     for p, name in enumerate(world.platforms):
         applied = log.stores[name].rec
         own = world.membership[src.owner[applied], p] & (src.sharing[applied] == GLOBAL)
         relays += int(own.sum())
     return writes + relays
+
+
+def redistributed_to(world, redistribute: str) -> np.ndarray:
+    """[owner, platform]: platforms the hub relays the owner's global records to: none; those
+    the owner is not in with a member of its region; or all those it is not in."""
+    outside = ~world.membership
+    if redistribute == "none":
+        return np.zeros_like(outside)
+    if redistribute == "all":
+        return outside
+    serves = np.array(
+        [
+            [
+                (world.membership[:, p] & (world.region_of == r)).any()
+                for p in range(outside.shape[1])
+            ]
+            for r in world.region_of
+        ]
+    )
+    return outside & serves
 
 
 @fast
@@ -215,17 +240,30 @@ def test_every_rate_is_a_share(s):
         assert value is None or 0.0 <= value <= 1.0 + 1e-12, (name, value)
     if metrics["completeness"] is not None and metrics["coverage"] is not None:
         assert metrics["coverage"] <= metrics["completeness"] + 1e-12
+    if metrics["stale_rate"] is not None:  # a material version is never past the latest one
+        assert metrics["stale_rate"] <= metrics["stale_any_rate"] + 1e-12
     assert metrics["exposure"] is None or metrics["exposure"] >= 0
+    # Outcomes: a search about a subject on record is a hit, a miss or restricted, never two;
+    # a stale hit is a hit (the default share on record, 7.5e-5, for every kind).
+    on_record = metrics["searches_per_year"] * 7.5e-5
+    hits, missed = metrics["hits_per_year"], metrics["missed_hits_per_year"]
+    assert hits >= 0 and missed >= -1e-9 * on_record and metrics["false_hits_per_year"] >= 0
+    assert hits + missed <= on_record * (1 + 1e-9)
+    assert 0 <= metrics["stale_hits_per_year"] <= hits * (1 + 1e-9) + 1e-12
 
 
 @fast
 @given(small_scenarios())
 def test_a_store_never_shows_an_older_version(s):
     """Replaying each store's log: per record, shown versions strictly increase over time and
-    nothing is shown after the deletion was applied there."""
+    nothing is shown after the deletion was applied there, or after retention removed it."""
     log, _ = simulate(s, s.seed)
     for store in log.stores.values():
-        shown = shown_intervals(store.rec, store.version, store.t, log.source, log.horizon)
+        removed = (store.removed_rec, store.removed_t)
+        shown = shown_intervals(store.rec, store.version, store.t, log.source, log.horizon, removed)
+        removal = np.full(log.source.n_records, np.inf)
+        removal[store.removed_rec] = store.removed_t
+        assert np.all(shown.end <= removal[shown.rec])
         order = np.lexsort((shown.start, shown.rec))
         rec, version, start = shown.rec[order], shown.version[order], shown.start[order]
         same = rec[1:] == rec[:-1]

@@ -119,11 +119,12 @@ def hybrid_push(
     horizon: float,
     **more: Any,
 ) -> dict:
-    """Long-lived global records; ``service`` and ``servers``: (hub, platform)."""
+    """Long-lived global records; ``service`` and ``servers``: (hub, platform). The hub
+    passes every change on to the platforms its owner is not in (``redistribute: all``)."""
     return {
         "horizon_days": horizon,
         "warmup_days": 2,
-        "architecture": {"kind": "hybrid", "sync": "push"},
+        "architecture": {"kind": "hybrid", "sync": "push", "redistribute": "all"},
         "world": world,
         "records": {
             "creation_per_country_per_day": rate,

@@ -336,7 +336,7 @@ def test_sobol_sample_and_sensitivity(tmp_path):
     assert len(outcome.runs) == 8 * (2 + 2)
     result = invoke("sensitivity", str(out), "--metric", "lag_p50_hours", "--format", "csv")
     assert result.exit_code == 0, result.output
-    table = pd.read_csv(pd.io.common.StringIO(result.output)).set_index("parameter")
+    table = pd.read_csv(pd.io.common.StringIO(result.stdout)).set_index("parameter")
     assert {"S1", "ST"} <= set(table.columns)
     assert (
         table.loc["links.ncb_to_hub.delay_hours.mean", "ST"]

@@ -70,7 +70,7 @@ class CachedHub(Strategy):
         out, back = self.links["ncb_to_platform"].query_round_trip(t)
         cache = self.platforms[p]
         cache.receive_queries(qid, t + out, back)
-        self.queries.expect(qid, 1)
+        self.queries.ask(cache.name, qid)
         self.arrivals[p].append((t + out)[cache.availability.is_up(t + out)])
 
     def settle(self, now: float) -> None:

@@ -121,7 +121,8 @@ HYBRID_LINKS = {
 
 
 def test_hybrid_push_trace():
-    """AAA writes to P1, BBB to P2, CCC (no platform) to the hub. Links: NCB to platform or
+    """AAA writes to P1, BBB to P2, CCC (no platform) to the hub, which passes global records
+    on to every platform the owner is not in (``redistribute: all``). Links: NCB to platform or
     hub 0.25 d, platform to hub 0.5 d, hub to platform 0.125 d; stores serve at once.
 
     r0 (AAA, global): created 0.5, P1 at 0.75, pushed to the hub at 1.25, on to P2 (not AAA's)
@@ -133,7 +134,7 @@ def test_hybrid_push_trace():
         {
             "horizon_days": 5,
             "warmup_days": 0,
-            "architecture": {"kind": "hybrid", "sync": "push"},
+            "architecture": {"kind": "hybrid", "sync": "push", "redistribute": "all"},
             "world": THREE_COUNTRIES,
             "links": HYBRID_LINKS,
             "queries": {"per_country_per_day": 0},
@@ -168,7 +169,12 @@ def test_hybrid_batch_trace_with_its_sync_phase():
         {
             "horizon_days": 5,
             "warmup_days": 0,
-            "architecture": {"kind": "hybrid", "sync": "batch", "sync_interval_days": 1.5},
+            "architecture": {
+                "kind": "hybrid",
+                "sync": "batch",
+                "sync_interval_days": 1.5,
+                "redistribute": "all",
+            },
             "world": THREE_COUNTRIES,
             "links": HYBRID_LINKS | {"platform_to_hub": hours(0)},
             "queries": {"per_country_per_day": 0},
@@ -219,7 +225,7 @@ def test_relayed_changes_take_their_fifo_place_at_a_busy_platform():
         {
             "horizon_days": 3,
             "warmup_days": 0,
-            "architecture": {"kind": "hybrid", "sync": "push"},
+            "architecture": {"kind": "hybrid", "sync": "push", "redistribute": "all"},
             "world": {
                 "platforms": [{"name": "P1"}],
                 "countries": [

@@ -32,24 +32,76 @@ from sim.world import NATIONAL, WorldIndex
 
 @dataclass
 class QueryBook:
-    """How many answers each query waits for, and answers computed outside any store."""
+    """Which systems each sampled search asks, and what came back by its deadline.
 
-    n_targets: np.ndarray
-    direct_qid: list[np.ndarray] = field(default_factory=list)
-    direct_done: list[np.ndarray] = field(default_factory=list)
+    A search asks one or more systems (stores, national nodes); every answer back within the
+    deadline counts, so a search is as complete as the answers that arrived in time."""
+
+    time: np.ndarray
+    """When each search leaves its NCB."""
+    deadline: float
+    """Days a search waits for its answers."""
+    issuer: np.ndarray
+    """Per search: the country that issued its subject's record (a travel document, a vehicle),
+    used where its kind names the issuer."""
+    names_issuer: np.ndarray
+    """Per search: its subject's kind names the issuing country."""
+    n_asked: np.ndarray = field(init=False)
+    n_answered: np.ndarray = field(init=False)
+    """Answers back within the deadline."""
+    last_answer: np.ndarray = field(init=False)
+    """When the last answer back within the deadline arrived (``-inf``: none)."""
+    asked_of: dict[str, list[np.ndarray]] = field(default_factory=dict)
+    """Searches asked of each store or node (by store name): the load it must answer."""
+    broadcasts: list[np.ndarray] = field(default_factory=list)
+    """Searches asked of every national node but the querier's own."""
+
+    def __post_init__(self) -> None:
+        self.n_asked = np.zeros(self.time.size, dtype=np.int64)
+        self.n_answered = np.zeros(self.time.size, dtype=np.int64)
+        self.last_answer = np.full(self.time.size, -np.inf)
 
     @property
     def n_queries(self) -> int:
-        return int(self.n_targets.size)
+        return int(self.time.size)
 
-    def expect(self, qid: np.ndarray, n: int | np.ndarray) -> None:
-        self.n_targets[qid] += n
+    def ask(self, target: str, qid: np.ndarray) -> None:
+        """The searches ``qid`` (distinct) ask the store or node named ``target``."""
+        self.n_asked[qid] += 1
+        self.asked_of.setdefault(target, []).append(qid)
 
-    def direct(self, qid: np.ndarray, done: np.ndarray) -> None:
-        """Answers (``inf``: no complete answer) computed by the strategy itself."""
-        self.n_targets[qid] += 1
-        self.direct_qid.append(qid)
-        self.direct_done.append(done)
+    def answers(self, qid: np.ndarray, back: np.ndarray) -> None:
+        """Answers to ``qid`` back at the querier at ``back`` (``inf``: none); only those within
+        the deadline count."""
+        self._count(self.n_answered, self.last_answer, qid, back)
+
+    def tally(self, answers: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+        """(answers back within the deadline, when the last came) of every search, counting
+        also the stores' ``answers`` (query ids, back times); the book itself is unchanged."""
+        n_answered, last = self.n_answered.copy(), self.last_answer.copy()
+        for qid, back in answers:
+            self._count(n_answered, last, qid, back)
+        return n_answered, last
+
+    def _count(self, n: np.ndarray, last: np.ndarray, qid: np.ndarray, back: np.ndarray) -> None:
+        on_time = back - self.time[qid] <= self.deadline
+        np.add.at(n, qid[on_time], 1)
+        np.maximum.at(last, qid[on_time], back[on_time])
+
+    def direct(self, target: str, qid: np.ndarray, back: np.ndarray) -> None:
+        """An ask of ``target`` answered by the strategy itself, not through a store."""
+        self.ask(target, qid)
+        self.answers(qid, back)
+
+    def broadcast(
+        self, qid: np.ndarray, n_asked: int, n_answered: np.ndarray, last: np.ndarray
+    ) -> None:
+        """Searches asked of every other national node at once (``n_asked`` of them), with
+        the answers each got back within the deadline and when the last of them came."""
+        self.n_asked[qid] += n_asked
+        self.n_answered[qid] += n_answered
+        np.maximum.at(self.last_answer, qid, last)
+        self.broadcasts.append(qid)
 
 
 @dataclass(frozen=True)
@@ -95,6 +147,10 @@ class Strategy(ABC):
     kind: ClassVar[str]
     reads: ClassVar[Reads] = "stores"
     """Who answers queries: the stores of each view, or the owners' nodes (federated)."""
+    misses_deletions: ClassVar[bool] = False
+    """A deletion may never reach a store that shows the record, which then shows a ghost
+    until retention removes it. Such an architecture starts from a prehistory that keeps the
+    records deleted before day 0 whose ghosts may still be shown then."""
 
     def __init__(self, context: Context, spec: ArchitectureBase) -> None:
         self.spec = spec
@@ -178,6 +234,11 @@ class Strategy(ABC):
     def destined(self, store: str) -> np.ndarray:
         """Records the architecture routes to ``store`` (by record id)."""
 
+    def never_sent(self, store: str) -> np.ndarray:
+        """Per record: never sent to ``store``, so never shown there (a lag that never ends,
+        not one the run's end cut short). Default: the records not routed to it."""
+        return ~self.destined(store)
+
     def copy_stores(self) -> list[Store]:
         """Stores outside the owners' countries that hold copies."""
         return [s for s in [self.hub, *self.platforms] if s.application_log()[0].size]
@@ -185,6 +246,15 @@ class Strategy(ABC):
     def buffered(self) -> int:
         """Changes held back for a later synchronisation (none by default)."""
         return 0
+
+    def answered(self, n_asked: np.ndarray, n_answered: np.ndarray) -> np.ndarray:
+        """Which searches count as answered at all, from how many systems each asked and how
+        many answered by the deadline: by default at least one. Each system an architecture
+        here asks gives an answer of its own: the hub or one of the officer's platforms
+        (centralized, hybrid, fragmented), any other national node (a broadcast), the issuer
+        (issuer routing asks it alone), the index (the owner it names is asked only once the
+        index has answered)."""
+        return (n_answered >= 1) & (n_asked >= 1)
 
     def answer_probability(self) -> float:
         """Chance an owner's answer is back within the deadline, when owners answer (1 by
@@ -207,14 +277,15 @@ class Strategy(ABC):
     def _ask(self, store: Store, link: str, qid: np.ndarray, t: np.ndarray) -> None:
         out, back = self.links[link].query_round_trip(t)
         store.receive_queries(qid, t + out, back)
-        self.queries.expect(qid, 1)
+        self.queries.ask(store.name, qid)
 
     def _send(self, link: str, store: Store, rows: np.ndarray, t: np.ndarray) -> None:
         """Send change rows over ``link`` to ``store``."""
         if rows.size:
-            arrival = self.links[link].carry_changes(t)
             src = self.source
-            store.receive_changes(src.change_rec[rows], src.change_version[rows], arrival)
+            rec = src.change_rec[rows]
+            arrival = self.links[link].carry_changes(t, src.kind[rec])
+            store.receive_changes(rec, src.change_version[rows], arrival)
 
     def _shared(self, idx: np.ndarray) -> np.ndarray:
         """Mask of changes whose record may leave its country."""

@@ -1,9 +1,12 @@
 """Federated: no copies. Data stays at the owner's national node and is fetched on demand.
 
-Without an index a query fans out to every other national node and waits for all answers up to
-``query_deadline_seconds``. With ``index: true`` the hub keeps a pointer index (which NCB owns a
-record), fed like a centralized store with creations and deletions; a query asks the index and
-then only the owners it names.
+``routing`` says whom a search asks. ``broadcast``: every other national node; every answer
+back within ``query_deadline_seconds`` counts, and the nodes that stayed silent are known.
+``issuer``: a search whose subject names its issuing country (``queries.kinds.<k>.names_issuer``:
+a travel document, a vehicle) asks that country's node alone, or its own national system when
+the country issued it itself; the other kinds are broadcast. ``index`` (formerly ``index:
+true``): the hub keeps a pointer index (which NCB owns a record), fed like a centralized store
+with creations and deletions; a search asks the index and then only the owner it names.
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ class Federated(Strategy):
 
     def __init__(self, context: Context, spec: FederatedSpec) -> None:
         super().__init__(context, spec)
-        self.index = spec.index
+        self.index = spec.routing == "index"
+        self.by_issuer = spec.routing == "issuer"
         self.deadline = spec.query_deadline_seconds * SECONDS
         stores = context.store_spec
         self.node_service = Sampler(stores.ncb.service_seconds, SECONDS)
@@ -65,8 +69,17 @@ class Federated(Strategy):
             self._ask(self.hub, "ncb_to_hub", qid, t)
             hit = self.rng.random(qid.size) < self.hit_fraction
             self._hit_owner[qid[hit]] = self._random_other_owner(querier[hit])
-            self.queries.expect(qid[hit], 1)
-        elif self.direct_fanout:
+            return
+        to_issuer = self.queries.names_issuer[qid] if self.by_issuer else np.zeros(qid.size, bool)
+        if to_issuer.any():
+            self._ask_issuers(qid[to_issuer], querier[to_issuer], t[to_issuer])
+        rest = ~to_issuer
+        self._broadcast_all(qid[rest], querier[rest], t[rest])
+
+    def _broadcast_all(self, qid: np.ndarray, querier: np.ndarray, t: np.ndarray) -> None:
+        """Every other node is asked: computed at once with no queueing at the nodes, or
+        through the nodes' queues when they have servers."""
+        if self.direct_fanout:
             for start in range(0, qid.size, CHUNK):
                 part = slice(start, start + CHUNK)
                 self._broadcast(qid[part], querier[part], t[part])
@@ -76,8 +89,8 @@ class Federated(Strategy):
                 self._ask(node, "ncb_to_ncb", qid[others], t[others])
 
     def _broadcast(self, qid: np.ndarray, querier: np.ndarray, t: np.ndarray) -> None:
-        """Fan-out to every other node with no queueing: the answer is complete when the last
-        node has answered, and never if one of them is down when the query reaches it."""
+        """Fan-out to every other node with no queueing: each node answers unless it is down
+        when the query reaches it, and the answers back within the deadline count."""
         n, m = qid.size, len(self.nodes)
         link = self.links["ncb_to_ncb"]
         link.count_broadcast(t, m - 1)
@@ -89,11 +102,45 @@ class Federated(Strategy):
         for j, node in enumerate(self.nodes):
             answered[:, j] = node.availability.is_up(arrival[:, j])
         done = arrival + service + back
-        self_column = querier[:, None] == np.arange(m)[None, :]
-        answered |= self_column
-        done[self_column] = -np.inf
-        complete = answered.all(axis=1)
-        self.queries.direct(qid, np.where(complete, done.max(axis=1), np.inf))
+        on_time = answered & (done - t[:, None] <= self.deadline)
+        on_time[querier[:, None] == np.arange(m)[None, :]] = False  # nobody asks itself
+        last = np.where(on_time, done, -np.inf).max(axis=1, initial=-np.inf)
+        self.queries.broadcast(qid, m - 1, on_time.sum(axis=1), last)
+
+    def _ask_issuers(self, qid: np.ndarray, querier: np.ndarray, t: np.ndarray) -> None:
+        """Each search asks the node of the country that issued its subject; a country's
+        own documents and vehicles are answered by its national system, with no message."""
+        issuer = self.queries.issuer[qid]
+        for j in np.unique(issuer):
+            mine = issuer == j
+            local = mine & (querier == j)
+            remote = mine & ~local
+            if local.any():
+                self._ask_own_node(j, qid[local], t[local])
+            if remote.any():
+                self._ask_node(j, qid[remote], t[remote])
+
+    def _ask_own_node(self, j: int, qid: np.ndarray, t: np.ndarray) -> None:
+        """The querier's own node answers (it is up: the search was sent)."""
+        node = self.nodes[j]
+        if self.direct_fanout:
+            self.queries.direct(node.name, qid, t + self._node_service(qid.size))
+        else:
+            node.receive_queries(qid, t, np.zeros(qid.size))
+            self.queries.ask(node.name, qid)
+
+    def _ask_node(self, j: int, qid: np.ndarray, t: np.ndarray) -> None:
+        """One round trip to node ``j``: it answers unless it is down when the query arrives."""
+        node = self.nodes[j]
+        if not self.direct_fanout:
+            self._ask(node, "ncb_to_ncb", qid, t)
+            return
+        out, back = self.links["ncb_to_ncb"].query_round_trip(t)
+        arrival = t + out
+        done = arrival + self._node_service(qid.size) + back
+        self.queries.direct(
+            node.name, qid, np.where(node.availability.is_up(arrival), done, np.inf)
+        )
 
     def _node_service(self, n: int) -> np.ndarray:
         if self.node_service.is_zero:
@@ -121,16 +168,13 @@ class Federated(Strategy):
         qid, t = qid[self._hub_answers_seen :], t[self._hub_answers_seen :]
         self._hub_answers_seen += qid.size
         owner = self._hit_owner[qid]
-        hit = owner >= 0
+        hit = (owner >= 0) & np.isfinite(t)  # no index answer: the owner is never asked
         qid, t, owner = qid[hit], t[hit], owner[hit]
         if qid.size == 0:
             return
-        lost = ~np.isfinite(t)
-        self.queries.n_targets[qid[lost]] -= 1  # no index answer: the owner is never asked
-        for j in np.unique(owner[~lost]):
-            mine = ~lost & (owner == j)
+        for j in np.unique(owner):
+            mine = owner == j
             self._ask(self.nodes[j], "ncb_to_ncb", qid[mine], t[mine])
-            self.queries.n_targets[qid[mine]] -= 1  # _ask counted it once more
 
     def active_stores(self) -> list[Store]:
         return [self.hub, *self.nodes] if self.index or not self.direct_fanout else []
@@ -159,7 +203,12 @@ class Federated(Strategy):
 
     def answer_probability(self, n: int = 200_000) -> float:
         """P(an owner's answer is back within the deadline), from the link and store
-        distributions (exact when they are fixed; otherwise ``n`` draws of a dedicated stream)."""
+        distributions (exact when they are fixed; otherwise ``n`` draws of a dedicated stream).
+
+        The owner's answer is one round trip to its node under every routing: a broadcast
+        uses each answer that arrives in time, issuer routing asks the owner alone (a
+        document's or vehicle's owner is its issuer); with an index, the round trip to the
+        index comes first."""
         rng = self.context.streams.get("metrics.deadline")
         link = self.links["ncb_to_ncb"].query_delay
         total = link.draw(rng, n) + link.draw(rng, n) + self.node_service.draw(rng, n)

@@ -41,6 +41,7 @@ class Keying:
 
 class Fragmented(Strategy):
     kind = "fragmented"
+    misses_deletions = True
     spec: FragmentedSpec
 
     def __init__(self, context: Context, spec: FragmentedSpec) -> None:
@@ -129,6 +130,11 @@ class Fragmented(Strategy):
 
     def views(self) -> list[View]:
         return consulting_platforms_and_hub(self.world)
+
+    def never_sent(self, store: str) -> np.ndarray:
+        """Records not meant for the system, or never keyed into it."""
+        system = 0 if store == "hub" else 1 + self.world.platforms.index(store)
+        return ~self.destined(store) | ~self.entered[:, system]
 
     def destined(self, store: str) -> np.ndarray:
         scope = self.source.sharing

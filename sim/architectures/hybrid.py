@@ -1,10 +1,12 @@
 """Hybrid: NCBs write to their regional platforms, which synchronise with the hub.
 
-Platforms forward the global records of their members to the hub; the hub distributes them to
-the platforms the owner is not in. ``sync: push`` forwards each change as soon as it is
-applied (``relays``: a forwarded change takes its FIFO place at the store it reaches, see
-``sim.engine.network``); ``sync: batch`` holds them and sends everything applied since the
-last sync every ``sync_interval_days``. An NCB in no platform writes to the hub directly.
+Platforms forward the global records of their members to the hub; the hub passes them on to
+other platforms as ``redistribute`` says: to none (officers query the hub anyway), to the
+platforms with a member in the owner's INTERPOL region, or to every platform the owner is not
+in. ``sync: push`` forwards each change as soon as it is applied (``relays``: a forwarded change
+takes its FIFO place at the store it reaches, see ``sim.engine.network``); ``sync: batch`` holds
+them and sends everything applied since the last sync every ``sync_interval_days``. An NCB in no
+platform writes to the hub directly.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class Hybrid(Strategy):
     def __init__(self, context: Context, spec: HybridSpec) -> None:
         super().__init__(context, spec)
         self.batch = spec.sync == "batch"
+        self.copies_to = hub_copies(self.world, spec.redistribute)
         self.interval = spec.sync_interval_days
         self.to_hub: list[Buffer] = [[] for _ in self.platforms]
         self.to_platform: list[Buffer] = [[] for _ in self.platforms]
@@ -61,19 +64,25 @@ class Hybrid(Strategy):
         return passes
 
     def _to_platforms(self, rec: np.ndarray, version: np.ndarray) -> np.ndarray:
-        """[change, platform]: the hub passes a change on to the platforms its owner is not in."""
-        return ~self.world.membership[self.source.owner[rec]]
+        """[change, platform]: the platforms the hub passes a change on to (``redistribute``;
+        never one its owner is in)."""
+        return self.copies_to[self.source.owner[rec]]
 
     def relays(self) -> list[Relay]:
         """Push: each change passed on as soon as it is applied (batch: none, see ``sync``)."""
         return self._relays
 
     def _push_relays(self) -> list[Relay]:
+        """Platforms to the hub; the hub to the platforms, unless it redistributes nothing."""
         up, down = self.links["platform_to_hub"], self.links["hub_to_platform"]
+        kind = self.source.kind
         ups = [
-            Relay(store, (self.hub,), up, self._to_hub(p)) for p, store in enumerate(self.platforms)
+            Relay(store, (self.hub,), up, self._to_hub(p), kind)
+            for p, store in enumerate(self.platforms)
         ]
-        return [*ups, Relay(self.hub, tuple(self.platforms), down, self._to_platforms)]
+        if not self.copies_to.any():
+            return ups
+        return [*ups, Relay(self.hub, tuple(self.platforms), down, self._to_platforms, kind)]
 
     def _platform_listener(self, p: int) -> Applied:
         """Batch: platform ``p`` holds what it passes on to the hub until the next sync."""
@@ -119,7 +128,8 @@ class Hybrid(Strategy):
             buffer.append((rec[~due], version[~due], t[~due]))
         if due.any():
             send = np.full(int(due.sum()), now)
-            store.receive_changes(rec[due], version[due], self.links[link].carry_changes(send))
+            carried = self.links[link].carry_changes(send, self.source.kind[rec[due]])
+            store.receive_changes(rec[due], version[due], carried)
 
     def buffered(self) -> int:
         return sum(part[0].size for buf in self.to_hub + self.to_platform for part in buf)
@@ -135,8 +145,25 @@ class Hybrid(Strategy):
         if store == "hub":
             return scope == GLOBAL
         p = self.world.platforms.index(store)
-        member = self.world.membership[self.source.owner, p]
-        return (scope == GLOBAL) | ((scope == REGIONAL) & member)
+        owner = self.source.owner
+        member = self.world.membership[owner, p]
+        return ((scope == GLOBAL) & (member | self.copies_to[owner, p])) | (
+            (scope == REGIONAL) & member
+        )
+
+
+def hub_copies(world: WorldIndex, redistribute: str) -> np.ndarray:
+    """``[owner, platform]``: the hub passes the owner's global records on to the platform
+    (never one the owner is in: it has them first hand)."""
+    outside = ~world.membership
+    if redistribute == "all":
+        return outside
+    if redistribute == "region":
+        has_member_in = np.array(  # [region, platform]
+            [world.membership[world.region_of == r].any(axis=0) for r in range(len(world.regions))]
+        )
+        return outside & has_member_in[world.region_of]
+    return np.zeros_like(outside)
 
 
 def consulting_platforms_and_hub(world: WorldIndex) -> list[View]:

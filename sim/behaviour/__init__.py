@@ -17,6 +17,7 @@ the end of the grace period, through a dormant deletion the source planned for t
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -27,11 +28,34 @@ from sim.behaviour.overlay import Overlay, as_happened
 from sim.behaviour.sharing import Sharing
 from sim.behaviour.workload import Workload
 from sim.config.schema import Behaviour as BehaviourSpec
+from sim.config.schema import Trust
+from sim.engine.backlog import BacklogState
 from sim.log import BehaviourLog
 from sim.rng import Streams
 from sim.world import WorldIndex
 
-__all__ = ["OUTCOMES", "Behaviour", "Overlay", "as_happened"]
+__all__ = ["OUTCOMES", "Behaviour", "Overlay", "Sampling", "as_happened"]
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """How a run samples the real world: the share of real records simulated, and the sampled
+    searches a day of each country (each one a lookup behaviour learns from)."""
+
+    records: float
+    lookups_per_day: np.ndarray
+
+
+def lookup_scale(spec: Trust, world: WorldIndex, lookups_per_day: np.ndarray) -> np.ndarray:
+    """Per NCB, how many lookup outcomes its trust takes in for each sampled lookup.
+
+    An NCB's trust reacts to ``observations_per_day`` outcomes a day per unit of weight,
+    whatever the sampling: the sampled lookups only estimate which outcomes those are. So each
+    sampled lookup counts ``observations_per_day x weight / sampled lookups a day``, and
+    halving the sampled searches leaves trust as it was, up to noise."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = spec.observations_per_day * world.weight / lookups_per_day
+    return np.where(lookups_per_day > 0, scale, 0.0)
 
 
 class Behaviour:
@@ -47,8 +71,10 @@ class Behaviour:
         streams: Streams,
         send_time: np.ndarray,
         n_days: int,
+        sampled: Sampling,
     ) -> None:
-        """``send_time``: when each planned change would leave its NCB (lapses leave then)."""
+        """``send_time``: when each planned change would leave its NCB (lapses leave then);
+        ``sampled``: how the run samples the real records and searches."""
         self.spec = spec
         self.overlay = overlay
         self.records = overlay.records
@@ -57,8 +83,14 @@ class Behaviour:
         self.channels = strategy.channels()
         capacity = spec.workload.staff_hours_per_day * world.weight
         self.workload = Workload(
-            spec.workload, capacity, self.records, strategy.manual_entries, n_days
+            spec.workload,
+            capacity,
+            self.records,
+            strategy.manual_entries,
+            n_days,
+            1.0 / sampled.records,
         )
+        self.lookup_scale = lookup_scale(spec.trust, world, sampled.lookups_per_day)
         self.lookups = Lookups(
             spec.trust,
             self.records,
@@ -91,8 +123,7 @@ class Behaviour:
         rows, t_send = self._live(rows, t_send)
         propensity = np.array([ncb.propensity for ncb in self.ncbs])
         self.sharing.decide(day, rows, propensity)
-        saved = self.workload.backlogs.free_at.copy()
-        owner, hours, done = self._served(rows, t_send)
+        owner, hours, (done, end) = self._served(day, rows, t_send)
         missed = self.workload.missed_reviews(rows, done)
         if missed.any():
             for row in rows[missed]:
@@ -102,8 +133,8 @@ class Behaviour:
                 np.concatenate([rows, due_today]),
                 np.concatenate([t_send, self.send_time[due_today]]),
             )
-            self.workload.backlogs.free_at = saved
-            owner, hours, done = self._served(rows, t_send)
+            owner, hours, (done, end) = self._served(day, rows, t_send)
+        self.workload.backlogs.commit(end)
         self.workload.log_day(day, owner, t_send, done, hours)
         self.lookups.source_changed(rows)
         leave = np.where(hours > 0, done, t_send)
@@ -116,12 +147,13 @@ class Behaviour:
         return rows[live], t_send[live]
 
     def _served(
-        self, rows: np.ndarray, t_send: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(owner, staff hours, completion time) of each change, through the backlogs."""
+        self, day: int, rows: np.ndarray, t_send: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, BacklogState]]:
+        """(owner, staff hours, (completion times, backlogs at the day's end)) of the day's
+        changes, planned through the backlogs (kept only when committed)."""
         owner = self.records.owner[self.records.change_rec[rows]]
         hours = self.workload.hours(rows)
-        return owner, hours, self.workload.backlogs.serve(owner, t_send, hours)
+        return owner, hours, self.workload.backlogs.plan_day(day, owner, t_send, hours)
 
     # --- the day's end ---------------------------------------------------------------------------
 
@@ -131,8 +163,9 @@ class Behaviour:
         counts = self.lookups.outcomes(day, querier, t)
         peers = self.sharing.peer_level(day)
         for ncb in self.ncbs:
+            scale = float(self.lookup_scale[ncb.index])
             seen = {
-                channel.name: {name: float(counts[name][ncb.index, c]) for name in counts}
+                channel.name: {name: scale * float(counts[name][ncb.index, c]) for name in counts}
                 for c, channel in enumerate(self.channels)
                 if channel.consulted[ncb.index]
             }
@@ -153,6 +186,7 @@ class Behaviour:
             work_done=work[2],
             work_hours=work[3],
             capacity=self.workload.backlogs.capacity,
+            work_scale=self.workload.work_scale,
             review_owner=reviews[0].astype(np.int64),
             review_time=reviews[1],
             review_missed=reviews[2].astype(bool),

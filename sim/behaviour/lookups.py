@@ -1,7 +1,9 @@
 """What an NCB's own lookups return, channel by channel: the experience its trust learns from.
 
 Every query checks one subject, a record drawn among those created in the last
-``memory_days``, in each channel the querier consults, against what the owner holds now.
+``memory_days``, in each channel the querier consults, against what the owner holds now. An
+answer is stale when it misses the owner's latest material update (an administrative one, a
+corrected detail or an extension, changes nothing the officer does).
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ class Lookups:
         self.nodes = nodes
         self.rng = rng
         self.source_now = np.full(records.n_records, -1, dtype=np.int64)
+        self.material_now = np.full(records.n_records, -1, dtype=np.int64)
+        """The owner's latest material version: an answer older than it is stale."""
         self.store_now: dict[str, np.ndarray] = {}
         for channel in channels:
             if channel.store is not None:
@@ -60,6 +64,8 @@ class Lookups:
         """The owners made these changes (whether or not they left their country)."""
         src = self.records
         np.maximum.at(self.source_now, src.change_rec[rows], src.change_version[rows])
+        material = rows[src.change_material[rows]]
+        np.maximum.at(self.material_now, src.change_rec[material], src.change_version[material])
 
     def outcomes(self, day: int, querier: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
         """Outcome counts [country, channel] of one lookup per query in each channel the
@@ -74,6 +80,7 @@ class Lookups:
         owner = src.owner[subject]
         ent = self.world.entitlement()[src.scope[subject], querier, owner]
         source_version = self.source_now[subject]
+        material_version = self.material_now[subject]
         deleted = src.is_deletion(subject, source_version)
         for c, channel in enumerate(self.channels):
             asks = ent & channel.consulted[querier]
@@ -82,8 +89,8 @@ class Lookups:
             outcome = {
                 "timeout": asks & ~up,
                 "ghost": answered & deleted,
-                "stale": answered & ~deleted & (version < source_version),
-                "correct": answered & ~deleted & (version >= source_version),
+                "stale": answered & ~deleted & (version < material_version),
+                "correct": answered & ~deleted & (version >= material_version),
             }
             for name, mask in outcome.items():
                 np.add.at(counts[name][:, c], querier[mask], 1.0)

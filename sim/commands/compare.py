@@ -35,11 +35,19 @@ def compare(out_dir: Path, baseline: str | None, metrics: tuple[str, ...], fmt: 
             )
         )
     names = checked_metrics(runs, metrics, out_dir)
+    odds = None
+    if manifest.get("uncertainties"):  # one comparison over the ensemble, paired by world
+        from sim.robustness import ensemble_odds, pooled_over_worlds
+
+        odds = ensemble_odds(runs, manifest, names)
+        runs = pooled_over_worlds(runs, manifest)
     summary = summarise(runs, names)
     diffs = paired_differences(runs, baseline, names)
     table = comparison_table(summary, diffs, winners(runs, names))
+    if odds is not None:
+        table = table.merge(odds, on=["variant", "point_id", "metric"], how="left")
     if fmt == "table":
-        click.echo(human_table(table, baseline))
+        click.echo(human_table(table, baseline, manifest.get("worlds")))
     else:
         emit(table, fmt)
 
@@ -61,7 +69,10 @@ def comparison_table(
     return table[order]
 
 
-def human_table(table: pd.DataFrame, baseline: str) -> str:
+def human_table(table: pd.DataFrame, baseline: str, worlds: int | None = None) -> str:
+    """One block per point; over sampled worlds, each variant's share of worlds where it ranks
+    first and its largest regret as well."""
+    ensemble = "p_first" in table.columns
     blocks = []
     for point, at_point in table.groupby("point_id", sort=False):
         rows = []
@@ -75,21 +86,37 @@ def human_table(table: pd.DataFrame, baseline: str) -> str:
                     )
                     + (" *" if row.significant is True else "")
                 )
-                rows.append(
-                    [
-                        metric,
-                        row.variant,
-                        str(row.n),
-                        with_interval(row.mean, row.ci_low, row.ci_high, format_value),
-                        diff,
-                    ]
-                )
+                cells = [
+                    metric,
+                    row.variant,
+                    str(row.n),
+                    with_interval(row.mean, row.ci_low, row.ci_high, format_value),
+                    diff,
+                ]
+                if ensemble:
+                    cells += [f"{row.p_first:.0%}", format_value(row.max_regret)]
+                rows.append(cells)
             first = group.iloc[0]
             verdict = f"winner: {first.winner}" if isinstance(first.winner, str) else first.note
-            rows.append(["", f"({first.better} is better)", "", "", verdict])
+            rows.append(
+                ["", f"({first.better} is better)", "", "", verdict, *[""] * (2 * ensemble)]
+            )
         headers = ["metric", "variant", "n", "mean [95% CI]", f"vs {baseline} [95% CI]"]
-        blocks.append(f"point {point}\n" + format_table(headers, rows))
-    return "\n\n".join(blocks) + "\n* paired difference significant at 95 %"
+        headers += ["first in", "max regret"] if ensemble else []
+        blocks.append(f"{where(point, worlds)}\n" + format_table(headers, rows))
+    note = "\n* paired difference significant at 95 %"
+    if ensemble:
+        note += (
+            f"; over {worlds} sampled worlds: means and differences pooled over worlds (paired"
+            " world by world), 'first in': share of worlds where the variant ranks first,"
+            " 'max regret': its largest shortfall from the best variant in a world"
+            " (pdsa robustness for more)"
+        )
+    return "\n\n".join(blocks) + note
+
+
+def where(point: str, worlds: int | None) -> str:
+    return f"grid point {point}, all {worlds} worlds" if worlds else f"point {point}"
 
 
 def with_interval(mean: float, low: float, high: float, fmt: Any) -> str:

@@ -1,4 +1,6 @@
-"""``pdsa demo``: the four architectures side by side on an embedded scenario."""
+"""``pdsa demo``: the architectures side by side on an embedded scenario (federated both as a
+broadcast to every national node and routed to the issuing country, as travel-document and
+vehicle checks are)."""
 
 from __future__ import annotations
 
@@ -23,7 +25,8 @@ DEMO_SCENARIOS = {
 
 DEMO_ARCHITECTURES: dict[str, dict[str, Any] | None] = {
     "centralized": {"kind": "centralized"},
-    "federated": {"kind": "federated"},
+    "federated broadcast": {"kind": "federated", "routing": "broadcast"},
+    "federated issuer": {"kind": "federated", "routing": "issuer"},
     "hybrid push": {"kind": "hybrid", "sync": "push"},
     "fragmented": None,  # as in the default scenario, with its entry and update probabilities
 }

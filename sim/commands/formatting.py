@@ -11,6 +11,7 @@ import click
 import pandas as pd
 
 from sim.catalogue import HEADLINE_METRICS
+from sim.reporting.charts.data import LAG_QUANTILES
 from sim.reporting.tables import markdown_table
 
 if TYPE_CHECKING:
@@ -48,10 +49,20 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 def metrics_table(columns: Mapping[str, RunResult]) -> str:
     """Headline metrics as rows, one column per run."""
     rows = [
-        [name, *(format_value(r.metrics.get(name)) for r in columns.values())]
+        [name, *(headline_cell(r.metrics, name) for r in columns.values())]
         for name in HEADLINE_METRICS
     ]
     return format_table(["metric", *columns], rows)
+
+
+def headline_cell(metrics: Mapping[str, Any], name: str) -> str:
+    """One metric of a run for a table: ``never`` for a lag percentile that falls among the
+    records never visible (stored as null, like a ratio with nothing to count)."""
+    value, quantile = metrics.get(name), LAG_QUANTILES.get(name)
+    never = metrics.get("never_visible_fraction")
+    if value is None and quantile is not None and never is not None and never > 1 - quantile:
+        return "never"
+    return format_value(value)
 
 
 def duration(seconds: float | None) -> str:

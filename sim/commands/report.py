@@ -25,8 +25,9 @@ def load_or_fail(results_dir: Path):  # noqa: ANN201 (Results; imported lazily)
 
 
 def chart_names() -> list[str]:
-    return ["comparison", "tradeoff", "sensitivity", "over_time", "behaviour", "visibility",
-            "regions", "load", "differences"]  # fmt: skip
+    return ["comparison", "outcomes_costs", "tradeoff", "sensitivity", "over_time", "behaviour",
+            "visibility", "regions", "load", "differences", "ranking_odds", "regret", "break_even",
+            "scenario_discovery"]  # fmt: skip
 
 
 @click.command()
@@ -40,7 +41,7 @@ def chart_names() -> list[str]:
 )
 @click.option(
     "--chart", "charts", multiple=True, type=click.Choice(chart_names()),
-    help="Draw only this chart (repeatable; default: all eight).",
+    help="Draw only this chart (repeatable; default: every chart with something to show).",
 )  # fmt: skip
 def plot(results_dir: Path, out_dir: Path | None, fmt: str, charts: tuple[str, ...]) -> None:
     """Draw the standard charts of RESULTS, each with the CSV of what it shows."""

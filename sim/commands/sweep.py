@@ -118,14 +118,22 @@ def sweep(
 
 
 def dry_run_report(experiment: Any, plan: list[Any], workers: int | None) -> None:
+    from sim.sweeps.api import twins
     from sim.sweeps.estimate import calibrate, estimate_seconds
     from sim.sweeps.executors import default_workers
+    from sim.sweeps.plan import skipped_keys
 
     n_points = len({spec.point_index for spec in plan})
+    u = experiment.uncertainties
+    worlds = f" ({n_points // u.worlds} grid point(s) x {u.worlds} worlds, {u.design})" if u else ""
+    copies = len(twins(plan))
+    copied = f", {copies} of them copies of an identical run" if copies else ""
     click.echo(
-        f"{experiment.name}: {len(experiment.variants)} variants x {n_points} points"
-        f" x {experiment.replications} replications = {len(plan)} runs"
+        f"{experiment.name}: {len(experiment.variants)} variants x {n_points} points{worlds}"
+        f" x {experiment.replications} replications = {len(plan)} runs{copied}"
     )
+    for path, variants in skipped_keys(experiment).items():
+        click.echo(f"  {path}: skipped for {', '.join(variants)} (not a key of their scenario)")
     for spec in plan[:DRY_RUN_LISTED]:
         point = " ".join(
             f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in spec.point.items()
@@ -135,10 +143,11 @@ def dry_run_report(experiment: Any, plan: list[Any], workers: int | None) -> Non
         click.echo(f"  ... and {len(plan) - DRY_RUN_LISTED} more")
     per_run = calibrate(plan[0])
     n = workers or default_workers()
-    total = estimate_seconds(per_run, len(plan), n)
+    total = estimate_seconds(per_run, len(plan) - copies, n)
     click.echo(
         f"estimate: about {per_run:.2f} s per run (calibrated on a short run of {plan[0].run_id}),"
-        f" {duration(per_run * len(plan))} of CPU, about {duration(total)} on {n} worker(s)"
+        f" {duration(per_run * (len(plan) - copies))} of CPU,"
+        f" about {duration(total)} on {n} worker(s)"
     )
 
 

@@ -103,15 +103,49 @@ class Centralized(ArchitectureBase):
     kind: Literal["centralized"]
 
 
+Routing = Literal["broadcast", "issuer", "index"]
+
+
 class Federated(ArchitectureBase):
-    """No copies: queries fan out to the owners' national nodes (or via a hub pointer index)."""
+    """No copies: data stays with its owner's national node and searches fetch it on demand.
+
+    ``routing`` says which nodes a search asks, as real federated searches do (the EU's Prüm
+    exchanges, EUCARIS, the European Search Portal): each answer counts as it arrives, and the
+    sources that stayed silent by the deadline are shown as such.
+    """
 
     kind: Literal["federated"]
-    index: bool = False
-    """The hub keeps a pointer index (which NCB owns a record); queries ask it first."""
+    routing: Routing = "broadcast"
+    """broadcast: every search asks every other national node and returns what arrived by the
+    deadline; issuer: a search for a kind whose record names its issuing country
+    (``queries.kinds.<kind>.names_issuer``: travel documents, vehicles) asks that country's node
+    only, other kinds are broadcast; index: the hub keeps a pointer index (which NCB owns a
+    record) and a search asks it first, then only the owner it names."""
+    index: bool | None = Field(None, exclude=True)
+    """Former spelling of ``routing: index``, still read: ``index: true`` means ``routing:
+    index`` (a contradictory ``routing`` is refused); resolved scenarios hold ``routing``."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _index_alias(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping) or data.get("index") is None:
+            return data
+        index, routing = data["index"], data.get("routing")
+        if index is True and routing not in (None, "index"):
+            raise ValueError(
+                f"index: true means routing: index, which contradicts routing: {routing}"
+                " (give routing alone)"
+            )
+        if index is False and routing == "index":
+            raise ValueError("index: false contradicts routing: index (give routing alone)")
+        return {**data, "routing": "index"} if index is True else data
 
     def label(self) -> str:
-        return "federated with index" if self.index else "federated"
+        return {
+            "broadcast": "federated",
+            "issuer": "federated by issuer",
+            "index": "federated with index",
+        }[self.routing]
 
 
 class Hybrid(ArchitectureBase):
@@ -121,10 +155,19 @@ class Hybrid(ArchitectureBase):
     sync: Literal["push", "batch"] = "push"
     """push: forward each change when applied; batch: every ``sync_interval_days``."""
     sync_interval_days: PositiveFloat = 1.0
+    redistribute: Literal["none", "region", "all"] = "none"
+    """Whether the hub passes the global records it receives on to other platforms: none
+    (the default), region (to the platforms with a member in the owner's INTERPOL region) or
+    all (every platform the owner is not in). Officers query the hub as well as their
+    platforms, so copies in other platforms add completeness only while the hub is down, and
+    each copy is one more place to correct, protect and delete (principle 3, no duplication):
+    a real hybrid keeps regional records regionally and reaches the rest through the hub, as
+    ASEANAPOL's database searches INTERPOL's since 2007."""
 
     def label(self) -> str:
         every = f" {self.sync_interval_days:g}d" if self.sync == "batch" else ""
-        return f"hybrid {self.sync}{every}"
+        copies = "" if self.redistribute == "none" else f", copies to {self.redistribute}"
+        return f"hybrid {self.sync}{every}{copies}"
 
 
 class SystemProbabilities(Frozen):
@@ -276,6 +319,7 @@ class RecordKind(Frozen):
     scope: Scope | None = None
     review_days: PositiveFloat | None = None
     extension_probability: Probability | None = None
+    material_update_share: Probability | None = None
 
 
 class Denial(Frozen):
@@ -304,6 +348,7 @@ class KindSpec(Frozen):
     scope: Scope
     review_days: float | None
     extension_probability: float
+    material_update_share: float
 
 
 class Records(Frozen):
@@ -319,6 +364,18 @@ class Records(Frozen):
     """Age at which the owner must review a record: deleted then unless extended."""
     extension_probability: Probability = 0.0
     """Chance the owner extends a record at each review (for one more review period)."""
+    retention_grace_days: NonNegativeFloat = 30.0
+    """Every system removes a record this long after a review date unless the owner's extension
+    has reached it by then (a late extension does not bring it back). Longer than any automated
+    path (link delays, a weekly or monthly batch), so that only a missed or very late manual
+    extension removes a live record; a missed deletion leaves its copy until the next review
+    date plus this grace. [E] 30 days (plausible 7-90): INTERPOL asks the source 6 months before
+    expiry, so a system has no reason to wait long for an extension."""
+    material_update_share: Probability = 1.0
+    """Share of updates that are material: they change what an officer should do (a status,
+    an action, the cancellation of a hit); the rest are administrative (a corrected detail).
+    Review extensions are always administrative. ``stale_rate`` counts material staleness
+    only, ``stale_any_rate`` every version difference. 1: every update is material."""
     kinds: dict[str, RecordKind] = Field(default_factory=dict)
     denials: tuple[Denial, ...] = ()
     sample_fraction: Annotated[float, Field(gt=0, le=1)] = 1.0
@@ -360,6 +417,11 @@ class Records(Frozen):
                     if k.extension_probability is None
                     else k.extension_probability
                 ),
+                material_update_share=(
+                    self.material_update_share
+                    if k.material_update_share is None
+                    else k.material_update_share
+                ),
             )
             for name, k in kinds.items()
         )
@@ -389,12 +451,18 @@ LINK_CLASSES = ("ncb_to_hub", "ncb_to_platform", "platform_to_hub", "hub_to_plat
 
 
 class StoreSpec(Frozen):
-    """A FIFO store; ``servers: null`` means as many servers as there is work (no queueing)."""
+    """A FIFO store; ``servers: null`` means as many servers as there is work (no queueing).
+
+    Both keys describe the real store at real volume: the capacity metrics check ``servers``
+    against the real peak search rate (``costs.capacity``). The engine's own queue serves the
+    sampled changes and searches with the same servers, where at a sampled volume they never
+    congest: congestion at world scale is what the capacity metrics report."""
 
     servers: Annotated[int, Field(ge=1)] | None = None
-    """Servers in parallel; null: as many as needed (no queueing)."""
+    """Servers in parallel (real servers at real volume); null: as many as needed (no
+    queueing)."""
     service_seconds: Dist = ZERO
-    """Time to apply a change or answer a query."""
+    """Time to apply a change or answer a query (real server time per search)."""
 
 
 class Stores(Frozen):
@@ -429,21 +497,108 @@ class Outages(Frozen):
     ncb: OutageSpec | None = None
 
 
+class SearchKind(Frozen):
+    """The searches for one record kind."""
+
+    share: Probability
+    """Share of all searches whose subject is of this kind."""
+    names_issuer: bool = False
+    """A search of this kind names the country that issued the record (a travel document, a
+    vehicle registration): with ``routing: issuer`` it asks that country's node only."""
+    on_record_share: Probability | None = None
+    """Share of the searches of this kind whose subject has a record active with another
+    country's NCB (null: ``queries.on_record_share``)."""
+    deleted_search_ratio: NonNegativeFloat | None = None
+    """How often the subject of a record its owner deleted is searched, relative to the
+    subject of an active record (null: ``queries.deleted_search_ratio``)."""
+
+
 class Queries(Frozen):
     per_country_per_day: NonNegativeFloat = 10.0
-    """Sampled searches per NCB of weight 1 per day (Poisson): latency and availability."""
+    """Searches per NCB of weight 1 per day, at real volume (Poisson)."""
+    sample_fraction: Annotated[float, Field(gt=0, le=1)] = 1.0
+    """Simulate this fraction of the searches (latency, availability, answer share); every
+    count (messages, search load) is scaled back to real volume."""
+    kinds: dict[str, SearchKind] = Field(default_factory=dict)
+    """Shares of searches by the kind of their subject (names from ``records.kinds``, or
+    ``record`` when it has none); must sum to 1, and a kind left out is never searched. Empty:
+    in proportion to the kinds' shares of record creations, none naming its issuer."""
     hit_fraction: Probability = 0.01
     """Share of searches matching a record (federated index: the owner is then asked)."""
+    on_record_share: Probability = 7.5e-5
+    """Share of searches whose subject has a record active with another country's NCB (a
+    stolen passport presented, a wanted person checked), for the kinds that do not give their
+    own: the hits, missed hits and stale hits per year follow it in proportion. Default: the
+    SLTD's 2023 hit rate (232,423 hits in 3.6 billion searches) over the share of travel
+    documents today's systems show (scenarios/README.md); [E] for other kinds, 1e-5 to 1e-3."""
+    deleted_search_ratio: NonNegativeFloat = 1.0
+    """How often the subject of a record its owner has deleted (a recovered passport, a person
+    no longer wanted) is searched, relative to the subject of an active record, for the kinds
+    that do not give their own: each search of it where the deleted record is still shown is
+    a false hit, and false hits follow this ratio in proportion. [E] 1: the subject's travel
+    does not depend on its record; plausible 0.1 to 1,000 (a passport back in its holder's
+    hands crosses borders far more often than a stolen one: scenarios/README.md)."""
+
+    @model_validator(mode="after")
+    def _shares(self) -> Queries:
+        total = sum(k.share for k in self.kinds.values())
+        if self.kinds and not math.isclose(total, 1.0, abs_tol=1e-9):
+            raise ValueError(f"kinds: shares must sum to 1, got {total:g}")
+        return self
+
+
+# --- costs -----------------------------------------------------------------------------------
+
+
+class Capacity(Frozen):
+    """What a store must answer at the peak: the target a planner sizes it for, and how much
+    busier the busiest hour is than the day's mean (the simulated searches are spread evenly
+    over the day, so the peak is an assumption, not a measure)."""
+
+    target_p95_seconds: PositiveFloat = 0.5
+    """95th percentile of a search's time at a store (waiting and service, the network apart)
+    that the store must keep under at the peak. [E] a border check answers in about a second
+    end to end; 0.2-2 s."""
+    peak_to_mean: Annotated[float, Field(ge=1)] = 1.5
+    """The busiest hour's search rate at each store over its mean rate of the day. [E] a
+    store serving many time zones is flatter than one country's day; 1 (even) to 3."""
+
+
+class Costs(Frozen):
+    """What the traffic, the copies and the capacity cost: message and record sizes (the
+    bandwidth and storage metrics) and the capacity target. Staff hours per action are in
+    ``behaviour.workload``."""
+
+    record_bytes: PositiveFloat = 2000.0
+    """Size of a record (a change message carries one, a copy holds one), for kinds not in
+    ``record_bytes_by_kind``. [E]"""
+    record_bytes_by_kind: dict[str, PositiveFloat] = Field(default_factory=dict)
+    """Size of a record of each kind (names from ``records.kinds``). [E] a travel document or
+    a vehicle about 1-2 kB of fields; a notice tens of kB with its photograph."""
+    search_bytes: PositiveFloat = 500.0
+    """A search message (the request). [E]"""
+    answer_bytes: PositiveFloat = 1000.0
+    """An answer message, hit or no hit. [E]"""
+    pointer_bytes: PositiveFloat = 100.0
+    """A pointer held by an index (which NCB owns a record). [E]"""
+    capacity: Capacity = Capacity()
 
 
 # --- behaviour (off by default) ------------------------------------------------------------
 
 
 class Workload(Frozen):
-    """Staff time of each NCB: manual actions wait in a first-come backlog."""
+    """Staff time of each NCB: manual actions wait in a first-come backlog.
+
+    The hours per action are the price of the work whether or not behaviour is enabled: the
+    staff-hour metrics (``staff_hours_per_year``) read them in every run; ``enabled`` switches
+    only the feedbacks (backlogs, lapses, trust, sharing)."""
 
     staff_hours_per_day: NonNegativeFloat = 8.0
     """Capacity of an NCB of weight 1 (scaled by the country's weight)."""
+    hours_per_hit: NonNegativeFloat = 1.0
+    """Following up a hit (true or false) at the NCB whose officer got it: confirming the
+    record with its owner and passing the answer to the border. [E] 0.5-2 hours."""
     hours_per_entry: NonNegativeFloat = 0.25
     """Keying a new record into one system."""
     hours_per_update: NonNegativeFloat = 0.1
@@ -451,6 +606,11 @@ class Workload(Frozen):
     hours_per_review: NonNegativeFloat = 0.2
     review_grace_days: NonNegativeFloat = 30.0
     """A review not done this long after the review date is missed: the record lapses."""
+    smoothing_days: NonNegativeFloat = 14.0
+    """Days over which the arriving work is averaged (exponentially) before the staff's fluid
+    backlog takes it in: a sampled change stands for many real ones, and spreading their work
+    keeps the backlog from moving in lumps. A numerical choice, not an assumption about NCBs:
+    longer at lower sampling fractions (7-30 days; 0 takes each day's work as it comes)."""
 
 
 class Trust(Frozen):
@@ -466,6 +626,11 @@ class Trust(Frozen):
     stale_penalty: Probability = 0.02
     timeout_penalty: Probability = 0.03
     recovery: Probability = 0.01
+    observations_per_day: NonNegativeFloat = 5.0
+    """Lookup outcomes a day an NCB of weight 1 takes into its trust (its officers' noticed
+    hits, misses and timeouts; scaled by the country's weight). The sampled lookups estimate
+    which outcomes they are, so trust moves the same at any sampling of the searches.
+    Assumption: 1-20 is plausible."""
     memory_days: PositiveFloat = 365.0
     """A lookup searches a subject among the records created in this many past days."""
 
@@ -526,6 +691,7 @@ class Scenario(Frozen):
     outages: Outages = Outages()
     queries: Queries = Queries()
     behaviour: Behaviour = Behaviour()
+    costs: Costs = Costs()
 
     @model_validator(mode="after")
     def _denied_countries_exist(self) -> Scenario:
@@ -554,6 +720,27 @@ class Scenario(Frozen):
                             f"outages.{kind}.scheduled.{i}.only.{j}: {name!r} is not a"
                             f" {'platform' if kind == 'platform' else 'country'} of the world"
                         )
+        return self
+
+    @model_validator(mode="after")
+    def _searched_kinds_exist(self) -> Scenario:
+        names = [k.name for k in self.records.kind_specs()]
+        for name in self.queries.kinds:
+            if name not in names:
+                raise ValueError(
+                    f"queries.kinds.{name}: not a record kind (records.kinds: {', '.join(names)})"
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _sized_kinds_exist(self) -> Scenario:
+        names = [k.name for k in self.records.kind_specs()]
+        for name in self.costs.record_bytes_by_kind:
+            if name not in names:
+                raise ValueError(
+                    f"costs.record_bytes_by_kind.{name}: not a record kind"
+                    f" (records.kinds: {', '.join(names)})"
+                )
         return self
 
     @model_validator(mode="after")

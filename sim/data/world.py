@@ -8,6 +8,7 @@ the figures are in ``sim/data/README.md``.
 
 from __future__ import annotations
 
+import functools
 import math
 from importlib import resources
 from typing import Any
@@ -57,8 +58,19 @@ def activity_weight(population_millions: float, median_population_millions: floa
 def interpol_2023_world() -> dict[str, Any]:
     """The ``interpol-2023`` preset as a plain mapping in the scenario schema's ``world`` format.
 
-    Countries come in code order; each lists its platforms in ``platforms.csv`` order.
+    Countries come in code order; each lists its platforms in ``platforms.csv`` order. A fresh
+    copy each call: callers modify it (the preset's modifiers), and the CSVs are read once per
+    process (a sweep's plan validates one scenario per variant and world).
     """
+    world = _interpol_2023_world()
+    return {
+        "platforms": [dict(p) for p in world["platforms"]],
+        "countries": [{**c, "platforms": list(c["platforms"])} for c in world["countries"]],
+    }
+
+
+@functools.cache
+def _interpol_2023_world() -> dict[str, Any]:
     platform_names = list(load_platforms()["name"])
     members = load_memberships()
     platforms_of: dict[str, list[str]] = {}

@@ -53,6 +53,13 @@ class Relay:
     targets: tuple[Store, ...]
     link: Link
     passes: Passes
+    kind: np.ndarray | None = None
+    """Each record's kind (by record id), which the link counts the changes it sends by
+    (bandwidth); None: unknown."""
+
+    def kinds(self, rec: np.ndarray) -> np.ndarray | None:
+        """The record kinds of changes to records ``rec``, as the link counts them."""
+        return None if self.kind is None else self.kind[rec]
 
     def copies(self, rec: np.ndarray, version: np.ndarray) -> list[np.ndarray]:
         """Per target, the items served at the source (positions) passed on to it: changes
@@ -65,7 +72,7 @@ class Relay:
         """Send on at once what the source just served (``items``, leaving at ``departure``)."""
         for store, sel in zip(self.targets, self.copies(items.rec, items.version), strict=True):
             if sel.size:
-                arrival = self.link.carry_changes(departure[sel])
+                arrival = self.link.carry_changes(departure[sel], self.kinds(items.rec[sel]))
                 store.receive_changes(items.rec[sel], items.version[sel], arrival)
 
 
@@ -413,7 +420,7 @@ class Leg:
             keys = copy[: self.source.n]
             keys = keys[keys >= 0]
             keys = keys[departure[window.parent[keys]] < np.inf]
-            self._sent(departure[window.parent[keys]])
+            self._sent(departure[window.parent[keys]], window.rec[keys])
             later = keys[window.arrival[keys] >= window.now]
             window.store.hold_changes(
                 window.rec[later], window.version[later], window.arrival[later]
@@ -421,14 +428,15 @@ class Leg:
         for t, parent, delay in self.late:
             window, leave = self.targets[t], departure[parent]
             sent = leave < np.inf
-            self._sent(leave[sent])
-            arrival = window.store.availability.next_up(leave[sent] + delay[sent])
             rec, version = self.source.rec[parent[sent]], self.source.version[parent[sent]]
+            self._sent(leave[sent], rec)
+            arrival = window.store.availability.next_up(leave[sent] + delay[sent])
             window.store.hold_changes(rec, version, arrival)
 
-    def _sent(self, departure: np.ndarray) -> None:
+    def _sent(self, departure: np.ndarray, rec: np.ndarray) -> None:
+        """Count the changes to records ``rec`` sent at ``departure``."""
         if departure.size:
-            self.relay.link.count_changes(departure)
+            self.relay.link.count_changes(departure, self.relay.kinds(rec))
 
 
 def ticks(t: np.ndarray, origin: float) -> np.ndarray:

@@ -15,10 +15,12 @@ import pandas as pd
 from sim.catalogue import RATIO_METRICS
 from sim.log import RunLog
 from sim.metrics.behaviour import behaviour_metrics, behaviour_series
+from sim.metrics.costs import cost_metrics, storage_gb
 from sim.metrics.exposure import exposure_by_day
 from sim.metrics.intervals import shown_intervals
 from sim.metrics.lag import lag_metrics, lag_sample, visibility_curve
-from sim.metrics.queries import query_metrics, query_table
+from sim.metrics.outcomes import outcome_counts, outcome_metrics, outcomes_by_kind
+from sim.metrics.queries import query_metrics, query_table, search_load
 from sim.metrics.visibility import Grid, daily_integrals
 
 
@@ -60,13 +62,16 @@ def record_metrics(sums: dict[str, float]) -> dict[str, float | None]:
 
 def compute_metrics(log: RunLog) -> MetricsBundle:
     shown = {
-        name: shown_intervals(s.rec, s.version, s.t, log.source, log.horizon)
+        name: shown_intervals(
+            s.rec, s.version, s.t, log.source, log.horizon, (s.removed_rec, s.removed_t)
+        )
         for name, s in log.stores.items()
     }
     days = Grid.days(log)
     daily = daily_integrals(log, shown)  # name -> [country, kind, day]
     sample = lag_sample(log, shown)
     exposure_num, exposure_den = exposure_by_day(log, days, shown)
+    storage = storage_gb(log, shown) if log.costs is not None else None
     del shown  # the largest arrays here: free them before the rest
     queries = query_table(log)
     messages = messages_per_day(log, days)
@@ -93,6 +98,7 @@ def compute_metrics(log: RunLog) -> MetricsBundle:
     metrics["exposure"] = ratio(exposure_num.sum(), exposure_den.sum())
     metrics["messages_per_day"] = {name: m["mean"] for name, m in messages.items()}
     metrics["utilisation"] = utilisation(log)
+    metrics["search_load_per_second"] = search_load(log)
 
     by_region: dict[str, dict[str, float | None]] = {}
     rows = [timeseries_rows("all", days, per_day_all, queries, all_queries)]
@@ -108,9 +114,23 @@ def compute_metrics(log: RunLog) -> MetricsBundle:
             by_region[name] |= behaviour_metrics(log, np.flatnonzero(region == r))
         rows = [with_behaviour(log, frame, region) for frame in rows]
     by_kind = {
-        name: totals(weighted(everyone, k)) | lag_metrics(sample, None, kind=k)
+        name: totals(weighted(everyone, k))
+        | lag_metrics(sample, None, kind=k)
+        | query_metrics(queries, queries["kind"] == k)
         for k, name in enumerate(log.source.kind_names)
     }
+    if log.subjects is not None:
+        outcomes = outcome_counts(log, daily, days)
+        kinds = log.source.kind_names
+        metrics |= outcome_metrics(outcomes, everyone, days) | outcomes_by_kind(
+            outcomes, everyone, days, kinds
+        )
+        for r, name in enumerate(log.world.regions):
+            by_region[name] |= outcome_metrics(outcomes, np.flatnonzero(region == r), days)
+        for k, name in enumerate(kinds):
+            by_kind[name] |= outcome_metrics(outcomes, everyone, days, k)
+        if log.costs is not None:
+            metrics |= cost_metrics(log, days, storage, outcomes, by_region)
     timeseries = pd.concat(rows, ignore_index=True)
     day_index = timeseries["day"].to_numpy() - int(np.floor(days.day_lo[0]))
     exposure_daily = np.array(
@@ -147,8 +167,9 @@ def daily_query_metrics(queries, mask) -> pd.DataFrame:
     table = pd.DataFrame(
         {
             "day": queries["day"][mask],
-            "latency": np.where(queries["sent"][mask], queries["latency"][mask], np.nan),
+            "latency": queries["latency"][mask],
             "answered": queries["answered"][mask].astype(float),
+            "share": queries["answer_share"][mask],
         }
     )
     grouped = table.groupby("day")
@@ -158,6 +179,7 @@ def daily_query_metrics(queries, mask) -> pd.DataFrame:
             "query_latency_p50_seconds": grouped["latency"].quantile(0.5),
             "query_latency_p95_seconds": grouped["latency"].quantile(0.95),
             "query_availability": grouped["answered"].mean(),
+            "answer_share_mean": grouped["share"].mean(),
         }
     ).reset_index()
 

@@ -29,7 +29,9 @@ def behaviour_metrics(log: RunLog, owners: np.ndarray) -> dict[str, float | None
         if finished.any()
         else None,
         "backlog_unfinished_fraction": float(1 - finished.mean()) if delay.size else None,
-        "staff_hours_per_record": float(hours / created.sum()) if created.any() else None,
+        "staff_hours_per_record": (
+            float(hours / (created.sum() * b.work_scale)) if created.any() else None
+        ),
         "capacity_used": float(hours / capacity) if capacity > 0 else None,
         "reviews_missed_fraction": float(b.review_missed[reviews].mean())
         if reviews.any()

@@ -51,6 +51,7 @@ def returned_by_owners(
             "vis_act": projected,
             "ghost": zero,
             "stale": zero,
+            "stale_any": zero,
             "conflict": zero,
         },
     )
@@ -65,7 +66,14 @@ def owners_cumulative(
     rec = np.flatnonzero(src.sharing != NATIONAL)
     a, b = src.created[rec], np.minimum(src.deleted[rec], log.horizon)
     if index is not None:
-        pointer = shown_intervals(index.rec, index.version, index.t, src, log.horizon)
+        pointer = shown_intervals(
+            index.rec,
+            index.version,
+            index.t,
+            src,
+            log.horizon,
+            (index.removed_rec, index.removed_t),
+        )
         rec = pointer.rec
         a = np.maximum(pointer.start, src.created[rec])
         b = np.minimum(pointer.end, np.minimum(src.deleted[rec], log.horizon))

@@ -48,9 +48,9 @@ class IndexedIntervals:
         moment = np.bincount(start_bin, weights=a, minlength=bins) - np.bincount(
             end_bin, weights=b, minlength=bins
         )
-        return Increments(
+        return Increments(  # float both: bincount of no intervals gives integers
             count[:-1].reshape(n_groups, n).astype(float),
-            moment[:-1].reshape(n_groups, n),
+            moment[:-1].reshape(n_groups, n).astype(float),
             self.points,
         )
 

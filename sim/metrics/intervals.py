@@ -27,10 +27,31 @@ class Shown:
 
 
 def shown_intervals(
+    rec: np.ndarray,
+    version: np.ndarray,
+    t: np.ndarray,
+    source: SourceRecords,
+    horizon: float,
+    removed: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Shown:
+    """Replay a store's applications with its rules: never an older version over a newer one,
+    a deletion leaves a tombstone (so a late creation stays hidden), and a record the store
+    removed by retention (``removed``: record ids, ascending, and removal times) shows
+    nothing from its removal on, whatever arrives later."""
+    shown = replayed(rec, version, t, source, horizon)
+    if removed is None or removed[0].size == 0 or shown.rec.size == 0:
+        return shown
+    removed_rec, removed_t = removed
+    pos = np.minimum(np.searchsorted(removed_rec, shown.rec), removed_rec.size - 1)
+    until = np.where(removed_rec[pos] == shown.rec, removed_t[pos], np.inf)
+    cut = Shown(shown.rec, shown.version, shown.start, np.minimum(shown.end, until))
+    return cut.select(cut.start < cut.end)
+
+
+def replayed(
     rec: np.ndarray, version: np.ndarray, t: np.ndarray, source: SourceRecords, horizon: float
 ) -> Shown:
-    """Replay a store's applications with its two rules: never an older version over a newer
-    one, and a deletion leaves a tombstone (so a late creation stays hidden)."""
+    """What the store shows by its first two rules (no retention), ordered by record, time."""
     if rec.size == 0:
         e = np.empty(0)
         return Shown(e.astype(np.int32), e.astype(np.int32), e, e)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.log import RunLog
-from sim.metrics.federated import first_visible_at_owners
+from sim.metrics.federated import first_visible_at_owners, index_store
 from sim.metrics.integrals import sorted_weighted_quantiles
 from sim.metrics.intervals import Shown, first_shown
 from sim.world import NATIONAL
@@ -23,8 +23,8 @@ class LagSample:
     would take more memory than the rest of the metrics)."""
 
     lag_days: np.ndarray
-    """Days from creation to first visibility, ascending; ``inf`` when deleted before ever
-    visible."""
+    """Days from creation to first visibility, ascending; ``inf`` when never visible (deleted
+    first, or never sent to any store the view consults)."""
     column: np.ndarray
     """Per outcome, its column of ``table``: (view, scope, owner)."""
     table: np.ndarray
@@ -46,6 +46,9 @@ class LagSample:
 
 
 def lag_sample(log: RunLog, shown: dict[str, Shown]) -> LagSample:
+    """Every (shareable record created in the window, view) outcome whose end is known by the
+    horizon: visible, deleted first, or never sent where the view looks. Only records still
+    on their way at the horizon are left out (censored)."""
     src = log.source
     window = (src.created >= log.warmup) & (src.created < log.horizon) & (src.sharing != NATIONAL)
     candidates = np.flatnonzero(window)
@@ -53,9 +56,9 @@ def lag_sample(log: RunLog, shown: dict[str, Shown]) -> LagSample:
     columns: list[np.ndarray] = []
     tables: list[np.ndarray] = []
     kinds: list[np.ndarray] = []
-    for view, first in first_visible_by_view(log, shown):
+    for view, first, never in first_visible_by_view(log, shown):
         rec = candidates
-        known = (first[rec] <= log.horizon) | (src.deleted[rec] <= log.horizon)
+        known = (first[rec] <= log.horizon) | (src.deleted[rec] <= log.horizon) | never[rec]
         rec = rec[known]
         visible_first = first[rec] < src.deleted[rec]
         lags.append(np.where(visible_first, first[rec] - src.created[rec], np.inf))
@@ -92,33 +95,39 @@ def view_weights(log: RunLog, queriers: np.ndarray) -> np.ndarray:
 
 def first_visible_by_view(
     log: RunLog, shown: dict[str, Shown]
-) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Yield (queriers, first time any store the view consults shows each record)."""
-    if log.reads == "owners":
-        yield np.arange(log.world.n_countries), first_visible_at_owners(log, shown)
-        return
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Yield (queriers, first time any store the view consults shows each record, whether no
+    such store is ever sent it)."""
     n = log.source.n_records
+    if log.reads == "owners":
+        index = index_store(log)
+        never = np.zeros(n, dtype=bool) if index is None else index.never_sent
+        yield np.arange(log.world.n_countries), first_visible_at_owners(log, shown), never
+        return
     cache = {name: first_shown(s, n) for name, s in shown.items()}
     for view in log.views:
         first = np.full(n, np.inf)
+        never = np.ones(n, dtype=bool)
         for name in view.stores:
             first = np.minimum(first, cache[name])
-        yield view.queriers, first
+            never &= log.stores[name].never_sent
+        yield view.queriers, first, never
 
 
 def lag_metrics(
     sample: LagSample, row: int | None, kind: int | None = None
 ) -> dict[str, float | None]:
-    """Percentiles in hours and the never-visible share; ``row`` None sums every region,
-    ``kind`` restricts to one record kind."""
+    """Percentiles in hours and the never-visible share, over every outcome with its weight;
+    ``row`` None sums every region, ``kind`` restricts to one record kind. A percentile that
+    falls among the never-visible outcomes is None (never), as when there is nothing to count."""
     w = sample.weight(row)
     if kind is not None:
         w[sample.kind != kind] = 0.0
-    n = sample.n_visible
-    days = sorted_weighted_quantiles(sample.lag_days[:n], w[:n], [0.5, 0.95, 0.99])
-    p50, p95, p99 = (None if d is None else d * 24.0 for d in days)
     total = w.sum()
+    n = sample.n_visible
     never = float(w[n:].sum() / total) if total > 0 else None
+    days = sorted_weighted_quantiles(sample.lag_days, w, [0.5, 0.95, 0.99])
+    p50, p95, p99 = (None if d is None or np.isinf(d) else d * 24.0 for d in days)
     return {
         "lag_p50_hours": p50,
         "lag_p95_hours": p95,

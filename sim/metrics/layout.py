@@ -13,7 +13,7 @@ import numpy as np
 from sim.engine.outages import Availability
 from sim.log import RunLog
 
-RETURNED = ("vis", "vis_act", "ghost", "stale", "conflict")
+RETURNED = ("vis", "vis_act", "ghost", "stale", "stale_any", "conflict")
 """The quantities that count what a query returns (see ``sim.metrics.visibility``)."""
 
 

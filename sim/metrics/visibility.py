@@ -6,7 +6,9 @@ functions of time (how many such records are, at t, ...):
 - ``act``: active at the source; ``allact`` the same before any entitlement filter;
 - ``vis``: returned by a query of q (shown by a store q consults that is up);
 - ``vis_act``: returned and active; ``ghost``: returned but deleted at the source;
-- ``stale``: returned, active, and the newest version returned is older than the source's;
+- ``stale``: returned, active, and the newest version returned is older than the source's
+  latest material version (one that changes what an officer should do);
+- ``stale_any``: the same against the source's latest version, material or administrative;
 - ``conflict``: returned, and the stores q consults that are meant to hold it disagree on
   presence or version.
 

@@ -22,16 +22,17 @@ def write_charts(
     formats: tuple[str, ...] = ("png",),
     names: tuple[str, ...] | None = None,
 ) -> list[Path]:
-    """Draw the named charts (all by default); each as ``NAME.<fmt>`` with ``NAME.csv`` beside it.
+    """Draw the named charts (by default every chart with something to show); each as
+    ``NAME.<fmt>`` with ``NAME.csv`` beside it.
 
     Returns the figure files written, in chart order.
     """
-    from sim.reporting.charts import CHARTS, render
+    from sim.reporting.charts import CHARTS, charts_for, render
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for name in names or tuple(CHARTS):
+    for name in names or charts_for(results):
         fig, data = CHARTS[name](results)
         data.to_csv(out_dir / f"{name}.csv", index=False)
         for fmt in formats:
@@ -41,5 +42,6 @@ def write_charts(
 
 
 def write_standard_charts(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
-    """The eight standard charts of a sweep or run directory as PNG + CSV (``--plot``)."""
+    """The standard charts of a sweep or run directory as PNG + CSV (``--plot``), with the
+    robustness charts for a sweep with sampled worlds."""
     return write_charts(load_results(results_dir), out_dir)

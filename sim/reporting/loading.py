@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,9 @@ class Results:
         variants: variant labels in the experiment file's order.
         baseline: the variant the others are compared with (None for a single variant).
         factors: dotted scenario paths varied over grid points.
+        uncertainties: the sweep's uncertainties (columns of ``runs``), if it sampled worlds;
+            its runs are then pooled over the worlds of each grid point (``point_id`` is the
+            grid point, ``replication`` numbers world and replication) and keep ``world``.
     """
 
     kind: str
@@ -54,6 +58,25 @@ class Results:
     variants: list[str]
     baseline: str | None
     factors: list[str] = field(default_factory=list)
+    uncertainties: list[str] = field(default_factory=list)
+
+    @property
+    def worlds(self) -> int:
+        """Sampled worlds per grid point (0 without uncertainties)."""
+        return int(self.manifest.get("worlds") or 0) if self.uncertainties else 0
+
+    @cached_property
+    def robustness(self) -> Any:
+        """The robustness of the ranking on completeness (a :class:`sim.robustness.Assessment`),
+        None without worlds or when the runs cannot answer; computed once per Results."""
+        from sim.robustness import RobustnessError, assess
+
+        if not self.uncertainties or "completeness" not in self.runs:
+            return None
+        try:
+            return assess(self.runs, self.manifest, "completeness")
+        except RobustnessError:
+            return None
 
     @property
     def ok_runs(self) -> pd.DataFrame:
@@ -118,6 +141,11 @@ def load_sweep(path: Path) -> Results:
     ok_ids = set(runs.loc[runs["status"] == "ok", "run_id"])
     tables = {name: ok_only(read_table(path, name), ok_ids) for name in SWEEP_TABLES}
     baseline = manifest.get("baseline") or (variants[0] if variants else None)
+    uncertainties = [u for u in manifest.get("uncertainties") or {} if u in runs.columns]
+    if uncertainties:
+        from sim.robustness import pooled_over_worlds
+
+        runs = pooled_over_worlds(runs, manifest)
     return Results(
         kind="sweep",
         path=path,
@@ -126,6 +154,7 @@ def load_sweep(path: Path) -> Results:
         variants=variants,
         baseline=str(baseline) if baseline is not None else None,
         factors=[f for f in manifest.get("factors") or [] if f in runs.columns],
+        uncertainties=uncertainties,
         **tables,
     )
 

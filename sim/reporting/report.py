@@ -20,20 +20,35 @@ import pandas as pd
 
 from sim.analysis import paired_differences, summarise
 from sim.catalogue import CATALOGUE, better_higher
-from sim.reporting.charts import CHARTS, first_point, point_note, render, summary_table
+from sim.reporting.charts import (
+    CHARTS,
+    ROBUSTNESS_CHARTS,
+    charts_for,
+    first_point,
+    point_note,
+    render,
+    summary_table,
+)
+from sim.reporting.charts.data import missing_label
 from sim.reporting.definitions import COMPARISON_METRICS, info, scale
 from sim.reporting.loading import Results
+from sim.reporting.outcome_text import outcome_sentences
+from sim.reporting.robust_text import robustness_sentences
 from sim.reporting.tables import markdown_table
 
 SUMMARY_METRICS = (*COMPARISON_METRICS[:2], "inconsistency_rate", *COMPARISON_METRICS[2:])
 TABLE_METRICS = (
     "completeness", "coverage", "ghost_rate", "stale_rate", "inconsistency_rate",
     "conflict_rate", "lag_p50_hours", "lag_p95_hours", "never_visible_fraction",
-    "query_latency_p95_seconds", "query_availability", "exposure",
+    "query_latency_p95_seconds", "query_availability", "answer_share_mean", "exposure",
+    "hits_per_year", "missed_hits_per_year", "false_hits_per_year", "stale_hits_per_year",
+    "busiest_store_peak_per_second", "servers_needed_total", "staff_hours_per_year",
+    "bandwidth_gb_per_day_total", "storage_gb_total",
 )  # fmt: skip
 
 CHART_TITLES = {
     "comparison": "Architecture comparison",
+    "outcomes_costs": "What it means at the border, and what it costs",
     "tradeoff": "Trade-off: completeness against inconsistency",
     "sensitivity": "Sensitivity to the varied assumptions",
     "over_time": "Over time",
@@ -41,7 +56,11 @@ CHART_TITLES = {
     "visibility": "Time to visibility abroad",
     "regions": "Completeness by region",
     "load": "Network load",
-    "differences": "Differences from the baseline",
+    "differences": "Precision of the estimates: paired differences from the baseline",
+    "ranking_odds": "Ranking odds over the plausible worlds",
+    "regret": "Regret: the shortfall from the best lever in each world",
+    "break_even": "Break-even values of the uncertainties",
+    "scenario_discovery": "Where the leader loses first place (PRIM)",
 }
 
 
@@ -81,12 +100,13 @@ def ranked(means: pd.Series, metric: str) -> list[str]:
 def summary_sentence(results: Results, runs: pd.DataFrame, metric: str) -> str | None:
     """Who leads on ``metric``, by how much over the runner-up, and how sure we are."""
     table = summarise(runs, [metric]).dropna(subset=["mean"])
+    note = never_note(results, runs, metric, set(table["variant"]))
     if table.empty:
-        return None
+        return f"{info(metric).label}: never for every variant." if note else None
     means = table.set_index("variant")["mean"]
     label = info(metric).label.lower()
     if len(means) == 1:
-        return f"{label.capitalize()}: {fmt(metric, means.iloc[0])} ({means.index[0]})."
+        return f"{label.capitalize()}: {fmt(metric, means.iloc[0])} ({means.index[0]}).{note}"
     order = ranked(means, metric)
     best, second, worst = order[0], order[1], order[-1]
     tail = (
@@ -96,15 +116,15 @@ def summary_sentence(results: Results, runs: pd.DataFrame, metric: str) -> str |
     )
     if means[best] == means[second]:
         tied = [v for v in order if means[v] == means[best]]
-        return f"{', '.join(tied)} tie on {label} at {fmt(metric, means[best])}.{tail}"
+        return f"{', '.join(tied)} tie on {label} at {fmt(metric, means[best])}.{tail}{note}"
     lead = f"{best} leads on {label} with {fmt(metric, means[best])}"
     gap = fmt_diff(metric, means[best] - means[second])
     if results.single_run:
-        return f"{lead}, {gap} ahead of {second} (one run per variant, so no interval).{tail}"
+        return f"{lead}, {gap} ahead of {second} (one run per variant, so no interval).{tail}{note}"
     diff = paired_differences(runs, second, [metric])
     row = diff[diff["variant"] == best]
     if row.empty or pd.isna(row["ci_low"].iloc[0]):
-        return f"{lead}, {gap} ahead of {second} (too few paired runs for an interval).{tail}"
+        return f"{lead}, {gap} ahead of {second} (too few paired runs for an interval).{tail}{note}"
     r = row.iloc[0]
     low, high = (
         (r["ci_low"], r["ci_high"]) if better_higher(metric) else (-r["ci_high"], -r["ci_low"])
@@ -114,9 +134,19 @@ def summary_sentence(results: Results, runs: pd.DataFrame, metric: str) -> str |
         return (
             f"On {label}, no significant difference between {best}"
             f" ({fmt(metric, means[best])}) and {second} ({fmt(metric, means[second])}):"
-            f" {interval}.{tail}"
+            f" {interval}.{tail}{note}"
         )
-    return f"{lead}, {gap} ahead of {second} ({interval}).{tail}"
+    return f"{lead}, {gap} ahead of {second} ({interval}).{tail}{note}"
+
+
+def never_note(results: Results, runs: pd.DataFrame, metric: str, valued: set[str]) -> str:
+    """Names the variants without a value because it is never reached (a lag percentile
+    among the records never visible); empty if none."""
+    never = [
+        v for v in results.variants
+        if v not in valued and missing_label(runs, metric, v) == "never"
+    ]  # fmt: skip
+    return f" Never for {', '.join(never)}: too many records never become visible." if never else ""
 
 
 def signed(metric: str, value: float) -> str:
@@ -134,9 +164,14 @@ def executive_summary(results: Results) -> list[str]:
         if (s := summary_sentence(results, runs, m)) is not None
     ]  # fmt: skip
     n = results.replications
+    over = (
+        f"{results.worlds} sampled worlds ({n} runs each, pooled)"
+        if results.worlds
+        else f"{n} replication(s) each"
+    )
     head = (
         f"{len(results.variants)} variant(s) of scenario {results.scenario.get('name', '?')}"
-        f" compared over {n} replication(s) each"
+        f" compared over {over}"
     )
     if results.failed_runs.shape[0]:
         head += f"; {len(results.failed_runs)} run(s) failed and are left out"
@@ -146,7 +181,7 @@ def executive_summary(results: Results) -> list[str]:
         if not results.single_run
         else ""
     )
-    return [head + "." + note, *sentences]
+    return [head + "." + note, *sentences, *outcome_sentences(results)]
 
 
 # --- tables ----------------------------------------------------------------------------------
@@ -161,7 +196,7 @@ def metric_table(results: Results) -> pd.DataFrame:
     table = summary_table(runs, metrics, results.variants)  # display units, intervals clipped
     cells: dict[str, dict[str, str]] = {}
     for row in table.itertuples():
-        d = digits(row.metric)
+        d = digits(row.metric, row.mean)
         text = "n/a" if pd.isna(row.mean) else f"{row.mean:,.{d}f}"
         if not pd.isna(row.ci_low):
             text += f" [{row.ci_low:,.{d}f}, {row.ci_high:,.{d}f}]"
@@ -171,8 +206,13 @@ def metric_table(results: Results) -> pd.DataFrame:
     return frame.reindex(index=order, columns=[v for v in results.variants if v in frame.columns])
 
 
-def digits(metric: str) -> int:
-    return 1 if info(metric).share else 2
+def digits(metric: str, value: float = 0.0) -> int:
+    """Decimals shown: one for a share, none for a count or a capacity of 100 or more."""
+    meta = info(metric)
+    if meta.share:
+        return 1
+    large = meta.aggregate in ("count", "capacity") and abs(value) >= 100
+    return 0 if large else 2
 
 
 def dist_text(dist: Any) -> str:
@@ -255,8 +295,9 @@ def failures(results: Results) -> pd.DataFrame:
 
 
 def figures(results: Results, names: Sequence[str] | None = None) -> list[Figure]:
+    """The named figures (by default every chart with something to show for ``results``)."""
     out = []
-    for name in names or CHARTS:
+    for name in names or charts_for(results):
         fig, data = CHARTS[name](results)
         out.append(Figure(name, CHART_TITLES[name], render(fig, "png"), data))
     return out
@@ -297,14 +338,30 @@ def html_frame(frame: pd.DataFrame, index: bool = True, css: str = "") -> str:
     return f"<table class='{css}'><tr>{head}</tr>{''.join(rows)}</table>"
 
 
-def html_report(results: Results, figs: Sequence[Figure]) -> str:
-    summary = "".join(f"<li>{esc(s)}</li>" for s in executive_summary(results))
-    charts = "".join(
+def html_figures(figs: Sequence[Figure]) -> str:
+    return "".join(
         f"<figure id='{f.name}'><img alt='{esc(f.title)}' "
         f"src='data:image/png;base64,{base64.b64encode(f.png).decode()}'>"
         f"<figcaption>{esc(f.title)}</figcaption></figure>"
         for f in figs
     )
+
+
+def html_robustness(results: Results, figs: Sequence[Figure]) -> str:
+    """The section "How robust is the ranking?", or nothing for a sweep without worlds."""
+    sentences = robustness_sentences(results)
+    if not sentences:
+        return ""
+    items = "".join(f"<li>{esc(s)}</li>" for s in sentences)
+    robust = [f for f in figs if f.name in ROBUSTNESS_CHARTS]
+    return (
+        f"<h2>How robust is the ranking?</h2><ul class='summary'>{items}</ul>{html_figures(robust)}"
+    )
+
+
+def html_report(results: Results, figs: Sequence[Figure]) -> str:
+    summary = "".join(f"<li>{esc(s)}</li>" for s in executive_summary(results))
+    charts = html_figures([f for f in figs if f.name not in ROBUSTNESS_CHARTS])
     table = metric_table(results)
     definitions = [(meta.label, meta.definition) for meta in CATALOGUE.values()]
     failed = failures(results)
@@ -322,6 +379,7 @@ def html_report(results: Results, figs: Sequence[Figure]) -> str:
 <p class="sub">Simulated with pdsa {esc(results.manifest.get("version", ""))}.
 Variants: {esc(", ".join(results.variants))}. Baseline: {esc(results.baseline)}.</p>
 <h2>Executive summary</h2><ul class="summary">{summary}</ul>
+{html_robustness(results, figs)}
 <h2>Charts</h2>{charts}
 <h2>Metrics</h2>
 <p class="note">Mean over replications with the 95 % confidence interval in brackets
@@ -355,17 +413,38 @@ def md_pairs(rows: Sequence[tuple[str, str]]) -> str:
     return md_table(pd.DataFrame(rows, columns=["", "value"]).set_index(""), index=True)
 
 
+def md_figures(figs: Sequence[Figure], figure_dir: str) -> list[str]:
+    return [
+        f"### {f.title}\n\n![{f.title}]({figure_dir}/{f.name}.png)\n\n"
+        f"Data: [{f.name}.csv]({figure_dir}/{f.name}.csv)"
+        for f in figs
+    ]
+
+
+def md_robustness(results: Results, figs: Sequence[Figure], figure_dir: str) -> list[str]:
+    sentences = robustness_sentences(results)
+    if not sentences:
+        return []
+    robust = [f for f in figs if f.name in ROBUSTNESS_CHARTS]
+    return [
+        "## How robust is the ranking?",
+        "\n".join(f"- {s}" for s in sentences),
+        *md_figures(robust, figure_dir),
+    ]
+
+
 def markdown_report(results: Results, figs: Sequence[Figure], figure_dir: str) -> str:
     table = metric_table(results)
     failed = failures(results)
+    standard = [f for f in figs if f.name not in ROBUSTNESS_CHARTS]
     parts = [
         f"# {results.name}: data-sharing architectures compared",
         f"Variants: {', '.join(results.variants)}. Baseline: {results.baseline}.",
         "## Executive summary",
         "\n".join(f"- {s}" for s in executive_summary(results)),
+        *md_robustness(results, figs, figure_dir),
         "## Charts",
-        *(f"### {f.title}\n\n![{f.title}]({figure_dir}/{f.name}.png)\n\n"
-          f"Data: [{f.name}.csv]({figure_dir}/{f.name}.csv)" for f in figs),
+        *md_figures(standard, figure_dir),
         "## Metrics",
         f"Mean [95 % confidence interval] {point_sentence(results)}.",
         md_table(table) if not table.empty else "No metrics.",

@@ -88,10 +88,36 @@ def run_sweep(
     out = Path(out_dir)
     manifest = prepare(out, experiment, resume)
     kept = {rid for rid, status in store.finished_runs(out).items() if status == "ok"}
-    todo = [spec for spec in plan if spec.run_id not in kept]
+    copies = twins(plan)
+    todo = [spec for spec in plan if spec.run_id not in kept and spec.run_id not in copies]
     progress = Progress(total=len(plan), skipped=len(plan) - len(todo), done=len(plan) - len(todo))
     execute(todo, out, progress, workers, scheduler, chunk, on_progress)
+    write_twins(out, plan, copies, kept)
     return finish(out, experiment, plan, manifest)
+
+
+def twins(plan: list[RunSpec]) -> dict[str, str]:
+    """run_id -> the variant's first run with the same scenario and seed. A variant outside a
+    scoped grid, or lacking a grid key, has the same scenario at several points: it is run once
+    and its record copied, so every variant still has a run at every point (paired analysis).
+    Two variants are never merged, even if identical."""
+    first: dict[tuple[str, str, int], str] = {}
+    out = {}
+    for spec in plan:
+        key = (spec.variant, spec.scenario_sha256, spec.seed)
+        if key in first:
+            out[spec.run_id] = first[key]
+        else:
+            first[key] = spec.run_id
+    return out
+
+
+def write_twins(out: Path, plan: list[RunSpec], copies: dict[str, str], kept: set[str]) -> None:
+    """Each twin's record: its original's results under the twin's own identity."""
+    for spec in plan:
+        if spec.run_id in copies and spec.run_id not in kept:
+            record = store.read_run(out, copies[spec.run_id]) | header(spec)
+            store.write_run(out, record)
 
 
 def execute(
@@ -130,7 +156,7 @@ def execute(
 
 def finish(out: Path, experiment: Experiment, plan: list[RunSpec], manifest: dict) -> SweepOutcome:
     records = [store.read_run(out, spec.run_id) for spec in plan]
-    runs = store.write_tables(out, records, experiment.factors)
+    runs = store.write_tables(out, records, experiment.factors, experiment.uncertainty_names)
     failures = [
         {"run_id": r["run_id"], "error": r["error"]} for r in records if r["status"] != "ok"
     ]

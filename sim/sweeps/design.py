@@ -4,6 +4,11 @@ Grid points are the full factorial of the grid's values, in file order. Sample p
 ``scipy.stats.qmc`` (``lhs``, ``random``) or SALib (``sobol``: Saltelli's scheme without
 second-order terms, ``morris``: trajectories), so that :func:`sim.analysis.sensitivity` can
 analyse them. Points are the product: every grid point with every sample point.
+
+Worlds (the experiment's ``uncertainties``) are points of the unit hypercube, one dimension per
+uncertainty: a Latin hypercube or scrambled Sobol' points from ``scipy.stats.qmc``, or a full
+factorial of evenly spaced levels; each key maps its uncertainty's draw to a value
+(:meth:`KeySpec.value_at`).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import qmc
 
-from sim.sweeps.experiment import Experiment, Sample
+from sim.sweeps.experiment import Experiment, Sample, Uncertainties
 
 MORRIS_LEVELS = 4
 
@@ -70,3 +75,25 @@ def design_points(experiment: Experiment, seed: np.random.SeedSequence) -> list[
     """Every grid point with every sample point; index ``g * n_samples + s``."""
     samples = sample_points(experiment.sample, seed)
     return [{**g, **s} for g in grid_points(experiment.grid) for s in samples]
+
+
+def world_draws(uncertainties: Uncertainties, seed: np.random.SeedSequence) -> np.ndarray:
+    """One row per world, one column per uncertainty, each draw in [0, 1]."""
+    d = len(uncertainties.parameters)
+    rng = np.random.default_rng(seed)
+    if uncertainties.design == "lhs":
+        return qmc.LatinHypercube(d, rng=rng).random(uncertainties.worlds)
+    if uncertainties.design == "sobol":
+        return qmc.Sobol(d, scramble=True, rng=rng).random(uncertainties.worlds)
+    return factorial_draws(uncertainties)
+
+
+def factorial_draws(uncertainties: Uncertainties) -> np.ndarray:
+    """Every combination of levels, the last uncertainty varying fastest. A set of k values
+    is drawn at the middle of each of its k cells; a range at k evenly spaced points, ends
+    included."""
+    axes = []
+    for u in uncertainties.parameters:
+        k = u.levels
+        axes.append((np.arange(k) + 0.5) / k if k else np.linspace(0, 1, uncertainties.levels))
+    return np.array(list(itertools.product(*axes)), dtype=float)

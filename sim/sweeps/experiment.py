@@ -1,10 +1,13 @@
 """Experiment files: which variants (levers) to compare across which uncertainties, how often.
 
-An experiment names a base scenario, the variants to compare (named overrides of it), a grid of
-uncertain values (full factorial over dotted paths) and an optional sample over ranges. This
-module reads and checks the file's own structure; :mod:`sim.sweeps.plan` then checks every
-override against the scenario schema. Every problem is one :class:`ConfigError` naming the
-experiment file and the key path, with the closest valid key for typos.
+An experiment names a base scenario, the variants to compare (named overrides of it), overrides
+every variant shares (``set``), a grid (full factorial over dotted paths, each path optionally
+scoped to named variants), an optional sample over ranges (for sensitivity indices) and
+optional ``uncertainties``: scenario keys, or named groups of keys moved together, sampled into
+plausible worlds that every variant runs in. This module reads and checks the file's own
+structure; :mod:`sim.sweeps.plan` then checks every override against the scenario schema. Every
+problem is one :class:`ConfigError` naming the experiment file and the key path, with the
+closest valid key for typos.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import json
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +32,17 @@ EXPERIMENT_KEYS = (
     "replications",
     "seed",
     "variants",
+    "set",
     "grid",
     "sample",
+    "uncertainties",
 )
+GRID_KEYS = ("values", "variants")
+UNCERTAINTY_KEYS = ("design", "worlds", "levels", "parameters")
+UNCERTAINTY_DESIGNS = ("lhs", "sobol", "factorial")
+PARAMETER_KEYS = ("range", "values", "keys")
+KEY_SPEC_KEYS = ("range", "values")
+RESERVED_NAMES = ("run_id", "variant", "point_id", "world", "replication", "seed", "status")
 SAMPLE_KEYS = ("method", "n", "ranges")
 SAMPLE_METHODS = ("lhs", "sobol", "random", "morris")
 SENSITIVITY_METHODS = ("sobol", "morris")
@@ -48,6 +59,66 @@ class Sample:
 
 
 @dataclass(frozen=True)
+class KeySpec:
+    """How one scenario key follows its uncertainty's draw ``u`` in [0, 1]: linearly over a
+    range, or by position in a set of values."""
+
+    path: str
+    low: float | None = None
+    high: float | None = None
+    values: tuple[Any, ...] = ()
+
+    def value_at(self, u: float, integer: bool = False) -> Any:
+        """The key's value at draw ``u``; an integer key takes ``low``..``high`` with equal
+        chances (the top integer is reached at u = 1 as well, hence the clip)."""
+        if self.values:
+            return self.values[min(int(u * len(self.values)), len(self.values) - 1)]
+        assert self.low is not None and self.high is not None
+        if integer:
+            return int(min(self.low + math.floor(u * (self.high - self.low + 1)), self.high))
+        return float(self.low + u * (self.high - self.low))
+
+
+@dataclass(frozen=True)
+class Uncertainty:
+    """One dimension of the worlds: a key, or a named group of keys moved by one draw.
+
+    Attributes:
+        name: the column that holds its value in runs.parquet (the key's path for a single key).
+        keys: the scenario keys it sets; the first one's value is the uncertainty's value.
+    """
+
+    name: str
+    keys: tuple[KeySpec, ...]
+
+    @property
+    def levels(self) -> int | None:
+        """The number of values of a set (the same for every key of a group), None for ranges."""
+        return len(self.keys[0].values) if self.keys[0].values else None
+
+
+@dataclass(frozen=True)
+class Uncertainties:
+    """The worlds every variant runs in.
+
+    Attributes:
+        design: ``lhs`` (Latin hypercube), ``sobol`` (scrambled Sobol' points) or ``factorial``.
+        worlds: how many worlds to sample (lhs, sobol); a factorial has the product of levels.
+        levels: factorial only: how many evenly spaced values of each range, ends included.
+        parameters: the uncertainties, in file order.
+    """
+
+    design: str
+    worlds: int
+    levels: int
+    parameters: tuple[Uncertainty, ...]
+
+    @property
+    def names(self) -> list[str]:
+        return [u.name for u in self.parameters]
+
+
+@dataclass(frozen=True)
 class Experiment:
     """A validated experiment file.
 
@@ -60,7 +131,10 @@ class Experiment:
         base: the base scenario, validated.
         variants: variant name -> override mapping, in file order; the first is the baseline.
         grid: dotted path -> values, full factorial.
+        grid_scope: dotted path -> the variants its grid applies to (absent: every variant).
         sample: the sample over ranges, or None.
+        shared: overrides every variant gets after its own (the file's ``set``).
+        uncertainties: the sampled worlds, or None.
     """
 
     name: str
@@ -75,11 +149,19 @@ class Experiment:
     grid: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     sample: Sample | None = None
     description: str = ""
+    grid_scope: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    shared: dict[str, Any] = field(default_factory=dict)
+    uncertainties: Uncertainties | None = None
 
     @property
     def factors(self) -> list[str]:
         """Dotted paths varied across points: grid paths, then sampled paths."""
         return [*self.grid, *(self.sample.ranges if self.sample else {})]
+
+    @property
+    def uncertainty_names(self) -> list[str]:
+        """Columns of runs.parquet holding each world's uncertain values (none without worlds)."""
+        return self.uncertainties.names if self.uncertainties else []
 
     @property
     def baseline(self) -> str:
@@ -112,6 +194,10 @@ def load_experiment(
         file, raw, folder = str(source), load_yaml_mapping(source), Path(source).parent
     check_keys(raw, EXPERIMENT_KEYS, file, "")
     scenario_file, base = base_scenario(raw, folder, file, base_raw)
+    variants = variants_of(raw, file)
+    if raw.get("sample") is not None and raw.get("uncertainties") is not None:
+        message = "give either 'sample' (sensitivity indices) or 'uncertainties', not both"
+        raise ConfigError(file, "uncertainties", message)
     return Experiment(
         name=text_value(raw, "name", file, default=Path(file).stem if file else "experiment"),
         description=text_value(raw, "description", file, default=""),
@@ -122,9 +208,12 @@ def load_experiment(
         base=scenario_from_dict(base, scenario_file),
         replications=int_value(raw, "replications", file, default=1, low=1),
         seed=int_value(raw, "seed", file, default=0, low=0),
-        variants=variants_of(raw, file),
+        variants=variants,
         grid=grid_of(raw.get("grid"), file),
+        grid_scope=grid_scope_of(raw.get("grid"), list(variants), file),
         sample=sample_of(raw.get("sample"), file),
+        shared=shared_of(raw.get("set"), file),
+        uncertainties=uncertainties_of(raw.get("uncertainties"), file),
     )
 
 
@@ -191,6 +280,7 @@ def variants_of(raw: Mapping[str, Any], file: str | None) -> dict[str, dict[str,
 
 
 def grid_of(grid: Any, file: str | None) -> dict[str, tuple[Any, ...]]:
+    """Dotted path -> values; an entry is a list, or ``{values: [...], variants: [...]}``."""
     if grid is None:
         return {}
     if not isinstance(grid, Mapping):
@@ -198,14 +288,170 @@ def grid_of(grid: Any, file: str | None) -> dict[str, tuple[Any, ...]]:
             file, "grid", f"expected a mapping of dotted path: [values], got {grid!r}"
         )
     out: dict[str, tuple[Any, ...]] = {}
-    for path, values in grid.items():
-        if not isinstance(values, list):
-            message = f"expected a list of values, got {values!r}; write [{values!r}] for one"
-            raise ConfigError(file, f"grid.{path}", message)
-        if not values:
-            raise ConfigError(file, f"grid.{path}", "empty list; give at least one value")
-        out[str(path)] = tuple(values)
+    for path, entry in grid.items():
+        at = f"grid.{path}"
+        if isinstance(entry, Mapping):
+            check_keys(entry, GRID_KEYS, file, at)
+            entry, at = entry.get("values"), f"{at}.values"
+        out[str(path)] = tuple(value_list(entry, file, at))
     return out
+
+
+def value_list(values: Any, file: str | None, at: str) -> list[Any]:
+    if not isinstance(values, list):
+        message = f"expected a list of values, got {values!r}; write [{values!r}] for one"
+        raise ConfigError(file, at, message)
+    if not values:
+        raise ConfigError(file, at, "empty list; give at least one value")
+    return values
+
+
+def grid_scope_of(grid: Any, variants: list[str], file: str | None) -> dict[str, tuple[str, ...]]:
+    """Dotted path -> the variants its grid is scoped to, for entries that name them."""
+    scope: dict[str, tuple[str, ...]] = {}
+    for path, entry in (grid or {}).items():
+        if isinstance(entry, Mapping) and entry.get("variants") is not None:
+            at = f"grid.{path}.variants"
+            scope[str(path)] = tuple(variant_names(entry["variants"], variants, file, at))
+    return scope
+
+
+def variant_names(names: Any, variants: list[str], file: str | None, at: str) -> list[str]:
+    if not isinstance(names, list) or not names:
+        raise ConfigError(file, at, f"expected a list of variant names, got {names!r}")
+    for name in names:
+        if name not in variants:
+            raise ConfigError(file, at, unknown_tag_message("variant", name, variants))
+    return [str(n) for n in names]
+
+
+def shared_of(shared: Any, file: str | None) -> dict[str, Any]:
+    """The ``set`` block: scenario overrides (nested or dotted) every variant gets."""
+    if shared is None:
+        return {}
+    if not isinstance(shared, Mapping):
+        raise ConfigError(file, "set", f"expected a mapping of scenario overrides, got {shared!r}")
+    return dict(shared)
+
+
+# --- uncertainties ----------------------------------------------------------------------------
+
+
+def uncertainties_of(block: Any, file: str | None) -> Uncertainties | None:
+    """The ``uncertainties`` block, checked: design, number of worlds, parameters."""
+    if block is None:
+        return None
+    if not isinstance(block, Mapping):
+        message = f"expected a mapping (design, worlds, parameters), got {block!r}"
+        raise ConfigError(file, "uncertainties", message)
+    check_keys(block, UNCERTAINTY_KEYS, file, "uncertainties")
+    design = block.get("design", "lhs")
+    if design not in UNCERTAINTY_DESIGNS:
+        message = unknown_tag_message("design", design, UNCERTAINTY_DESIGNS)
+        raise ConfigError(file, "uncertainties.design", message)
+    parameters = parameters_of(block.get("parameters"), file)
+    worlds = worlds_of(block, design, file)
+    levels = int_value(block, "levels", file, default=3, low=2)
+    out = Uncertainties(design, worlds, levels, parameters)
+    return replace(out, worlds=factorial_size(out)) if design == "factorial" else out
+
+
+def worlds_of(block: Mapping[str, Any], design: str, file: str | None) -> int:
+    if design == "factorial":
+        if "worlds" in block:
+            message = "a factorial design has one world per combination of levels; drop 'worlds'"
+            raise ConfigError(file, "uncertainties.worlds", message)
+        return 0
+    if "worlds" not in block:
+        raise ConfigError(file, "uncertainties.worlds", "missing required key 'worlds'")
+    worlds = int_value(block, "worlds", file, default=0, low=2)
+    if design == "sobol" and worlds & (worlds - 1):
+        message = (
+            f"Sobol' points keep their balance only in powers of 2, got {worlds};"
+            f" use {1 << (worlds - 1).bit_length()} or {1 << (worlds.bit_length() - 1)}"
+        )
+        raise ConfigError(file, "uncertainties.worlds", message)
+    return worlds
+
+
+def factorial_size(uncertainties: Uncertainties) -> int:
+    return math.prod(u.levels or uncertainties.levels for u in uncertainties.parameters)
+
+
+def parameters_of(parameters: Any, file: str | None) -> tuple[Uncertainty, ...]:
+    at = "uncertainties.parameters"
+    if not isinstance(parameters, Mapping) or not parameters:
+        message = (
+            f"expected a mapping of key or group name: {{range|values|keys}}, got {parameters!r}"
+        )
+        raise ConfigError(file, at, message)
+    out = []
+    for name, entry in parameters.items():
+        where = f"{at}.{name}"
+        if not isinstance(name, str) or not VARIANT_NAME.match(name) or name in RESERVED_NAMES:
+            message = f"names use letters, digits, '_', '-' and '.' and are not {RESERVED_NAMES}"
+            raise ConfigError(file, where, f"{message}, got {name!r}")
+        if not isinstance(entry, Mapping):
+            message = "expected {range: [low, high]}, {values: [...]} or {keys: ...}"
+            message += f", got {entry!r}"
+            raise ConfigError(file, where, message)
+        check_keys(entry, PARAMETER_KEYS, file, where)
+        out.append(Uncertainty(name, group_keys(entry, name, file, where)))
+    return tuple(out)
+
+
+def group_keys(
+    entry: Mapping[str, Any], name: str, file: str | None, where: str
+) -> tuple[KeySpec, ...]:
+    """The keys an entry moves: itself (``range``/``values``), or its group's ``keys``."""
+    if "keys" not in entry:
+        return (key_spec(name, entry, file, where),)
+    if set(entry) != {"keys"}:
+        message = "a group gives each key its own range or values under 'keys', nothing beside"
+        raise ConfigError(file, where, message)
+    keys = entry["keys"]
+    if not isinstance(keys, Mapping) or not keys:
+        message = f"expected a mapping of dotted path: {{range|values}}, got {keys!r}"
+        raise ConfigError(file, f"{where}.keys", message)
+    specs = []
+    for path, spec in keys.items():
+        if not isinstance(spec, Mapping):
+            message = f"expected {{range: [low, high]}} or {{values: [...]}}, got {spec!r}"
+            raise ConfigError(file, f"{where}.keys.{path}", message)
+        check_keys(spec, KEY_SPEC_KEYS, file, f"{where}.keys.{path}")
+        specs.append(key_spec(str(path), spec, file, f"{where}.keys.{path}"))
+    check_same_levels(specs, file, f"{where}.keys")
+    return tuple(specs)
+
+
+def key_spec(path: str, spec: Mapping[str, Any], file: str | None, where: str) -> KeySpec:
+    if ("range" in spec) == ("values" in spec):
+        message = "give either 'range: [low, high]' or 'values: [...]'"
+        raise ConfigError(file, where, message)
+    if "values" in spec:
+        return KeySpec(path, values=tuple(value_list(spec["values"], file, f"{where}.values")))
+    low, high = bounds_of(spec["range"], file, f"{where}.range")
+    return KeySpec(path, low=low, high=high)
+
+
+def bounds_of(bounds: Any, file: str | None, at: str) -> tuple[float, float]:
+    if not (isinstance(bounds, list) and len(bounds) == 2 and all(map(is_number, bounds))):
+        raise ConfigError(file, at, f"expected [low, high] (two numbers), got {bounds!r}")
+    if not bounds[0] < bounds[1]:
+        raise ConfigError(file, at, f"low must be < high, got [{bounds[0]}, {bounds[1]}]")
+    return bounds[0], bounds[1]
+
+
+def check_same_levels(specs: list[KeySpec], file: str | None, at: str) -> None:
+    """Keys moved together by a set of values need as many values each (one draw picks the
+    same position in every list)."""
+    counts = {len(s.values) for s in specs if s.values}
+    mixed = counts and any(not s.values for s in specs)
+    if len(counts) > 1 or mixed:
+        message = (
+            "keys of a group move together: give them all ranges, or value lists of one length"
+        )
+        raise ConfigError(file, at, message)
 
 
 def sample_of(sample: Any, file: str | None) -> Sample | None:

@@ -82,6 +82,7 @@ def new_manifest(experiment: Experiment) -> dict[str, Any]:
         "baseline": experiment.baseline,
         "factors": experiment.factors,
         "sample_method": experiment.sample.method if experiment.sample else None,
+        **uncertainty_entries(experiment),
         "replications": experiment.replications,
         "seed": experiment.seed,
         "version": package_version(),
@@ -91,6 +92,20 @@ def new_manifest(experiment: Experiment) -> dict[str, Any]:
         "finished": None,
         "counts": None,
         "failures": [],
+    }
+
+
+def uncertainty_entries(experiment: Experiment) -> dict[str, Any]:
+    """What analysis needs to read a sweep's worlds: the design, how many, and each
+    uncertainty's keys (the first key's value is the one in runs.parquet)."""
+    u = experiment.uncertainties
+    if u is None:
+        return {}
+    return {
+        "uncertainties": {p.name: [k.path for k in p.keys] for p in u.parameters},
+        "uncertainty_design": u.design,
+        "worlds": u.worlds,
+        "grid_factors": list(experiment.grid),
     }
 
 

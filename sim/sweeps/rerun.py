@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from sim.config import load_yaml_mapping, scenario_from_dict, scenario_sha256
 from sim.sweeps import store
 from sim.sweeps.experiment import Experiment, load_experiment
 from sim.sweeps.plan import RunSpec, build_plan
@@ -20,8 +21,20 @@ def plan_for_rerun(out_dir: str | Path) -> tuple[Experiment, list[RunSpec]]:
     manifest = store.read_manifest(out)
     if manifest is None:
         raise ResultsDirError(str(out), "", "no manifest.json here; is it a sweep's --out?")
-    experiment = load_experiment(out / "experiment.yaml", base_raw=manifest["scenario"])
+    experiment = load_experiment(out / "experiment.yaml", base_raw=base_scenario(manifest))
     return experiment, build_plan(experiment)
+
+
+def base_scenario(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The base scenario as its file says it, if the file is still there unchanged (by hash):
+    overrides of a preset's modifiers (``world.regions``) need the preset, which the resolved
+    copy in the manifest has already expanded; else that resolved copy."""
+    file = manifest.get("scenario_file")
+    if file and Path(file).is_file():
+        raw = load_yaml_mapping(file)
+        if scenario_sha256(scenario_from_dict(raw, file)) == manifest.get("scenario_sha256"):
+            return raw
+    return manifest["scenario"]
 
 
 def rerun(out_dir: str | Path, run_id: str) -> tuple[dict[str, Any], dict[str, Any], list[str]]:

@@ -85,10 +85,13 @@ def write_parquet(path: Path, frame: pd.DataFrame) -> None:
 
 
 def write_tables(
-    out_dir: Path, records: Sequence[dict[str, Any]], factors: Sequence[str]
+    out_dir: Path,
+    records: Sequence[dict[str, Any]],
+    factors: Sequence[str],
+    uncertainties: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Write runs.csv/.parquet and the long tables from the run records; return the runs."""
-    runs = runs_frame(records, factors)
+    runs = runs_frame(records, factors, uncertainties)
     write_atomic(out_dir / "runs.csv", runs.to_csv(index=False).encode())
     write_parquet(out_dir / "runs.parquet", runs)
     write_parquet(out_dir / "timeseries.parquet", long_frame(records, "timeseries"))
@@ -98,12 +101,18 @@ def write_tables(
     return runs
 
 
-def runs_frame(records: Sequence[dict[str, Any]], factors: Sequence[str]) -> pd.DataFrame:
-    """One row per run: ids, factor values, replication, seed, status, error, wall time, metrics."""
+def runs_frame(
+    records: Sequence[dict[str, Any]], factors: Sequence[str], uncertainties: Sequence[str] = ()
+) -> pd.DataFrame:
+    """One row per run: ids, factor values, (with uncertainties: the world and each
+    uncertainty's value in it), replication, seed, status, error, wall time, metrics."""
     rows = []
     for r in records:
         row = {k: r[k] for k in ID_COLUMNS}
         row |= {path: r["point"].get(path) for path in factors}
+        if uncertainties:
+            row |= {"world": r.get("world")}
+            row |= {name: r.get("world_values", {}).get(name) for name in uncertainties}
         row |= {k: r[k] for k in ("replication", "seed", "status", "error", "wall_seconds")}
         rows.append(row | {"metrics": r["metrics"]})
     metric_names = ordered_union(r["metrics"] for r in records)

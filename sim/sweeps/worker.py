@@ -66,6 +66,10 @@ def run_record(spec: RunSpec) -> dict[str, Any]:
 
 
 def header(spec: RunSpec) -> dict[str, Any]:
+    """The run's identity; a run in a sampled world also names the world and its values."""
+    world = (
+        {"world": spec.world, "world_values": spec.world_values} if spec.world is not None else {}
+    )
     return {
         "run_id": spec.run_id,
         "variant": spec.variant,
@@ -74,7 +78,7 @@ def header(spec: RunSpec) -> dict[str, Any]:
         "replication": spec.replication,
         "seed": spec.seed,
         "scenario_sha256": spec.scenario_sha256,
-    }
+    } | world
 
 
 def empty_body(error: str, wall_seconds: float) -> dict[str, Any]:

@@ -43,7 +43,14 @@ def new_figure(height: float) -> Figure:
 def caption(results: Results, interval: bool = True, extra: str = "") -> str:
     """Scenario, replications, and what the interval means (or that there is none)."""
     n = results.replications
-    if results.single_run:
+    if results.worlds and interval:
+        what = (
+            f"{n} runs per variant over {results.worlds} sampled worlds; whiskers/bands: 95 %"
+            " confidence interval of the mean over the worlds"
+        )
+    elif results.worlds:
+        what = f"{n} runs per variant over {results.worlds} sampled worlds; values are means"
+    elif results.single_run:
         what = "one run: no interval (a single replication cannot show uncertainty)"
     elif interval:
         what = (

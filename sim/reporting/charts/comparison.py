@@ -14,7 +14,13 @@ from sim.reporting.charts.base import (
     mark_missing,
     new_figure,
 )
-from sim.reporting.charts.data import drawn, first_point, point_note, summary_table
+from sim.reporting.charts.data import (
+    drawn,
+    first_point,
+    missing_label,
+    point_note,
+    summary_table,
+)
 from sim.reporting.definitions import COMPARISON_METRICS, info
 from sim.reporting.loading import Results
 from sim.reporting.palette import variant_colours
@@ -32,7 +38,7 @@ def comparison(results: Results) -> tuple[Figure, pd.DataFrame]:
         rows = table[table["metric"] == metric].set_index("variant")
         for x, variant in enumerate(variants):
             if variant not in rows.index:
-                mark_missing(ax, x)
+                mark_missing(ax, x, missing_label(first_point(results), metric, variant))
                 continue
             row = rows.loc[variant]
             ax.bar(x, row["mean"], color=colours[variant], width=0.7, gid=f"bar:{variant}")

@@ -20,6 +20,19 @@ def first_point(results: Results) -> pd.DataFrame:
     return ok[ok["point_id"] == ok["point_id"].min()] if not ok.empty else ok
 
 
+LAG_QUANTILES = {"lag_p50_hours": 0.5, "lag_p95_hours": 0.95, "lag_p99_hours": 0.99}
+
+
+def missing_label(runs: pd.DataFrame, metric: str, variant: str) -> str:
+    """Why a variant has no value: ``never`` for a lag percentile beyond the share of records
+    that ever become visible (it falls among those never visible), else ``n/a``."""
+    quantile = LAG_QUANTILES.get(metric)
+    if quantile is None or "never_visible_fraction" not in runs.columns:
+        return "n/a"
+    never = runs.loc[runs["variant"] == variant, "never_visible_fraction"].mean()
+    return "never" if never > 1 - quantile else "n/a"
+
+
 def point_note(results: Results) -> str:
     """Names the grid point charted when the sweep has several."""
     ok = results.ok_runs
@@ -37,8 +50,9 @@ def summary_table(runs: pd.DataFrame, metrics: Sequence[str], order: Sequence[st
     for column in ("mean", "ci_low", "ci_high"):
         table[column] = table[column] * table["metric"].map(scale)
     shares = table["metric"].map(lambda m: info(m).share)
-    table.loc[shares, "ci_low"] = table.loc[shares, "ci_low"].clip(lower=0.0)
-    table.loc[shares, "ci_high"] = table.loc[shares, "ci_high"].clip(upper=100.0)
+    # a share's mean too: a ratio computed a hair above 1 would sit outside its clipped interval
+    for column in ("mean", "ci_low", "ci_high"):
+        table.loc[shares, column] = table.loc[shares, column].clip(lower=0.0, upper=100.0)
     table["variant"] = pd.Categorical(table["variant"], categories=list(order), ordered=True)
     return table.sort_values(["metric", "variant"]).reset_index(drop=True)
 

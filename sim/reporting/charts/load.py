@@ -22,7 +22,7 @@ from sim.reporting.palette import NEUTRAL, variant_colours
 
 def load(results: Results) -> tuple[Figure, pd.DataFrame]:
     """Messages per day by link class, stacked, with an interval on the total."""
-    title = "Network load: record changes sent per day"
+    title = "Network load: messages per day at real volume"
     ok = first_point(results)
     columns = [c for c in ok.columns if c.startswith("messages_per_day.")]
     columns = [

@@ -15,7 +15,7 @@ from sim.reporting.charts.base import (
     line_with_band,
     new_figure,
 )
-from sim.reporting.charts.data import drawn, summary_table
+from sim.reporting.charts.data import drawn, missing_label, summary_table
 from sim.reporting.definitions import SENSITIVITY_METRICS, info
 from sim.reporting.loading import Results
 from sim.reporting.palette import variant_colours
@@ -42,11 +42,16 @@ def sensitivity(results: Results) -> tuple[Figure, pd.DataFrame]:
         for i, metric in enumerate(metrics):
             ax = axes[i, j]
             rows = table[table["metric"] == metric]
+            never = []
             for variant in variants:
                 line = rows[rows["variant"] == variant].sort_values("value")
                 if line.empty:
+                    never += [variant] if missing_label(ok, metric, variant) == "never" else []
                     continue
                 line_with_band(ax, line, "value", colours[variant], variant, marker="o", ms=3)
+            if never:
+                note = f"never: {', '.join(never)}"
+                ax.text(0.02, 0.95, note, transform=ax.transAxes, va="top", fontsize=7)
             ax.set_ylabel(info(metric).axis_label)
             ax.set_xlabel(factor_label(factor))
             ax.grid(alpha=0.3)

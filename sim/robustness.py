@@ -1,0 +1,639 @@
+"""How robust is a ranking of levers across plausible worlds: regret, ranking odds, satisficing,
+break-even values, scenario discovery (PRIM) and the uncertainties that drive a metric.
+
+Inputs are the runs table of a sweep with ``uncertainties`` (``runs.parquet``: a ``world``
+column and one column per uncertainty holding its value in that world). A **lever** is a
+variant, with its grid values when the sweep has a grid (a grid scoped to a variant is one of
+its settings). A **world** is one sampled combination of the uncertainties; every lever ran in
+it with the same seeds, so levers are compared world by world, on the metric averaged over the
+world's replications. A world where a lever has no value (a failed run, a ratio with nothing to
+count) is left out of every comparison that needs that lever, and the tables say how many
+worlds they rest on.
+
+Which way is better comes from :func:`sim.catalogue.better_higher`, the one rule every ranking
+in the project uses. PRIM and feature scores use the EMA Workbench (``pip install
+'pdsa[robust]'``); everything else needs only numpy and scipy.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import isotonic_regression
+from scipy.stats import rankdata, spearmanr
+
+from sim.catalogue import better_higher
+
+WORLD = "world"
+BOOTSTRAP_RESAMPLES = 400
+DENSITY_TARGET = 0.8
+"""PRIM's chosen box: the widest (highest coverage) box on the peeling trajectory whose
+density reaches this share, the usual compromise in scenario discovery (Bryant and Lempert
+2010)."""
+
+
+class RobustnessError(ValueError):
+    """The runs cannot answer the question (no worlds, an unknown lever or uncertainty)."""
+
+
+# --- levers and worlds ------------------------------------------------------------------------
+
+
+def lever_labels(runs: pd.DataFrame, grid: Sequence[str] = ()) -> pd.Series:
+    """Each run's lever: its variant, with the grid values its scenario took."""
+    labels = runs["variant"].astype(str)
+    for path in grid:
+        if path not in runs:
+            continue
+        short = path.rsplit(".", 1)[-1]
+        values = runs[path].map(
+            lambda v: "" if pd.isna(v) else f"{v:g}" if isinstance(v, float) else str(v)
+        )
+        labels = labels + np.where(values != "", f" {short}=" + values, "")
+    return labels
+
+
+def world_table(runs: pd.DataFrame, metric: str, grid: Sequence[str] = ()) -> pd.DataFrame:
+    """One row per world, one column per lever: the metric averaged over the world's
+    replications, for the (world, replication) pairs where every lever has a value."""
+    if WORLD not in runs:
+        raise RobustnessError("these runs have no worlds: the experiment has no 'uncertainties'")
+    ok = runs[runs["status"] == "ok"] if "status" in runs else runs
+    frame = ok.assign(lever=lever_labels(ok, grid))
+    frame = frame.drop_duplicates(["lever", WORLD, "replication"])
+    order = list(dict.fromkeys(frame["lever"]))
+    wide = frame.pivot(index=[WORLD, "replication"], columns="lever", values=metric)
+    wide = wide.reindex(columns=order).astype(float).dropna(how="any")
+    return wide.groupby(level=WORLD).mean()
+
+
+def world_values(runs: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
+    """One row per world: each uncertainty's value in it (numbers where they are numbers)."""
+    values = runs.drop_duplicates(WORLD).set_index(WORLD)[list(names)].sort_index()
+    return values.apply(numeric_if_possible)
+
+
+def numeric_if_possible(column: pd.Series) -> pd.Series:
+    try:
+        return pd.to_numeric(column)
+    except (TypeError, ValueError):
+        return column
+
+
+# --- regret and ranks -------------------------------------------------------------------------
+
+
+def regret(table: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Per world and lever: how far the lever falls short of the best lever in that world
+    (0 for the best), in the metric's own unit."""
+    if better_higher(metric):
+        return table.rsub(table.max(axis=1), axis=0)
+    return table.sub(table.min(axis=1), axis=0)
+
+
+def regret_summary(table: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Per lever: mean, 90th percentile and maximum regret over the worlds."""
+    r = regret(table, metric)
+    return pd.DataFrame(
+        {"mean_regret": r.mean(), "p90_regret": r.quantile(0.9), "max_regret": r.max()}
+    ).rename_axis("lever")
+
+
+def rank_distribution(table: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Per lever, the share of worlds in which it ranks 1st, 2nd, ... Levers tied in a world
+    share the ranks they span equally, so each row and each rank sum to 1."""
+    values = table.to_numpy(dtype=float)
+    signed = -values if better_higher(metric) else values
+    low, high = rankdata(signed, method="min", axis=1), rankdata(signed, method="max", axis=1)
+    k = values.shape[1]
+    shares = np.zeros((k, k))
+    for rank in range(1, k + 1):
+        inside = (low <= rank) & (rank <= high)
+        shares[:, rank - 1] = (inside / (high - low + 1)).sum(axis=0) / len(values)
+    return pd.DataFrame(shares, index=table.columns, columns=range(1, k + 1)).rename_axis("lever")
+
+
+def first_place_odds(table: pd.DataFrame, metric: str) -> pd.Series:
+    """Per lever, the share of worlds in which it ranks first (ties shared)."""
+    return rank_distribution(table, metric)[1]
+
+
+def odds_half_width(share: pd.Series | float, worlds: int) -> Any:
+    """95 % half-width of a share of worlds as a binomial proportion: 1.96 sqrt(p (1 - p) / N).
+    Conservative for a Latin hypercube, whose stratification narrows it; says whether the
+    number of worlds is enough to tell the levers' odds apart."""
+    return 1.96 * np.sqrt(share * (1 - share) / max(1, worlds))
+
+
+def loses_first_place(table: pd.DataFrame, metric: str, lever: str) -> pd.Series:
+    """Per world, whether some other lever does strictly better than ``lever``."""
+    others = table.drop(columns=[lever])
+    best_other = others.max(axis=1) if better_higher(metric) else others.min(axis=1)
+    if better_higher(metric):
+        return best_other > table[lever]
+    return best_other < table[lever]
+
+
+# --- satisficing ------------------------------------------------------------------------------
+
+THRESHOLD = re.compile(
+    r"^\s*([A-Za-z_][\w.]*)\s*(>=|<=|>|<)\s*([-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?)\s*$"
+)
+COMPARE = {">=": np.greater_equal, "<=": np.less_equal, ">": np.greater, "<": np.less}
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A condition a lever should meet in a world, such as ``completeness>=0.95``."""
+
+    metric: str
+    op: str
+    value: float
+
+    def met(self, values: pd.DataFrame | pd.Series) -> Any:
+        return COMPARE[self.op](values, self.value)
+
+    def __str__(self) -> str:
+        return f"{self.metric}{self.op}{self.value:g}"
+
+
+def parse_threshold(text: str) -> Threshold:
+    """``"completeness>=0.95"`` as a :class:`Threshold`; raises :class:`RobustnessError`."""
+    match = THRESHOLD.match(text)
+    if match is None:
+        raise RobustnessError(f"expected METRIC>=VALUE (or <=, >, <), got {text!r}")
+    return Threshold(match.group(1), match.group(2), float(match.group(3)))
+
+
+def satisficing(
+    runs: pd.DataFrame, thresholds: Sequence[Threshold], grid: Sequence[str] = ()
+) -> pd.DataFrame:
+    """Per lever, the share of worlds meeting each threshold, and all of them at once
+    (``all``), over the worlds where every lever has a value of every threshold's metric."""
+    tables = {t: world_table(runs, t.metric, grid) for t in thresholds}
+    worlds = sorted(set.intersection(*(set(t.index) for t in tables.values())))
+    met = {str(t): t.met(table.loc[worlds]) for t, table in tables.items()}
+    shares = pd.DataFrame({name: m.mean() for name, m in met.items()})
+    together = np.logical_and.reduce([m.to_numpy() for m in met.values()])
+    shares["all"] = together.mean(axis=0)
+    return shares.rename_axis("lever").assign(worlds=len(worlds))
+
+
+# --- break-even -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BreakEven:
+    """Where two levers are equal on a metric as one uncertainty moves.
+
+    Attributes:
+        value: the uncertainty's value at which the paired difference crosses zero, or None
+            when it keeps one sign over the sampled range.
+        low, high: 95 % bootstrap interval of ``value`` (NaN when too few resamples cross).
+        crossing_share: share of bootstrap resamples whose fit crosses zero inside the range.
+        a_better_above: whether ``a`` is the better lever above ``value`` (None without one).
+    """
+
+    uncertainty: str
+    a: str
+    b: str
+    metric: str
+    value: float | None
+    low: float
+    high: float
+    crossing_share: float
+    a_better_above: bool | None
+    worlds: int
+    curve: pd.DataFrame = field(repr=False, compare=False)
+    """x, the paired difference a - b per world, and its monotone fit."""
+
+
+def monotone_fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted x, isotonic fit of y), increasing or decreasing as the rank correlation says."""
+    order = np.argsort(x, kind="stable")
+    xs, ys = x[order], y[order]
+    rho = spearmanr(xs, ys).statistic if np.ptp(ys) > 0 and np.ptp(xs) > 0 else 0.0
+    increasing = not (np.isfinite(rho) and rho < 0)
+    return xs, isotonic_regression(ys, increasing=increasing).x
+
+
+def zero_crossing(xs: np.ndarray, fitted: np.ndarray) -> float | None:
+    """Where a monotone step fit crosses zero: interpolated between the last point on one side
+    and the first on the other, or the middle of a block fitted at exactly zero; None unless
+    the fit takes both signs."""
+    if not (np.any(fitted < 0) and np.any(fitted > 0)):
+        return None
+    sign = np.sign(fitted)  # monotone with both signs: the first value is strictly signed
+    k = int(np.argmax(sign != sign[0]))
+    if sign[k] == 0:
+        block = np.flatnonzero(sign == 0)
+        return float((xs[block[0]] + xs[block[-1]]) / 2)
+    x0, x1, y0, y1 = xs[k - 1], xs[k], fitted[k - 1], fitted[k]
+    return float(x0 + (x1 - x0) * (0 - y0) / (y1 - y0))
+
+
+LOCAL_SHARE = 1 / 3
+"""Share of the worlds, nearest the rough crossing, that the local linear fit uses."""
+
+
+def local_crossing(x: np.ndarray, y: np.ndarray, rough: float) -> float:
+    """The zero of a local linear regression of y on x around ``rough`` (tricube weights over
+    the nearest third of the worlds, at least 10); ``rough`` itself if that line is flat or
+    crosses outside the window."""
+    distance = np.abs(x - rough)
+    k = min(len(x), max(10, int(len(x) * LOCAL_SHARE)))
+    h = np.partition(distance, k - 1)[k - 1] or 1.0
+    w = np.clip(1 - (distance / h) ** 3, 0, None) ** 3
+    if np.count_nonzero(w) < 3:
+        return rough
+    slope, intercept = np.polyfit(x - rough, y, 1, w=np.sqrt(w))
+    if slope == 0 or abs(intercept / slope) > h:
+        return rough
+    return float(rough - intercept / slope)
+
+
+def crossing_of(x: np.ndarray, diff: np.ndarray) -> float | None:
+    """Where the difference crosses zero: located by a monotone fit, refined locally."""
+    rough = zero_crossing(*monotone_fit(x, diff))
+    return None if rough is None else local_crossing(x, diff, rough)
+
+
+def break_even(
+    x: np.ndarray, diff: np.ndarray, seed: int = 0, resamples: int = BOOTSTRAP_RESAMPLES
+) -> tuple[float | None, float, float, float]:
+    """(value, low, high, crossing share) where the paired difference crosses zero along x.
+
+    Method: a monotone (isotonic) regression of the per-world difference on the uncertainty,
+    its direction set by the sign of the rank correlation, says whether the average difference
+    (over the other uncertainties, as sampled) changes sign and roughly where; a local linear
+    regression over the worlds nearest that point (tricube weights) places the crossing. The
+    interval is the 2.5-97.5 percentile range of the crossing over bootstrap resamples of the
+    worlds; resamples whose fit keeps one sign are counted in ``crossing share``, not in the
+    interval. The local line keeps the bootstrap valid (it fails for the step fit alone, whose
+    crossing jumps between neighbouring worlds). Monotone, because the questions asked (a
+    higher entry probability, a longer delay) move a gap one way; a non-monotone relation is
+    averaged into steps, not followed.
+    """
+    x, diff = np.asarray(x, dtype=float), np.asarray(diff, dtype=float)
+    value = crossing_of(x, diff)
+    rng = np.random.default_rng(np.random.SeedSequence(seed))
+    crossings = []
+    for _ in range(resamples):
+        pick = rng.integers(0, len(x), len(x))
+        crossing = crossing_of(x[pick], diff[pick])
+        if crossing is not None:
+            crossings.append(crossing)
+    share = len(crossings) / resamples if resamples else 0.0
+    if value is None or len(crossings) < max(10, resamples // 10):
+        return value, math.nan, math.nan, share
+    low, high = np.percentile(crossings, [2.5, 97.5])
+    return value, float(low), float(high), share
+
+
+def break_even_between(
+    runs: pd.DataFrame,
+    uncertainty: str,
+    a: str,
+    b: str,
+    metric: str,
+    grid: Sequence[str] = (),
+    seed: int = 0,
+) -> BreakEven:
+    """The value of ``uncertainty`` at which levers ``a`` and ``b`` are equal on ``metric``."""
+    table = world_table(runs, metric, grid)
+    for lever in (a, b):
+        if lever not in table:
+            raise RobustnessError(f"unknown lever {lever!r} (levers: {', '.join(table.columns)})")
+    x = world_values(runs, [uncertainty]).loc[table.index, uncertainty].to_numpy(dtype=float)
+    diff = (table[a] - table[b]).to_numpy()
+    value, low, high, share = break_even(x, diff, seed)
+    xs, fitted = monotone_fit(x, diff)
+    above = None if value is None else bool((fitted[-1] > 0) == better_higher(metric))
+    curve = pd.DataFrame({"x": np.sort(x), "difference": diff[np.argsort(x, kind="stable")],
+                          "fit": fitted})  # fmt: skip
+    return BreakEven(uncertainty, a, b, metric, value, low, high, share, above, len(x), curve)
+
+
+# --- scenario discovery -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """A PRIM box: the region of the uncertainties where the cases of interest concentrate.
+
+    Attributes:
+        question: what the cases are, in words ("hybrid-push does not rank first").
+        cases, worlds: how many worlds are cases, out of how many.
+        coverage: share of all cases that fall in the box.
+        density: share of the worlds in the box that are cases.
+        limits: the restricted uncertainties: name, low, high, and the sampled range.
+        trajectory: coverage, density, mass and restricted dimensions of every peeled box.
+        chosen: the row of ``trajectory`` that is the box.
+    """
+
+    question: str
+    cases: int
+    worlds: int
+    coverage: float
+    density: float
+    limits: pd.DataFrame
+    trajectory: pd.DataFrame
+    chosen: int
+
+
+def choose_box(trajectory: pd.DataFrame, target: float = DENSITY_TARGET) -> int:
+    """The highest-coverage box whose density reaches ``target`` (the denser, then the one
+    with fewer restrictions, on a tie); if none does, the densest."""
+    meets = trajectory[trajectory["density"] >= target]
+    if meets.empty:
+        return int(trajectory["density"].to_numpy().argmax())
+    order = ["coverage", "density", "res_dim"]
+    best = meets.sort_values(order, ascending=[False, False, True], kind="stable")
+    return int(best.index[0])
+
+
+def ema_prim() -> Any:
+    """EMA Workbench's PRIM module, imported on first use (it takes seconds and warns about
+    optional parts it does not need)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from ema_workbench.analysis import prim
+    except ImportError as error:
+        raise RobustnessError(
+            "scenario discovery needs the EMA Workbench: pip install 'pdsa[robust]'"
+        ) from error
+    return prim
+
+
+def prim_box(
+    x: pd.DataFrame, cases: np.ndarray, question: str, target: float = DENSITY_TARGET
+) -> Discovery | None:
+    """PRIM (Friedman and Fisher 1999, as the EMA Workbench implements it for scenario
+    discovery) on the worlds ``x`` with the boolean ``cases``; None when no world, or every
+    world, is a case (there is nothing to tell apart)."""
+    cases = np.asarray(cases, dtype=bool)
+    if not 0 < cases.sum() < len(cases):
+        return None
+    prim = ema_prim()
+    x = x.reset_index(drop=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        # The threshold both marks the cases (y >= it) and is the density a box must reach to be
+        # kept rather than replaced by the whole space; a sliver above 0 keeps every peeled box
+        # with its trajectory, and choose_box applies the density target itself.
+        algorithm = prim.Prim(
+            x, cases.astype(float), threshold=1e-9, peel_alpha=0.05, mass_min=0.05
+        )
+        box = algorithm.find_box()
+    trajectory = box.peeling_trajectory[["coverage", "density", "mass", "res_dim"]]
+    trajectory = trajectory.astype(float).reset_index(drop=True)
+    chosen = choose_box(trajectory, target)
+    limits = box_limits(box.box_lims[chosen], algorithm.box_init, box.qp[chosen])
+    row = trajectory.loc[chosen]
+    return Discovery(
+        question, int(cases.sum()), len(cases), float(row["coverage"]), float(row["density"]),
+        limits, trajectory, chosen,
+    )  # fmt: skip
+
+
+SIGNIFICANT_QP = 0.05
+"""A restriction whose quasi-p value is below this is unlikely to be chance (Bryant and Lempert
+2010): only those are named in the report's sentences."""
+
+
+def box_limits(
+    limits: pd.DataFrame, initial: pd.DataFrame, qp: dict[str, list[float]]
+) -> pd.DataFrame:
+    """The restricted uncertainties of a box: low and high against the sampled range, and the
+    quasi-p value of the restriction (one-sided binomial test; the larger of its two sides when
+    both are cut), the most restricted (smallest share of its range kept) first."""
+    rows = []
+    for name in limits.columns:
+        low, high = limits[name].iloc[0], limits[name].iloc[1]
+        full_low, full_high = initial[name].iloc[0], initial[name].iloc[1]
+        sides = [v for v in qp.get(name, []) if v is not None and v >= 0]
+        p = max(sides) if sides else math.nan
+        if isinstance(low, set | frozenset):
+            if set(low) != set(full_low):
+                rows.append([name, sorted(low), None, sorted(full_low), None, 0.5, p])
+            continue
+        if low > full_low or high < full_high:
+            kept = (high - low) / (full_high - full_low) if full_high > full_low else 1.0
+            row = [name, float(low), float(high), float(full_low), float(full_high), kept, p]
+            rows.append(row)
+    columns = ["uncertainty", "low", "high", "sampled_low", "sampled_high", "kept", "qp"]
+    return (
+        pd.DataFrame(rows, columns=columns)
+        .sort_values("kept", kind="stable")
+        .reset_index(drop=True)
+    )
+
+
+def where_lever_loses(
+    runs: pd.DataFrame, lever: str, metric: str, names: Sequence[str], grid: Sequence[str] = ()
+) -> Discovery | None:
+    """PRIM box of the worlds where ``lever`` loses first place on ``metric``."""
+    table = world_table(runs, metric, grid)
+    cases = loses_first_place(table, metric, lever).to_numpy()
+    x = world_values(runs, names).loc[table.index]
+    return prim_box(x, cases, f"{lever} does not rank first on {metric}")
+
+
+def where_lever_misses(
+    runs: pd.DataFrame,
+    lever: str,
+    thresholds: Sequence[Threshold],
+    names: Sequence[str],
+    grid: Sequence[str] = (),
+) -> Discovery | None:
+    """PRIM box of the worlds where ``lever`` misses one of the thresholds."""
+    tables = {t: world_table(runs, t.metric, grid)[lever] for t in thresholds}
+    worlds = sorted(set.intersection(*(set(t.index) for t in tables.values())))
+    met = np.logical_and.reduce([t.met(v.loc[worlds]).to_numpy() for t, v in tables.items()])
+    x = world_values(runs, names).loc[worlds]
+    what = " and ".join(str(t) for t in thresholds)
+    return prim_box(x, ~met, f"{lever} misses {what}")
+
+
+# --- feature scores ---------------------------------------------------------------------------
+
+
+def feature_scores(x: pd.DataFrame, y: np.ndarray, seed: int = 0) -> pd.Series:
+    """How much each uncertainty drives ``y``: extra-trees importance (EMA Workbench's
+    ``get_ex_feature_scores``, scikit-learn's ExtraTreesRegressor, seeded); scores sum to 1."""
+    ema_prim()  # the same optional dependency, with the same message when missing
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from ema_workbench.analysis import feature_scoring
+
+        scores, _ = feature_scoring.get_ex_feature_scores(
+            x.reset_index(drop=True),
+            np.asarray(y, dtype=float),
+            mode=feature_scoring.RuleInductionType.REGRESSION,
+            random_state=seed,
+        )
+    return scores.iloc[:, 0].rename("score").rename_axis("uncertainty")
+
+
+def drivers(
+    runs: pd.DataFrame,
+    metric: str,
+    names: Sequence[str],
+    grid: Sequence[str] = (),
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Per lever, the feature score of each uncertainty on ``metric`` (rows: uncertainties,
+    most important for the first lever first); NaN for a lever whose metric never varies."""
+    table = world_table(runs, metric, grid)
+    x = world_values(runs, names).loc[table.index]
+    scores = {}
+    for lever in table.columns:
+        y = table[lever].to_numpy()
+        scores[lever] = (
+            feature_scores(x, y, seed) if np.ptp(y) > 0 else pd.Series(np.nan, index=list(names))
+        )
+    frame = pd.DataFrame(scores).reindex(list(names))
+    first = frame.iloc[:, 0]
+    return frame.loc[first.sort_values(ascending=False, na_position="last").index]
+
+
+# --- everything at once -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The robustness of a sweep's ranking on one metric, as the CLI and the report show it.
+
+    Attributes:
+        leader: the lever ranking first in the most worlds; ``rival`` the one its break-even
+            values are found against (the baseline, or the runner-up when the leader is it).
+        ranks: rank distribution per lever (columns 1..k); ``regret`` its summary per lever.
+        satisficing: shares of worlds meeting the thresholds (None without thresholds).
+        break_evens: one per numeric uncertainty, leader against rival.
+        discovery: PRIM box of the worlds where the leader loses first place (None when it
+            never or always does); ``misses`` that of the worlds where it misses a threshold.
+        drivers: feature scores of the metric per lever.
+        note: why scenario discovery or feature scores are missing, if they are.
+    """
+
+    metric: str
+    worlds: int
+    uncertainties: list[str]
+    leader: str
+    rival: str
+    ranks: pd.DataFrame
+    regret: pd.DataFrame
+    regret_by_world: pd.DataFrame
+    satisficing: pd.DataFrame | None
+    break_evens: list[BreakEven]
+    discovery: Discovery | None
+    misses: Discovery | None
+    drivers: pd.DataFrame | None
+    note: str = ""
+    keys: dict[str, list[str]] = field(default_factory=dict)
+    """Uncertainty -> the scenario keys it moves (a group's value is its first key's)."""
+
+
+def sweep_names(manifest: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """(uncertainties, grid factors) of a sweep, from its manifest."""
+    return list(manifest.get("uncertainties") or {}), list(manifest.get("grid_factors") or [])
+
+
+def assess(
+    runs: pd.DataFrame,
+    manifest: dict[str, Any],
+    metric: str,
+    thresholds: Sequence[Threshold] = (),
+    rival: str | None = None,
+    seed: int = 0,
+) -> Assessment:
+    """Every robustness measure of ``metric`` for the sweep of ``runs`` and ``manifest``."""
+    names, grid = sweep_names(manifest)
+    if not names:
+        raise RobustnessError("this sweep has no uncertainties: nothing to be robust to")
+    table = world_table(runs, metric, grid)
+    if table.empty or table.shape[1] < 2:
+        raise RobustnessError(f"fewer than two levers with values of {metric} in a common world")
+    ranks = rank_distribution(table, metric)
+    leader = str(ranks[1].idxmax())
+    rival = rival or rival_of(ranks, leader, manifest.get("baseline"))
+    if rival not in table or rival == leader:
+        raise RobustnessError(f"unknown rival lever {rival!r} (levers: {', '.join(table.columns)})")
+    numeric = [n for n in names if pd.api.types.is_numeric_dtype(world_values(runs, [n])[n])]
+    evens = [break_even_between(runs, n, leader, rival, metric, grid, seed) for n in numeric]
+    discovery, misses, scores, note = explained(runs, leader, metric, thresholds, names, grid, seed)
+    return Assessment(
+        metric, len(table), names, leader, rival, ranks, regret_summary(table, metric),
+        regret(table, metric), satisficing(runs, thresholds, grid) if thresholds else None,
+        evens, discovery, misses, scores, note, dict(manifest.get("uncertainties") or {}),
+    )  # fmt: skip
+
+
+def rival_of(ranks: pd.DataFrame, leader: str, baseline: str | None) -> str:
+    """The baseline (today's system, say), or the runner-up if the leader is the baseline."""
+    if baseline is not None and baseline in ranks.index and baseline != leader:
+        return baseline
+    return str(ranks[1].drop(leader).idxmax())
+
+
+def explained(
+    runs: pd.DataFrame,
+    leader: str,
+    metric: str,
+    thresholds: Sequence[Threshold],
+    names: Sequence[str],
+    grid: Sequence[str],
+    seed: int,
+) -> tuple[Discovery | None, Discovery | None, pd.DataFrame | None, str]:
+    """PRIM boxes and feature scores, or a note saying why they are missing."""
+    try:
+        discovery = where_lever_loses(runs, leader, metric, names, grid)
+        misses = where_lever_misses(runs, leader, thresholds, names, grid) if thresholds else None
+        return discovery, misses, drivers(runs, metric, names, grid, seed), ""
+    except RobustnessError as error:
+        return None, None, None, str(error)
+
+
+# --- the ensemble in pdsa compare -----------------------------------------------------------
+
+
+def grid_point(runs: pd.DataFrame, worlds: int) -> pd.Series:
+    """Each run's grid point id: points are numbered grid point x worlds + world."""
+    index = runs["point_id"].str[1:].astype(int) // max(1, worlds)
+    return index.map(lambda i: f"p{i:03d}")
+
+
+def pooled_over_worlds(runs: pd.DataFrame, manifest: dict[str, Any]) -> pd.DataFrame:
+    """The runs with each grid point's worlds pooled: ``point_id`` becomes the grid point and
+    ``replication`` numbers (world, replication) pairs, so the paired statistics of
+    :mod:`sim.analysis` compare levers over the whole ensemble, still world by world."""
+    worlds, reps = int(manifest.get("worlds") or 1), int(manifest.get("replications") or 1)
+    return runs.assign(
+        point_id=grid_point(runs, worlds), replication=runs[WORLD] * reps + runs["replication"]
+    )
+
+
+def ensemble_odds(
+    runs: pd.DataFrame, manifest: dict[str, Any], metrics: Sequence[str]
+) -> pd.DataFrame:
+    """Per variant, grid point and metric: the share of worlds where the variant ranks first
+    (``p_first``) and its largest regret (``max_regret``)."""
+    worlds = int(manifest.get("worlds") or 1)
+    rows = []
+    for point, at_point in runs.groupby(grid_point(runs, worlds), sort=False):
+        for metric in metrics:
+            table = world_table(at_point, metric)
+            if table.empty or table.shape[1] < 2:
+                continue
+            odds, worst = first_place_odds(table, metric), regret(table, metric).max()
+            rows += [[v, point, metric, odds[v], worst[v]] for v in table.columns]
+    columns = ["variant", "point_id", "metric", "p_first", "max_regret"]
+    return pd.DataFrame(rows, columns=columns)
