@@ -479,6 +479,113 @@ def test_relayed_changes_are_counted_when_they_leave_by_their_record_kind():
         np.testing.assert_array_equal(got, want)
 
 
+Served = dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]]
+"""Per store, each batch it served in FIFO order: (ids, versions, arrivals, services,
+departures)."""
+
+
+def batches_served(monkeypatch: pytest.MonkeyPatch) -> Served:
+    """What each store serves, batch by batch: filled in by the run that follows."""
+    served: Served = {}
+    complete = Store.complete
+
+    def recording(store: Store, items: Batch, service: np.ndarray, departure: np.ndarray):
+        name = "hub" if store.kind == "hub" else store.name.removeprefix("platform.")
+        batch = (items.rec, items.version, items.arrival, service, departure)
+        served.setdefault(name, []).append(tuple(x.copy() for x in batch))  # type: ignore[arg-type]
+        complete(store, items, service, departure)
+
+    monkeypatch.setattr(Store, "complete", recording)
+    return served
+
+
+def naive_fifo_servers(arrival: np.ndarray, service: np.ndarray, servers: int) -> np.ndarray:
+    """Departures of items in FIFO order at ``servers`` servers: each takes the first free."""
+    free = [-math.inf] * servers
+    out = []
+    for a, s in zip(arrival.tolist(), service.tolist(), strict=True):
+        done = max(a, free[0]) + s
+        heapq.heapreplace(free, done)
+        out.append(done)
+    return np.array(out)
+
+
+def test_several_servers_random_delays_and_outages_keep_every_queue_fifo(monkeypatch):
+    """P1, hub, P2 both ways and CCC's changes from the hub to both, with three hub servers and
+    two per platform, exponential service, lognormal link delays drawn per relayed change, and
+    random outages. From what each store served (arrival, service time, departure of every
+    change and query, batch by batch): each store is one FIFO queue with its servers over the
+    whole run (a naive queue fed with the arrivals in order gives every departure), and a
+    relayed change arrives at its source's application plus a delay that follows the link's
+    distribution (Kolmogorov-Smirnov; those held by an outage arrive when it ends)."""
+    delay = {"dist": "lognormal", "mean": 1.5, "sigma": 0.7}
+    outage = {"mtbf_days": 2, "mttr_hours": 4}
+    served = batches_served(monkeypatch)
+    overrides = hybrid_push(
+        CHAIN_AND_HUB,
+        (EXPONENTIAL, EXPONENTIAL),
+        (3, 2),
+        rate=700,
+        horizon=10,
+        links={name: {"delay_hours": delay} for name in ("platform_to_hub", "hub_to_platform")},
+        outages={"hub": outage, "platform": outage},
+        queries={"per_country_per_day": 300},
+    )
+    model = run(overrides, seed=8)
+    stores = stores_by_name(model)
+    waited = 0
+    for name, batches in served.items():
+        rec, version, arrival, service, departure = (
+            np.concatenate(x) for x in zip(*batches, strict=True)
+        )
+        order = np.argsort(arrival, kind="stable")  # batches are in FIFO order, days apart
+        servers = 3 if name == "hub" else 2
+        naive = naive_fifo_servers(arrival[order], service[order], servers)
+        np.testing.assert_allclose(departure[order], naive, rtol=0, atol=1e-9, err_msg=name)
+        waited += int(np.sum(departure - arrival > service + 1e-9))
+    assert waited > 1000  # the queues do form
+    codes = [c["code"] for c in CHAIN_AND_HUB["countries"]]
+    applied = {name: applied_at(store) for name, store in stores.items()}
+    relayed = relayed_delays(model, served, applied, codes)
+    hours = distribution({"dist": "lognormal", "mean": delay["mean"], "sigma": delay["sigma"]})
+    for link, (free, held) in relayed.items():
+        assert free.size > 1000 and held > 0, link
+        assert stats.kstest(free * 24, hours.cdf).pvalue > 1e-3, link
+
+
+def relayed_delays(
+    model: DataSharingModel,
+    served: Served,
+    applied: dict[str, dict[tuple[int, int], float]],
+    codes: list[str],
+) -> dict[str, tuple[np.ndarray, int]]:
+    """Per relay link: the days from the source's application to the arrival of each relayed
+    change that found its target up, and how many an outage held (they arrive as it ends);
+    asserts that none arrives before its source applied it."""
+    src, stores = model.source, stores_by_name(model)
+    out: dict[str, tuple[list[float], int]] = {
+        "platform_to_hub": ([], 0),
+        "hub_to_platform": ([], 0),
+    }
+    for name, batches in served.items():
+        ends = set(stores[name].availability.ends.tolist())
+        for rec, version, arrival in (b[:3] for b in batches):
+            for r, v, a in zip(rec.tolist(), version.tolist(), arrival.tolist(), strict=True):
+                hops = route(codes[src.owner[r]], CHAIN_AND_HUB, {}) if v >= 0 else []
+                hop = next((h for h in hops if h[0] == name), None)
+                if hop is None or hop[2] < 0:
+                    continue  # a query, or a change sent straight by its NCB
+                sent = applied[hops[hop[2]][0]][(r, v)]
+                assert a >= sent, (name, r, v)
+                link = "platform_to_hub" if name == "hub" else "hub_to_platform"
+                free, held = out[link]
+                if a in ends:
+                    out[link] = (free, held + 1)
+                else:
+                    free.append(a - sent)
+    return {link: (np.array(free), held) for link, (free, held) in out.items()}
+
+
 def test_the_sweeps_are_guarded_and_never_stop_silently(monkeypatch):
     """A joint service that has not settled within the allowed sweeps raises (here after one
     sweep, when the first serve of the platform changes what it relays)."""
