@@ -256,7 +256,7 @@ BAD = [
     (
         {"variants": {"a": {"architecture": {"kind": "hybrid", "sync_interval_days": -1}}}},
         "variants.a",
-        "architecture.sync_interval_days: must be > 0",
+        "architecture.sync_interval_days: must be 0.000694444 to 36,500, got -1",
     ),
     (
         {"grid": {"links.ncb_to_hub.delay_hours.maen": [1]}},

@@ -6,11 +6,11 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 import click
-import yaml
 
 from sim.commands import fail
 from sim.commands.formatting import metrics_table
 from sim.config import ConfigError, Scenario, apply_overrides, scenario_from_dict
+from sim.config.loading import yaml_mapping
 
 if TYPE_CHECKING:
     from sim.results import RunResult
@@ -66,7 +66,7 @@ def demo_scenarios(horizon_days: float | None = None, which: str = "small") -> d
     """An embedded scenario under each of the demo's architectures."""
     file = f"sim/{DEMO_SCENARIOS[which]}"
     text = resources.files("sim").joinpath(DEMO_SCENARIOS[which]).read_text(encoding="utf-8")
-    raw = yaml.safe_load(text)
+    raw = yaml_mapping(text, file)
     if horizon_days is not None:
         raw = apply_overrides(raw, {"horizon_days": horizon_days}, file)
     scenarios = {}

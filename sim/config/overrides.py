@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from sim.config.errors import (
     ConfigError,
     discriminator_of,
+    excerpt,
     is_model,
     item_type,
     member_for_tag,
@@ -30,6 +31,7 @@ from sim.config.errors import (
     unwrap,
 )
 from sim.config.schema import Scenario
+from sim.config.yaml_loader import parse_yaml, yaml_problem
 
 SET_ORIGIN = "--set"
 
@@ -67,12 +69,14 @@ def _walk(parts: Sequence[str], raw: Any) -> list[tuple[Any, Any]]:
             node = node.get(part) if isinstance(node, Mapping) else None
         elif item_type(annotation) is not None:
             if not part.isdigit():
-                raise _PathError(f"{part!r} is not a list index; {'.'.join(parts[:i])} is a list")
+                where = ".".join(parts[:i])
+                raise _PathError(f"{excerpt(part)} is not a list index; {where} is a list")
             annotation, default = item_type(annotation), None
             index = int(part)
             node = node[index] if isinstance(node, list) and index < len(node) else None
         else:
-            raise _PathError(f"{'.'.join(parts[:i])} is a single value; it has no key {part!r}")
+            where = ".".join(parts[:i])
+            raise _PathError(f"{where} is a single value; it has no key {excerpt(part)}")
         found.append((default, annotation))
     return found
 
@@ -125,7 +129,8 @@ def _child(node: Any, part: str, default: Any, annotation: Any, prefix: str) -> 
         return node[_index(node, part, prefix)]
     if not isinstance(node.get(part), dict | list):
         if part in node and node[part] is not None:
-            raise ConfigError(None, prefix, f"is {node[part]!r}, not a mapping", origin=SET_ORIGIN)
+            message = f"is {excerpt(node[part])}, not a mapping"
+            raise ConfigError(None, prefix, message, origin=SET_ORIGIN)
         node[part] = _seed(default, annotation)
     return node[part]
 
@@ -154,18 +159,18 @@ def _index(items: list[Any], part: str, path: str) -> int:
 def parse_assignment(text: str) -> tuple[str, Any]:
     """``"a.b=value"`` as (path, value), the value read as YAML (numbers, lists, mappings)."""
     if not isinstance(text, str):
-        raise ConfigError(None, "", f"expected dotted.path=value, got {text!r}", origin=SET_ORIGIN)
+        message = f"expected dotted.path=value, got {excerpt(text)}"
+        raise ConfigError(None, "", message, origin=SET_ORIGIN)
     path, sep, value_text = text.partition("=")
     path = path.strip()
     if not sep or not path:
         raise ConfigError(None, text, "expected dotted.path=value", origin=SET_ORIGIN)
     try:
-        return path, yaml.safe_load(value_text)
+        return path, parse_yaml(value_text)
     except yaml.YAMLError as exc:
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(
-            None, path, f"value {value_text!r} is not valid YAML: {problem}", origin=SET_ORIGIN
-        ) from None
+        problem = yaml_problem(exc, value_text)
+        message = f"value {excerpt(value_text)}: {problem}"
+        raise ConfigError(None, path, message, origin=SET_ORIGIN) from None
 
 
 def apply_overrides(

@@ -3,6 +3,12 @@
 Every duration key carries its unit in its name (``_days``, ``_hours``, ``_seconds``); the
 engine converts to days once, through :meth:`Dist.scaled`. Unknown keys are refused
 (``extra="forbid"``) so a typo never silently falls back to a default.
+
+Every number is finite and within a physical range (the constants below; the scenario
+reference prints each key's range). Numbers are strict: ``true`` is not one server and the
+text ``"10"`` is not ten, because a value YAML read differently from what the author meant
+should be refused, not coerced. What a machine can hold is a separate question, answered by
+:mod:`sim.sizing` before a run starts.
 """
 
 from __future__ import annotations
@@ -10,16 +16,46 @@ from __future__ import annotations
 import math
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, StrictBool, model_validator
 
-PositiveFloat = Annotated[float, Field(gt=0)]
-Probability = Annotated[float, Field(ge=0, le=1)]
+MAX_DAYS = 36_500.0
+"""Longest span of simulated time in any key: a century."""
+MAX_RATE_PER_DAY = 1e6
+"""Most records or searches per NCB of weight 1 per day: a thousand times the busiest NCB."""
+MAX_UPDATES_PER_RECORD_PER_DAY = 100.0
+MAX_DURATION = 1e6
+"""Largest distribution parameter, in the key's own unit (11.6 days in seconds, 114 years in
+hours): a delay or service time beyond it is a typo, not an assumption."""
+MAX_SIGMA = 5.0
+"""Largest lognormal sigma: the mean is then 270,000 times the median."""
+MIN_INTERVAL_DAYS = 1.0 / 1440.0
+"""Shortest mean time between failures and batch sync interval: one minute."""
+MAX_MTBF_DAYS = 1e9
+MAX_WEIGHT = 1e4
+MAX_FACTOR = 1e3
+MAX_SERVERS = 100_000
+MIN_SAMPLE_FRACTION = 1e-6
+"""Smallest simulated fraction of the real volume: counts are scaled back by its inverse."""
+MAX_SEED = 2**63 - 1
+
+Probability = Annotated[float, Strict(), Field(ge=0, le=1)]
+Rate = Annotated[float, Strict(), Field(ge=0, le=MAX_RATE_PER_DAY)]
+"""Events per day."""
+Days = Annotated[float, Strict(), Field(ge=0, le=MAX_DAYS)]
+PositiveDays = Annotated[float, Strict(), Field(gt=0, le=MAX_DAYS)]
+Interval = Annotated[float, Strict(), Field(ge=MIN_INTERVAL_DAYS, le=MAX_DAYS)]
+Duration = Annotated[float, Strict(), Field(ge=0, le=MAX_DURATION)]
+"""A time in the unit its key names (``_hours``, ``_seconds``, ``_days``)."""
+PositiveDuration = Annotated[float, Strict(), Field(gt=0, le=MAX_DURATION)]
+Weight = Annotated[float, Strict(), Field(gt=0, le=MAX_WEIGHT)]
 
 
 class Frozen(BaseModel):
-    """Base of every schema object: immutable, strict about unknown keys."""
+    """Base of every schema object: immutable, strict about unknown keys, finite numbers."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, use_attribute_docstrings=True, allow_inf_nan=False
+    )
 
 
 # --- distributions -------------------------------------------------------------------------
@@ -27,7 +63,7 @@ class Frozen(BaseModel):
 
 class Exponential(Frozen):
     dist: Literal["exponential"]
-    mean: NonNegativeFloat
+    mean: Duration
 
     def mean_value(self) -> float:
         return self.mean
@@ -37,8 +73,8 @@ class Lognormal(Frozen):
     """Lognormal given by its mean (in the key's unit) and the sigma of its logarithm."""
 
     dist: Literal["lognormal"]
-    mean: PositiveFloat
-    sigma: NonNegativeFloat
+    mean: PositiveDuration
+    sigma: Annotated[float, Strict(), Field(ge=0, le=MAX_SIGMA)]
 
     def mean_value(self) -> float:
         return self.mean
@@ -46,7 +82,7 @@ class Lognormal(Frozen):
 
 class Fixed(Frozen):
     dist: Literal["fixed"]
-    value: NonNegativeFloat
+    value: Duration
 
     def mean_value(self) -> float:
         return self.value
@@ -54,8 +90,8 @@ class Fixed(Frozen):
 
 class Uniform(Frozen):
     dist: Literal["uniform"]
-    low: NonNegativeFloat
-    high: NonNegativeFloat
+    low: Duration
+    high: Duration
 
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
@@ -76,7 +112,7 @@ ZERO = Fixed(dist="fixed", value=0.0)
 
 
 class ArchitectureBase(Frozen):
-    query_deadline_seconds: PositiveFloat = 30.0
+    query_deadline_seconds: PositiveDuration = 30.0
     """How long a search waits for its answers; later answers count as missing."""
 
 
@@ -90,7 +126,7 @@ class Federated(ArchitectureBase):
     """No copies: queries fan out to the owners' national nodes (or via a hub pointer index)."""
 
     kind: Literal["federated"]
-    index: bool = False
+    index: StrictBool = False
     """The hub keeps a pointer index (which NCB owns a record); queries ask it first."""
 
 
@@ -100,7 +136,8 @@ class Hybrid(ArchitectureBase):
     kind: Literal["hybrid"]
     sync: Literal["push", "batch"] = "push"
     """push: forward each change when applied; batch: every ``sync_interval_days``."""
-    sync_interval_days: PositiveFloat = 1.0
+    sync_interval_days: Interval = 1.0
+    """Time between batches (``sync: batch``)."""
 
 
 class SystemProbabilities(Frozen):
@@ -142,7 +179,7 @@ class Country(Frozen):
     """INTERPOL region: queriers are grouped by it in ``by_region``."""
     platforms: tuple[str, ...] = ()
     """Regional platforms the NCB belongs to (names from world.platforms)."""
-    weight: PositiveFloat = 1.0
+    weight: Weight = 1.0
     """Activity weight: scales record creation, queries and staff capacity."""
 
 
@@ -168,7 +205,7 @@ class World(Frozen):
     regions: tuple[str, ...] | None = Field(None, exclude=True)
     remove_countries: tuple[str, ...] = Field((), exclude=True)
     remove_platforms: tuple[str, ...] = Field((), exclude=True)
-    weights: dict[str, PositiveFloat] = Field(default_factory=dict, exclude=True)
+    weights: dict[str, Weight] = Field(default_factory=dict, exclude=True)
     memberships: dict[str, MembershipChange] = Field(default_factory=dict, exclude=True)
 
     @model_validator(mode="after")
@@ -210,7 +247,11 @@ class Scope(Frozen):
     """Shares of new records by who may see them; must sum to 1."""
 
     model_config = ConfigDict(
-        extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True
+        extra="forbid",
+        frozen=True,
+        populate_by_name=True,
+        use_attribute_docstrings=True,
+        allow_inf_nan=False,
     )
 
     global_: Probability = Field(1.0, alias="global")
@@ -234,9 +275,11 @@ class RecordKind(Frozen):
 
     share: Probability
     lifetime_days: Dist | None = None
-    updates_per_record_per_day: NonNegativeFloat | None = None
+    updates_per_record_per_day: (
+        Annotated[float, Strict(), Field(ge=0, le=MAX_UPDATES_PER_RECORD_PER_DAY)] | None
+    ) = None
     scope: Scope | None = None
-    review_days: PositiveFloat | None = None
+    review_days: Annotated[float, Strict(), Field(ge=1, le=MAX_DAYS)] | None = None
     extension_probability: Probability | None = None
 
 
@@ -250,10 +293,11 @@ class Denial(Frozen):
 class Surge(Frozen):
     """Creations multiplied by ``factor`` for ``days`` from ``start_day`` (a crisis, a lull)."""
 
-    start_day: NonNegativeFloat
+    start_day: Days
     """Simulation day it starts (counted from 0, warm-up included)."""
-    days: PositiveFloat
-    factor: NonNegativeFloat
+    days: PositiveDays
+    factor: Annotated[float, Strict(), Field(ge=0, le=MAX_FACTOR)]
+    """Multiple of the creation rate: 0 (a lull) to 1,000."""
 
 
 class KindSpec(Frozen):
@@ -269,25 +313,29 @@ class KindSpec(Frozen):
 
 
 class Records(Frozen):
-    creation_per_country_per_day: NonNegativeFloat = 10.0
-    """New records per NCB of weight 1 per day (Poisson)."""
+    creation_per_country_per_day: Rate = 10.0
+    """New records per NCB of weight 1 per day (Poisson), in the real volume."""
     lifetime_days: Dist = Exponential(dist="exponential", mean=365.0)
     """Time from creation to deletion by the owner."""
-    updates_per_record_per_day: NonNegativeFloat = 0.0
+    updates_per_record_per_day: Annotated[
+        float, Strict(), Field(ge=0, le=MAX_UPDATES_PER_RECORD_PER_DAY)
+    ] = 0.0
     """Updates (new versions) per active record per day (Poisson)."""
     scope: Scope = Scope()
     """Shares of new records that are global, regional or national."""
-    review_days: PositiveFloat | None = None
-    """Age at which the owner must review a record: deleted then unless extended."""
+    review_days: Annotated[float, Strict(), Field(ge=1, le=MAX_DAYS)] | None = None
+    """Age at which the owner must review a record: deleted then unless extended. At least a
+    day: each review is an event of every record."""
     extension_probability: Probability = 0.0
     """Chance the owner extends a record at each review (for one more review period)."""
     kinds: dict[str, RecordKind] = Field(default_factory=dict)
     denials: tuple[Denial, ...] = ()
-    sample_fraction: Annotated[float, Field(gt=0, le=1)] = 1.0
-    """Simulate this fraction of the real volume of records; counts are scaled back."""
+    sample_fraction: Annotated[float, Strict(), Field(ge=MIN_SAMPLE_FRACTION, le=1)] = 1.0
+    """Simulate this fraction of the real volume of records; counts are scaled back by its
+    inverse, so at least one in a million."""
     surges: tuple[Surge, ...] = ()
     """Windows where creations run at a multiple of their rate (overlapping extras add up)."""
-    prehistory_days: NonNegativeFloat = 0.0
+    prehistory_days: Days = 0.0
     """Records are also created this many days before day 0; those still active then are in
     the systems from the start. 0: every system starts empty (then use a long warm-up)."""
 
@@ -353,7 +401,7 @@ LINK_CLASSES = ("ncb_to_hub", "ncb_to_platform", "platform_to_hub", "hub_to_plat
 class StoreSpec(Frozen):
     """A FIFO store; ``servers: null`` means as many servers as there is work (no queueing)."""
 
-    servers: Annotated[int, Field(ge=1)] | None = None
+    servers: Annotated[int, Strict(), Field(ge=1, le=MAX_SERVERS)] | None = None
     """Servers in parallel; null: as many as needed (no queueing)."""
     service_seconds: Dist = ZERO
     """Time to apply a change or answer a query."""
@@ -368,9 +416,9 @@ class Stores(Frozen):
 class ScheduledOutage(Frozen):
     """A forced down window, on top of the random ones: a planned stop or a stress test."""
 
-    start_day: NonNegativeFloat
+    start_day: Days
     """Simulation day it starts (counted from 0, warm-up included)."""
-    duration_hours: PositiveFloat
+    duration_hours: Annotated[float, Strict(), Field(gt=0, le=MAX_DAYS * 24)]
     only: tuple[str, ...] = ()
     """Platform names or country codes (NCB outages) it takes down; every store when empty."""
 
@@ -378,9 +426,10 @@ class ScheduledOutage(Frozen):
 class OutageSpec(Frozen):
     """Alternating exponential up and down times, plus any scheduled down windows."""
 
-    mtbf_days: PositiveFloat
-    """Mean time between failures (exponential up times)."""
-    mttr_hours: PositiveFloat
+    mtbf_days: Annotated[float, Strict(), Field(ge=MIN_INTERVAL_DAYS, le=MAX_MTBF_DAYS)]
+    """Mean time between failures (exponential up times): at least a minute, since every
+    failure is drawn one by one; a huge value means practically never."""
+    mttr_hours: PositiveDuration
     """Mean time to repair (exponential down times)."""
     scheduled: tuple[ScheduledOutage, ...] = ()
 
@@ -392,7 +441,7 @@ class Outages(Frozen):
 
 
 class Queries(Frozen):
-    per_country_per_day: NonNegativeFloat = 10.0
+    per_country_per_day: Rate = 10.0
     """Sampled searches per NCB of weight 1 per day (Poisson): latency and availability."""
     hit_fraction: Probability = 0.01
     """Share of searches matching a record (federated index: the owner is then asked)."""
@@ -404,14 +453,14 @@ class Queries(Frozen):
 class Workload(Frozen):
     """Staff time of each NCB: manual actions wait in a first-come backlog."""
 
-    staff_hours_per_day: NonNegativeFloat = 8.0
+    staff_hours_per_day: Duration = 8.0
     """Capacity of an NCB of weight 1 (scaled by the country's weight)."""
-    hours_per_entry: NonNegativeFloat = 0.25
+    hours_per_entry: Duration = 0.25
     """Keying a new record into one system."""
-    hours_per_update: NonNegativeFloat = 0.1
-    hours_per_deletion: NonNegativeFloat = 0.05
-    hours_per_review: NonNegativeFloat = 0.2
-    review_grace_days: NonNegativeFloat = 30.0
+    hours_per_update: Duration = 0.1
+    hours_per_deletion: Duration = 0.05
+    hours_per_review: Duration = 0.2
+    review_grace_days: Days = 30.0
     """A review not done this long after the review date is missed: the record lapses."""
 
 
@@ -428,7 +477,7 @@ class Trust(Frozen):
     stale_penalty: Probability = 0.02
     timeout_penalty: Probability = 0.03
     recovery: Probability = 0.01
-    memory_days: PositiveFloat = 365.0
+    memory_days: PositiveDays = 365.0
     """A lookup searches a subject among the records created in this many past days."""
 
 
@@ -454,7 +503,7 @@ class Sharing(Frozen):
     initial: Probability = 1.0
     trust_rate: Probability = 0.02
     peer_rate: Probability = 0.05
-    peer_window_days: PositiveFloat = 30.0
+    peer_window_days: PositiveDays = 30.0
     reluctance: Reluctance = Reluctance()
 
 
@@ -462,7 +511,7 @@ class Behaviour(Frozen):
     """Agents that behave: workload and backlog, trust, sharing propensity, reviews. Off by
     default; when off the model is exactly the same as without this section."""
 
-    enabled: bool = False
+    enabled: StrictBool = False
     workload: Workload = Workload()
     trust: Trust = Trust()
     sharing: Sharing = Sharing()
@@ -474,11 +523,12 @@ class Behaviour(Frozen):
 class Scenario(Frozen):
     name: str = "unnamed"
     description: str = ""
-    seed: Annotated[int, Field(ge=0)] = 0
+    seed: Annotated[int, Strict(), Field(ge=0, le=MAX_SEED)] = 0
     """Seed of every random substream (``--seed`` overrides it)."""
-    horizon_days: PositiveFloat = 365.0
-    """Simulated days."""
-    warmup_days: NonNegativeFloat = 0.0
+    horizon_days: PositiveDays = 365.0
+    """Simulated days. Before a run, its size is estimated from this and the rates, and a run
+    too large for the machine is refused (``--max-memory``)."""
+    warmup_days: Days = 0.0
     """Days left out of every measure (the system starts empty)."""
     architecture: Architecture = Centralized(kind="centralized")
     world: World

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.config import ConfigError, load_yaml_mapping, scenario_from_dict
-from sim.config.errors import unknown_key_message, unknown_tag_message
+from sim.config.errors import excerpt, unknown_key_message, unknown_tag_message
 from sim.config.schema import Scenario
 
 EXPERIMENT_KEYS = (
@@ -31,7 +31,12 @@ EXPERIMENT_KEYS = (
     "variants",
     "grid",
     "sample",
+    "run_timeout_seconds",
 )
+MAX_REPLICATIONS = 10_000
+MAX_SAMPLE_N = 100_000
+MAX_RUNS = 100_000
+"""Most runs one experiment may plan: each writes a file, and the plan is built in memory."""
 SAMPLE_KEYS = ("method", "n", "ranges")
 SAMPLE_METHODS = ("lhs", "sobol", "random", "morris")
 SENSITIVITY_METHODS = ("sobol", "morris")
@@ -61,6 +66,8 @@ class Experiment:
         variants: variant name -> override mapping, in file order; the first is the baseline.
         grid: dotted path -> values, full factorial.
         sample: the sample over ranges, or None.
+        run_timeout_seconds: a run still going after this long is stopped and recorded as
+            failed (``--run-timeout`` overrides it); None: no limit.
     """
 
     name: str
@@ -75,11 +82,26 @@ class Experiment:
     grid: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     sample: Sample | None = None
     description: str = ""
+    run_timeout_seconds: float | None = None
 
     @property
     def factors(self) -> list[str]:
         """Dotted paths varied across points: grid paths, then sampled paths."""
         return [*self.grid, *(self.sample.ranges if self.sample else {})]
+
+    @property
+    def n_points(self) -> int:
+        """Grid points times sample points (Saltelli: N x (d + 2), Morris: N x (d + 1))."""
+        grid = math.prod(len(values) for values in self.grid.values())
+        if self.sample is None:
+            return grid
+        d = len(self.sample.ranges)
+        extra = {"sobol": d + 2, "morris": d + 1}.get(self.sample.method, 1)
+        return grid * self.sample.n * extra
+
+    @property
+    def n_runs(self) -> int:
+        return len(self.variants) * self.n_points * self.replications
 
     @property
     def baseline(self) -> str:
@@ -112,7 +134,9 @@ def load_experiment(
         file, raw, folder = str(source), load_yaml_mapping(source), Path(source).parent
     check_keys(raw, EXPERIMENT_KEYS, file, "")
     scenario_file, base = base_scenario(raw, folder, file, base_raw)
-    return Experiment(
+    grid, sample = grid_of(raw.get("grid"), file), sample_of(raw.get("sample"), file)
+    check_disjoint(grid, sample, file)
+    experiment = Experiment(
         name=text_value(raw, "name", file, default=Path(file).stem if file else "experiment"),
         description=text_value(raw, "description", file, default=""),
         file=file,
@@ -120,12 +144,17 @@ def load_experiment(
         scenario_file=scenario_file,
         base_raw=base,
         base=scenario_from_dict(base, scenario_file),
-        replications=int_value(raw, "replications", file, default=1, low=1),
-        seed=int_value(raw, "seed", file, default=0, low=0),
+        replications=int_value(raw, "replications", file, 1, low=1, high=MAX_REPLICATIONS),
+        seed=int_value(raw, "seed", file, default=0, low=0, high=2**63 - 1),
         variants=variants_of(raw, file),
-        grid=grid_of(raw.get("grid"), file),
-        sample=sample_of(raw.get("sample"), file),
+        grid=grid,
+        sample=sample,
+        run_timeout_seconds=timeout_value(raw, file),
     )
+    if experiment.n_runs > MAX_RUNS:
+        message = f"plans {experiment.n_runs:,} runs, more than {MAX_RUNS:,}; split it"
+        raise ConfigError(file, "", message)
+    return experiment
 
 
 def check_keys(raw: Mapping[str, Any], valid: tuple[str, ...], file: str | None, at: str) -> None:
@@ -150,25 +179,46 @@ def base_scenario(
     if isinstance(value, Mapping):
         return None, dict(value)
     if not isinstance(value, str) or not value.strip():
-        raise ConfigError(file, "scenario", f"expected a scenario file path, got {value!r}")
+        raise ConfigError(file, "scenario", f"expected a scenario file path, got {excerpt(value)}")
     path = Path(value) if Path(value).is_absolute() else folder / value
-    return str(path), load_yaml_mapping(path)
+    try:
+        return str(path), load_yaml_mapping(path)
+    except ConfigError as exc:
+        if exc.key_path:  # a problem inside the scenario file: that file is the one to fix
+            raise
+        shown = excerpt(value, 200)
+        if str(path) != value:
+            shown += f" ({excerpt(str(path), 200)})"
+        message = f"{shown}: {exc.message}"
+        raise ConfigError(file, "scenario", message) from None
 
 
 def text_value(raw: Mapping[str, Any], key: str, file: str | None, default: str) -> str:
     value = raw.get(key, default)
     if not isinstance(value, str):
-        raise ConfigError(file, key, f"expected a string, got {value!r}")
+        raise ConfigError(file, key, f"expected a string, got {excerpt(value)}")
     return value
 
 
-def int_value(raw: Mapping[str, Any], key: str, file: str | None, default: int, low: int) -> int:
+def int_value(
+    raw: Mapping[str, Any], key: str, file: str | None, default: int, low: int, high: int
+) -> int:
     value = raw.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(file, key, f"expected an integer, got {value!r}")
-    if value < low:
-        raise ConfigError(file, key, f"must be >= {low}, got {value!r}")
+        raise ConfigError(file, key, f"expected an integer, got {excerpt(value)}")
+    if not low <= value <= high:
+        raise ConfigError(file, key, f"must be in [{low}, {high:,}], got {excerpt(value)}")
     return value
+
+
+def timeout_value(raw: Mapping[str, Any], file: str | None) -> float | None:
+    value = raw.get("run_timeout_seconds")
+    if value is None:
+        return None
+    if not is_number(value) or value <= 0:
+        message = f"expected a number of seconds > 0, got {excerpt(value)}"
+        raise ConfigError(file, "run_timeout_seconds", message)
+    return float(value)
 
 
 def variants_of(raw: Mapping[str, Any], file: str | None) -> dict[str, dict[str, Any]]:
@@ -177,17 +227,27 @@ def variants_of(raw: Mapping[str, Any], file: str | None) -> dict[str, dict[str,
     if variants is None:
         raise ConfigError(file, "variants", "missing required key 'variants' (name: overrides)")
     if not isinstance(variants, Mapping) or not variants:
-        raise ConfigError(file, "variants", f"expected a non-empty mapping, got {variants!r}")
+        message = f"expected a non-empty mapping, got {excerpt(variants)}"
+        raise ConfigError(file, "variants", message)
     out: dict[str, dict[str, Any]] = {}
     for name, overrides in variants.items():
         if not isinstance(name, str) or not VARIANT_NAME.match(name):
             message = "variant names use letters, digits, '_', '-' and '.'"
-            raise ConfigError(file, f"variants.{name}", f"{message}, got {name!r}")
+            raise ConfigError(file, f"variants.{name}", f"{message}, got {excerpt(name)}")
         if overrides is not None and not isinstance(overrides, Mapping):
-            message = f"expected a mapping of scenario overrides, got {overrides!r}"
+            message = f"expected a mapping of scenario overrides, got {excerpt(overrides)}"
             raise ConfigError(file, f"variants.{name}", message)
         out[name] = dict(overrides or {})
     return out
+
+
+def check_disjoint(grid: Mapping[str, Any], sample: Sample | None, file: str | None) -> None:
+    """A path varied by both the grid and the sample would take the sample's values only, and
+    repeat every point once per grid value: refuse it."""
+    for path in sample.ranges if sample else {}:
+        if path in grid:
+            message = "is also in grid; vary each path in the grid or the sample, not both"
+            raise ConfigError(file, f"sample.ranges.{path}", message)
 
 
 def grid_of(grid: Any, file: str | None) -> dict[str, tuple[Any, ...]]:
@@ -195,12 +255,13 @@ def grid_of(grid: Any, file: str | None) -> dict[str, tuple[Any, ...]]:
         return {}
     if not isinstance(grid, Mapping):
         raise ConfigError(
-            file, "grid", f"expected a mapping of dotted path: [values], got {grid!r}"
+            file, "grid", f"expected a mapping of dotted path: [values], got {excerpt(grid)}"
         )
     out: dict[str, tuple[Any, ...]] = {}
     for path, values in grid.items():
         if not isinstance(values, list):
-            message = f"expected a list of values, got {values!r}; write [{values!r}] for one"
+            shown = excerpt(values)
+            message = f"expected a list of values, got {shown}; write [{shown}] for one"
             raise ConfigError(file, f"grid.{path}", message)
         if not values:
             raise ConfigError(file, f"grid.{path}", "empty list; give at least one value")
@@ -212,14 +273,15 @@ def sample_of(sample: Any, file: str | None) -> Sample | None:
     if sample is None:
         return None
     if not isinstance(sample, Mapping):
-        raise ConfigError(file, "sample", f"expected a mapping (method, n, ranges), got {sample!r}")
+        message = f"expected a mapping (method, n, ranges), got {excerpt(sample)}"
+        raise ConfigError(file, "sample", message)
     check_keys(sample, SAMPLE_KEYS, file, "sample")
     method = sample.get("method", "lhs")
     if method not in SAMPLE_METHODS:
         raise ConfigError(
             file, "sample.method", unknown_tag_message("method", method, SAMPLE_METHODS)
         )
-    n = int_value(sample, "n", file, default=0, low=1) if "n" in sample else None
+    n = int_value(sample, "n", file, 0, low=1, high=MAX_SAMPLE_N) if "n" in sample else None
     if n is None:
         raise ConfigError(file, "sample.n", "missing required key 'n' (number of points)")
     return Sample(method=method, n=n, ranges=ranges_of(sample.get("ranges"), file))
@@ -227,13 +289,14 @@ def sample_of(sample: Any, file: str | None) -> Sample | None:
 
 def ranges_of(ranges: Any, file: str | None) -> dict[str, tuple[float, float]]:
     if not isinstance(ranges, Mapping) or not ranges:
-        message = f"expected a mapping of dotted path: [low, high], got {ranges!r}"
+        message = f"expected a mapping of dotted path: [low, high], got {excerpt(ranges)}"
         raise ConfigError(file, "sample.ranges", message)
     out: dict[str, tuple[float, float]] = {}
     for path, bounds in ranges.items():
         key = f"sample.ranges.{path}"
         if not (isinstance(bounds, list) and len(bounds) == 2 and all(map(is_number, bounds))):
-            raise ConfigError(file, key, f"expected [low, high] (two numbers), got {bounds!r}")
+            message = f"expected [low, high] (two numbers), got {excerpt(bounds)}"
+            raise ConfigError(file, key, message)
         low, high = float(bounds[0]), float(bounds[1])
         if not low < high:
             raise ConfigError(file, key, f"low must be < high, got [{bounds[0]}, {bounds[1]}]")
