@@ -15,7 +15,7 @@ LAYERS = [
     ("sim.engine",),
     ("sim.records", "sim.architectures", "sim.agents", "sim.behaviour", "sim.log", "sim.model"),
     ("sim.metrics",),
-    ("sim.runner",),
+    ("sim.runner", "sim.sizing"),
     ("sim.sweeps",),
     ("sim.analysis",),
     ("sim.reporting",),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping, Sequence
-from typing import Any, get_args
+from typing import Any, Literal, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel
@@ -54,6 +54,27 @@ def validate_path(path: str, raw: Mapping[str, Any] | None = None) -> None:
         raise ConfigError(None, path, str(exc), origin=SET_ORIGIN) from None
 
 
+def value_type(path: str) -> type | None:
+    """``float``, ``int``, ``bool`` or ``str`` when ``path`` names one value of the schema
+    (a sweep factor's column type); None for a mapping, a list or an unknown path."""
+    try:
+        leaf = unwrap(_walk(path.split("."), _Unknown())[-1][1])
+    except (_PathError, IndexError):
+        return None
+    if get_origin(leaf) is Literal:
+        kinds = {type(arg) for arg in get_args(leaf)}
+        return kinds.pop() if len(kinds) == 1 else None
+    return leaf if leaf in (float, int, bool, str) else None
+
+
+class _Unknown(dict[str, Any]):
+    """A raw scenario that says nothing, at any depth: each union on the path takes the member
+    that has the path's next key (as when a file omits the tag), not the default's."""
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self
+
+
 def _walk(parts: Sequence[str], raw: Any) -> list[tuple[Any, Any]]:
     """(schema default, annotation) at each prefix of ``parts``."""
     annotation: Any = Scenario
@@ -96,7 +117,7 @@ def _resolve_union(annotation: Any, node: Any, default: Any, part: str) -> Any:
         return annotation
     key = discriminator_of(members) or ""
     tag = node.get(key) if isinstance(node, Mapping) else getattr(default, key, None)
-    if tag is None:
+    if tag is None or isinstance(tag, _Unknown):
         with_part = [m for m in members if model_field(m, part) is not None]
         return with_part[0] if with_part else members[0]
     member = member_for_tag(members, tag)

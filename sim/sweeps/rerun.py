@@ -20,7 +20,12 @@ def plan_for_rerun(out_dir: str | Path) -> tuple[Experiment, list[RunSpec]]:
     manifest = store.read_manifest(out)
     if manifest is None:
         raise ResultsDirError(str(out), "", "no manifest.json here; is it a sweep's --out?")
-    experiment = load_experiment(out / "experiment.yaml", base_raw=manifest["scenario"])
+    # The base scenario as written (a world preset and its modifiers), so that a variant that
+    # modifies the preset (world: {regions: [...]}) is rebuilt; older sweeps kept it resolved.
+    base = manifest.get("scenario_raw") or manifest.get("scenario")
+    if not isinstance(base, dict):
+        raise ResultsDirError(str(out / store.MANIFEST), "", "holds no scenario")
+    experiment = load_experiment(out / "experiment.yaml", base_raw=base)
     return experiment, build_plan(experiment)
 
 
@@ -35,7 +40,12 @@ def rerun(out_dir: str | Path, run_id: str) -> tuple[dict[str, Any], dict[str, A
         guess = closest(run_id, [s.run_id for s in plan])
         hint = f"; did you mean {guess!r}?" if guess else ""
         raise ResultsDirError(str(out), run_id, f"no such run in this sweep{hint}")
-    stored, fresh = store.read_run(out, run_id), run_record(spec)
+    try:
+        stored = store.read_run(out, run_id)
+    except ResultsDirError as error:
+        hint = "; `pdsa sweep --resume` moves it aside and does the run again"
+        raise ResultsDirError(error.file, "", error.message + hint) from None
+    fresh = run_record(spec)
     fresh_metrics = fresh["metrics"]
     names = sorted(set(stored["metrics"]) | set(fresh_metrics))
     differ = [m for m in names if not same(stored["metrics"].get(m), fresh_metrics.get(m))]
