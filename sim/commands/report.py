@@ -21,20 +21,18 @@ RESULTS = click.Path(exists=True, file_okay=False, path_type=Path)
 
 
 def load_or_fail(results_dir: Path):  # noqa: ANN201 (Results; imported lazily)
-    from sim.reporting import ResultsError, load_results
+    from sim.reporting import load_results
 
-    try:
-        return load_results(results_dir)
-    except ResultsError as error:
-        fail(error)
+    return done_or_fail(lambda: load_results(results_dir))
 
 
-def written_or_fail(write: Callable[[], Any]) -> Any:
-    """What ``write`` returns; no successful run or a full disk ends with exit status 1."""
+def done_or_fail(work: Callable[[], Any]) -> Any:
+    """What ``work`` returns. Unreadable results end with exit status 2; no successful run or
+    a full disk with status 1."""
     from sim.reporting import NoSuccessfulRun, ResultsError
 
     try:
-        return write()
+        return work()
     except (NoSuccessfulRun, OutputError) as error:
         fail(error, RUN_FAILED_EXIT)
     except ResultsError as error:
@@ -65,7 +63,7 @@ def plot(results_dir: Path, out_dir: Path | None, fmt: str, charts: tuple[str, .
 
     results = load_or_fail(results_dir)
     out_dir = out_dir or results_dir / "plots"
-    for path in written_or_fail(lambda: write_charts(results, out_dir, (fmt,), charts or None)):
+    for path in done_or_fail(lambda: write_charts(results, out_dir, (fmt,), charts or None)):
         click.echo(f"wrote {path}")
 
 
@@ -85,4 +83,4 @@ def report(results_dir: Path, out_file: Path | None, fmt: str) -> None:
 
     results = load_or_fail(results_dir)
     out_file = out_file or results_dir / f"report.{fmt}"
-    click.echo(f"wrote {written_or_fail(lambda: write_report(results, out_file, fmt))}")
+    click.echo(f"wrote {done_or_fail(lambda: write_report(results, out_file, fmt))}")

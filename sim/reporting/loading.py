@@ -121,6 +121,8 @@ def read_table(path: Path, name: str) -> pd.DataFrame:
 def load_sweep(path: Path) -> Results:
     try:
         runs, manifest = store.read_sweep(path)
+    except store.NoResults as error:
+        raise NoSuccessfulRun(str(error)) from None
     except store.ResultsDirError as error:
         raise ResultsError(str(error)) from None
     runs["variant"] = runs["variant"].astype(str)

@@ -142,7 +142,10 @@ def check_plan_size(experiment: Experiment, plan: list[RunSpec], limit: float | 
 
 def unique_scenarios(plan: list[RunSpec]) -> list[RunSpec]:
     """One spec per variant and point (replications share their scenario)."""
-    return list({(spec.variant, spec.point_index): spec for spec in plan}.values())
+    first: dict[tuple[str, int], RunSpec] = {}
+    for spec in plan:
+        first.setdefault((spec.variant, spec.point_index), spec)
+    return list(first.values())
 
 
 @dataclass(frozen=True)

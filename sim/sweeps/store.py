@@ -41,6 +41,11 @@ class ResultsDirError(ConfigError):
     like a bad file)."""
 
 
+class NoResults(ResultsDirError):
+    """A results directory where no run succeeded (or none finished): nothing to compare,
+    plot or report (exit status 1)."""
+
+
 def run_path(out_dir: Path, run_id: str) -> Path:
     return out_dir / RUNS / f"{run_id}.json"
 
@@ -230,18 +235,15 @@ def read_sweep(out_dir: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The runs table and the manifest of a finished sweep: the one reader of a results
     directory that ``compare``, ``sensitivity``, the charts and the report share."""
     manifest = read_manifest(out_dir)
-    runs = read_table(out_dir, "runs") if manifest is not None else None
-    if manifest is None or runs is None:
-        raise ResultsDirError(
-            str(out_dir), "", "no finished sweep here (manifest.json, runs.parquet)"
-        )
+    if manifest is None:
+        raise ResultsDirError(str(out_dir), "", "no sweep here (no manifest.json)")
+    runs = read_table(out_dir, "runs")
+    if runs is None:
+        message = "no finished sweep here yet (no runs table); `pdsa sweep --resume` finishes it"
+        raise NoResults(str(out_dir), "", message)
     if not {"run_id", "variant", "point_id", "status"} <= set(runs.columns):
         raise ResultsDirError(str(out_dir / "runs.parquet"), "", "not a runs table")
     return runs, manifest
-
-
-class NoResults(ResultsDirError):
-    """A results directory where no run succeeded: nothing to compare, plot or report."""
 
 
 def successful(runs: pd.DataFrame, out_dir: Path) -> pd.DataFrame:
