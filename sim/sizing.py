@@ -266,11 +266,21 @@ def syncs(scenario: Scenario) -> float:
     return scenario.horizon_days / arch.sync_interval_days * max(1, len(scenario.world.platforms))
 
 
-def check_size(scenario: Scenario, limit: float | None, file: str | None = None) -> Size:
-    """The run's size; raises :class:`ConfigError` with the estimate when it is above
-    ``limit`` bytes (or the event limit). ``limit`` None accepts any size (``--yes``)."""
+def check_size(
+    scenario: Scenario, limit: float | None, file: str | None = None, hint: str = HOW_TO_PROCEED
+) -> Size:
+    """The run's size; raises :class:`ConfigError` with the estimate and ``hint`` when it is
+    above ``limit`` bytes (or the event limit). ``limit`` None accepts any size (``--yes``)."""
     size = size_of(scenario)
     reason = None if limit is None else size.refusal(limit)
     if reason is not None:
-        raise ConfigError(file, "", f"{reason}; {HOW_TO_PROCEED}")
+        raise ConfigError(file, "", f"{reason}; {hint}")
     return size
+
+
+def shared_limit_hint(workers: int) -> str:
+    """What to do about a run above the default limit of a sweep on ``workers`` processes."""
+    return (
+        f"the default limit is 80 % of this machine's memory shared by {workers} workers: use"
+        " fewer --workers, set --max-memory SIZE (per run), or run anyway with --yes"
+    )

@@ -312,3 +312,19 @@ def test_workers_end_when_the_sweep_is_killed(tmp_path: Path) -> None:
     for pid in left:
         os.kill(pid, signal.SIGKILL)
     assert left == []
+
+
+def test_workers_that_die_as_they_start_stop_the_sweep(
+    finished: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """A broken installation must not make the pool start workers for ever."""
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_text(
+        'import os, sys\nif "spawn_main" in " ".join(sys.orig_argv):\n    os._exit(1)\n'
+    )
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(hooks), str(ROOT)]))
+    command = sweep_command(finished[0], tmp_path / "out", "--workers", "2", "--quiet")
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 1
+    assert one_line(done.stderr) == "worker processes die as they start (exit status 1)"

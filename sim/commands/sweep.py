@@ -19,6 +19,7 @@ from sim.commands.formatting import duration
 from sim.commands.limits import size_limit, size_limit_options
 from sim.config import ConfigError
 from sim.results import OutputError
+from sim.sizing import shared_limit_hint
 
 DRY_RUN_LISTED = 40
 
@@ -106,14 +107,18 @@ def sweep(
     """Run every variant x point x replication of an experiment, crash-safe and resumable."""
     from sim.sweeps import build_plan, load_experiment, run_sweep
     from sim.sweeps.api import check_plan_size
-    from sim.sweeps.executors import default_workers
+    from sim.sweeps.executors import WorkersFailing, default_workers
 
     concurrent = 1 if scheduler is not None else workers or default_workers()
     limit = size_limit(max_memory, accept_any_size, concurrent)
+    shared = max_memory is None and concurrent > 1
     try:
         experiment = load_experiment(experiment_file)
         plan = build_plan(experiment)
-        check_plan_size(experiment, plan, limit)
+        if shared:
+            check_plan_size(experiment, plan, limit, shared_limit_hint(concurrent))
+        else:
+            check_plan_size(experiment, plan, limit)
     except ConfigError as error:
         fail(error)
     if dry_run:
@@ -136,7 +141,7 @@ def sweep(
         )
     except ConfigError as error:  # before any run
         fail(error)
-    except OutputError as error:  # a full disk or a vanished directory, runs kept for --resume
+    except (OutputError, WorkersFailing) as error:  # runs kept for --resume
         fail(error, RUN_FAILED_EXIT)
     if plot:
         write_plots(outcome, out_dir, quiet)

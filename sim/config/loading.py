@@ -44,10 +44,21 @@ def yaml_mapping(text: str, file: str | None) -> dict[str, Any]:
     return data
 
 
+MAX_FILE_BYTES = 10 * 1024**2
+"""Largest YAML file read (the whole world written out is about 50 kB): a device such as
+/dev/zero or a mistaken data file is refused instead of read until memory runs out."""
+
+
 def read_text(path: str | Path, file: str) -> str:
     """The UTF-8 text of ``path``; anything that stops reading it is a ConfigError."""
     try:
-        return Path(path).read_text(encoding="utf-8")
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise ConfigError(
+                file, "", f"larger than {MAX_FILE_BYTES // 1024**2} MB; not a YAML file?"
+            )
+        return data.decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(file, "", "file not found") from None
     except IsADirectoryError:

@@ -17,7 +17,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from sim.config import ConfigError, scenario_from_dict
-from sim.sizing import check_size, default_max_memory
+from sim.sizing import HOW_TO_PROCEED, check_size, default_max_memory, shared_limit_hint
 from sim.sweeps import executors, store
 from sim.sweeps.experiment import Experiment, load_experiment
 from sim.sweeps.lock import sweep_lock
@@ -105,7 +105,9 @@ def run_sweep(
     if max_memory == "auto":
         local = 1 if scheduler is not None else workers or executors.default_workers()
         max_memory = default_max_memory(local)
-    check_plan_size(experiment, plan, max_memory)
+        check_plan_size(experiment, plan, max_memory, shared_limit_hint(local))
+    else:
+        check_plan_size(experiment, plan, max_memory)
     out = Path(out_dir)
     timeout = run_timeout if run_timeout is not None else experiment.run_timeout_seconds
     with sweep_lock(out):
@@ -127,13 +129,15 @@ def run_sweep(
         return finish(out, experiment, plan, manifest)
 
 
-def check_plan_size(experiment: Experiment, plan: list[RunSpec], limit: float | None) -> None:
+def check_plan_size(
+    experiment: Experiment, plan: list[RunSpec], limit: float | None, hint: str = HOW_TO_PROCEED
+) -> None:
     """Refuse the sweep, before anything is written, if one of its runs is too large."""
     if limit is None:
         return
     for spec in unique_scenarios(plan):
         try:
-            check_size(scenario_from_dict(spec.scenario), limit)
+            check_size(scenario_from_dict(spec.scenario), limit, hint=hint)
         except ConfigError as exc:
             raise ConfigError(
                 experiment.file, f"variants.{spec.variant}", f"{spec.run_id}: {exc.message}"

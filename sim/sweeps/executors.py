@@ -42,6 +42,13 @@ MAX_CHUNK = 25
 ATTEMPTS = 2
 """Workers a run may take down before it is recorded as failed."""
 PARENT_POLL_SECONDS = 0.5
+STILLBORN_LIMIT = 5
+"""Workers in a row that may die before starting a run (a broken installation) before the
+sweep stops instead of starting more."""
+
+
+class WorkersFailing(RuntimeError):
+    """Worker processes die as they start: the sweep cannot go on (its runs are kept)."""
 
 
 def default_workers() -> int:
@@ -109,6 +116,7 @@ class Worker:
     conn: Connection
     todo: deque[RunSpec] = field(default_factory=deque)
     current: RunSpec | None = None
+    started_any: bool = False
 
     @property
     def busy(self) -> bool:
@@ -172,6 +180,7 @@ def run_processes(
     """Chunks in a pool of spawned processes; each worker writes its run files itself."""
     queue = deque(chunks(specs, size))
     attempts: dict[str, int] = {}
+    stillborn = 0
     pool = Pool(workers, out_dir, timeout)
     try:
         while queue or any(w.busy for w in pool.workers):
@@ -180,6 +189,10 @@ def run_processes(
                     pool.give(worker, queue.popleft())
             for worker in ready(pool.workers):
                 if not receive(worker, on_done):
+                    stillborn = 0 if worker.started_any else stillborn + 1
+                    if stillborn > STILLBORN_LIMIT:
+                        cause = death_cause(worker.process)
+                        raise WorkersFailing(f"worker processes die as they start ({cause})")
                     retry = lost(worker, attempts, out_dir, on_done, on_warning)
                     queue.extendleft(reversed(retry))
                     pool.replace(worker)
@@ -201,6 +214,7 @@ def receive(worker: Worker, on_done: OnDone) -> bool:
             kind, value = worker.conn.recv()
             if kind == "start":
                 worker.current = worker.todo.popleft()
+                worker.started_any = True
             else:
                 worker.current = None
                 on_done([value])

@@ -179,7 +179,7 @@ def base_scenario(
     if isinstance(value, Mapping):
         return None, dict(value)
     if not isinstance(value, str) or not value.strip():
-        raise ConfigError(file, "scenario", f"expected a scenario file path, got {excerpt(value)}")
+        raise ConfigError(file, "scenario", f"expected a scenario file path, got {value!r}")
     path = Path(value) if Path(value).is_absolute() else folder / value
     try:
         return str(path), load_yaml_mapping(path)
@@ -196,7 +196,7 @@ def base_scenario(
 def text_value(raw: Mapping[str, Any], key: str, file: str | None, default: str) -> str:
     value = raw.get(key, default)
     if not isinstance(value, str):
-        raise ConfigError(file, key, f"expected a string, got {excerpt(value)}")
+        raise ConfigError(file, key, f"expected a string, got {value!r}")
     return value
 
 
@@ -227,15 +227,14 @@ def variants_of(raw: Mapping[str, Any], file: str | None) -> dict[str, dict[str,
     if variants is None:
         raise ConfigError(file, "variants", "missing required key 'variants' (name: overrides)")
     if not isinstance(variants, Mapping) or not variants:
-        message = f"expected a non-empty mapping, got {excerpt(variants)}"
-        raise ConfigError(file, "variants", message)
+        raise ConfigError(file, "variants", f"expected a non-empty mapping, got {variants!r}")
     out: dict[str, dict[str, Any]] = {}
     for name, overrides in variants.items():
         if not isinstance(name, str) or not VARIANT_NAME.match(name):
             message = "variant names use letters, digits, '_', '-' and '.'"
-            raise ConfigError(file, f"variants.{name}", f"{message}, got {excerpt(name)}")
+            raise ConfigError(file, f"variants.{name}", f"{message}, got {name!r}")
         if overrides is not None and not isinstance(overrides, Mapping):
-            message = f"expected a mapping of scenario overrides, got {excerpt(overrides)}"
+            message = f"expected a mapping of scenario overrides, got {overrides!r}"
             raise ConfigError(file, f"variants.{name}", message)
         out[name] = dict(overrides or {})
     return out
@@ -255,13 +254,12 @@ def grid_of(grid: Any, file: str | None) -> dict[str, tuple[Any, ...]]:
         return {}
     if not isinstance(grid, Mapping):
         raise ConfigError(
-            file, "grid", f"expected a mapping of dotted path: [values], got {excerpt(grid)}"
+            file, "grid", f"expected a mapping of dotted path: [values], got {grid!r}"
         )
     out: dict[str, tuple[Any, ...]] = {}
     for path, values in grid.items():
         if not isinstance(values, list):
-            shown = excerpt(values)
-            message = f"expected a list of values, got {shown}; write [{shown}] for one"
+            message = f"expected a list of values, got {values!r}; write [{values!r}] for one"
             raise ConfigError(file, f"grid.{path}", message)
         if not values:
             raise ConfigError(file, f"grid.{path}", "empty list; give at least one value")
@@ -273,8 +271,7 @@ def sample_of(sample: Any, file: str | None) -> Sample | None:
     if sample is None:
         return None
     if not isinstance(sample, Mapping):
-        message = f"expected a mapping (method, n, ranges), got {excerpt(sample)}"
-        raise ConfigError(file, "sample", message)
+        raise ConfigError(file, "sample", f"expected a mapping (method, n, ranges), got {sample!r}")
     check_keys(sample, SAMPLE_KEYS, file, "sample")
     method = sample.get("method", "lhs")
     if method not in SAMPLE_METHODS:
@@ -289,14 +286,13 @@ def sample_of(sample: Any, file: str | None) -> Sample | None:
 
 def ranges_of(ranges: Any, file: str | None) -> dict[str, tuple[float, float]]:
     if not isinstance(ranges, Mapping) or not ranges:
-        message = f"expected a mapping of dotted path: [low, high], got {excerpt(ranges)}"
+        message = f"expected a mapping of dotted path: [low, high], got {ranges!r}"
         raise ConfigError(file, "sample.ranges", message)
     out: dict[str, tuple[float, float]] = {}
     for path, bounds in ranges.items():
         key = f"sample.ranges.{path}"
         if not (isinstance(bounds, list) and len(bounds) == 2 and all(map(is_number, bounds))):
-            message = f"expected [low, high] (two numbers), got {excerpt(bounds)}"
-            raise ConfigError(file, key, message)
+            raise ConfigError(file, key, f"expected [low, high] (two numbers), got {bounds!r}")
         low, high = float(bounds[0]), float(bounds[1])
         if not low < high:
             raise ConfigError(file, key, f"low must be < high, got [{bounds[0]}, {bounds[1]}]")

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim.config import ConfigError, scenario_from_dict, scenario_sha256, set_dotted
-from sim.config.errors import excerpt
 from sim.sweeps.design import design_points
 from sim.sweeps.experiment import Experiment
 from sim.sweeps.seeds import design_seed, replication_seeds
@@ -90,7 +89,7 @@ def apply_point(
             raw = set_dotted(raw, path, value)
         except ConfigError as exc:
             key = f"grid.{path}" if path in experiment.grid else f"sample.ranges.{path}"
-            message = f"{exc.message} (in variant {excerpt(variant)})"
+            message = f"{exc.message} (in variant {variant!r})"
             raise ConfigError(experiment.file, key, message) from None
     return raw
 
@@ -105,8 +104,8 @@ def checked_scenario(
         culprit = next((p for p in point if covers(p, exc.key_path)), None)
         if culprit is not None:
             key = f"grid.{culprit}" if culprit in experiment.grid else f"sample.ranges.{culprit}"
-            message = f"value {excerpt(point[culprit])} makes the scenario invalid under variant"
-            message += f" {excerpt(variant)}: {exc.key_path}: {exc.message}"
+            message = f"value {point[culprit]!r} makes the scenario invalid under variant"
+            message += f" {variant!r}: {exc.key_path}: {exc.message}"
         else:
             key = f"variants.{variant}"
             message = f"makes the scenario invalid: {exc.key_path}: {exc.message}"
