@@ -205,3 +205,67 @@ def test_hybrid_batch_trace_with_its_sync_phase():
             (3, 0, 3.125),
         ],
     }
+
+
+def test_relayed_changes_take_their_fifo_place_at_a_busy_platform():
+    """Hybrid push; P1 (AAA's platform) has one server taking 3 h (0.125 d) per change, the hub
+    applies at once. CCC (no platform) writes to the hub; the hub passes on to P1 in 2.25 h
+    (0.09375 d); P1 passes AAA's changes to the hub in 12 h.
+
+    r0 (CCC): hub at 0.5, reaches P1 at 0.59375 while P1 is idle: applied after exactly one
+    service, at 0.71875. r1 (AAA), created 0.65625 while r0 is served, waits behind it: 0.84375.
+    r2, r3, r4 (AAA) reach P1 at 1.0, 1.03125, 1.0625: served 1.0-1.125, 1.125-1.25,
+    1.25-1.375. r5 (CCC, hub at 1.0) reaches P1 at 1.09375, while r2 is served and r3 and r4
+    wait: it leaves after the rest of r2's service and the two services of r3 and r4, plus
+    its own, at 1.5. r6 (AAA), created 1.15625 after r5 arrived, waits for it: 1.625. The hub
+    gets AAA's changes 12 h after P1 applied them. (Relayed changes used to be served after
+    everything P1 had already served that day: r0 after r1, r5 after r6.)
+    """
+    traces = applications(
+        {
+            "horizon_days": 3,
+            "warmup_days": 0,
+            "architecture": {"kind": "hybrid", "sync": "push", "redistribute": "all"},
+            "world": {
+                "platforms": [{"name": "P1"}],
+                "countries": [
+                    {"code": "AAA", "region": "europe", "platforms": ["P1"]},
+                    {"code": "CCC", "region": "americas"},
+                ],
+            },
+            "links": {"hub_to_platform": hours(2.25), "platform_to_hub": hours(12)},
+            "stores": {
+                "platform": {"servers": 1, "service_seconds": {"dist": "fixed", "value": 10800}}
+            },
+            "queries": {"per_country_per_day": 0},
+        },
+        [
+            (1, GLOBAL, [0.5], None),
+            (0, GLOBAL, [0.65625], None),
+            (0, GLOBAL, [1.0], None),
+            (0, GLOBAL, [1.03125], None),
+            (0, GLOBAL, [1.0625], None),
+            (1, GLOBAL, [1.0], None),
+            (0, GLOBAL, [1.15625], None),
+        ],
+    )
+    assert traces == {
+        "hub": [
+            (0, 0, 0.5),
+            (5, 0, 1.0),
+            (1, 0, 1.34375),
+            (2, 0, 1.625),
+            (3, 0, 1.75),
+            (4, 0, 1.875),
+            (6, 0, 2.125),
+        ],
+        "P1": [
+            (0, 0, 0.71875),
+            (1, 0, 0.84375),
+            (2, 0, 1.125),
+            (3, 0, 1.25),
+            (4, 0, 1.375),
+            (5, 0, 1.5),
+            (6, 0, 1.625),
+        ],
+    }

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.engine.outages import Availability
-from sim.engine.queue import ServerPool, departures_single
+from sim.engine.queue import ServerPool, departures_single, fifo_departures
 from sim.metrics.integrals import cumulative_counts, weighted_quantiles
 from sim.metrics.intervals import shown_intervals, subtract_windows, up_pieces
 from sim.records import draw_records
@@ -39,6 +39,26 @@ def test_fifo_departures_match_a_naive_queue(items, servers):
     np.testing.assert_allclose(
         pool.serve(arrivals, service), naive_fifo(arrivals, service, servers)
     )
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 50), st.integers(0, 8)), min_size=2, max_size=40),
+    st.integers(1, 4),
+    st.integers(1, 39),
+)
+def test_fifo_state_carries_over_and_integer_time_stays_exact(items, servers, cut):
+    """Served in two batches, the second from the servers' state after the first, the
+    departures are those of one naive queue; in integer time (ties, zero service) exactly."""
+    arrivals = np.sort(np.array([a for a, _ in items], dtype=np.int64))
+    service = np.array([s for _, s in items], dtype=np.int64)
+    cut = min(cut, arrivals.size - 1)
+    pool = ServerPool(servers)
+    first = fifo_departures(servers, arrivals[:cut], service[:cut], [0] * servers)
+    pool.free_at = [0] * servers
+    pool.advance(first)
+    second = fifo_departures(servers, arrivals[cut:], service[cut:], pool.free_at)
+    naive = naive_fifo(arrivals.tolist(), service.tolist(), servers, free=0)
+    assert np.concatenate([first, second]).tolist() == naive.tolist()
 
 
 def test_lindley_continues_from_a_busy_server():

@@ -4,10 +4,11 @@ model and the metrics may ask of it.
 A strategy sees only its ``Context`` (the world, the records, the links and stores, its random
 streams, the query book and the scenario pieces it reads), never the model. It owns no time
 loop: the model calls ``route_changes`` and ``route_queries`` once a day with the day's
-batches, ``settle`` when stores must serve what has arrived, and ``sync`` every
-``sync_interval_days()`` if that is not None. Every other question (what it holds back, who
-answers queries, which channels an NCB learns to trust...) is a method below with a default,
-so that adding an architecture means one file, one line in the registry and its schema class.
+batches, ``settle`` when stores must serve what has arrived (passing on what ``relays`` says)
+and ``sync`` every ``sync_interval_days()`` if that is not None. Every other question (what it
+holds back, who answers queries, which channels an NCB learns to trust...) is a method below
+with a default, so that adding an architecture means one file, one line in the registry and
+its schema class.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import numpy as np
 
 from sim.config.schema import ArchitectureBase, Queries, Reluctance, Stores
 from sim.engine.links import Link
+from sim.engine.network import Relay, serve_until
 from sim.engine.store import Store
 from sim.log import Reads, View
 from sim.records import SourceRecords
@@ -177,13 +179,9 @@ class Strategy(ABC):
                     self._ask(self.store(name), self._query_link(name), qid[mine], t[mine])
 
     def settle(self, now: float) -> None:
-        """Serve everything that has arrived before ``now``, until no store has more."""
-        stores = self.active_stores()
-        for _ in range(100):
-            for store in stores:
-                store.process_until(now)
-            if not any(store.has_due(now) for store in stores):
-                return
+        """Serve everything that arrives before ``now``, relayed changes included, each in its
+        FIFO place."""
+        serve_until(self.active_stores(), self.relays(), now)
 
     def sync_interval_days(self) -> float | None:
         """Days between two calls of ``sync``; None (the default): it never synchronises."""
@@ -195,6 +193,11 @@ class Strategy(ABC):
     def active_stores(self) -> list[Store]:
         """The stores ``settle`` serves."""
         return [*self.platforms, self.hub]
+
+    def relays(self) -> list[Relay]:
+        """What stores pass on to others as they apply it (none by default): ``settle``
+        serves each relayed change in its FIFO place at the store it reaches."""
+        return []
 
     # --- what the behaviour asks ---------------------------------------------------------------
 

@@ -155,9 +155,12 @@ class Federated(Strategy):
         return (querier + self.rng.integers(1, m, size=querier.size)) % m
 
     def settle(self, now: float) -> None:
-        super().settle(now)
+        """The index first: its answers before ``now`` send the owners the queries that reach
+        them before ``now``, which join the owners' queues before those serve (FIFO)."""
         if self.index:
+            self.hub.process_until(now)
             self._second_leg(now)
+        super().settle(now)
 
     def _second_leg(self, now: float) -> None:
         """Hits named by the index: ask the owner once the index has answered."""
@@ -172,7 +175,6 @@ class Federated(Strategy):
         for j in np.unique(owner):
             mine = owner == j
             self._ask(self.nodes[j], "ncb_to_ncb", qid[mine], t[mine])
-        super().settle(now)
 
     def active_stores(self) -> list[Store]:
         return [self.hub, *self.nodes] if self.index or not self.direct_fanout else []

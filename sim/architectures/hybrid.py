@@ -3,8 +3,9 @@
 Platforms forward the global records of their members to the hub; the hub passes them on to
 other platforms as ``redistribute`` says: to none (officers query the hub anyway), to the
 platforms with a member in the owner's INTERPOL region, or to every platform the owner is not
-in. ``sync: push`` forwards each change as soon as it is applied; ``sync: batch`` holds them and
-sends everything applied since the last sync every ``sync_interval_days``. An NCB in no
+in. ``sync: push`` forwards each change as soon as it is applied (``relays``: a forwarded change
+takes its FIFO place at the store it reaches, see ``sim.engine.network``); ``sync: batch`` holds
+them and sends everything applied since the last sync every ``sync_interval_days``. An NCB in no
 platform writes to the hub directly.
 """
 
@@ -15,6 +16,7 @@ import numpy as np
 from sim.architectures.base import Context, Strategy
 from sim.config.schema import Hybrid as HybridSpec
 from sim.config.schema import Reluctance
+from sim.engine.network import Passes, Relay
 from sim.engine.store import Applied, Store
 from sim.log import View
 from sim.world import GLOBAL, REGIONAL, WorldIndex
@@ -32,9 +34,11 @@ class Hybrid(Strategy):
         self.interval = spec.sync_interval_days
         self.to_hub: list[Buffer] = [[] for _ in self.platforms]
         self.to_platform: list[Buffer] = [[] for _ in self.platforms]
-        for p, store in enumerate(self.platforms):
-            store.listeners.append(self._platform_listener(p))
-        self.hub.listeners.append(self._hub_applied)
+        self._relays = [] if self.batch else self._push_relays()
+        if self.batch:
+            for p, store in enumerate(self.platforms):
+                store.listeners.append(self._platform_listener(p))
+            self.hub.listeners.append(self._hub_applied)
 
     def route_changes(self, idx: np.ndarray, t_send: np.ndarray) -> None:
         shared = self._shared(idx)
@@ -47,40 +51,60 @@ class Hybrid(Strategy):
         direct = ~members.any(axis=1) & (self.source.sharing[rec] == GLOBAL)
         self._send("ncb_to_hub", self.hub, idx[direct], t_send[direct])
 
-    def _platform_listener(self, p: int) -> Applied:
-        def applied(rec: np.ndarray, version: np.ndarray, t: np.ndarray) -> None:
+    # --- what platforms and hub pass on --------------------------------------------------------
+
+    def _to_hub(self, p: int) -> Passes:
+        """What platform ``p`` passes on to the hub: its own members' global records."""
+
+        def passes(rec: np.ndarray, version: np.ndarray) -> np.ndarray:
             owner = self.source.owner[rec]
             own = (self.source.sharing[rec] == GLOBAL) & self.world.membership[owner, p]
-            self._forward(
-                self.to_hub[p], "platform_to_hub", self.hub, rec[own], version[own], t[own]
-            )
+            return own[:, None]
+
+        return passes
+
+    def _to_platforms(self, rec: np.ndarray, version: np.ndarray) -> np.ndarray:
+        """[change, platform]: the platforms the hub passes a change on to (``redistribute``;
+        never one its owner is in)."""
+        return self.copies_to[self.source.owner[rec]]
+
+    def relays(self) -> list[Relay]:
+        """Push: each change passed on as soon as it is applied (batch: none, see ``sync``)."""
+        return self._relays
+
+    def _push_relays(self) -> list[Relay]:
+        """Platforms to the hub; the hub to the platforms, unless it redistributes nothing."""
+        up, down = self.links["platform_to_hub"], self.links["hub_to_platform"]
+        kind = self.source.kind
+        ups = [
+            Relay(store, (self.hub,), up, self._to_hub(p), kind)
+            for p, store in enumerate(self.platforms)
+        ]
+        if not self.copies_to.any():
+            return ups
+        return [*ups, Relay(self.hub, tuple(self.platforms), down, self._to_platforms, kind)]
+
+    def _platform_listener(self, p: int) -> Applied:
+        """Batch: platform ``p`` holds what it passes on to the hub until the next sync."""
+        to_hub = self._to_hub(p)
+
+        def applied(rec: np.ndarray, version: np.ndarray, t: np.ndarray) -> None:
+            own = to_hub(rec, version)[:, 0]
+            self._hold(self.to_hub[p], rec[own], version[own], t[own])
 
         return applied
 
     def _hub_applied(self, rec: np.ndarray, version: np.ndarray, t: np.ndarray) -> None:
-        targets = self.copies_to[self.source.owner[rec]]
-        for p, store in enumerate(self.platforms):
-            sel = targets[:, p]
-            self._forward(
-                self.to_platform[p], "hub_to_platform", store, rec[sel], version[sel], t[sel]
-            )
+        """Batch: the hub holds what it passes on to each platform until the next sync."""
+        outside = self._to_platforms(rec, version)
+        for p in range(len(self.platforms)):
+            sel = outside[:, p]
+            self._hold(self.to_platform[p], rec[sel], version[sel], t[sel])
 
-    def _forward(
-        self,
-        buffer: Buffer,
-        link: str,
-        store: Store,
-        rec: np.ndarray,
-        version: np.ndarray,
-        t: np.ndarray,
-    ) -> None:
-        if rec.size == 0:
-            return
-        if self.batch:
+    @staticmethod
+    def _hold(buffer: Buffer, rec: np.ndarray, version: np.ndarray, t: np.ndarray) -> None:
+        if rec.size:
             buffer.append((rec, version, t))
-        else:
-            carried = self.links[link].carry_changes(t, self.source.kind[rec])
-            store.receive_changes(rec, version, carried)
 
     def sync_interval_days(self) -> float | None:
         return self.interval if self.batch else None

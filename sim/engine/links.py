@@ -39,12 +39,20 @@ class Link:
     def carry_changes(self, t: np.ndarray, kind: np.ndarray | None = None) -> np.ndarray:
         """Arrival times of changes sent at ``t``; ``kind``: each change's record kind (what
         the bandwidth metrics size it by), unknown when None."""
+        self.count_changes(t, kind)
+        return t + self.change_delays(t.size)
+
+    def change_delays(self, n: int) -> np.ndarray:
+        """Delays of ``n`` changes, drawn before it is known when they leave (relays)."""
+        if self.change_delay.is_zero:
+            return np.zeros(n)
+        return self.change_delay.draw(self.rng, n)
+
+    def count_changes(self, t: np.ndarray, kind: np.ndarray | None = None) -> None:
+        """Count changes sent at ``t`` of record kinds ``kind`` (unknown when None)."""
         self.changes_sent += int(t.size)
         kinds = np.full(t.size, -1, dtype=np.int64) if kind is None else np.asarray(kind)
         self._messages.append((t, self.change_weight, kinds))
-        if self.change_delay.is_zero:
-            return t.copy()
-        return t + self.change_delay.draw(self.rng, t.size)
 
     def query_round_trip(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Delays out and back for queries sent at ``t``."""

@@ -4,7 +4,9 @@ schedule.
 Changes and queries join one FIFO queue. Arrivals are known in advance (the sender computes
 them when it sends), so the store serves everything that has arrived by ``now`` in one
 vectorised pass (``process_until``). A change that arrives while the store is down waits until
-it is up; a query that arrives while it is down gets no answer.
+it is up; a query that arrives while it is down gets no answer. Stores that pass changes on to
+one another are served together instead (``sim.engine.network``): ``take_due`` and
+``complete`` are the two ends of a service, between which the departures are found.
 
 The store does not decide which version it shows: it logs every application ``(record,
 version, time)`` and the metrics replay the log with the rule "never an older version over a
@@ -14,6 +16,7 @@ newer one; a deletion leaves a tombstone".
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -23,6 +26,27 @@ from sim.engine.queue import ServerPool
 
 Applied = Callable[[np.ndarray, np.ndarray, np.ndarray], None]
 """Listener called with (record ids, versions, application times) of changes just applied."""
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Items of a queue: changes (record id, version >= 0) and queries (query id, version -1,
+    ``back``: the days the answer takes to travel back)."""
+
+    rec: np.ndarray
+    version: np.ndarray
+    arrival: np.ndarray
+    back: np.ndarray
+
+    @classmethod
+    def empty(cls) -> Batch:
+        return cls(
+            np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0), np.empty(0)
+        )
+
+    @property
+    def size(self) -> int:
+        return int(self.arrival.size)
 
 
 class Store:
@@ -54,7 +78,11 @@ class Store:
     def receive_changes(self, rec: np.ndarray, version: np.ndarray, arrival: np.ndarray) -> None:
         """Changes that will arrive at ``arrival``; held until the store is up."""
         if rec.size:
-            arrival = self.availability.next_up(arrival)
+            self.hold_changes(rec, version, self.availability.next_up(arrival))
+
+    def hold_changes(self, rec: np.ndarray, version: np.ndarray, arrival: np.ndarray) -> None:
+        """Changes that will arrive at ``arrival``, a time the store is up."""
+        if rec.size:
             self._pending.append((rec, version, arrival, np.full(rec.size, np.nan)))
 
     def receive_queries(self, qid: np.ndarray, arrival: np.ndarray, back: np.ndarray) -> None:
@@ -71,10 +99,22 @@ class Store:
 
     # --- service ---------------------------------------------------------------------------
 
-    def process_until(self, now: float, inclusive: bool = False) -> None:
-        """Serve, in arrival order, every item that has arrived before ``now`` (or at it)."""
+    def process_until(self, now: float, inclusive: bool = False) -> tuple[Batch, np.ndarray]:
+        """Serve, in arrival order, every item that has arrived before ``now`` (or at it): the
+        items served and their departures."""
+        due = self.take_due(now, inclusive)
+        if due.size == 0:
+            return due, np.empty(0)
+        service = self.service_times(due.size)
+        departure = self.pool.serve(due.arrival, service)
+        self.complete(due, service, departure)
+        return due, departure
+
+    def take_due(self, now: float, inclusive: bool = False) -> Batch:
+        """Remove from the queue the items that have arrived before ``now`` (or at it): sorted
+        by arrival, ties in the order received."""
         if not self._pending:
-            return
+            return Batch.empty()
         rec, version, arrival, back = (np.concatenate(p) for p in zip(*self._pending, strict=True))
         due = arrival <= now if inclusive else arrival < now
         if not due.all():
@@ -82,24 +122,27 @@ class Store:
         else:
             self._pending = []
         if not due.any():
-            return
+            return Batch.empty()
         rec, version, arrival, back = rec[due], version[due], arrival[due], back[due]
         order = np.argsort(arrival, kind="stable")
-        rec, version, arrival, back = rec[order], version[order], arrival[order], back[order]
-        service = self._service_times(arrival.size)
-        departure = self.pool.serve(arrival, service)
-        self.busy_days += float(service.sum())
-        is_query = version < 0
-        if is_query.any():
-            self._answers.append((rec[is_query], departure[is_query] + back[is_query]))
-        changes = ~is_query
-        if changes.any():
-            self._applied(rec[changes], version[changes], departure[changes])
+        return Batch(rec[order], version[order], arrival[order], back[order])
 
-    def _service_times(self, n: int) -> np.ndarray:
+    def service_times(self, n: int) -> np.ndarray:
+        """Service times of the next ``n`` items, from the store's own stream."""
         if self.service.is_zero:
             return np.zeros(n)
         return self.service.draw(self.rng, n)
+
+    def complete(self, items: Batch, service: np.ndarray, departure: np.ndarray) -> None:
+        """Account for ``items`` served (sorted by arrival), leaving at ``departure``: busy
+        time, answers of the queries, applications of the changes (listeners told)."""
+        self.busy_days += float(service.sum())
+        is_query = items.version < 0
+        if is_query.any():
+            self._answers.append((items.rec[is_query], departure[is_query] + items.back[is_query]))
+        changes = ~is_query
+        if changes.any():
+            self._applied(items.rec[changes], items.version[changes], departure[changes])
 
     def _applied(self, rec: np.ndarray, version: np.ndarray, t: np.ndarray) -> None:
         self._log.append((rec, version, t))
