@@ -78,6 +78,7 @@ def new_manifest(experiment: Experiment) -> dict[str, Any]:
         "scenario_file": experiment.scenario_file,
         "scenario_sha256": scenario_sha256(experiment.base),
         "scenario": resolved_dict(experiment.base),
+        "scale": scale_entry(experiment),
         "variants": list(experiment.variants),
         "baseline": experiment.baseline,
         "factors": experiment.factors,
@@ -92,6 +93,23 @@ def new_manifest(experiment: Experiment) -> dict[str, Any]:
         "finished": None,
         "counts": None,
         "failures": [],
+    }
+
+
+def scale_entry(experiment: Experiment) -> dict[str, Any]:
+    """The baseline's size and window as it runs (the experiment's ``set`` applied), which
+    every chart's footer names: the base scenario alone may be sampled or timed otherwise."""
+    from sim.config import scenario_from_dict
+    from sim.sweeps.plan import variant_scenarios
+
+    raw = variant_scenarios(experiment)[experiment.baseline]
+    scenario = scenario_from_dict(raw, experiment.file)
+    return {
+        "scenario": scenario.name,
+        "ncbs": len(scenario.world.countries),
+        "sample_fraction": scenario.records.sample_fraction,
+        "horizon_days": scenario.horizon_days,
+        "warmup_days": scenario.warmup_days,
     }
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from sim.reporting.footer import footer
 from sim.reporting.loading import Results
 from sim.reporting.palette import NEUTRAL
 
@@ -41,7 +42,9 @@ def new_figure(height: float) -> Figure:
 
 
 def caption(results: Results, interval: bool = True, extra: str = "") -> str:
-    """Scenario, replications, and what the interval means (or that there is none)."""
+    """What to read in the chart and what the interval means (or that there is none); then, on
+    a line of its own, the footer naming the scenario, its scale and window
+    (:func:`sim.reporting.footer.footer`)."""
     n = results.replications
     if results.worlds and interval:
         what = (
@@ -60,16 +63,18 @@ def caption(results: Results, interval: bool = True, extra: str = "") -> str:
     else:
         what = f"{n} replications per variant; values are means"
     failed = len(results.failed_runs)
-    parts = [f"Scenario: {results.name}", what]
+    parts = [extra] if extra else []
+    parts.append(what)
     if failed:
         parts.append(f"{failed} failed run(s) excluded")
-    if extra:
-        parts.append(extra)
-    return "; ".join(parts) + "."
+    text = "; ".join(parts)
+    return f"{text[0].upper()}{text[1:]}.\n{footer(results)}"
 
 
 def add_caption(fig: Figure, text: str) -> None:
-    fig.text(0.0, 0.0, textwrap.fill(text, 125), ha="left", va="top", fontsize=7.5, color=NEUTRAL)
+    """The caption below the axes, each line of ``text`` wrapped on its own."""
+    wrapped = "\n".join(textwrap.fill(line, 125) for line in text.split("\n"))
+    fig.text(0.0, 0.0, wrapped, ha="left", va="top", fontsize=7.5, color=NEUTRAL, gid="caption")
 
 
 def add_title(fig: Figure, title: str) -> None:
