@@ -58,3 +58,64 @@ def test_footer_of_a_world_scale_sweep(sweep) -> None:
 def test_single_run_footer_says_one_run(run_dir: Path) -> None:  # noqa: F811
     text = footer(load_results(run_dir))
     assert text.endswith("one run.") and "Scenario: two-regions-test," in text
+
+
+# --- the report: bottom line, no empty chart, captions ----------------------------------------
+
+
+def test_a_sweep_without_behaviour_embeds_no_empty_chart(sweep, tmp_path: Path) -> None:
+    """The placeholder charts (behaviour off here; sensitivity and differences for one run)
+    are not embedded, and every embedded figure's caption says what to read in it."""
+    from sim.reporting.charts import charts_for
+    from sim.reporting.charts.base import is_placeholder
+    from sim.reporting.report import CHART_READING, write_report
+
+    text = write_report(sweep, tmp_path / "r.html").read_text()
+    empty = [n for n in charts_for(sweep) if is_placeholder(CHARTS[n](sweep)[0])]
+    assert empty == ["behaviour"]
+    assert "<figure id='behaviour'>" not in text and "Agent behaviour is off" not in text
+    embedded = re.findall(r"<figure id='(\w+)'>", text)
+    assert embedded == [n for n in charts_for(sweep) if n not in empty]
+    for name in embedded:
+        assert CHART_READING[name] in text.replace("&#x27;", "'")
+
+
+def test_single_run_report_embeds_no_placeholder(run_dir: Path, tmp_path: Path) -> None:  # noqa: F811
+    from sim.reporting.report import write_report
+
+    text = write_report(load_results(run_dir), tmp_path / "r.html").read_text()
+    for name in ("sensitivity", "behaviour", "differences"):
+        assert f"<figure id='{name}'>" not in text
+
+
+def test_bottom_line_weighs_every_dimension_from_the_numbers(sweep) -> None:
+    """The paragraph leads with the most complete variant and its value, and names for every
+    other weighed metric either the leader's strength or the variant that beats it, with the
+    values the metric table shows."""
+    from sim.analysis import summarise
+    from sim.reporting.bottom_line import bottom_line, shown, weighed_metrics
+    from sim.reporting.charts import first_point
+    from sim.reporting.definitions import info
+
+    runs = first_point(sweep)
+    means = summarise(runs, ["completeness"]).set_index("variant")["mean"]
+    leader = str(means.idxmax())
+    text = bottom_line(sweep)
+    assert text.startswith(
+        f"{leader} leads on completeness with {shown('completeness', means.max())}"
+    )
+    valued = [m for m in weighed_metrics(runs.columns) if runs[m].notna().any()]
+    assert "servers_needed_total" not in valued  # no service time: n/a, left out
+    for metric in valued[1:]:
+        assert info(metric).label.lower() in text, metric
+    assert "ncb to hub delay hours mean" in text  # the varied assumption is named
+
+
+def test_report_leads_with_the_bottom_line_and_the_footer(sweep, tmp_path: Path) -> None:
+    from sim.reporting.report import write_report
+
+    text = write_report(sweep, tmp_path / "r.html").read_text()
+    order = [text.index(s) for s in ("<h2>Bottom line</h2>", "<h2>Executive summary</h2>",
+                                     "<h2>Charts</h2>")]  # fmt: skip
+    assert order == sorted(order)
+    assert text.index("ILLUSTRATIVE world of 2 NCBs") < order[0]

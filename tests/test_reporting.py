@@ -147,6 +147,11 @@ def write_run_dir(out: Path) -> Path:
     return out
 
 
+NOTHING_TO_SHOW = {"sweep": {"behaviour"}, "run": {"sensitivity", "behaviour", "differences"}}
+"""Charts with nothing to show for each fixture (behaviour off; one run: no grid, nothing to
+differ from): placeholders that the report and the default plots leave out."""
+
+
 @pytest.fixture(scope="session")
 def sweep_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_sweep_dir(tmp_path_factory.mktemp("sweep"))

@@ -22,18 +22,22 @@ def write_charts(
     formats: tuple[str, ...] = ("png",),
     names: tuple[str, ...] | None = None,
 ) -> list[Path]:
-    """Draw the named charts (by default every chart with something to show); each as
-    ``NAME.<fmt>`` with ``NAME.csv`` beside it.
+    """Draw the named charts (by default every chart with something to show: placeholders
+    saying there is nothing are drawn only when named); each as ``NAME.<fmt>`` with
+    ``NAME.csv`` beside it.
 
     Returns the figure files written, in chart order.
     """
     from sim.reporting.charts import CHARTS, charts_for, render
+    from sim.reporting.charts.base import is_placeholder
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name in names or charts_for(results):
         fig, data = CHARTS[name](results)
+        if names is None and is_placeholder(fig):
+            continue
         data.to_csv(out_dir / f"{name}.csv", index=False)
         for fmt in formats:
             (out_dir / f"{name}.{fmt}").write_bytes(render(fig, fmt))

@@ -30,6 +30,14 @@ FONT: dict[str, Any] = {
 }
 
 
+PLACEHOLDER = "placeholder"
+"""The gid of a figure with nothing to show."""
+
+
+def is_placeholder(fig: Figure) -> bool:
+    return fig.get_gid() == PLACEHOLDER
+
+
 Chart = Callable[[Results], tuple[Figure, pd.DataFrame]]
 
 
@@ -82,7 +90,10 @@ def add_title(fig: Figure, title: str) -> None:
 
 
 def empty_chart(results: Results, title: str, message: str) -> tuple[Figure, pd.DataFrame]:
+    """A placeholder saying why there is nothing to draw (``pdsa plot --chart`` asked for it);
+    marked so that the report and the default plots leave it out."""
     fig = new_figure(2.0)
+    fig.set_gid(PLACEHOLDER)
     add_title(fig, title)
     ax = fig.add_subplot()
     ax.axis("off")
