@@ -112,17 +112,21 @@ def significance(results: Results, table: pd.DataFrame, leader: str, metric: str
     return f" but not significantly ahead of {second} ({shown(metric, table.loc[second, metric])})"
 
 
-def strengths_and_prices(table: pd.DataFrame, leader: str) -> list[str]:
-    """Where the leader is also best, and where another variant beats it (with both values)."""
-    also, prices = [], []
+def strengths_and_prices(results: Results, table: pd.DataFrame, leader: str) -> list[str]:
+    """Where the leader is also best, where another variant beats it (with both values), and
+    where the gap is within the noise (its paired interval holds zero). A metric on which
+    every variant shows the same value weighs nothing and is left out."""
+    also, prices, level = [], [], []
     for metric in table.columns[1:]:
         best = best_of(table[metric], metric)
         value = table.loc[leader, metric]
-        if not best or pd.isna(value):
+        if not best or pd.isna(value) or len(best) == table[metric].notna().sum():
             continue
         label = info(metric).label.lower()
         if leader in best:
             also.append(f"{label} ({shown(metric, value)})")
+        elif not beaten(results, leader, best[0], metric):
+            level.append(label)
         else:
             winner = best[0]
             prices.append(
@@ -131,18 +135,32 @@ def strengths_and_prices(table: pd.DataFrame, leader: str) -> list[str]:
             )
     out = [f"It is also best on {join(also)}." if also else ""]
     out.append(f"It gives way on {join(prices)}." if prices else "It gives way on nothing weighed.")
+    out.append(f"It is level with the best, within the noise, on {join(level)}." if level else "")
     return [s for s in out if s]
 
 
+def beaten(results: Results, leader: str, winner: str, metric: str) -> bool:
+    """Whether ``winner`` beats ``leader`` on ``metric`` beyond the noise: its paired interval
+    excludes zero (one run has no interval: any gap counts)."""
+    if results.single_run:
+        return True
+    diff = paired_differences(first_point(results), winner, [metric])
+    row = diff[diff["variant"] == leader]
+    return row.empty or bool(row["significant"].iloc[0])
+
+
 def others_sentence(table: pd.DataFrame, leader: str) -> str:
-    """What each other variant is best at, so no strength is lost in the leader's shadow."""
+    """What each other variant is best at, so no strength is lost in the leader's shadow (a
+    metric on which every variant ties is no one's strength)."""
     parts = []
     for variant in table.index:
         if variant == leader:
             continue
         wins = [
-            info(m).label.lower() for m in table.columns if variant in best_of(table[m], m)
-        ]  # fmt: skip
+            info(m).label.lower()
+            for m in table.columns
+            if variant in (best := best_of(table[m], m)) and len(best) < table[m].notna().sum()
+        ]
         if wins:
             parts.append(f"{variant} on {join(wins)}")
     return f"Best elsewhere: {'; '.join(parts)}." if parts else ""
@@ -223,7 +241,7 @@ def bottom_line(results: Results) -> str:
         )
     sentences = [
         lead_sentence(results, table, leader),
-        *strengths_and_prices(table, leader),
+        *strengths_and_prices(results, table, leader),
         others_sentence(table, leader),
         assumptions_sentence(results),
     ]
