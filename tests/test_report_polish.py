@@ -123,3 +123,54 @@ def test_report_leads_with_the_bottom_line_and_the_footer(sweep, tmp_path: Path)
                                      "<h2>Charts</h2>")]  # fmt: skip
     assert order == sorted(order)
     assert text.index("ILLUSTRATIVE world of 2 NCBs") < order[0]
+
+
+# --- colours ----------------------------------------------------------------------------------
+
+
+def test_same_variant_name_same_colour_in_two_sweeps(sweep) -> None:
+    """A variant keeps its colour whatever the other variants and their order: drawn bars of
+    the fixture sweep and of a sweep listing other variants first agree, and a name's colour
+    is pinned across processes (a stable hash, not Python's salted one)."""
+    from sim.reporting.palette import KIND_SHADES, variant_colours
+
+    other = dataclasses.replace(
+        sweep,
+        variants=[
+            "federated-index",
+            "fragmented",
+            "hybrid-push",
+            "hybrid batch 7d",
+            "centralized",
+        ],  # fmt: skip
+    )
+
+    def bar_colours(results) -> dict[str, str]:
+        fig, _ = CHARTS["comparison"](results)
+        return {
+            v: matplotlib.colors.to_hex(bars[0].get_facecolor()) for v, bars in
+            ((a.get_gid().split(":", 1)[1], [a]) for a in fig.findobj(
+                lambda a: (a.get_gid() or "").startswith("bar:")))
+        }  # fmt: skip
+
+    assert bar_colours(sweep) == bar_colours(other)
+    first = variant_colours(["fragmented", "centralized", "federated", "federated-index",
+                             "hybrid-push", "hybrid-weekly"])  # fmt: skip
+    second = variant_colours(["push", "hybrid-weekly", "federated-index"], {"push": "hybrid"})
+    assert first["hybrid-weekly"] == second["hybrid-weekly"] == "#D18300"
+    assert first["federated-index"] == second["federated-index"] in KIND_SHADES["federated"]
+    assert len(set(first.values())) == len(first)  # distinct within a sweep
+    assert second["push"] in KIND_SHADES["hybrid"]  # the recorded kind, not the name
+
+
+def test_sweep_records_each_variant_kind(tmp_path: Path) -> None:
+    from sim.sweeps.experiment import load_experiment
+    from sim.sweeps.manifest import new_manifest
+
+    root = Path(__file__).parents[1]
+    manifest = new_manifest(load_experiment(root / "experiments" / "four-architectures.yaml"))
+    assert manifest["architectures"] == {
+        "fragmented": "fragmented", "centralized": "centralized", "federated": "federated",
+        "federated-index": "federated", "hybrid-push": "hybrid", "hybrid-weekly": "hybrid",
+    }  # fmt: skip
+    assert manifest["scale"]["ncbs"] == 12

@@ -389,13 +389,16 @@ def test_svg_and_pdf_formats(sweep, tmp_path: Path) -> None:
 
 
 def test_palette_is_stable_and_colour_blind_safe(sweep) -> None:
-    from sim.reporting.palette import OKABE_ITO, variant_colours
+    from sim.reporting.palette import KIND_SHADES, OKABE_ITO, variant_colours
 
-    colours = variant_colours(sweep.variants)
+    colours = variant_colours(sweep.variants, sweep.kinds)
     fig, _ = CHARTS["comparison"](sweep)
     for v, bars in gids(fig, "bar").items():
         assert {matplotlib.colors.to_hex(b.get_facecolor()) for b in bars} == {colours[v].lower()}
-    assert list(colours.values()) == [c for c in OKABE_ITO[: len(colours)]]
+    # one kind each: each takes its kind's Okabe-Ito hue
+    assert colours["centralized"] == KIND_SHADES["centralized"][0] == OKABE_ITO[0]
+    assert colours["fragmented"] == KIND_SHADES["fragmented"][0] == OKABE_ITO[3]
+    assert colours["hybrid batch 7d"] in KIND_SHADES["hybrid"]
 
 
 def test_labels_of_close_points_are_stacked() -> None:

@@ -79,6 +79,7 @@ def new_manifest(experiment: Experiment) -> dict[str, Any]:
         "scenario_sha256": scenario_sha256(experiment.base),
         "scenario": resolved_dict(experiment.base),
         "scale": scale_entry(experiment),
+        "architectures": architecture_kinds(experiment),
         "variants": list(experiment.variants),
         "baseline": experiment.baseline,
         "factors": experiment.factors,
@@ -93,6 +94,16 @@ def new_manifest(experiment: Experiment) -> dict[str, Any]:
         "finished": None,
         "counts": None,
         "failures": [],
+    }
+
+
+def architecture_kinds(experiment: Experiment) -> dict[str, str | None]:
+    """Variant -> its architecture kind, which the charts key colours on."""
+    from sim.sweeps.plan import variant_scenarios
+
+    return {
+        variant: (raw.get("architecture") or {}).get("kind")
+        for variant, raw in variant_scenarios(experiment).items()
     }
 
 

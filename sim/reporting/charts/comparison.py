@@ -28,7 +28,7 @@ from sim.reporting.palette import variant_colours
 
 def comparison(results: Results) -> tuple[Figure, pd.DataFrame]:
     """Bars per variant, one panel per headline metric, with 95 % intervals."""
-    variants, colours = results.variants, variant_colours(results.variants)
+    variants, colours = results.variants, variant_colours(results.variants, results.kinds)
     metrics = [m for m in COMPARISON_METRICS if m in results.runs.columns]
     table = drawn(summary_table(first_point(results), metrics, variants))
     fig = new_figure(5.0)

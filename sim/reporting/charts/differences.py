@@ -20,7 +20,7 @@ def differences(results: Results) -> tuple[Figure, pd.DataFrame]:
     others = [v for v in results.variants if v != baseline]
     if baseline is None or not others:
         return empty_chart(results, title, "Only one variant: nothing to compare with.")
-    colours = variant_colours(results.variants)
+    colours = variant_colours(results.variants, results.kinds)
     ok = first_point(results)
     metrics = [m for m in COMPARISON_METRICS if m in ok.columns]
     table = difference_table(ok, baseline, metrics, others)

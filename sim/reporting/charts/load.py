@@ -30,7 +30,7 @@ def load(results: Results) -> tuple[Figure, pd.DataFrame]:
     ]
     if not columns:
         return empty_chart(results, title, "No message counts in these results.")
-    variants, colours = results.variants, variant_colours(results.variants)
+    variants, colours = results.variants, variant_colours(results.variants, results.kinds)
     parts = drawn(summary_table(ok, columns, variants))
     totals = drawn(summary_table(ok.assign(total=ok[columns].sum(axis=1)), ["total"], variants))
     hatches = ["", "//", "..", "xx", "\\\\", "oo"]

@@ -28,7 +28,7 @@ def sensitivity(results: Results) -> tuple[Figure, pd.DataFrame]:
     factors = [f for f in results.factors if f in ok.columns and ok[f].nunique() > 1]
     if not factors:
         return empty_chart(results, title, "No assumption was varied over a grid: nothing to show.")
-    variants, colours = results.variants, variant_colours(results.variants)
+    variants, colours = results.variants, variant_colours(results.variants, results.kinds)
     metrics = [m for m in SENSITIVITY_METRICS if m in ok.columns]
     fig = new_figure(2.2 * len(metrics) + 0.6)
     add_title(fig, title)

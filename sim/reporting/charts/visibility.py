@@ -18,7 +18,7 @@ def visibility(results: Results) -> tuple[Figure, pd.DataFrame]:
     if vis.empty:
         return empty_chart(results, title, "No visibility curve in these results.")
     vis = vis[vis["run_id"].isin(set(first_point(results)["run_id"]))]
-    variants, colours = results.variants, variant_colours(results.variants)
+    variants, colours = results.variants, variant_colours(results.variants, results.kinds)
     table = drawn(summary_table(vis.assign(point_id=vis["hours"]), ["share"], variants))
     table = table.rename(columns={"point_id": "hours"}).drop(columns="metric")
     for column in ("mean", "ci_low", "ci_high"):
