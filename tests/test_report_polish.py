@@ -174,3 +174,35 @@ def test_sweep_records_each_variant_kind(tmp_path: Path) -> None:
         "federated-index": "federated", "hybrid-push": "hybrid", "hybrid-weekly": "hybrid",
     }  # fmt: skip
     assert manifest["scale"]["ncbs"] == 12
+
+
+# --- pdsa compare for people --------------------------------------------------------------------
+
+
+def test_compare_reads_as_the_report(sweep_dir: Path) -> None:  # noqa: F811
+    """Percentages and units as the report, grid points named by their values, shares' paired
+    differences in percentage points, the interval cut at 100 %, ties as ties, and a Markdown
+    form of the same blocks."""
+    from click.testing import CliRunner
+
+    from sim.cli import main
+    from sim.reporting.report import metric_table
+
+    out = CliRunner().invoke(main, ["compare", str(sweep_dir), "--metric", "completeness",
+                                    "--metric", "conflict_rate"])  # fmt: skip
+    assert out.exit_code == 0, out.output
+    text = out.output
+    assert "links › ncb to hub › delay (hours) › mean = 6\n" in text
+    assert "links › ncb to hub › delay (hours) › mean = 48\n" in text and "p000" not in text
+    assert "Completeness (%)" in text and "Conflict rate (%)" in text
+    cell = metric_table(load_results(sweep_dir)).loc["Completeness (%)", "hybrid batch 7d"]
+    assert cell.replace("[", "").split()[0] in text  # the report's mean, to the same digit
+    assert re.search(r"-\d+\.\d \[-\d+\.\d, -\d+\.\d\] pp \*", text)
+    assert "101." not in text  # cut at the possible range
+    assert "tie: centralized, hybrid batch 7d, fragmented" in text  # no conflicts at all
+    assert "no significant difference" not in text.split("Conflict rate")[1].split("\n\n")[0]
+    md = CliRunner().invoke(main, ["compare", str(sweep_dir), "--metric", "completeness",
+                                   "--format", "markdown"])  # fmt: skip
+    assert md.exit_code == 0
+    assert "**links › ncb to hub › delay (hours) › mean = 6**" in md.output
+    assert "| Completeness (%) | centralized | 3 |" in md.output

@@ -4,7 +4,7 @@ what they are given; the commands echo what these return."""
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -32,6 +32,59 @@ def format_value(value: Any) -> str:
     if magnitude <= 1:  # shares and rates: enough digits to tell architectures apart
         return f"{value:.4f}"
     return f"{value:,.0f}" if magnitude >= 1000 else f"{value:.2f}"
+
+
+def metric_heading(metric: str) -> str:
+    """``Completeness (%)``: the catalogue's label and unit, as the report shows them."""
+    from sim.reporting.definitions import info
+
+    return info(metric).axis_label
+
+
+def shown_value(metric: str) -> Callable[[Any], str]:
+    """Formatter of ``metric``'s values in display units: shares as percentages."""
+    from sim.reporting.definitions import info
+
+    share = info(metric).share
+
+    def text(value: Any) -> str:
+        if value is None or not math.isfinite(float(value)):
+            return "n/a"
+        shown = 100.0 * float(value) if share else float(value)
+        return display_number(shown, share)
+
+    return text
+
+
+def shown_diff(metric: str) -> Callable[[Any], str]:
+    """Formatter of paired differences of ``metric``: signed, shares in percentage points
+    (the caller names the unit once, after the interval)."""
+    from sim.reporting.definitions import info
+
+    share = info(metric).share
+
+    def text(value: Any) -> str:
+        if value is None or not math.isfinite(float(value)):
+            return "n/a"
+        shown = 100.0 * float(value) if share else float(value)
+        magnitude = display_number(abs(shown), share)
+        zero = not any(c in "123456789" for c in magnitude)  # rounds to nothing: no sign
+        return magnitude if zero else f"{'+' if shown > 0 else '-'}{magnitude}"
+
+    return text
+
+
+def display_number(value: float, share: bool) -> str:
+    """One decimal for a percentage (two below 1 %), thousands separated for counts, three
+    significant figures for small quantities."""
+    magnitude = abs(value)
+    if value == 0:
+        return "0"
+    if share:
+        return f"{value:.2f}" if magnitude < 1 else f"{value:.1f}"
+    if magnitude >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.1f}" if magnitude >= 10 else f"{value:.2f}"
 
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
