@@ -206,3 +206,61 @@ def test_compare_reads_as_the_report(sweep_dir: Path) -> None:  # noqa: F811
     assert md.exit_code == 0
     assert "**links › ncb to hub › delay (hours) › mean = 6**" in md.output
     assert "| Completeness (%) | centralized | 3 |" in md.output
+
+
+# --- slides -------------------------------------------------------------------------------------
+
+
+def test_pptx_has_the_bottom_line_then_one_slide_per_chart(sweep_dir: Path, tmp_path: Path) -> None:  # noqa: F811
+    """The deck opens with python-pptx: the bottom line slide (with the footer), then one
+    slide per chart the HTML report embeds, each a picture of 16:9 proportions, its title and
+    what to read in its notes."""
+    from click.testing import CliRunner
+    from pptx import Presentation
+    from pptx.enum.shapes import MSO_SHAPE_TYPE
+
+    from sim.cli import main
+    from sim.reporting.bottom_line import bottom_line
+    from sim.reporting.report import CHART_READING, CHART_TITLES
+
+    out = tmp_path / "deck.pptx"
+    result = CliRunner().invoke(main, ["report", str(sweep_dir), "-o", str(out), "--format",
+                                       "pptx"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    html = CliRunner().invoke(main, ["report", str(sweep_dir), "-o", str(tmp_path / "r.html")])
+    assert html.exit_code == 0
+    embedded = re.findall(r"<figure id='(\w+)'>", (tmp_path / "r.html").read_text())
+    deck = Presentation(str(out))
+    first, *charts = list(deck.slides)
+    texts = [s.text_frame.text for s in first.shapes if s.has_text_frame]
+    assert texts[0].endswith("the bottom line")
+    results = load_results(sweep_dir)
+    assert texts[1] == bottom_line(results) and texts[2] == footer(results)
+    assert len(charts) == len(embedded) > 0
+    for slide, name in zip(charts, embedded, strict=True):
+        kinds = [s.shape_type for s in slide.shapes]
+        assert kinds.count(MSO_SHAPE_TYPE.PICTURE) == 1
+        (picture,) = [s for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
+        assert picture.left >= 0 and picture.left + picture.width <= deck.slide_width
+        assert picture.top + picture.height <= deck.slide_height
+        assert slide.shapes[0].text_frame.text == CHART_TITLES[name]
+        assert slide.notes_slide.notes_text_frame.text == CHART_READING[name]
+
+
+def test_plot_sizes_and_dpi(sweep, tmp_path: Path) -> None:
+    """A slide-sized chart is 16:9 before trimming and scales with the dpi; a4 keeps the
+    chart's own height at A4 text width."""
+    from PIL import Image
+
+    from sim.reporting import write_charts
+
+    (slide,) = write_charts(sweep, tmp_path / "s", ("png",), ("comparison",), "slide", 100)
+    (sharp,) = write_charts(sweep, tmp_path / "d", ("png",), ("comparison",), "slide", 200)
+    (a4,) = write_charts(sweep, tmp_path / "a", ("png",), ("comparison",), "a4", 100)
+    (square,) = write_charts(sweep, tmp_path / "q", ("png",), ("comparison",), "square", 100)
+    w, h = Image.open(slide).size
+    assert 1000 <= w <= 1130 and 1.4 < w / h < 1.9  # 11 in at 100 dpi, trimmed
+    assert Image.open(sharp).size[0] == pytest.approx(2 * w, rel=0.03)
+    assert Image.open(a4).size[0] < 0.7 * w  # 7.2 in
+    qw, qh = Image.open(square).size
+    assert 0.85 < qw / qh < 1.2

@@ -21,10 +21,12 @@ def write_charts(
     out_dir: str | Path,
     formats: tuple[str, ...] = ("png",),
     names: tuple[str, ...] | None = None,
+    size: str = "a4",
+    dpi: float | None = None,
 ) -> list[Path]:
     """Draw the named charts (by default every chart with something to show: placeholders
     saying there is nothing are drawn only when named); each as ``NAME.<fmt>`` with
-    ``NAME.csv`` beside it.
+    ``NAME.csv`` beside it, at ``size`` (``a4``, ``slide``, ``square``) and ``dpi``.
 
     Returns the figure files written, in chart order.
     """
@@ -40,7 +42,7 @@ def write_charts(
             continue
         data.to_csv(out_dir / f"{name}.csv", index=False)
         for fmt in formats:
-            (out_dir / f"{name}.{fmt}").write_bytes(render(fig, fmt))
+            (out_dir / f"{name}.{fmt}").write_bytes(render(fig, fmt, size, dpi))
             written.append(out_dir / f"{name}.{fmt}")
     return written
 

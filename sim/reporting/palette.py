@@ -28,9 +28,9 @@ OKABE_ITO = (
 deficiencies."""
 
 KIND_SHADES: dict[str, tuple[str, ...]] = {
-    "centralized": ("#0072B2", "#56B4E9", "#003F63", "#2A9BD8", "#7FB8DA"),
-    "federated": ("#009E73", "#5FCBA4", "#00573F", "#2DB38B", "#8ACBB5"),
-    "hybrid": ("#E69F00", "#B36B00", "#F5C75C", "#D18300", "#7A4A00"),
+    "centralized": ("#0072B2", "#56B4E9", "#003F63", "#2A9BD8", "#4D7FA3"),
+    "federated": ("#009E73", "#5FCBA4", "#00573F", "#2DB38B", "#4E8C78"),
+    "hybrid": ("#E69F00", "#B36B00", "#D9A53A", "#D18300", "#7A4A00"),
     "fragmented": ("#CC79A7", "#8C3F6B", "#E3A9CA", "#A8578A", "#5E2A48"),
 }
 """Per architecture kind: its Okabe-Ito hue first, then darker and lighter shades of it."""

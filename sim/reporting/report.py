@@ -337,14 +337,15 @@ def failures(results: Results) -> pd.DataFrame:
     return pd.concat([table, pd.DataFrame(extra)], ignore_index=True) if extra else table
 
 
-def figures(results: Results, names: Sequence[str] | None = None) -> list[Figure]:
-    """The named figures (by default every chart with something to show for ``results``);
-    a chart with nothing to show (no grid, behaviour off) is left out, never embedded empty."""
+def figures(results: Results, names: Sequence[str] | None = None, size: str = "a4") -> list[Figure]:
+    """The named figures (by default every chart with something to show for ``results``) as
+    PNG at ``size``; a chart with nothing to show (no grid, behaviour off) is left out, never
+    embedded empty."""
     out = []
     for name in names or charts_for(results):
         fig, data = CHARTS[name](results)
         if not is_placeholder(fig):
-            out.append(Figure(name, CHART_TITLES[name], render(fig, "png"), data))
+            out.append(Figure(name, CHART_TITLES[name], render(fig, "png", size), data))
     return out
 
 
@@ -522,9 +523,14 @@ def markdown_report(results: Results, figs: Sequence[Figure], figure_dir: str) -
 
 
 def write_report(results: Results, out: str | Path, fmt: str = "html") -> Path:
-    """Write the report; for Markdown the figures and their CSV go to ``<stem>_figures/``."""
+    """Write the report; for Markdown the figures and their CSV go to ``<stem>_figures/``;
+    ``pptx``: a slide deck, the bottom line then one slide per chart."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "pptx":
+        from sim.reporting.slides import write_slides
+
+        return write_slides(results, figures(results, size="slide"), out)
     figs = figures(results)
     if fmt == "html":
         out.write_text(html_report(results, figs), encoding="utf-8")

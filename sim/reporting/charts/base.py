@@ -151,11 +151,31 @@ def factor_label(dotted: str) -> str:
     return " › ".join(words)
 
 
-def render(fig: Figure, fmt: str = "png") -> bytes:
-    """The figure as PNG, SVG or PDF bytes, trimmed to its content (caption included)."""
+SIZES: dict[str, tuple[float, float] | None] = {
+    "a4": None,
+    "slide": (11.0, 6.1875),
+    "square": (7.2, 7.2),
+}
+"""Figure sizes in inches: ``a4`` keeps each chart's own height at A4 text width; ``slide``
+fills a 16:9 slide (fonts stay legible when projected); ``square`` suits a half slide."""
+
+
+def render(fig: Figure, fmt: str = "png", size: str = "a4", dpi: float | None = None) -> bytes:
+    """The figure as PNG, SVG or PDF bytes at ``size`` (see SIZES) and ``dpi`` (the figure's
+    150 by default), trimmed to its content (caption and footer included)."""
     import io
 
+    inches = SIZES[size]
+    if inches is not None:
+        fig.set_size_inches(*inches)
     buffer = io.BytesIO()
     metadata = {"Software": None} if fmt == "png" else {"Date": None} if fmt == "svg" else {}
-    fig.savefig(buffer, format=fmt, bbox_inches="tight", pad_inches=0.15, metadata=metadata)
+    fig.savefig(
+        buffer,
+        format=fmt,
+        bbox_inches="tight",
+        pad_inches=0.15,
+        metadata=metadata,
+        dpi=dpi or fig.dpi,
+    )
     return buffer.getvalue()
