@@ -264,3 +264,29 @@ def test_plot_sizes_and_dpi(sweep, tmp_path: Path) -> None:
     assert Image.open(a4).size[0] < 0.7 * w  # 7.2 in
     qw, qh = Image.open(square).size
     assert 0.85 < qw / qh < 1.2
+
+
+# --- the demo and run tables --------------------------------------------------------------------
+
+
+def test_run_table_shows_units_percentages_and_notes() -> None:
+    """Shares in percent with their unit, counts separated by thousands, a small value never
+    shown as 0, and a note for a federated run whose availability is far below its
+    completeness, saying what each measures (from the catalogue)."""
+    from types import SimpleNamespace
+
+    from sim.commands.formatting import metrics_table
+
+    metrics = {"completeness": 0.967, "query_availability": 0.034, "staff_hours_per_year": 17012.4,
+               "false_hits_per_year": 0.0571, "ghost_rate": 0.0, "exposure": 0.0}  # fmt: skip
+    table = metrics_table({"federated": SimpleNamespace(metrics=metrics)})  # type: ignore[dict-item]
+    rows = {line.split()[0]: line.split()[1:] for line in table.splitlines()[2:]}
+    assert rows["completeness"] == ["%", "96.7"]
+    assert rows["query_availability"] == ["%", "3.4"]
+    assert rows["staff_hours_per_year"] == ["hours/year", "17,012"]
+    assert rows["false_hits_per_year"] == ["false", "hits/year", "0.057"]
+    assert rows["ghost_rate"] == ["%", "0"]
+    notes = [line for line in table.splitlines() if line.startswith("federated:")]
+    assert len(notes) == 1 and "search availability 3.4 % beside completeness 96.7 %" in notes[0]
+    assert "searches answered at all before the deadline" in notes[0]
+    assert "0 is exactly zero" in table
