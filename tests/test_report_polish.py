@@ -290,3 +290,32 @@ def test_run_table_shows_units_percentages_and_notes() -> None:
     assert len(notes) == 1 and "search availability 3.4 % beside completeness 96.7 %" in notes[0]
     assert "searches answered at all before the deadline" in notes[0]
     assert "0 is exactly zero" in table
+
+
+def test_demo_out_writes_a_results_directory_the_commands_read(tmp_path: Path) -> None:
+    """``pdsa demo --out DIR``: the table printed is the runs written, and DIR is a sweep
+    that compare, report and rerun accept (twelve NCBs: labelled illustrative)."""
+    from click.testing import CliRunner
+
+    from sim.cli import main
+
+    out = tmp_path / "demo"
+    runner = CliRunner()
+    result = runner.invoke(main, ["demo", "--scenario", "small", "--horizon-days", "75",
+                                  "--out", str(out), "--quiet"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    results = load_results(out)
+    assert results.variants == ["centralized", "federated-broadcast", "federated-issuer",
+                                "hybrid-push", "fragmented"]  # fmt: skip
+    assert results.kinds["federated-issuer"] == "federated"
+    row = next(line for line in result.stdout.splitlines() if line.startswith("completeness "))
+    shown = [f"{100 * v:.1f}" for v in results.runs.set_index("variant")["completeness"]
+             [results.variants]]  # fmt: skip
+    assert row.split()[2:] == shown
+    compare = runner.invoke(main, ["compare", str(out), "--metric", "completeness"])
+    assert compare.exit_code == 0 and "federated-issuer" in compare.output
+    report = runner.invoke(main, ["report", str(out), "--format", "md"])
+    assert report.exit_code == 0, report.output
+    assert "ILLUSTRATIVE world of 12 NCBs" in (out / "report.md").read_text()
+    rerun = runner.invoke(main, ["rerun", str(out), "hybrid-push--p000--r000"])
+    assert rerun.exit_code == 0 and "match the stored run exactly" in rerun.output

@@ -178,4 +178,7 @@ def where(point: str, worlds: int | None, points: dict[str, str] | None = None) 
 
 
 def with_interval(mean: float, low: float, high: float, fmt: Any) -> str:
+    """``mean [low, high]``, or the mean alone where there is no interval (one run)."""
+    if pd.isna(low) or pd.isna(high):
+        return fmt(mean)
     return f"{fmt(mean)} [{fmt(low)}, {fmt(high)}]"

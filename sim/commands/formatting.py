@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import click
 import pandas as pd
@@ -14,8 +14,13 @@ from sim.catalogue import HEADLINE_METRICS
 from sim.reporting.charts.data import LAG_QUANTILES
 from sim.reporting.tables import markdown_table
 
-if TYPE_CHECKING:
-    from sim.results import RunResult
+
+class Measured(Protocol):
+    """A run's metrics by name (a RunResult, or a sweep run's row)."""
+
+    @property
+    def metrics(self) -> Mapping[str, Any]: ...
+
 
 FORMATS = ("table", "csv", "json", "markdown")
 
@@ -101,7 +106,7 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
-def metrics_table(columns: Mapping[str, RunResult]) -> str:
+def metrics_table(columns: Mapping[str, Measured]) -> str:
     """Headline metrics as rows (name, unit), one column per run, shares in percent, with a
     one-line note under the table for each figure that needs one."""
     from sim.reporting.definitions import info
@@ -135,7 +140,7 @@ AVAILABILITY_GAP = 0.2
 measure different things, and a reader seeing both at once may think one is wrong."""
 
 
-def table_notes(columns: Mapping[str, RunResult], cells: Sequence[str]) -> list[str]:
+def table_notes(columns: Mapping[str, Measured], cells: Sequence[str]) -> list[str]:
     """The notes the table's figures need: what ``never``, ``n/a`` and ``0`` beside ``0.00``
     mean, and why completeness and availability may differ widely."""
     from sim.reporting.definitions import info
