@@ -319,3 +319,33 @@ def test_demo_out_writes_a_results_directory_the_commands_read(tmp_path: Path) -
     assert "ILLUSTRATIVE world of 12 NCBs" in (out / "report.md").read_text()
     rerun = runner.invoke(main, ["rerun", str(out), "hybrid-push--p000--r000"])
     assert rerun.exit_code == 0 and "match the stored run exactly" in rerun.output
+
+
+# --- pdsa validate ------------------------------------------------------------------------------
+
+
+def test_validate_checks_experiment_files_as_experiments(tmp_path: Path) -> None:
+    """Every shipped experiment is valid (as a sweep would plan it); one with a bad variant
+    override exits 2 naming the file and the key path, beside a good scenario that still
+    says ok."""
+    from click.testing import CliRunner
+
+    from sim.cli import main
+
+    root = Path(__file__).parents[1]
+    shipped = sorted(str(p) for p in (root / "experiments").glob("*.yaml"))
+    result = CliRunner().invoke(main, ["validate", *shipped])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("(experiment, ") == len(shipped) >= 7
+    text = (root / "experiments" / "four-architectures.yaml").read_text()
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        text.replace("../scenarios/demo-default.yaml", str(root / "scenarios/demo-default.yaml"))
+        .replace("{kind: hybrid, sync: push}", "{kind: hybrid, sync: pusj}")
+    )  # fmt: skip
+    scenario = str(root / "scenarios" / "two-countries-centralized.yaml")
+    result = CliRunner().invoke(main, ["validate", str(broken), scenario])
+    assert result.exit_code == 2
+    assert f"ok {scenario}\n" == result.stdout
+    assert result.stderr.startswith(f"{broken}: variants.hybrid-push: ")
+    assert "architecture.sync: unknown value 'pusj'; did you mean 'push'?" in result.stderr
