@@ -349,3 +349,23 @@ def test_validate_checks_experiment_files_as_experiments(tmp_path: Path) -> None
     assert f"ok {scenario}\n" == result.stdout
     assert result.stderr.startswith(f"{broken}: variants.hybrid-push: ")
     assert "architecture.sync: unknown value 'pusj'; did you mean 'push'?" in result.stderr
+
+
+def test_set_kind_drops_the_keys_the_new_kind_lacks() -> None:
+    """``--set architecture.kind=hybrid`` on the fragmented world file validates: the status
+    quo's entry and update settings go, the keys both kinds have stay; a distribution's new
+    ``dist`` drops the old one's parameters; an unknown kind is still named."""
+    from sim.config import ConfigError
+    from sim.config.loading import load_scenario
+
+    root = Path(__file__).parents[1] / "scenarios"
+    world = root / "world-2023-fragmented.yaml"
+    hybrid = load_scenario(world, ["architecture.kind=hybrid", "architecture.sync=push"])
+    assert hybrid.architecture.kind == "hybrid" and hybrid.architecture.sync == "push"
+    federated = load_scenario(world, ["architecture.kind=federated"])
+    assert federated.architecture.kind == "federated"
+    lognormal = load_scenario(world, ["links.ncb_to_hub.delay_hours.dist=exponential"])
+    assert lognormal.links.ncb_to_hub.delay_hours.dist == "exponential"
+    assert lognormal.links.ncb_to_hub.delay_hours.mean == 1  # kept: both have a mean
+    with pytest.raises(ConfigError, match="did you mean 'hybrid'"):
+        load_scenario(world, ["architecture.kind=hybrd"])
