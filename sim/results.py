@@ -6,6 +6,7 @@ atomic (temporary file, then ``os.replace``) so a killed process never leaves ha
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -94,11 +95,22 @@ def json_safe(value: Any) -> Any:
     return value
 
 
+@functools.cache
+def file_mode() -> int:
+    """The mode ``open`` would give a new file (0o666 less the umask: 0o644 usually), read
+    once: the umask can only be read by setting it, so this is done before any worker."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half;
+    the file gets the user's usual mode (mkstemp's 0o600 would hide results from colleagues)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, file_mode())
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
