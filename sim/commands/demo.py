@@ -45,7 +45,8 @@ DEMO_ARCHITECTURES: dict[str, dict[str, Any] | None] = {
 )
 @click.option(
     "--scenario", "which", type=click.Choice(list(DEMO_SCENARIOS)), default="world-2023",
-    show_default=True, help="world-2023: all 196 NCBs; small: an illustrative twelve NCBs, three regions.",
+    show_default=True,
+    help="world-2023: all 196 NCBs; small: an illustrative twelve NCBs, three regions.",
 )  # fmt: skip
 @click.option("--quiet", is_flag=True, help="Print only the table, no progress.")
 @click.option(

@@ -56,7 +56,7 @@ CHART_TITLES = {
     "sensitivity": "Sensitivity to the varied assumptions",
     "over_time": "Over time",
     "behaviour": "Agent behaviour",
-    "visibility": "Time to visibility abroad",
+    "visibility": "Time to visibility in another region",
     "regions": "Completeness by region",
     "load": "Network load",
     "differences": "Precision of the estimates: paired differences from the baseline",
