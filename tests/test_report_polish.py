@@ -387,3 +387,18 @@ def test_result_files_have_the_users_usual_mode(tmp_path: Path) -> None:
     plain = tmp_path / "plain"
     plain.write_bytes(b"")
     assert stat.S_IMODE(plain.stat().st_mode) == file_mode()
+
+
+def test_no_interval_of_a_duration_reaches_below_zero() -> None:
+    """A skewed lag (0, 0 and 30 hours) has a Student t interval reaching below zero; drawn, it
+    is cut at zero as a share's is cut at 0 and 100 %."""
+    import pandas as pd
+
+    from sim.analysis import summarise
+    from sim.reporting.charts import summary_table
+
+    runs = pd.DataFrame({"variant": "a", "point_id": "p000", "replication": [0, 1, 2],
+                         "status": "ok", "lag_p95_hours": [0.0, 0.0, 30.0]})  # fmt: skip
+    assert summarise(runs, ["lag_p95_hours"])["ci_low"].iloc[0] < 0
+    row = summary_table(runs, ["lag_p95_hours"], ["a"]).iloc[0]
+    assert row["ci_low"] == 0.0 and row["mean"] == 10.0 and row["ci_high"] > 30.0

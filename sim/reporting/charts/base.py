@@ -49,34 +49,39 @@ def new_figure(height: float) -> Figure:
     return Figure(figsize=(A4_WIDTH_INCHES, height), layout="constrained", dpi=150)
 
 
-def caption(results: Results, interval: bool = True, extra: str = "") -> str:
-    """What to read in the chart and what the interval means (or that there is none); then, on
-    a line of its own, the footer naming the scenario, its scale and window
-    (:func:`sim.reporting.footer.footer`)."""
-    n = results.replications
-    if results.worlds and interval:
-        what = (
-            f"{n} runs per variant over {results.worlds} sampled worlds; whiskers/bands: 95 %"
-            " confidence interval of the mean over the worlds"
-        )
-    elif results.worlds:
-        what = f"{n} runs per variant over {results.worlds} sampled worlds; values are means"
-    elif results.single_run:
-        what = "one run: no interval (a single replication cannot show uncertainty)"
-    elif interval:
-        what = (
-            f"{n} replications per variant; whiskers/bands: 95 % confidence interval of the"
-            " mean (Student t, cut at the possible range)"
-        )
-    else:
-        what = f"{n} replications per variant; values are means"
-    failed = len(results.failed_runs)
+def caption(
+    results: Results, interval: bool = True, extra: str = "", what: str | None = None
+) -> str:
+    """What to read in the chart and what the interval means (:func:`interval_words`, or
+    ``what`` the chart says itself); then, on a line of its own, the footer naming the
+    scenario, its scale and window (:func:`sim.reporting.footer.footer`)."""
     parts = [extra] if extra else []
-    parts.append(what)
+    parts.append(what if what is not None else interval_words(results, interval))
+    failed = len(results.failed_runs)
     if failed:
         parts.append(f"{failed} failed run(s) excluded")
     text = "; ".join(parts)
     return f"{text[0].upper()}{text[1:]}.\n{footer(results)}"
+
+
+def interval_words(results: Results, interval: bool = True) -> str:
+    """What the whiskers and bands mean, or that there are none."""
+    n = results.replications
+    if results.worlds and interval:
+        return (
+            f"{n} runs per variant over {results.worlds} sampled worlds; whiskers/bands: 95 %"
+            " confidence interval of the mean over the worlds"
+        )
+    if results.worlds:
+        return f"{n} runs per variant over {results.worlds} sampled worlds; values are means"
+    if results.single_run:
+        return "one run: no interval (a single replication cannot show uncertainty)"
+    if interval:
+        return (
+            f"{n} replications per variant; whiskers/bands: 95 % confidence interval of the"
+            " mean (Student t, cut at the possible range)"
+        )
+    return f"{n} replications per variant; values are means"
 
 
 def add_caption(fig: Figure, text: str) -> None:
