@@ -104,14 +104,22 @@ def test_bottom_line_weighs_every_dimension_from_the_numbers(sweep) -> None:
     assert text.startswith(
         f"{leader} leads on completeness with {shown('completeness', means.max())}"
     )
+    from sim.analysis import paired_differences
+    from sim.catalogue import better_higher
+
     table = summarise(runs, weighed_metrics(runs.columns)).dropna(subset=["mean"])
-    shown_values = {
-        m: {shown(m, x) for x in part["mean"]} for m, part in table.groupby("metric", sort=False)
-    }
-    assert "servers_needed_total" not in shown_values  # no service time: n/a, left out
-    for metric, values in shown_values.items():
-        # a metric every variant ties on weighs nothing; any other is named
-        assert (info(metric).label.lower() in text) == (len(values) > 1), metric
+    for metric, part in table.groupby("metric", sort=False):
+        means = part.set_index("variant")["mean"]
+        best = means.idxmax() if better_higher(metric) else means.idxmin()
+        diffs = paired_differences(runs, str(best), [metric])
+        label = info(metric).label.lower()
+        if diffs["significant"].astype(bool).any():  # someone is worse beyond the noise
+            assert label in text, metric
+        if len({shown(metric, x) for x in means}) == 1:  # all equal: weighs nothing
+            assert label not in text, metric
+    assert "servers needed" not in text  # no service time: n/a, left out
+    # the variant the leader gives way to is weighed too: what it pays for it
+    assert re.search(rf"gives way on .* for fragmented\).*In return, fragmented pays with", text)
     assert "ncb to hub delay hours mean" in text  # the varied assumption is named
 
 

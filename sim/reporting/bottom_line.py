@@ -112,58 +112,85 @@ def significance(results: Results, table: pd.DataFrame, leader: str, metric: str
     return f" but not significantly ahead of {second} ({shown(metric, table.loc[second, metric])})"
 
 
+def best_set(results: Results, table: pd.DataFrame, metric: str) -> list[str]:
+    """The best variant on ``metric`` and every variant level with it: the same value as shown,
+    or a paired difference whose interval holds zero (one run has no interval: equal only)."""
+    best = best_of(table[metric], metric)
+    if not best or results.single_run:
+        return best
+    diff = paired_differences(first_point(results), best[0], [metric])
+    level = diff.loc[~diff["significant"].astype(bool), "variant"].astype(str)
+    valued = set(table[metric].dropna().index)
+    return [*best, *(v for v in level if v in valued and v not in best)]
+
+
 def strengths_and_prices(results: Results, table: pd.DataFrame, leader: str) -> list[str]:
-    """Where the leader is also best, where another variant beats it (with both values), and
-    where the gap is within the noise (its paired interval holds zero). A metric on which
-    every variant shows the same value weighs nothing and is left out."""
-    also, prices, level = [], [], []
+    """Where the leader is also best (or level with the best), and where others beat it beyond
+    the noise, with both values and who they are. A metric on which every variant is level
+    weighs nothing and is left out."""
+    also, prices = [], []
     for metric in table.columns[1:]:
-        best = best_of(table[metric], metric)
         value = table.loc[leader, metric]
+        best = best_set(results, table, metric)
         if not best or pd.isna(value) or len(best) == table[metric].notna().sum():
             continue
         label = info(metric).label.lower()
         if leader in best:
             also.append(f"{label} ({shown(metric, value)})")
-        elif not beaten(results, leader, best[0], metric):
-            level.append(label)
         else:
-            winner = best[0]
             prices.append(
                 f"{label} ({shown(metric, value)} against"
-                f" {shown(metric, table.loc[winner, metric])} for {winner})"
+                f" {shown(metric, table.loc[best[0], metric])} for {join(best)})"
             )
-    out = [f"It is also best on {join(also)}." if also else ""]
-    out.append(f"It gives way on {join(prices)}." if prices else "It gives way on nothing weighed.")
-    out.append(f"It is level with the best, within the noise, on {join(level)}." if level else "")
+    out = [f"{leader} is also best, or level with the best, on {join(also)}." if also else ""]
+    if prices:
+        out.append(f"{leader} gives way on {join(prices)}.")
+    else:
+        out.append(f"{leader} gives way on nothing weighed.")
     return [s for s in out if s]
 
 
-def beaten(results: Results, leader: str, winner: str, metric: str) -> bool:
-    """Whether ``winner`` beats ``leader`` on ``metric`` beyond the noise: its paired interval
+def alternatives_sentence(results: Results, table: pd.DataFrame, leader: str) -> str:
+    """What each variant that beats the leader somewhere pays for it: its three largest
+    shortfalls from the leader beyond the noise (relative to the larger value), with both
+    values."""
+    rivals = []
+    for metric in table.columns[1:]:
+        best = best_set(results, table, metric)
+        if best and leader not in best and len(best) < table[metric].notna().sum():
+            rivals += [v for v in best if v not in rivals]
+    parts = []
+    for rival in rivals:
+        gaps = worse_than(results, table, rival, leader)[:3]
+        if gaps:
+            parts.append(f"{rival} pays with {join(gaps)}")
+    return ("In return, " + "; ".join(parts) + ".") if parts else ""
+
+
+def worse_than(results: Results, table: pd.DataFrame, rival: str, leader: str) -> list[str]:
+    """Metrics where ``rival`` is worse than ``leader`` beyond the noise, largest relative
+    shortfall first, in words with both values."""
+    found = []
+    for metric in table.columns:
+        a, b = table.loc[rival, metric], table.loc[leader, metric]
+        if pd.isna(a) or pd.isna(b) or shown(metric, a) == shown(metric, b):
+            continue
+        if (a > b) == better_higher(metric) or not beaten(results, rival, leader, metric):
+            continue
+        gap = abs(a - b) / max(abs(a), abs(b))
+        words = f"{info(metric).label.lower()} ({shown(metric, a)} against {shown(metric, b)})"
+        found.append((gap, words))
+    return [words for _, words in sorted(found, key=lambda f: -f[0])]
+
+
+def beaten(results: Results, loser: str, winner: str, metric: str) -> bool:
+    """Whether ``winner`` beats ``loser`` on ``metric`` beyond the noise: its paired interval
     excludes zero (one run has no interval: any gap counts)."""
     if results.single_run:
         return True
     diff = paired_differences(first_point(results), winner, [metric])
-    row = diff[diff["variant"] == leader]
+    row = diff[diff["variant"] == loser]
     return row.empty or bool(row["significant"].iloc[0])
-
-
-def others_sentence(table: pd.DataFrame, leader: str) -> str:
-    """What each other variant is best at, so no strength is lost in the leader's shadow (a
-    metric on which every variant ties is no one's strength)."""
-    parts = []
-    for variant in table.index:
-        if variant == leader:
-            continue
-        wins = [
-            info(m).label.lower()
-            for m in table.columns
-            if variant in (best := best_of(table[m], m)) and len(best) < table[m].notna().sum()
-        ]
-        if wins:
-            parts.append(f"{variant} on {join(wins)}")
-    return f"Best elsewhere: {'; '.join(parts)}." if parts else ""
 
 
 def assumptions_sentence(results: Results) -> str:
@@ -242,7 +269,7 @@ def bottom_line(results: Results) -> str:
     sentences = [
         lead_sentence(results, table, leader),
         *strengths_and_prices(results, table, leader),
-        others_sentence(table, leader),
+        alternatives_sentence(results, table, leader),
         assumptions_sentence(results),
     ]
     return " ".join(s for s in sentences if s)

@@ -27,6 +27,8 @@ def visibility(results: Results) -> tuple[Figure, pd.DataFrame]:
     for column in ("mean", "ci_low", "ci_high"):
         if column in table.columns:  # summary_table does not know "share": a fraction
             table[column] = (table[column] * 100.0).clip(0.0, 100.0)
+    if table.empty:
+        return empty_chart(results, title, "No record became visible in another region.")
     # days read better than hours past the first few days (curves run to 720 hours)
     in_days = float(table["hours"].max()) > DAYS_PAST_HOURS
     x = "days" if in_days else "hours"
