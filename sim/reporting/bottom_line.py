@@ -61,6 +61,13 @@ def shown(metric: str, value: float) -> str:
     return f"{approx(value)} {meta.unit}"
 
 
+def pair(metric: str, a: float, b: float) -> str:
+    """``0.99 against 0 copies per live record``: two values, the unit said once."""
+    unit = "%" if info(metric).share else info(metric).unit
+    first = shown(metric, a).removesuffix(f" {unit}")
+    return f"{first} against {shown(metric, b)}"
+
+
 def best_of(column: pd.Series, metric: str) -> list[str]:
     """The variants with the best value as shown (equal when they print the same)."""
     valued = column.dropna()
@@ -138,10 +145,8 @@ def strengths_and_prices(results: Results, table: pd.DataFrame, leader: str) -> 
         if leader in best:
             also.append(f"{label} ({shown(metric, value)})")
         else:
-            prices.append(
-                f"{label} ({shown(metric, value)} against"
-                f" {shown(metric, table.loc[best[0], metric])} for {join(best)})"
-            )
+            versus = pair(metric, value, table.loc[best[0], metric])
+            prices.append(f"{label} ({versus} for {join(best)})")
     out = [f"{leader} is also best, or level with the best, on {join(also)}." if also else ""]
     if prices:
         out.append(f"{leader} gives way on {join(prices)}.")
@@ -178,7 +183,7 @@ def worse_than(results: Results, table: pd.DataFrame, rival: str, leader: str) -
         if (a > b) == better_higher(metric) or not beaten(results, rival, leader, metric):
             continue
         gap = abs(a - b) / max(abs(a), abs(b))
-        words = f"{info(metric).label.lower()} ({shown(metric, a)} against {shown(metric, b)})"
+        words = f"{info(metric).label.lower()} ({pair(metric, a, b)})"
         found.append((gap, words))
     return [words for _, words in sorted(found, key=lambda f: -f[0])]
 
