@@ -374,24 +374,6 @@ def test_set_kind_drops_the_keys_the_new_kind_lacks() -> None:
         load_scenario(world, ["architecture.kind=hybrd"])
 
 
-def test_result_files_have_the_users_usual_mode(tmp_path: Path) -> None:
-    """Written atomically through mkstemp (0o600), a result file still ends with the mode a
-    plain open would give it under the umask: 0o644 under the usual 022, 0o640 under 027."""
-    import os
-    import stat
-
-    from sim.results import file_mode, write_atomic
-
-    mask = os.umask(0o022)
-    os.umask(mask)
-    assert file_mode() == 0o666 & ~mask
-    write_atomic(tmp_path / "summary.json", b"{}")
-    assert stat.S_IMODE((tmp_path / "summary.json").stat().st_mode) == 0o666 & ~mask
-    plain = tmp_path / "plain"
-    plain.write_bytes(b"")
-    assert stat.S_IMODE(plain.stat().st_mode) == file_mode()
-
-
 def test_no_interval_of_a_duration_reaches_below_zero() -> None:
     """A skewed lag (0, 0 and 30 hours) has a Student t interval reaching below zero; drawn, it
     is cut at zero as a share's is cut at 0 and 100 %."""

@@ -11,11 +11,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-import yaml
 
 from sim.commands import fail
 from sim.commands.formatting import metrics_table
+from sim.commands.limits import size_limit, size_limit_options
 from sim.config import ConfigError, Scenario, apply_overrides, scenario_from_dict
+from sim.config.loading import yaml_mapping
+from sim.sizing import check_size
 
 if TYPE_CHECKING:
     from sim.results import RunResult
@@ -54,12 +56,21 @@ DEMO_ARCHITECTURES: dict[str, dict[str, Any] | None] = {
     help="Run the demo as a one-replication sweep into this new directory, which pdsa plot,"
     " report and compare read (its run seed derives from --seed, as in every sweep).",
 )  # fmt: skip
+@size_limit_options
 def demo(
-    seed: int | None, horizon_days: float | None, which: str, quiet: bool, out_dir: Path | None
+    seed: int | None,
+    horizon_days: float | None,
+    which: str,
+    quiet: bool,
+    out_dir: Path | None,
+    max_memory: int | None,
+    accept_any_size: bool,
 ) -> None:
     """Run the four architectures on an embedded scenario, side by side."""
     try:
         variants = demo_scenarios(horizon_days, which)
+        for scenario in variants.values():
+            check_size(scenario, size_limit(max_memory, accept_any_size), "pdsa demo")
     except ConfigError as error:
         fail(error)
     if out_dir is not None:
@@ -83,7 +94,7 @@ def demo_raw(horizon_days: float | None, which: str) -> tuple[str, dict[str, Any
     """(file name, raw mapping) of the embedded scenario, with its horizon overridden."""
     file = f"sim/{DEMO_SCENARIOS[which]}"
     text = resources.files("sim").joinpath(DEMO_SCENARIOS[which]).read_text(encoding="utf-8")
-    raw = yaml.safe_load(text)
+    raw = yaml_mapping(text, file)
     if horizon_days is not None:
         raw = apply_overrides(raw, {"horizon_days": horizon_days}, file)
     return file, raw

@@ -12,6 +12,7 @@ from typing import Any
 from sim.reporting.bottom_line import bottom_line
 from sim.reporting.footer import footer
 from sim.reporting.loading import Results
+from sim.results import write_atomic
 
 WIDTH, HEIGHT = 13.333, 7.5
 """A 16:9 slide in inches."""
@@ -86,5 +87,7 @@ def write_slides(results: Results, figs: Sequence[Any], out: Path) -> Path:
     bottom_line_slide(deck, results)
     for fig in figs:
         chart_slide(deck, fig.title, fig.png, reading(fig.name, fig.title))
-    deck.save(str(out))
+    buffer = io.BytesIO()
+    deck.save(buffer)
+    write_atomic(out, buffer.getvalue())
     return out
