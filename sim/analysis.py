@@ -97,7 +97,9 @@ def significant(low: float, high: float) -> bool:
 
 def winners(runs: pd.DataFrame, metrics: Sequence[str] | None = None) -> pd.DataFrame:
     """Per point and metric, the best variant if it beats every other one significantly
-    (paired intervals), else None with the note "no significant difference"."""
+    (paired intervals), else None with a note: ``tie: a, b`` when several share the best
+    value in every replication (identical, so no interval can part them), else
+    ``no significant difference``."""
     metrics = list(metrics or default_metrics(runs))
     summary = summarise(runs, metrics)
     rows = []
@@ -116,10 +118,22 @@ def winner_row(runs: pd.DataFrame, point: str, metric: str, group: pd.DataFrame)
     best = ranked.iloc[0]
     at_point = runs[runs["point_id"] == point]
     diffs = paired_differences(at_point, best["variant"], [metric])
-    beaten = all(diffs["significant"]) and len(diffs) == len(ranked) - 1
+    tied = identical(diffs)
+    others = diffs[~diffs["variant"].isin(tied)]
+    beaten = all(others["significant"]) and len(diffs) == len(ranked) - 1
+    if tied:
+        names = ", ".join([str(best["variant"]), *tied])
+        rest = "" if beaten or others.empty else "; no significant difference from the rest"
+        return [point, metric, better, None, best["mean"], f"tie: {names}{rest}"]
     if not beaten:
         return [point, metric, better, None, best["mean"], "no significant difference"]
     return [point, metric, better, best["variant"], best["mean"], ""]
+
+
+def identical(diffs: pd.DataFrame) -> list[str]:
+    """Variants whose paired differences are exactly zero in every replication."""
+    zero = (diffs["mean_diff"] == 0) & (diffs["ci_low"] == 0) & (diffs["ci_high"] == 0)
+    return [str(v) for v in diffs.loc[zero, "variant"]]
 
 
 # --- sensitivity ----------------------------------------------------------------------------

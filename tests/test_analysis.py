@@ -65,6 +65,14 @@ def test_winner_needs_a_significant_lead_and_respects_direction():
     lags = runs_table({"a": [5.0, 6.0, 7.0], "b": [6.0, 7.0, 8.0]}, metric="lag_p50_hours")
     row = winners(lags, ["lag_p50_hours"]).iloc[0]
     assert (row.winner, row.better) == ("a", "lower")
+    close = runs_table({"a": [0.5, 0.6, 0.7], "b": [0.51, 0.58, 0.72]})
+    row = winners(close, ["completeness"]).iloc[0]
+    assert row.winner is None and row.note == "no significant difference"
     tie = runs_table({"a": [0.5, 0.6, 0.7], "b": [0.5, 0.6, 0.7]})
     row = winners(tie, ["completeness"]).iloc[0]
-    assert row.winner is None and row.note == "no significant difference"
+    assert row.winner is None and row.note == "tie: a, b"  # identical runs: a tie, not noise
+    ties_above = runs_table(
+        {"a": [0.0, 0.0, 0.0], "b": [0.0, 0.0, 0.0], "c": [0.3, 0.5, 0.4]}, "conflict_rate"
+    )
+    row = winners(ties_above, ["conflict_rate"]).iloc[0]
+    assert row.winner is None and row.note == "tie: a, b"

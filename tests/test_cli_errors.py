@@ -317,10 +317,10 @@ def test_run_prints_table_and_writes_outputs(tmp_path: Path, stub_runner) -> Non
     scenario, seed = stub_runner[0]
     assert (seed, scenario.queries.hit_fraction) == (5, 0.2)
     rows = {line.split()[0]: line.split()[1:] for line in result.stdout.splitlines()[3:-1]}
-    assert rows["completeness"] == ["0.9877"]
-    assert rows["lag_p95_hours"] == ["12.35"]
-    assert rows["coverage"] == ["1,234"]
-    assert rows["exposure"] == ["n/a"]
+    assert rows["completeness"] == ["%", "98.8"]  # shares in percent, as the report shows them
+    assert rows["lag_p95_hours"] == ["hours", "12.3"]
+    assert rows["exposure"] == ["copies", "per", "live", "record", "n/a"]
+    assert rows["n/a:"][:3] == ["nothing", "to", "measure"]  # the note under the table
     assert sorted(p.name for p in out.iterdir()) == [
         "outages.csv",
         "summary.json",

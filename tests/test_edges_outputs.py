@@ -187,7 +187,8 @@ def test_plot_of_a_run_with_nothing_created(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = run(out, "--set", "records.creation_per_country_per_day=0", "--plot")
     assert result.exit_code == 0, result.output
-    assert (out / "plots" / "regions.png").is_file()
+    assert (out / "plots" / "comparison.png").is_file()
+    assert not (out / "plots" / "regions.png").exists()  # nothing to show: no empty chart
     assert_umask_modes(out)
 
 

@@ -12,15 +12,16 @@ from sim.reporting import load_results
 from sim.reporting.charts import CHARTS, STANDARD_CHARTS
 from sim.reporting.outcome_text import outcome_sentences
 from sim.reporting.report import executive_summary, write_report
-from tests.test_reporting import run_dir, sweep_dir  # noqa: F401 (fixtures)
+from tests.test_reporting import NOTHING_TO_SHOW, run_dir, sweep_dir  # noqa: F401 (fixtures)
 
 
 def test_report_from_sweep_with_a_failed_run_lists_it(sweep_dir: Path, tmp_path: Path) -> None:  # noqa: F811
     text = write_report(load_results(sweep_dir), tmp_path / "r.html").read_text()
     failed = text[text.index("<h2>Failed runs</h2>") :]
     assert "fragmented--p001--r002" in failed and "RuntimeError: boom" in failed
-    assert text.count("<img ") == len(STANDARD_CHARTS)
-    assert text.count("data:image/png;base64,") == len(STANDARD_CHARTS)
+    shown = len(STANDARD_CHARTS) - len(NOTHING_TO_SHOW["sweep"])
+    assert text.count("<img ") == shown
+    assert text.count("data:image/png;base64,") == shown
     assert not re.search(r"""(src|href)=['"]?(https?:|//)""", text), "external resource"
     for section in ("Executive summary", "Metrics", "Key assumptions", "What the metrics mean",
                     "Provenance"):  # fmt: skip
@@ -64,7 +65,7 @@ def test_markdown_report_writes_figures_beside_it(sweep_dir: Path, tmp_path: Pat
     out = write_report(load_results(sweep_dir), tmp_path / "r.md", "md")
     text = out.read_text()
     links = re.findall(r"!\[[^]]*\]\(([^)]+)\)", text)
-    assert len(links) == len(STANDARD_CHARTS)
+    assert len(links) == len(STANDARD_CHARTS) - len(NOTHING_TO_SHOW["sweep"])
     assert all((tmp_path / link).stat().st_size > 0 for link in links)
     assert all((tmp_path / link).with_suffix(".csv").is_file() for link in links)
     assert "fragmented--p001--r002" in text
@@ -93,7 +94,8 @@ def test_run_plot_writes_charts(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["run", str(scenario), "--out", str(out), "--plot",
                                        "--quiet"])  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert {p.name for p in (out / "plots").glob("*.png")} == {f"{n}.png" for n in STANDARD_CHARTS}
+    shown = {f"{n}.png" for n in STANDARD_CHARTS if n not in NOTHING_TO_SHOW["run"]}
+    assert {p.name for p in (out / "plots").glob("*.png")} == shown
     assert CliRunner().invoke(main, ["run", str(scenario), "--plot"]).exit_code == 2
 
 

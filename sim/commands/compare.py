@@ -9,16 +9,28 @@ import click
 import pandas as pd
 
 from sim.commands import fail
-from sim.commands.formatting import FORMATS, emit, format_table, format_value
+from sim.commands.formatting import (
+    FORMATS,
+    emit,
+    format_table,
+    metric_heading,
+    shown_diff,
+    shown_value,
+)
 from sim.commands.reading import checked_metrics, read_results
 from sim.config import ConfigError
+from sim.reporting.tables import markdown_table
 
 
 @click.command()
 @click.argument("out_dir", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--baseline", help="Variant the others are compared with (default: the first).")
 @click.option("--metric", "metrics", multiple=True, help="Metric to compare (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+    help="table: for reading; markdown: the same blocks to paste into a document; csv, json:"
+    " every column in stored units (shares as fractions).",
+)  # fmt: skip
 def compare(out_dir: Path, baseline: str | None, metrics: tuple[str, ...], fmt: str) -> None:
     """Means with 95 % intervals, paired differences against the baseline, and winners."""
     from sim.analysis import paired_differences, summarise, winners
@@ -46,8 +58,10 @@ def compare(out_dir: Path, baseline: str | None, metrics: tuple[str, ...], fmt: 
     table = comparison_table(summary, diffs, winners(runs, names))
     if odds is not None:
         table = table.merge(odds, on=["variant", "point_id", "metric"], how="left")
-    if fmt == "table":
-        click.echo(human_table(table, baseline, manifest.get("worlds")))
+    if fmt in ("table", "markdown"):
+        points = point_names(runs, manifest)
+        markdown = fmt == "markdown"
+        click.echo(human_table(table, baseline, manifest.get("worlds"), points, markdown))
     else:
         emit(table, fmt)
 
@@ -69,42 +83,30 @@ def comparison_table(
     return table[order]
 
 
-def human_table(table: pd.DataFrame, baseline: str, worlds: int | None = None) -> str:
-    """One block per point; over sampled worlds, each variant's share of worlds where it ranks
-    first and its largest regret as well."""
+def human_table(
+    table: pd.DataFrame,
+    baseline: str,
+    worlds: int | None = None,
+    points: dict[str, str] | None = None,
+    markdown: bool = False,
+) -> str:
+    """One block per point, named by its values; each metric under its label and unit, shares
+    in percent and their differences in percentage points, as the report shows them. Over
+    sampled worlds, each variant's share of worlds where it ranks first and its largest regret
+    as well. ``markdown``: the blocks as Markdown tables to paste into a document."""
     ensemble = "p_first" in table.columns
     blocks = []
     for point, at_point in table.groupby("point_id", sort=False):
-        rows = []
-        for metric, group in at_point.groupby("metric", sort=False):
-            for row in group.itertuples(index=False):
-                diff = (
-                    "baseline"
-                    if row.variant == baseline
-                    else with_interval(
-                        row.mean_diff, row.diff_ci_low, row.diff_ci_high, format_value
-                    )
-                    + (" *" if row.significant is True else "")
-                )
-                cells = [
-                    metric,
-                    row.variant,
-                    str(row.n),
-                    with_interval(row.mean, row.ci_low, row.ci_high, format_value),
-                    diff,
-                ]
-                if ensemble:
-                    cells += [f"{row.p_first:.0%}", format_value(row.max_regret)]
-                rows.append(cells)
-            first = group.iloc[0]
-            verdict = f"winner: {first.winner}" if isinstance(first.winner, str) else first.note
-            rows.append(
-                ["", f"({first.better} is better)", "", "", verdict, *[""] * (2 * ensemble)]
-            )
         headers = ["metric", "variant", "n", "mean [95% CI]", f"vs {baseline} [95% CI]"]
         headers += ["first in", "max regret"] if ensemble else []
-        blocks.append(f"{where(point, worlds)}\n" + format_table(headers, rows))
-    note = "\n* paired difference significant at 95 %"
+        title = where(point, worlds, points)
+        rows = block_rows(at_point, baseline, ensemble)
+        blocks.append(
+            f"**{title}**\n\n{markdown_table(headers, rows)}"
+            if markdown
+            else f"{title}\n{format_table(headers, rows)}"
+        )
+    note = "\n* paired difference significant at 95 %; pp: percentage points"
     if ensemble:
         note += (
             f"; over {worlds} sampled worlds: means and differences pooled over worlds (paired"
@@ -112,12 +114,71 @@ def human_table(table: pd.DataFrame, baseline: str, worlds: int | None = None) -
             " 'max regret': its largest shortfall from the best variant in a world"
             " (pdsa robustness for more)"
         )
-    return "\n\n".join(blocks) + note
+    return "\n\n".join(blocks) + ("\n" if markdown else "") + note
 
 
-def where(point: str, worlds: int | None) -> str:
-    return f"grid point {point}, all {worlds} worlds" if worlds else f"point {point}"
+def block_rows(at_point: pd.DataFrame, baseline: str, ensemble: bool) -> list[list[str]]:
+    """Each metric's variants, then a line saying which way is better and the verdict."""
+    rows = []
+    for metric, group in at_point.groupby("metric", sort=False):
+        pp = " pp" if metric_heading(str(metric)).endswith("(%)") else ""
+        for i, row in enumerate(group.itertuples(index=False)):
+            diff = (
+                "baseline"
+                if row.variant == baseline
+                else with_interval(
+                    row.mean_diff, row.diff_ci_low, row.diff_ci_high, shown_diff(str(metric))
+                )
+                + pp
+                + (" *" if row.significant is True else "")
+            )
+            cells = [
+                metric_heading(str(metric)) if i == 0 else "",
+                row.variant,
+                str(row.n),
+                with_interval(row.mean, *clipped(row, bool(pp)), shown_value(str(metric))),
+                diff,
+            ]
+            if ensemble:
+                cells += [f"{row.p_first:.0%}", shown_value(str(metric))(row.max_regret)]
+            rows.append(cells)
+        first = group.iloc[0]
+        verdict = f"winner: {first.winner}" if isinstance(first.winner, str) else first.note
+        rows.append(["", f"({first.better} is better)", "", "", verdict, *[""] * (2 * ensemble)])
+    return rows
+
+
+def clipped(row: Any, share: bool) -> tuple[float, float]:
+    """A share's interval cut at its possible range, as the report and charts cut it."""
+    if not share:
+        return row.ci_low, row.ci_high
+    return max(row.ci_low, 0.0), min(row.ci_high, 1.0)
+
+
+def point_names(runs: pd.DataFrame, manifest: dict[str, Any]) -> dict[str, str]:
+    """Grid point id -> its values in words (``ncb to hub › delay (hours) mean = 6``); a
+    sweep without a grid names its one point ``the scenario as given``."""
+    from sim.reporting.charts.base import factor_label
+
+    factors = [f for f in manifest.get("factors") or [] if f in runs.columns]
+    names = {}
+    for point, group in runs.groupby("point_id", sort=True):
+        values = [f"{factor_label(f)} = {value_text(group[f].iloc[0])}" for f in factors]
+        names[str(point)] = ", ".join(values) or "the scenario as given"
+    return names
+
+
+def value_text(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, int | float) else str(value)
+
+
+def where(point: str, worlds: int | None, points: dict[str, str] | None = None) -> str:
+    named = (points or {}).get(str(point), f"point {point}")
+    return f"{named}, all {worlds} worlds" if worlds else named
 
 
 def with_interval(mean: float, low: float, high: float, fmt: Any) -> str:
+    """``mean [low, high]``, or the mean alone where there is no interval (one run)."""
+    if pd.isna(low) or pd.isna(high):
+        return fmt(mean)
     return f"{fmt(mean)} [{fmt(low)}, {fmt(high)}]"

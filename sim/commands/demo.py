@@ -4,7 +4,10 @@ vehicle checks are)."""
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -44,15 +47,22 @@ DEMO_ARCHITECTURES: dict[str, dict[str, Any] | None] = {
 )
 @click.option(
     "--scenario", "which", type=click.Choice(list(DEMO_SCENARIOS)), default="world-2023",
-    show_default=True, help="world-2023: all 196 NCBs; small: twelve NCBs, three regions.",
+    show_default=True,
+    help="world-2023: all 196 NCBs; small: an illustrative twelve NCBs, three regions.",
 )  # fmt: skip
 @click.option("--quiet", is_flag=True, help="Print only the table, no progress.")
+@click.option(
+    "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+    help="Run the demo as a one-replication sweep into this new directory, which pdsa plot,"
+    " report and compare read (its run seed derives from --seed, as in every sweep).",
+)  # fmt: skip
 @size_limit_options
 def demo(
     seed: int | None,
     horizon_days: float | None,
     which: str,
     quiet: bool,
+    out_dir: Path | None,
     max_memory: int | None,
     accept_any_size: bool,
 ) -> None:
@@ -63,6 +73,9 @@ def demo(
             check_size(scenario, size_limit(max_memory, accept_any_size), "pdsa demo")
     except ConfigError as error:
         fail(error)
+    if out_dir is not None:
+        click.echo(demo_sweep(which, horizon_days, seed, out_dir, quiet))
+        return
     from sim.runner import run_one
 
     results: dict[str, RunResult] = {}
@@ -77,13 +90,70 @@ def demo(
     click.echo(metrics_table(results))
 
 
-def demo_scenarios(horizon_days: float | None = None, which: str = "small") -> dict[str, Scenario]:
-    """An embedded scenario under each of the demo's architectures."""
+def demo_raw(horizon_days: float | None, which: str) -> tuple[str, dict[str, Any]]:
+    """(file name, raw mapping) of the embedded scenario, with its horizon overridden."""
     file = f"sim/{DEMO_SCENARIOS[which]}"
     text = resources.files("sim").joinpath(DEMO_SCENARIOS[which]).read_text(encoding="utf-8")
     raw = yaml_mapping(text, file)
     if horizon_days is not None:
         raw = apply_overrides(raw, {"horizon_days": horizon_days}, file)
+    return file, raw
+
+
+def demo_experiment(which: str, seed: int, raw: dict[str, Any]) -> dict[str, Any]:
+    """The demo as an experiment mapping: one variant per column, one replication (variant
+    names are the column labels with hyphens, as experiment files spell them)."""
+    return {
+        "name": f"demo-{which}",
+        "description": "pdsa demo: the architectures side by side on the embedded scenario.",
+        "replications": 1,
+        "seed": seed,
+        "variants": {
+            label.replace(" ", "-"): {} if arch is None else {"architecture": arch}
+            for label, arch in DEMO_ARCHITECTURES.items()
+        },
+    }
+
+
+@dataclass(frozen=True)
+class Measured:
+    """A sweep run's metrics, as the table reads a run's."""
+
+    metrics: dict[str, Any]
+
+
+def demo_sweep(
+    which: str, horizon_days: float | None, seed: int | None, out_dir: Path, quiet: bool
+) -> str:
+    """Run the demo into ``out_dir`` as a sweep; its table, from the runs written there."""
+    from sim.sweeps import load_experiment, run_sweep
+
+    file, raw = demo_raw(horizon_days, which)
+    try:
+        experiment = load_experiment(
+            demo_experiment(which, raw.get("seed", 0) if seed is None else seed, raw),
+            base_raw=raw,
+        )
+        if not quiet:
+            click.echo(f"running the demo as a sweep into {out_dir} ...", err=True)
+        outcome = run_sweep(experiment, out_dir, workers=1)
+    except ConfigError as error:
+        fail(error)
+    columns: dict[str, Any] = {
+        str(row["variant"]): Measured({k: none_if_nan(v) for k, v in row.items()})
+        for row in outcome.runs.to_dict("records")
+    }
+    return metrics_table(columns) + f"\nwrote {out_dir} (pdsa plot, report, compare read it)"
+
+
+def none_if_nan(value: Any) -> Any:
+    """A stored NaN is a metric with nothing to count, as None is in a run's metrics."""
+    return None if isinstance(value, float) and math.isnan(value) else value
+
+
+def demo_scenarios(horizon_days: float | None = None, which: str = "small") -> dict[str, Scenario]:
+    """An embedded scenario under each of the demo's architectures."""
+    file, raw = demo_raw(horizon_days, which)
     scenarios = {}
     for label, architecture in DEMO_ARCHITECTURES.items():
         variant = raw if architecture is None else {**raw, "architecture": architecture}

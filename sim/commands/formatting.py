@@ -4,8 +4,8 @@ what they are given; the commands echo what these return."""
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol
 
 import click
 import pandas as pd
@@ -14,8 +14,13 @@ from sim.catalogue import HEADLINE_METRICS
 from sim.reporting.charts.data import LAG_QUANTILES
 from sim.reporting.tables import markdown_table
 
-if TYPE_CHECKING:
-    from sim.results import RunResult
+
+class Measured(Protocol):
+    """A run's metrics by name (a RunResult, or a sweep run's row)."""
+
+    @property
+    def metrics(self) -> Mapping[str, Any]: ...
+
 
 FORMATS = ("table", "csv", "json", "markdown")
 
@@ -34,6 +39,61 @@ def format_value(value: Any) -> str:
     return f"{value:,.0f}" if magnitude >= 1000 else f"{value:.2f}"
 
 
+def metric_heading(metric: str) -> str:
+    """``Completeness (%)``: the catalogue's label and unit, as the report shows them."""
+    from sim.reporting.definitions import info
+
+    return info(metric).axis_label
+
+
+def shown_value(metric: str) -> Callable[[Any], str]:
+    """Formatter of ``metric``'s values in display units: shares as percentages."""
+    from sim.reporting.definitions import info
+
+    share = info(metric).share
+
+    def text(value: Any) -> str:
+        if value is None or not math.isfinite(float(value)):
+            return "n/a"
+        shown = 100.0 * float(value) if share else float(value)
+        return display_number(shown, share)
+
+    return text
+
+
+def shown_diff(metric: str) -> Callable[[Any], str]:
+    """Formatter of paired differences of ``metric``: signed, shares in percentage points
+    (the caller names the unit once, after the interval)."""
+    from sim.reporting.definitions import info
+
+    share = info(metric).share
+
+    def text(value: Any) -> str:
+        if value is None or not math.isfinite(float(value)):
+            return "n/a"
+        shown = 100.0 * float(value) if share else float(value)
+        magnitude = display_number(abs(shown), share)
+        zero = not any(c in "123456789" for c in magnitude)  # rounds to nothing: no sign
+        return magnitude if zero else f"{'+' if shown > 0 else '-'}{magnitude}"
+
+    return text
+
+
+def display_number(value: float, share: bool) -> str:
+    """One decimal for a percentage of 1 or more, two significant figures below (never a bare
+    ``0.00`` for something that is not zero), thousands separated for counts."""
+    magnitude = abs(value)
+    if value == 0:
+        return "0"
+    if magnitude < 1:
+        return f"{value:.2f}" if share and magnitude >= 0.1 else f"{value:.2g}"
+    if share:
+        return f"{value:.1f}"
+    if magnitude >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.1f}" if magnitude >= 10 else f"{value:.2f}"
+
+
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """Left-aligned first column, right-aligned value columns."""
     widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
@@ -46,23 +106,73 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
-def metrics_table(columns: Mapping[str, RunResult]) -> str:
-    """Headline metrics as rows, one column per run."""
+def metrics_table(columns: Mapping[str, Measured]) -> str:
+    """Headline metrics as rows (name, unit), one column per run, shares in percent, with a
+    one-line note under the table for each figure that needs one."""
+    from sim.reporting.definitions import info
+
     rows = [
-        [name, *(headline_cell(r.metrics, name) for r in columns.values())]
+        [
+            name,
+            "%" if info(name).share else info(name).unit,
+            *(headline_cell(r.metrics, name) for r in columns.values()),
+        ]
         for name in HEADLINE_METRICS
     ]
-    return format_table(["metric", *columns], rows)
+    table = format_table(["metric", "unit", *columns], rows)
+    notes = table_notes(columns, [c for row in rows for c in row[2:]])
+    return table + "".join(f"\n{note}" for note in notes)
 
 
 def headline_cell(metrics: Mapping[str, Any], name: str) -> str:
-    """One metric of a run for a table: ``never`` for a lag percentile that falls among the
-    records never visible (stored as null, like a ratio with nothing to count)."""
+    """One metric of a run for a table, in display units: ``never`` for a lag percentile
+    that falls among the records never visible (stored as null, like a ratio with nothing to
+    count)."""
     value, quantile = metrics.get(name), LAG_QUANTILES.get(name)
     never = metrics.get("never_visible_fraction")
     if value is None and quantile is not None and never is not None and never > 1 - quantile:
         return "never"
-    return format_value(value)
+    return shown_value(name)(value)
+
+
+AVAILABILITY_GAP = 0.2
+"""Completeness and search availability further apart than this (as shares) get a note: they
+measure different things, and a reader seeing both at once may think one is wrong."""
+
+
+def table_notes(columns: Mapping[str, Measured], cells: Sequence[str]) -> list[str]:
+    """The notes the table's figures need: what ``never``, ``n/a`` and ``0`` beside ``0.00``
+    mean, and why completeness and availability may differ widely."""
+    from sim.reporting.definitions import info
+
+    notes = []
+    if "never" in cells:
+        notes.append(
+            "never: the percentile falls among the records that never become visible"
+            " (never_visible_fraction above 5 % for p95, 1 % for p99)."
+        )
+    if "n/a" in cells:
+        notes.append(
+            "n/a: nothing to measure (a ratio with nothing to count; servers need"
+            " stores.*.service_seconds)."
+        )
+    if "0" in cells:
+        notes.append("0 is exactly zero (a value below 1 shows two significant figures, never 0).")
+    for label, result in columns.items():
+        c, a = result.metrics.get("completeness"), result.metrics.get("query_availability")
+        if isinstance(c, float) and isinstance(a, float) and abs(c - a) > AVAILABILITY_GAP:
+            notes.append(
+                f"{label}: search availability {100 * a:.1f} % beside completeness"
+                f" {100 * c:.1f} %: availability is the {first_clause(info('query_availability'))};"
+                f" completeness is, {first_clause(info('completeness')).lower()}."
+            )
+    return notes
+
+
+def first_clause(meta: Any) -> str:
+    """The catalogue definition's first sentence, without its full stop, lower-cased first."""
+    sentence = meta.definition.split(". ")[0].rstrip(".")
+    return sentence[0].lower() + sentence[1:]
 
 
 def duration(seconds: float | None) -> str:

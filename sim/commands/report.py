@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from sim.commands import RUN_FAILED_EXIT, fail
+from sim.config import ConfigError
 from sim.results import OutputError
 
 RESULTS = click.Path(exists=True, file_okay=False, path_type=Path)
@@ -58,13 +59,32 @@ def chart_names() -> list[str]:
     "--chart", "charts", multiple=True, type=click.Choice(chart_names()),
     help="Draw only this chart (repeatable; default: every chart with something to show).",
 )  # fmt: skip
-def plot(results_dir: Path, out_dir: Path | None, fmt: str, charts: tuple[str, ...]) -> None:
-    """Draw the standard charts of RESULTS, each with the CSV of what it shows."""
+@click.option(
+    "--size", type=click.Choice(["a4", "slide", "square"]), default="a4", show_default=True,
+    help="a4: A4 text width, each chart its own height; slide: 16:9; square: a half slide.",
+)  # fmt: skip
+@click.option(
+    "--dpi", type=click.IntRange(min=50, max=1200), help="Resolution of PNG (default: 150)."
+)
+def plot(
+    results_dir: Path,
+    out_dir: Path | None,
+    fmt: str,
+    charts: tuple[str, ...],
+    size: str,
+    dpi: int | None,
+) -> None:
+    """Draw the charts of RESULTS (every one with something to show, or those named with
+    --chart), each with the CSV of what it shows."""
     from sim.reporting import write_charts
 
     results = load_or_fail(results_dir)
     out_dir = out_dir or results_dir / "plots"
-    for path in done_or_fail(lambda: write_charts(results, out_dir, (fmt,), charts or None)):
+
+    def draw() -> list[Path]:
+        return write_charts(results, out_dir, (fmt,), charts or None, size, dpi)
+
+    for path in done_or_fail(draw):
         click.echo(f"wrote {path}")
 
 
@@ -75,13 +95,20 @@ def plot(results_dir: Path, out_dir: Path | None, fmt: str, charts: tuple[str, .
     help="Report file (default: RESULTS/report.html, or report.md with --format md).",
 )  # fmt: skip
 @click.option(
-    "--format", "fmt", type=click.Choice(["html", "md"]), default="html", show_default=True,
-    help="html: one self-contained file; md: Markdown with the figures in a folder beside it.",
+    "--format", "fmt", type=click.Choice(["html", "md", "pptx"]), default="html",
+    show_default=True,
+    help="html: one self-contained file; md: Markdown with the figures in a folder beside it;"
+    " pptx: slides, the bottom line then one chart each (pip install 'pdsa[slides]').",
 )  # fmt: skip
 def report(results_dir: Path, out_file: Path | None, fmt: str) -> None:
-    """Write the report for decision makers: summary, charts, metrics, assumptions, provenance."""
+    """Write the report for decision makers: bottom line, summary, charts, metrics,
+    assumptions, provenance (or the bottom line and the charts as slides)."""
     from sim.reporting.report import write_report
+    from sim.reporting.slides import SlidesUnavailable
 
     results = load_or_fail(results_dir)
     out_file = out_file or results_dir / f"report.{fmt}"
-    click.echo(f"wrote {done_or_fail(lambda: write_report(results, out_file, fmt))}")
+    try:
+        click.echo(f"wrote {done_or_fail(lambda: write_report(results, out_file, fmt))}")
+    except SlidesUnavailable as error:
+        fail(ConfigError(str(out_file), "--format", str(error)))

@@ -85,15 +85,35 @@ def charts_writer() -> Callable[[Path], object]:
 @click.command()
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
 def validate(files: tuple[str, ...]) -> None:
-    """Check scenario files; print 'ok FILE' or the first error of each."""
+    """Check scenario and experiment files; print 'ok FILE' or the first error of each. An
+    experiment (a file with ``scenario`` or ``variants``) is checked as a sweep would check
+    it: its scenario, and every variant, grid point and world against the schema."""
     bad = 0
     for file in files:
         try:
-            load_scenario(file)
+            what = checked(file)
         except ConfigError as error:
             click.echo(str(error), err=True)
             bad += 1
         else:
-            click.echo(f"ok {file}")
+            click.echo(f"ok {file}{what}")
     if bad:
         sys.exit(CONFIG_ERROR_EXIT)
+
+
+EXPERIMENT_ONLY_KEYS = ("scenario", "variants")
+"""Keys an experiment file has and a scenario file never does."""
+
+
+def checked(file: str) -> str:
+    """Validate ``file`` as what it is; returns what it was found to be, for the ok line."""
+    from sim.config import load_yaml_mapping
+
+    raw = load_yaml_mapping(file)
+    if not any(key in raw for key in EXPERIMENT_ONLY_KEYS):
+        load_scenario(file)
+        return ""
+    from sim.sweeps import build_plan, load_experiment
+
+    plan = build_plan(load_experiment(file))
+    return f" (experiment, {len(plan)} runs)"

@@ -158,7 +158,25 @@ def set_many(raw: Mapping[str, Any], assignments: Sequence[tuple[str, Any]]) -> 
         for i, part in enumerate(parts[:-1]):
             node = _child(node, part, *defaults[i], ".".join(parts[: i + 1]))
         _assign(node, parts[-1], value, path)
+        if len(parts) > 1:
+            _drop_foreign_keys(node, defaults[-2][1], parts[-1], value)
     return result
+
+
+def _drop_foreign_keys(node: Any, annotation: Any, key: str, tag: Any) -> None:
+    """After ``key`` (a union's ``kind`` or ``dist``) is set to ``tag``, drop the keys of
+    ``node`` its new member does not have: ``--set architecture.kind=hybrid`` on a fragmented
+    scenario leaves no ``entry_probability`` behind to fail on (the old kind's settings mean
+    nothing to the new one), and ``dist=exponential`` no ``sigma``."""
+    members = union_members(unwrap(annotation))
+    if not members or not isinstance(node, dict) or discriminator_of(members) != key:
+        return
+    member = member_for_tag(members, tag)
+    if member is None:
+        return  # an unknown tag: validation names it
+    keep = set(model_keys(member))
+    for stale in [k for k in node if k not in keep]:
+        del node[stale]
 
 
 def _child(node: Any, part: str, default: Any, annotation: Any, prefix: str) -> Any:

@@ -29,15 +29,19 @@ def write_charts(
     out_dir: str | Path,
     formats: tuple[str, ...] = ("png",),
     names: tuple[str, ...] | None = None,
+    size: str = "a4",
+    dpi: float | None = None,
 ) -> list[Path]:
-    """Draw the named charts (by default every chart with something to show); each as
-    ``NAME.<fmt>`` with ``NAME.csv`` beside it.
+    """Draw the named charts (by default every chart with something to show: placeholders
+    saying there is nothing are drawn only when named); each as ``NAME.<fmt>`` with
+    ``NAME.csv`` beside it, at ``size`` (``a4``, ``slide``, ``square``) and ``dpi``.
 
     Every chart is drawn first, then each file is written atomically: a chart that cannot be
     drawn, or results with no successful run (:class:`ResultsError`), leave ``out_dir`` as it
     was. Returns the figure files written, in chart order.
     """
     from sim.reporting.charts import CHARTS, charts_for, render
+    from sim.reporting.charts.base import is_placeholder
 
     out_dir = Path(out_dir)
     results.require_success()
@@ -45,9 +49,11 @@ def write_charts(
     written = []
     for name in names or charts_for(results):  # every chart drawn before any file is written
         fig, data = CHARTS[name](results)
+        if names is None and is_placeholder(fig):
+            continue
         files[out_dir / f"{name}.csv"] = data.to_csv(index=False).encode()
         for fmt in formats:
-            files[out_dir / f"{name}.{fmt}"] = render(fig, fmt)
+            files[out_dir / f"{name}.{fmt}"] = render(fig, fmt, size, dpi)
             written.append(out_dir / f"{name}.{fmt}")
     for path, content in files.items():
         write_atomic(path, content)

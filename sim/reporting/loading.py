@@ -109,6 +109,12 @@ class Results:
         return int(ok.groupby(["variant", "point_id"]).size().max())
 
     @property
+    def kinds(self) -> dict[str, str]:
+        """Variant -> architecture kind as the sweep recorded it (the palette keys colours on
+        it); empty for sweeps written before kinds were recorded."""
+        return {str(k): str(v) for k, v in (self.manifest.get("architectures") or {}).items()}
+
+    @property
     def single_run(self) -> bool:
         return self.replications <= 1
 
@@ -224,6 +230,7 @@ def load_run(path: Path) -> Results:
         "counts": {"total": 1, "ok": 1, "failed": 0},
         "failures": [],
         "run_counts": summary.get("counts") or {},
+        "architectures": {variant: (scenario.get("architecture") or {}).get("kind")},
     }
     return Results(
         kind="run",

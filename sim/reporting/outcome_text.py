@@ -41,9 +41,11 @@ def approx(value: float) -> str:
 
 
 def with_interval(row: pd.Series) -> str:
+    """``4,100 [4,000, 4,200]``: a count's interval cut at zero, as the charts cut it."""
     text = approx(float(row["mean"]))
     if pd.notna(row["ci_low"]):
-        text += f" [{approx(float(row['ci_low']))}, {approx(float(row['ci_high']))}]"
+        low = max(float(row["ci_low"]), 0.0)
+        text += f" [{approx(low)}, {approx(float(row['ci_high']))}]"
     return text
 
 

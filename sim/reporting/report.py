@@ -20,6 +20,7 @@ import pandas as pd
 
 from sim.analysis import paired_differences, summarise
 from sim.catalogue import CATALOGUE, better_higher
+from sim.reporting.bottom_line import bottom_line, status_quo_guesses
 from sim.reporting.charts import (
     CHARTS,
     ROBUSTNESS_CHARTS,
@@ -29,8 +30,10 @@ from sim.reporting.charts import (
     render,
     summary_table,
 )
+from sim.reporting.charts.base import is_placeholder
 from sim.reporting.charts.data import missing_label
 from sim.reporting.definitions import COMPARISON_METRICS, info, scale
+from sim.reporting.footer import footer
 from sim.reporting.loading import Results
 from sim.reporting.outcome_text import outcome_sentences
 from sim.reporting.robust_text import robustness_sentences
@@ -54,7 +57,7 @@ CHART_TITLES = {
     "sensitivity": "Sensitivity to the varied assumptions",
     "over_time": "Over time",
     "behaviour": "Agent behaviour",
-    "visibility": "Time to visibility abroad",
+    "visibility": "Time to visibility in another region",
     "regions": "Completeness by region",
     "load": "Network load",
     "differences": "Precision of the estimates: paired differences from the baseline",
@@ -63,6 +66,45 @@ CHART_TITLES = {
     "break_even": "Break-even values of the uncertainties",
     "scenario_discovery": "Where the leader loses first place (PRIM)",
 }
+
+
+CHART_READING = {
+    "comparison": "Read across each panel: the taller bar is better where the panel says"
+    " 'higher is better'; whiskers that overlap mean the runs cannot tell the two apart.",
+    "outcomes_costs": "Top row: what officers at the border get (fewer missed and false hits"
+    " is better); bottom row: what it costs in staff, servers and bandwidth.",
+    "tradeoff": "Up and to the left is better: more complete and fewer wrong answers. Circled"
+    " variants are not beaten on both at once; the others are.",
+    "sensitivity": "How far each line moves across the varied assumption: a steep line is a"
+    " verdict that depends on it; lines that cross mean the ranking changes.",
+    "over_time": "Whether the lines are steady after the warm-up: dips are outages or"
+    " backlogs; a drift means the measured window is too short.",
+    "behaviour": "Whether trust, willingness to share and backlogs settle or keep drifting:"
+    " a drift means the feedbacks, not the architecture, drive the result.",
+    "visibility": "How soon a new alert is visible to an officer in another region: the"
+    " higher and further left the curve, the sooner; where it levels off below 100 %, the"
+    " rest is never seen.",
+    "regions": "Which regions the architectures leave behind: compare the colours along a"
+    " row; darker cells are less complete.",
+    "load": "Messages a day at real volume by link class: the height is what the networks"
+    " must carry.",
+    "differences": "Each variant against the baseline, with its interval: a point right of"
+    " zero is better where higher is better; an interval crossing zero is no evidence of a"
+    " difference.",
+    "ranking_odds": "How often each lever ranks first, second... over the plausible worlds:"
+    " a lever that is first in most worlds is a robust choice.",
+    "regret": "How far each lever falls short of the best one in each world: the smaller"
+    " the worst case, the safer the choice.",
+    "break_even": "Where the difference crosses zero is the value of the assumption at which"
+    " the two levers swap places.",
+    "scenario_discovery": "The ranges of the assumptions where the leader loses first place:"
+    " if the real world lies there, choose otherwise.",
+}
+"""What to read in each chart: the figure caption of the report and the notes of a slide."""
+
+
+def reading(name: str, title: str) -> str:
+    return CHART_READING.get(name, title)
 
 
 @dataclass(frozen=True)
@@ -262,6 +304,7 @@ def assumptions(results: Results) -> list[tuple[str, str]]:
                     f"average, lasting {outage['mttr_hours']:g} hours on average",
                 )
             )
+    rows += [("Status-quo guess [E]", guess) for guess in status_quo_guesses(results)]
     if results.factors:
         rows.append(("Varied over a grid", ", ".join(results.factors)))
     if results.kind == "run":
@@ -295,12 +338,15 @@ def failures(results: Results) -> pd.DataFrame:
     return pd.concat([table, pd.DataFrame(extra)], ignore_index=True) if extra else table
 
 
-def figures(results: Results, names: Sequence[str] | None = None) -> list[Figure]:
-    """The named figures (by default every chart with something to show for ``results``)."""
+def figures(results: Results, names: Sequence[str] | None = None, size: str = "a4") -> list[Figure]:
+    """The named figures (by default every chart with something to show for ``results``) as
+    PNG at ``size``; a chart with nothing to show (no grid, behaviour off) is left out, never
+    embedded empty."""
     out = []
     for name in names or charts_for(results):
         fig, data = CHARTS[name](results)
-        out.append(Figure(name, CHART_TITLES[name], render(fig, "png"), data))
+        if not is_placeholder(fig):
+            out.append(Figure(name, CHART_TITLES[name], render(fig, "png", size), data))
     return out
 
 
@@ -317,7 +363,9 @@ border:1px solid #eee}figcaption{font-size:.85rem;color:#555}
 table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0;width:100%}
 th,td{border:1px solid #ddd;padding:.25rem .45rem;text-align:left;vertical-align:top}
 th{background:#f4f4f4}td.num{text-align:right;font-variant-numeric:tabular-nums}
-.note{font-size:.85rem;color:#555}.failed{color:#a00}
+.note{font-size:.85rem;color:#555}
+p.bottom{font-size:1.05rem;background:#f6f8fa;border-left:4px solid #0072B2;padding:.6rem .9rem}
+.failed{color:#a00}
 """
 
 
@@ -343,7 +391,7 @@ def html_figures(figs: Sequence[Figure]) -> str:
     return "".join(
         f"<figure id='{f.name}'><img alt='{esc(f.title)}' "
         f"src='data:image/png;base64,{base64.b64encode(f.png).decode()}'>"
-        f"<figcaption>{esc(f.title)}</figcaption></figure>"
+        f"<figcaption><b>{esc(f.title)}.</b> {esc(reading(f.name, ''))}</figcaption></figure>"
         for f in figs
     )
 
@@ -358,6 +406,15 @@ def html_robustness(results: Results, figs: Sequence[Figure]) -> str:
     return (
         f"<h2>How robust is the ranking?</h2><ul class='summary'>{items}</ul>{html_figures(robust)}"
     )
+
+
+def html_bottom_line(results: Results) -> str:
+    text = bottom_line(results)
+    return f"<h2>Bottom line</h2><p class='bottom'>{esc(text)}</p>" if text else ""
+
+
+def html_footer(results: Results) -> str:
+    return f"<p class='note'>{esc(footer(results))}</p>"
 
 
 def html_report(results: Results, figs: Sequence[Figure]) -> str:
@@ -379,6 +436,8 @@ def html_report(results: Results, figs: Sequence[Figure]) -> str:
 <h1>{esc(results.name)}: data-sharing architectures compared</h1>
 <p class="sub">Simulated with pdsa {esc(results.manifest.get("version", ""))}.
 Variants: {esc(", ".join(results.variants))}. Baseline: {esc(results.baseline)}.</p>
+{html_footer(results)}
+{html_bottom_line(results)}
 <h2>Executive summary</h2><ul class="summary">{summary}</ul>
 {html_robustness(results, figs)}
 <h2>Charts</h2>{charts}
@@ -417,7 +476,7 @@ def md_pairs(rows: Sequence[tuple[str, str]]) -> str:
 def md_figures(figs: Sequence[Figure], figure_dir: str) -> list[str]:
     return [
         f"### {f.title}\n\n![{f.title}]({figure_dir}/{f.name}.png)\n\n"
-        f"Data: [{f.name}.csv]({figure_dir}/{f.name}.csv)"
+        f"{reading(f.name, '')} Data: [{f.name}.csv]({figure_dir}/{f.name}.csv)"
         for f in figs
     ]
 
@@ -441,6 +500,8 @@ def markdown_report(results: Results, figs: Sequence[Figure], figure_dir: str) -
     parts = [
         f"# {results.name}: data-sharing architectures compared",
         f"Variants: {', '.join(results.variants)}. Baseline: {results.baseline}.",
+        f"_{footer(results)}_",
+        *(["## Bottom line", bottom_line(results)] if bottom_line(results) else []),
         "## Executive summary",
         "\n".join(f"- {s}" for s in executive_summary(results)),
         *md_robustness(results, figs, figure_dir),
@@ -464,9 +525,14 @@ def markdown_report(results: Results, figs: Sequence[Figure], figure_dir: str) -
 
 def write_report(results: Results, out: str | Path, fmt: str = "html") -> Path:
     """Write the report, atomically; for Markdown the figures and their CSV go to
-    ``<stem>_figures/``. Raises :class:`ResultsError` when no run succeeded (nothing written)."""
+    ``<stem>_figures/``; ``pptx``: a slide deck, the bottom line then one slide per chart.
+    Raises :class:`ResultsError` when no run succeeded (nothing written)."""
     out = Path(out)
     results.require_success()
+    if fmt == "pptx":
+        from sim.reporting.slides import write_slides
+
+        return write_slides(results, figures(results, size="slide"), out)
     figs = figures(results)
     if fmt == "html":
         write_atomic(out, html_report(results, figs).encode("utf-8"))

@@ -123,6 +123,8 @@ def new_manifest(experiment: Experiment) -> dict[str, Any]:
         "scenario_sha256": scenario_sha256(experiment.base),
         "scenario": resolved_dict(experiment.base),
         "scenario_raw": experiment.base_raw,
+        "scale": scale_entry(experiment),
+        "architectures": architecture_kinds(experiment),
         "variants": list(experiment.variants),
         "baseline": experiment.baseline,
         "factors": experiment.factors,
@@ -137,6 +139,33 @@ def new_manifest(experiment: Experiment) -> dict[str, Any]:
         "finished": None,
         "counts": None,
         "failures": [],
+    }
+
+
+def architecture_kinds(experiment: Experiment) -> dict[str, str | None]:
+    """Variant -> its architecture kind, which the charts key colours on."""
+    from sim.sweeps.plan import variant_scenarios
+
+    return {
+        variant: (raw.get("architecture") or {}).get("kind")
+        for variant, raw in variant_scenarios(experiment).items()
+    }
+
+
+def scale_entry(experiment: Experiment) -> dict[str, Any]:
+    """The baseline's size and window as it runs (the experiment's ``set`` applied), which
+    every chart's footer names: the base scenario alone may be sampled or timed otherwise."""
+    from sim.config import scenario_from_dict
+    from sim.sweeps.plan import variant_scenarios
+
+    raw = variant_scenarios(experiment)[experiment.baseline]
+    scenario = scenario_from_dict(raw, experiment.file)
+    return {
+        "scenario": scenario.name,
+        "ncbs": len(scenario.world.countries),
+        "sample_fraction": scenario.records.sample_fraction,
+        "horizon_days": scenario.horizon_days,
+        "warmup_days": scenario.warmup_days,
     }
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from sim.reporting.footer import footer
 from sim.reporting.loading import Results
 from sim.reporting.palette import NEUTRAL
 
@@ -29,6 +30,14 @@ FONT: dict[str, Any] = {
 }
 
 
+PLACEHOLDER = "placeholder"
+"""The gid of a figure with nothing to show."""
+
+
+def is_placeholder(fig: Figure) -> bool:
+    return fig.get_gid() == PLACEHOLDER
+
+
 Chart = Callable[[Results], tuple[Figure, pd.DataFrame]]
 
 
@@ -40,36 +49,45 @@ def new_figure(height: float) -> Figure:
     return Figure(figsize=(A4_WIDTH_INCHES, height), layout="constrained", dpi=150)
 
 
-def caption(results: Results, interval: bool = True, extra: str = "") -> str:
-    """Scenario, replications, and what the interval means (or that there is none)."""
+def caption(
+    results: Results, interval: bool = True, extra: str = "", what: str | None = None
+) -> str:
+    """What to read in the chart and what the interval means (:func:`interval_words`, or
+    ``what`` the chart says itself); then, on a line of its own, the footer naming the
+    scenario, its scale and window (:func:`sim.reporting.footer.footer`)."""
+    parts = [extra] if extra else []
+    parts.append(what if what is not None else interval_words(results, interval))
+    failed = len(results.failed_runs)
+    if failed:
+        parts.append(f"{failed} failed run(s) excluded")
+    text = "; ".join(parts)
+    return f"{text[0].upper()}{text[1:]}.\n{footer(results)}"
+
+
+def interval_words(results: Results, interval: bool = True) -> str:
+    """What the whiskers and bands mean, or that there are none."""
     n = results.replications
     if results.worlds and interval:
-        what = (
+        return (
             f"{n} runs per variant over {results.worlds} sampled worlds; whiskers/bands: 95 %"
             " confidence interval of the mean over the worlds"
         )
-    elif results.worlds:
-        what = f"{n} runs per variant over {results.worlds} sampled worlds; values are means"
-    elif results.single_run:
-        what = "one run: no interval (a single replication cannot show uncertainty)"
-    elif interval:
-        what = (
+    if results.worlds:
+        return f"{n} runs per variant over {results.worlds} sampled worlds; values are means"
+    if results.single_run:
+        return "one run: no interval (a single replication cannot show uncertainty)"
+    if interval:
+        return (
             f"{n} replications per variant; whiskers/bands: 95 % confidence interval of the"
             " mean (Student t, cut at the possible range)"
         )
-    else:
-        what = f"{n} replications per variant; values are means"
-    failed = len(results.failed_runs)
-    parts = [f"Scenario: {results.name}", what]
-    if failed:
-        parts.append(f"{failed} failed run(s) excluded")
-    if extra:
-        parts.append(extra)
-    return "; ".join(parts) + "."
+    return f"{n} replications per variant; values are means"
 
 
 def add_caption(fig: Figure, text: str) -> None:
-    fig.text(0.0, 0.0, textwrap.fill(text, 125), ha="left", va="top", fontsize=7.5, color=NEUTRAL)
+    """The caption below the axes, each line of ``text`` wrapped on its own."""
+    wrapped = "\n".join(textwrap.fill(line, 125) for line in text.split("\n"))
+    fig.text(0.0, 0.0, wrapped, ha="left", va="top", fontsize=7.5, color=NEUTRAL, gid="caption")
 
 
 def add_title(fig: Figure, title: str) -> None:
@@ -77,7 +95,10 @@ def add_title(fig: Figure, title: str) -> None:
 
 
 def empty_chart(results: Results, title: str, message: str) -> tuple[Figure, pd.DataFrame]:
+    """A placeholder saying why there is nothing to draw (``pdsa plot --chart`` asked for it);
+    marked so that the report and the default plots leave it out."""
     fig = new_figure(2.0)
+    fig.set_gid(PLACEHOLDER)
     add_title(fig, title)
     ax = fig.add_subplot()
     ax.axis("off")
@@ -135,11 +156,31 @@ def factor_label(dotted: str) -> str:
     return " › ".join(words)
 
 
-def render(fig: Figure, fmt: str = "png") -> bytes:
-    """The figure as PNG, SVG or PDF bytes, trimmed to its content (caption included)."""
+SIZES: dict[str, tuple[float, float] | None] = {
+    "a4": None,
+    "slide": (11.0, 6.1875),
+    "square": (7.2, 7.2),
+}
+"""Figure sizes in inches: ``a4`` keeps each chart's own height at A4 text width; ``slide``
+fills a 16:9 slide (fonts stay legible when projected); ``square`` suits a half slide."""
+
+
+def render(fig: Figure, fmt: str = "png", size: str = "a4", dpi: float | None = None) -> bytes:
+    """The figure as PNG, SVG or PDF bytes at ``size`` (see SIZES) and ``dpi`` (the figure's
+    150 by default), trimmed to its content (caption and footer included)."""
     import io
 
+    inches = SIZES[size]
+    if inches is not None:
+        fig.set_size_inches(*inches)
     buffer = io.BytesIO()
     metadata = {"Software": None} if fmt == "png" else {"Date": None} if fmt == "svg" else {}
-    fig.savefig(buffer, format=fmt, bbox_inches="tight", pad_inches=0.15, metadata=metadata)
+    fig.savefig(
+        buffer,
+        format=fmt,
+        bbox_inches="tight",
+        pad_inches=0.15,
+        metadata=metadata,
+        dpi=dpi or fig.dpi,
+    )
     return buffer.getvalue()

@@ -29,7 +29,7 @@ def break_even(results: Results) -> tuple[Figure, pd.DataFrame]:
         return empty_chart(results, title, "No numeric uncertainty: no break-even to show.")
     table = break_even_long(found)
     names = list(dict.fromkeys(table["uncertainty"]))
-    colour = variant_colours(list(found.ranks.index))[found.leader]
+    colour = variant_colours(list(found.ranks.index), results.kinds)[found.leader]
     fig = new_figure(2.4 * int(np.ceil(len(names) / 2)) + 0.6)
     add_title(fig, f"{title}: {found.leader} minus {found.rival}")
     axes = np.atleast_1d(fig.subplots(int(np.ceil(len(names) / 2)), min(2, len(names)))).ravel()

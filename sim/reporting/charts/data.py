@@ -53,6 +53,9 @@ def summary_table(runs: pd.DataFrame, metrics: Sequence[str], order: Sequence[st
     # a share's mean too: a ratio computed a hair above 1 would sit outside its clipped interval
     for column in ("mean", "ci_low", "ci_high"):
         table.loc[shares, column] = table.loc[shares, column].clip(lower=0.0, upper=100.0)
+    # every catalogue metric is a share, a count, a duration or a size: none is below zero, so
+    # neither is an interval of one (a t interval of a skewed lag would reach below it)
+    table["ci_low"] = table["ci_low"].clip(lower=0.0)
     table["variant"] = pd.Categorical(table["variant"], categories=list(order), ordered=True)
     return table.sort_values(["metric", "variant"]).reset_index(drop=True)
 

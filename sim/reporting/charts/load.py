@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from sim.reporting.charts.base import (
     add_caption,
@@ -20,6 +21,14 @@ from sim.reporting.loading import Results
 from sim.reporting.palette import NEUTRAL, variant_colours
 
 
+def in_words(count: float) -> str:
+    """``7.7 billion``, ``3.1 million``, ``42,000``: no ``1e9`` offset to decode."""
+    for size, word in ((1e9, "billion"), (1e6, "million")):
+        if abs(count) >= size:
+            return f"{count / size:.3g} {word}"
+    return f"{count:,.0f}"
+
+
 def load(results: Results) -> tuple[Figure, pd.DataFrame]:
     """Messages per day by link class, stacked, with an interval on the total."""
     title = "Network load: messages per day at real volume"
@@ -30,7 +39,7 @@ def load(results: Results) -> tuple[Figure, pd.DataFrame]:
     ]
     if not columns:
         return empty_chart(results, title, "No message counts in these results.")
-    variants, colours = results.variants, variant_colours(results.variants)
+    variants, colours = results.variants, variant_colours(results.variants, results.kinds)
     parts = drawn(summary_table(ok, columns, variants))
     totals = drawn(summary_table(ok.assign(total=ok[columns].sum(axis=1)), ["total"], variants))
     hatches = ["", "//", "..", "xx", "\\\\", "oo"]
@@ -59,6 +68,13 @@ def load(results: Results) -> tuple[Figure, pd.DataFrame]:
         total = totals[totals["variant"] == variant]
         if not total.empty:
             error_bars(ax, x, total.iloc[0], colours[variant], variant)
+            # the total in words above the bar: a federated fan-out can dwarf the others
+            # a thousandfold, leaving their bars too low to read
+            ax.annotate(
+                in_words(float(total.iloc[0]["mean"])),
+                (x, float(total.iloc[0].get("ci_high", total.iloc[0]["mean"]))),
+                xytext=(0, 3), textcoords="offset points", ha="center", va="bottom", fontsize=7,
+            )  # fmt: skip
     for k, column in enumerate(columns):
         ax.bar(
             [0],
@@ -71,6 +87,8 @@ def load(results: Results) -> tuple[Figure, pd.DataFrame]:
     ax.set_xticks(range(len(variants)), variants, rotation=15, ha="right")
     ax.set_xlabel("Architecture (colour) and link class (hatching)")
     ax.set_ylabel("Messages per day")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: in_words(v)))
+    ax.margins(y=0.12)
     ax.grid(axis="y", alpha=0.3)
     ax.legend(frameon=False, fontsize=7.5, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     table = parts.assign(link_class=parts["metric"].str.split(".", n=1).str[1])

@@ -37,7 +37,7 @@ def outcomes_costs(results: Results) -> tuple[Figure, pd.DataFrame]:
     metrics = [m for m in (*OUTCOMES, *COSTS) if m in results.runs.columns]
     if not metrics:
         return empty_chart(results, title, "No outcome or cost metrics in these results.")
-    variants, colours = results.variants, variant_colours(results.variants)
+    variants, colours = results.variants, variant_colours(results.variants, results.kinds)
     table = drawn(summary_table(first_point(results), metrics, variants))
     fig = new_figure(5.6)
     add_title(fig, title)

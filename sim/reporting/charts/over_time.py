@@ -51,7 +51,7 @@ def daily_lines(
         return empty_chart(results, title, missing)
     ids = set(first_point(results)["run_id"])
     ts = ts[(ts["region"] == "all") & ts["run_id"].isin(ids)]
-    variants, colours = results.variants, variant_colours(results.variants)
+    variants, colours = results.variants, variant_colours(results.variants, results.kinds)
     table = drawn(summary_table(ts.assign(point_id=ts["day"]), metrics, variants))
     table = table.rename(columns={"point_id": "day"})
     fig = new_figure(2.3 * len(metrics))

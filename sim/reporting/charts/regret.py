@@ -21,7 +21,7 @@ def regret(results: Results) -> tuple[Figure, pd.DataFrame]:
         return empty_chart(results, title, "No sampled worlds: no regret to show.")
     table = regret_long(found)
     levers = list(found.regret.sort_values("max_regret").index)
-    colours = variant_colours(list(found.ranks.index))
+    colours = variant_colours(list(found.ranks.index), results.kinds)
     fig = new_figure(0.9 + 0.38 * len(levers))
     add_title(fig, title)
     ax = fig.add_subplot()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -28,7 +30,7 @@ def sensitivity(results: Results) -> tuple[Figure, pd.DataFrame]:
     factors = [f for f in results.factors if f in ok.columns and ok[f].nunique() > 1]
     if not factors:
         return empty_chart(results, title, "No assumption was varied over a grid: nothing to show.")
-    variants, colours = results.variants, variant_colours(results.variants)
+    variants, colours = results.variants, variant_colours(results.variants, results.kinds)
     metrics = [m for m in SENSITIVITY_METRICS if m in ok.columns]
     fig = new_figure(2.2 * len(metrics) + 0.6)
     add_title(fig, title)
@@ -52,11 +54,23 @@ def sensitivity(results: Results) -> tuple[Figure, pd.DataFrame]:
             if never:
                 note = f"never: {', '.join(never)}"
                 ax.text(0.02, 0.95, note, transform=ax.transAxes, va="top", fontsize=7)
-            ax.set_ylabel(info(metric).axis_label)
-            ax.set_xlabel(factor_label(factor))
+            ax.set_ylabel("\n".join(textwrap.wrap(info(metric).axis_label, 28)))
+            # long dotted keys side by side would run into each other
+            ax.set_xlabel("\n".join(textwrap.wrap(factor_label(factor), 60 // len(factors))))
             ax.grid(alpha=0.3)
     axes[0, 0].legend(frameon=False, ncols=min(len(variants), 4), loc="best")
-    add_caption(
-        fig, caption(results, extra="other varied assumptions pooled" if len(factors) > 1 else "")
+    data = pd.concat(frames, ignore_index=True)
+    extra = "other varied assumptions pooled" if len(factors) > 1 else ""
+    add_caption(fig, caption(results, extra=extra, what=band_words(data, results)))
+    return fig, data
+
+
+def band_words(data: pd.DataFrame, results: Results) -> str | None:
+    """What the bands are when runs are pooled at each value (a sampled design repeats values
+    across its other parameters): an interval even from one replication a point."""
+    if not results.single_run or "ci_low" not in data.columns:
+        return None
+    return (
+        "bands: 95 % confidence interval of the mean over the runs at each value (one"
+        " replication a point, pooled over the other sampled values)"
     )
-    return fig, pd.concat(frames, ignore_index=True)

@@ -22,7 +22,7 @@ from sim.reporting.palette import variant_colours, variant_markers
 
 def tradeoff(results: Results) -> tuple[Figure, pd.DataFrame]:
     """Completeness against inconsistency, one point per variant, Pareto front marked."""
-    variants, colours = results.variants, variant_colours(results.variants)
+    variants, colours = results.variants, variant_colours(results.variants, results.kinds)
     markers = variant_markers(variants)
     metrics = ["completeness", "inconsistency_rate"]
     table = wide(drawn(summary_table(first_point(results), metrics, variants)), metrics)
