@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 
 import mesa
 import numpy as np
@@ -115,9 +115,12 @@ class DataSharingModel(mesa.Model):
             self.strategy.sync(self.env.now)
             self.events_processed += 1
 
-    def run(self) -> None:
-        for _ in range(self.n_days):
+    def run(self, on_day: Callable[[int, int], None] | None = None) -> None:
+        """Every day to the horizon; ``on_day(done, total)`` after each (progress)."""
+        for done in range(1, self.n_days + 1):
             self.step()
+            if on_day is not None:
+                on_day(done, self.n_days)
         self.strategy.settle(self.horizon)
 
     # --- what the metrics read -------------------------------------------------------------

@@ -47,9 +47,11 @@ def run(
         scenario = load_scenario(scenario_file, assignments)
     except ConfigError as error:
         fail(error)
+    from sim.commands.progress import RunProgress, is_terminal
     from sim.runner import run_one
 
-    result = run_one(scenario, seed)
+    progress = None if quiet else RunProgress(scenario.name, is_terminal())
+    result = run_one(scenario, seed, progress)
     if out_dir is not None:
         write_run_outputs(result, out_dir)
         if plot:

@@ -8,7 +8,6 @@ exits 1 after listing them.
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -19,34 +18,6 @@ from sim.commands.formatting import duration
 from sim.config import ConfigError
 
 DRY_RUN_LISTED = 40
-
-
-class ProgressPrinter:
-    """A bar redrawn in place on a terminal; a plain line at most every few seconds otherwise."""
-
-    WIDTH = 30
-    PLAIN_EVERY_SECONDS = 5.0
-
-    def __init__(self, tty: bool) -> None:
-        self.tty = tty
-        self.last_line = 0.0
-
-    def __call__(self, progress: Any) -> None:
-        text = (
-            f"{progress.done}/{progress.total} runs  {progress.failed} failed"
-            f"  elapsed {duration(progress.elapsed)}  ETA {duration(progress.eta)}"
-        )
-        if self.tty:
-            filled = int(self.WIDTH * progress.done / max(1, progress.total))
-            bar = "#" * filled + "." * (self.WIDTH - filled)
-            end = "\n" if progress.done == progress.total else ""
-            click.echo(f"\r[{bar}] {text}", nl=False, err=True)
-            click.echo(end, nl=False, err=True)
-            return
-        finished = progress.done == progress.total
-        if finished or time.monotonic() - self.last_line >= self.PLAIN_EVERY_SECONDS:
-            self.last_line = time.monotonic()
-            click.echo(text, err=True)
 
 
 @click.command()
@@ -95,7 +66,9 @@ def sweep(
     if dry_run:
         dry_run_report(experiment, plan, workers)
         return
-    on_progress = None if quiet else ProgressPrinter(sys.stderr.isatty())
+    from sim.commands.progress import SweepProgress, is_terminal
+
+    on_progress = None if quiet else SweepProgress(is_terminal())
     try:
         outcome = run_sweep(
             experiment,
