@@ -92,15 +92,15 @@ def sweep(
 
 def dry_run_report(experiment: Any, plan: list[Any], workers: int | None) -> None:
     from sim.sweeps.api import twins
-    from sim.sweeps.estimate import calibrate, estimate_seconds
+    from sim.sweeps.estimate import estimate
     from sim.sweeps.executors import default_workers
     from sim.sweeps.plan import skipped_keys
 
     n_points = len({spec.point_index for spec in plan})
     u = experiment.uncertainties
     worlds = f" ({n_points // u.worlds} grid point(s) x {u.worlds} worlds, {u.design})" if u else ""
-    copies = len(twins(plan))
-    copied = f", {copies} of them copies of an identical run" if copies else ""
+    copies = twins(plan)
+    copied = f", {len(copies)} of them copies of an identical run" if copies else ""
     click.echo(
         f"{experiment.name}: {len(experiment.variants)} variants x {n_points} points{worlds}"
         f" x {experiment.replications} replications = {len(plan)} runs{copied}"
@@ -114,13 +114,14 @@ def dry_run_report(experiment: Any, plan: list[Any], workers: int | None) -> Non
         click.echo(f"  {spec.run_id}  seed {spec.seed}  {point}".rstrip())
     if len(plan) > DRY_RUN_LISTED:
         click.echo(f"  ... and {len(plan) - DRY_RUN_LISTED} more")
-    per_run = calibrate(plan[0])
     n = workers or default_workers()
-    total = estimate_seconds(per_run, len(plan) - copies, n)
+    todo = [spec for spec in plan if spec.run_id not in copies]
+    calibrated = estimate(todo)
+    per_variant = ", ".join(f"{v} {t:.1f} s" for v, t in calibrated.per_run.items())
+    click.echo(f"calibrated on short runs of each variant, seconds per run: {per_variant}")
     click.echo(
-        f"estimate: about {per_run:.2f} s per run (calibrated on a short run of {plan[0].run_id}),"
-        f" {duration(per_run * (len(plan) - copies))} of CPU,"
-        f" about {duration(total)} on {n} worker(s)"
+        f"estimate: {duration(calibrated.cpu_seconds)} of runs,"
+        f" about {duration(calibrated.wall_seconds(n))} on {n} worker(s)"
     )
 
 
