@@ -11,7 +11,7 @@ swept once, not once per view). A subset's integrals for a class are then its sl
 The sweep is one compiled pass over the records (numba): per record, its breakpoints (the
 source's changes and the starts and ends of what each store shows), the version each store
 shows and the source's versions between them, and per slot the runs of segments classified
-alike, each added to the grid as its start and end counts and time moments (``Increments``).
+alike, each added to the grid as its start and end counts and time moments (``add_run``).
 """
 
 from __future__ import annotations
@@ -197,20 +197,20 @@ def grouped_order(rec: np.ndarray, t: np.ndarray, ptr: np.ndarray) -> np.ndarray
 
 
 def cumulative(increments: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """``[slot, quantity, point]`` integrals from the increments (see ``emit`` and
-    ``Increments``: ``t C(t) - M(t)``), in the order of ``RETURNED`` (``vis_act`` =
-    ``vis - ghost``)."""
+    """``[slot, quantity, point]`` integrals from the increments (see ``add_run``: ``t C(t) -
+    M(t)``), in the order of ``RETURNED`` (``vis_act`` = ``vis - ghost``). Written quantity by
+    quantity into the result: no temporary the size of the increments."""
     n = points.size
     np.cumsum(increments, axis=1, out=increments)
-    count, moment = increments[:, :n, 0::2], increments[:, :n, 1::2]
-    F = np.moveaxis(count * points[None, :, None] - moment, 2, 1)
-    order = [CLASSIFIED.index(name) for name in RETURNED if name != "vis_act"]
-    out = np.empty((F.shape[0], len(RETURNED), n))
+    out = np.empty((increments.shape[0], len(RETURNED), n))
     for i, name in enumerate(RETURNED):
         if name == "vis_act":
-            np.subtract(F[:, 0], F[:, 1], out=out[:, i])
-        else:
-            out[:, i] = F[:, order.pop(0)]
+            continue
+        q = CLASSIFIED.index(name)
+        np.multiply(increments[:, :n, 2 * q], points[None, :], out=out[:, i])
+        np.subtract(out[:, i], increments[:, :n, 2 * q + 1], out=out[:, i])
+    vis, ghost, vis_act = (RETURNED.index(name) for name in ("vis", "ghost", "vis_act"))
+    np.subtract(out[:, vis], out[:, ghost], out=out[:, vis_act])
     return out
 
 
