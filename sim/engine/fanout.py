@@ -9,23 +9,10 @@ done, on time, masked) numpy needed, which were most of a broadcast world-year's
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numba
 import numpy as np
 
-from sim.engine.outages import Availability
-
-
-class DownWindows:
-    """Every node's down windows, concatenated: node j's are ``[ptr[j], ptr[j + 1])``."""
-
-    def __init__(self, availabilities: Sequence[Availability]) -> None:
-        sizes = [a.starts.size for a in availabilities]
-        self.ptr = np.zeros(len(sizes) + 1, dtype=np.int64)
-        np.cumsum(sizes, out=self.ptr[1:])
-        self.starts = np.concatenate([[], *(a.starts for a in availabilities)]).astype(float)
-        self.ends = np.concatenate([[], *(a.ends for a in availabilities)]).astype(float)
+from sim.engine.outages import DownWindows, is_down
 
 
 def broadcast_answers(
@@ -74,18 +61,3 @@ def fanout_kernel(t, querier, out, back, service, ptr, starts, ends, deadline):
                 if done > last[i]:
                     last[i] = done
     return answered, last
-
-
-@numba.njit(cache=True, inline="always")
-def is_down(x, starts, ends, lo, hi):
-    """Whether ``x`` falls in one of the sorted disjoint windows ``[starts[k], ends[k])``,
-    ``lo <= k < hi`` (``Availability.is_up``, negated): the last window starting at or
-    before ``x``, found by bisection."""
-    a, b = lo, hi
-    while a < b:
-        mid = (a + b) // 2
-        if starts[mid] <= x:
-            a = mid + 1
-        else:
-            b = mid
-    return a > lo and x < ends[a - 1]
