@@ -3,8 +3,10 @@ variant (architectures differ several-fold in cost, so one variant's time says l
 another's).
 
 A run's time is taken as linear in its horizon, ``t(share) = fixed + share * per_horizon``: the
-fixed part (the world, the records already active on day 0, the imports) does not shrink with
-a shorter run, the rest does. Two short runs of each variant give both terms.
+fixed part (the world, the records already active on day 0) does not shrink with a shorter run,
+the rest does. Two short runs of the first variant give both terms; the other variants share
+its fixed part (the same world and records) and are timed at one share. Each worker also pays
+once for its start (imports, loading the compiled kernels): the untimed first run measures it.
 """
 
 from __future__ import annotations
@@ -29,23 +31,26 @@ Timer = Callable[[RunSpec, float], float]
 
 @dataclass(frozen=True)
 class Estimate:
-    """Calibrated seconds per run of each variant, and the runs of each the sweep will do."""
+    """Calibrated seconds per run of each variant, the runs of each the sweep will do, and a
+    worker's start-up."""
 
     per_run: dict[str, float]
     runs: dict[str, int]
+    startup: float = 0.0
 
     @property
     def cpu_seconds(self) -> float:
         return sum(self.per_run[v] * n for v, n in self.runs.items())
 
     def wall_seconds(self, workers: int) -> float:
-        """On ``workers`` processes: rounds of runs of the mean length (the last round may not
-        fill every worker), never less than the longest run."""
+        """On ``workers`` processes: their start-up, then rounds of runs of the mean length
+        (the last round may not fill every worker), never less than the longest run."""
         n_runs = sum(self.runs.values())
         if n_runs == 0:
             return 0.0
         rounds = math.ceil(n_runs / max(1, workers))
-        return max(rounds * self.cpu_seconds / n_runs, max(self.per_run.values()))
+        runs = max(rounds * self.cpu_seconds / n_runs, max(self.per_run.values()))
+        return self.startup + runs
 
 
 def estimate(plan: list[RunSpec], timer: Timer | None = None) -> Estimate:
@@ -57,20 +62,30 @@ def estimate(plan: list[RunSpec], timer: Timer | None = None) -> Estimate:
     for spec in plan:
         firsts.setdefault(spec.variant, spec)
         runs[spec.variant] = runs.get(spec.variant, 0) + 1
-    if plan:
-        timer(plan[0], CALIBRATION_SHARES[0])  # untimed: pays for imports and compiled kernels
-    return Estimate({v: full_run_seconds(spec, timer) for v, spec in firsts.items()}, runs)
+    if not plan:
+        return Estimate({}, {})
+    (a, b), specs = CALIBRATION_SHARES, list(firsts.values())
+    started = time.perf_counter()
+    timer(specs[0], a)  # pays for imports and loading the compiled kernels
+    first_call = time.perf_counter() - started
+    t_a, t_b = timer(specs[0], a), timer(specs[0], b)
+    startup = max(0.0, first_call - t_a)  # the same run again, without the start
+    fixed = max(0.0, t_a - (t_b - t_a) / (b - a) * a)
+    per_run = {specs[0].variant: full_run_seconds(fixed, t_b, b)}
+    for spec in specs[1:]:
+        per_run[spec.variant] = full_run_seconds(fixed, timer(spec, b), b)
+    return Estimate(per_run, runs, startup)
 
 
-def full_run_seconds(spec: RunSpec, timer: Timer) -> float:
-    """A full run's seconds, extrapolated linearly from the calibration shares."""
-    (a, b) = CALIBRATION_SHARES
-    t_a, t_b = timer(spec, a), timer(spec, b)
-    slope = max(0.0, (t_b - t_a) / (b - a))
-    return t_b + slope * (1 - b)
+def full_run_seconds(fixed: float, t_share: float, share: float) -> float:
+    """A full run's seconds from a run of ``share`` of the horizon that took ``t_share``:
+    the fixed part, and the rest scaled up (never a negative rest)."""
+    fixed = min(fixed, t_share)
+    return fixed + (t_share - fixed) / share
 
 
 def timed_share(spec: RunSpec, share: float) -> float:
+    """Seconds of one run of ``spec`` at ``share`` of its horizon and warm-up."""
     full = scenario_from_dict(spec.scenario)
     raw = dict(spec.scenario)
     raw |= {"horizon_days": full.horizon_days * share, "warmup_days": full.warmup_days * share}
