@@ -4,9 +4,10 @@ another's).
 
 A run's time is taken as linear in its horizon, ``t(share) = fixed + share * per_horizon``: the
 fixed part (the world, the records already active on day 0) does not shrink with a shorter run,
-the rest does. Two short runs of the first variant give both terms; the other variants share
-its fixed part (the same world and records) and are timed at one share. Each worker also pays
-once for its start (imports, loading the compiled kernels): the untimed first run measures it.
+the rest does. Two short runs of each variant give both terms (the fixed part differs too: one
+variant's, taken for all, put a world-2023 dry run's estimates 4-5 times too low). Each worker
+also pays once for its start (imports, loading the compiled kernels): the first run measures
+it.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from sim.sweeps.worker import run_record
 CALIBRATION_SHARES = (0.05, 0.15)
 """The shares of the horizon (and warm-up) each variant's calibration runs simulate: far enough
 apart that the slope is not lost in the noise of a busy machine, short enough that calibrating
-costs a fifth of one run per variant."""
+costs a quarter of one run per variant (with an untimed first run of each)."""
 
 Timer = Callable[[RunSpec, float], float]
 """Seconds a run of ``spec`` takes at a share of its horizon."""
@@ -65,23 +66,24 @@ def estimate(plan: list[RunSpec], timer: Timer | None = None) -> Estimate:
     if not plan:
         return Estimate({}, {})
     (a, b), specs = CALIBRATION_SHARES, list(firsts.values())
-    started = time.perf_counter()
-    timer(specs[0], a)  # pays for imports and loading the compiled kernels
-    first_call = time.perf_counter() - started
-    t_a, t_b = timer(specs[0], a), timer(specs[0], b)
-    startup = max(0.0, first_call - t_a)  # the same run again, without the start
-    fixed = max(0.0, t_a - (t_b - t_a) / (b - a) * a)
-    per_run = {specs[0].variant: full_run_seconds(fixed, t_b, b)}
-    for spec in specs[1:]:
-        per_run[spec.variant] = full_run_seconds(fixed, timer(spec, b), b)
+    per_run, startup = {}, 0.0
+    for spec in specs:
+        started = time.perf_counter()
+        timer(spec, a)  # untimed: pays for imports and loading the variant's compiled kernels
+        first_call = time.perf_counter() - started
+        t_a, t_b = timer(spec, a), timer(spec, b)
+        if spec is specs[0]:
+            startup = max(0.0, first_call - t_a)  # the same run again, without the start
+        per_run[spec.variant] = full_run_seconds(t_a, t_b)
     return Estimate(per_run, runs, startup)
 
 
-def full_run_seconds(fixed: float, t_share: float, share: float) -> float:
-    """A full run's seconds from a run of ``share`` of the horizon that took ``t_share``:
-    the fixed part, and the rest scaled up (never a negative rest)."""
-    fixed = min(fixed, t_share)
-    return fixed + (t_share - fixed) / share
+def full_run_seconds(t_a: float, t_b: float) -> float:
+    """A full run's seconds, extrapolated linearly from runs of the two calibration shares
+    (a noisy pair whose longer run was faster: no growth, never a negative one)."""
+    (a, b) = CALIBRATION_SHARES
+    slope = max(0.0, (t_b - t_a) / (b - a))
+    return t_b + slope * (1 - b)
 
 
 def timed_share(spec: RunSpec, share: float) -> float:
