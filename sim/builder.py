@@ -23,6 +23,7 @@ from sim.engine.links import Link
 from sim.engine.outages import Availability
 from sim.engine.queue import ServerPool
 from sim.engine.store import Store
+from sim.log import SubjectMix
 from sim.records import SourceRecords, day_bounds, draw_records
 from sim.rng import Streams
 from sim.world import WorldIndex
@@ -220,6 +221,26 @@ def search_mix(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
     shares = np.array([given[k.name].share if k.name in given else 0.0 for k in kinds])
     names = np.array([k.name in given and given[k.name].names_issuer for k in kinds])
     return shares / shares.sum(), names
+
+
+def subject_mix(scenario: Scenario) -> SubjectMix:
+    """Per record kind: its share of the searches, the share of those whose subject is on
+    record with another NCB, and how often a deleted record's subject is searched relative to
+    an active record's (``queries``, a kind's own values first)."""
+    shares, _ = search_mix(scenario)
+    spec = scenario.queries
+    kinds = [spec.kinds.get(k.name) for k in scenario.records.kind_specs()]
+    on_record = [
+        spec.on_record_share if k is None or k.on_record_share is None else k.on_record_share
+        for k in kinds
+    ]
+    ratio = [
+        spec.deleted_search_ratio
+        if k is None or k.deleted_search_ratio is None
+        else k.deleted_search_ratio
+        for k in kinds
+    ]
+    return SubjectMix(shares, np.array(on_record), np.array(ratio))
 
 
 def link(scenario: Scenario, name: str, streams: Streams) -> Link:

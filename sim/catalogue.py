@@ -13,7 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Aggregate = Literal["ratio", "quantile", "query share", "query mean", "mean", "count"]
+Aggregate = Literal[
+    "ratio", "quantile", "query share", "query mean", "mean", "count", "per search", "capacity"
+]
 """How a metric is formed from a run's logs, and so how its parts combine:
 
 - ``ratio``: a ratio of exact time integrals (``ratio`` names them); regions, kinds and days
@@ -21,7 +23,9 @@ Aggregate = Literal["ratio", "quantile", "query share", "query mean", "mean", "c
 - ``quantile``: a weighted quantile of a sample (lags in hours);
 - ``query share`` / ``query mean``: a share or mean over the sampled searches;
 - ``mean``: a time or activity-weighted mean (behaviour, exposure);
-- ``count``: a count per unit of time at real volume.
+- ``count``: a count per unit of time at real volume;
+- ``per search``: a count per 1,000 searches (outcomes over the searches that had them);
+- ``capacity``: what a store needs or does at the real peak (servers, a percentile there).
 """
 
 
@@ -241,6 +245,145 @@ _ENTRIES: tuple[MetricSpec, ...] = (
         aggregate="mean",
         headline=True,
     ),
+    # --- outcomes at the border and costs, at real volume -------------------------------------
+    MetricSpec(
+        "hits_per_year",
+        "Hits",
+        "hits/year",
+        "Searches a year whose subject is on record with another country's NCB and that the"
+        " officer's systems show: a stolen passport flagged at the border. From the exact"
+        " integrals and the search volume, with the share of searches about a subject on"
+        " record an assumption (queries.on_record_share).",
+        higher_is_better=True,
+        aggregate="count",
+        headline=True,
+    ),
+    MetricSpec(
+        "missed_hits_per_year",
+        "Missed hits",
+        "missed hits/year",
+        "Searches a year whose subject's record is active with its owner and may be seen by the"
+        " officer, but the systems consulted do not show it or do not answer in time: a stolen"
+        " passport that passes the border unflagged.",
+        higher_is_better=False,
+        aggregate="count",
+        headline=True,
+    ),
+    MetricSpec(
+        "false_hits_per_year",
+        "False hits",
+        "false hits/year",
+        "Searches a year that show a record its owner has deleted or cancelled: an officer acts"
+        " on a cancelled alert. Assumes a deleted record's subject is searched"
+        " queries.deleted_search_ratio times as often as an active record's (in proportion).",
+        higher_is_better=False,
+        aggregate="count",
+        headline=True,
+    ),
+    MetricSpec(
+        "stale_hits_per_year",
+        "Stale hits",
+        "stale hits/year",
+        "Hits a year on a record shown in an outdated version (as the stale rate counts it):"
+        " the officer acts on information the owner has since changed.",
+        higher_is_better=False,
+        aggregate="count",
+        headline=True,
+    ),
+    MetricSpec(
+        "searches_per_year",
+        "Searches",
+        "searches/year",
+        "Searches a year at real volume (the queriers' rates times the measured window).",
+        higher_is_better=False,
+        aggregate="count",
+    ),
+    MetricSpec(
+        "hits_per_1000_searches",
+        "Hits per 1,000 searches",
+        "per 1,000 searches",
+        "Hits per 1,000 searches (the SLTD's 2023 figure: 0.065).",
+        higher_is_better=True,
+        aggregate="per search",
+    ),
+    MetricSpec(
+        "missed_hits_per_1000_searches",
+        "Missed hits per 1,000 searches",
+        "per 1,000 searches",
+        "Missed hits per 1,000 searches.",
+        higher_is_better=False,
+        aggregate="per search",
+    ),
+    MetricSpec(
+        "false_hits_per_1000_searches",
+        "False hits per 1,000 searches",
+        "per 1,000 searches",
+        "False hits per 1,000 searches.",
+        higher_is_better=False,
+        aggregate="per search",
+    ),
+    MetricSpec(
+        "stale_hits_per_1000_searches",
+        "Stale hits per 1,000 searches",
+        "per 1,000 searches",
+        "Stale hits per 1,000 searches.",
+        higher_is_better=False,
+        aggregate="per search",
+    ),
+    MetricSpec(
+        "busiest_store_peak_per_second",
+        "Peak load on the busiest store",
+        "searches/s",
+        "Searches a second the busiest store or national node must answer in a busy minute of"
+        " the busiest hour (99th percentile of a minute at the mean rate times"
+        " costs.capacity.peak_to_mean), at real volume.",
+        higher_is_better=False,
+        aggregate="count",
+        headline=True,
+    ),
+    MetricSpec(
+        "servers_needed_total",
+        "Servers needed",
+        "servers",
+        "Servers the hub, the platforms and the national nodes need together to keep the 95th"
+        " percentile of a search's time at each under costs.capacity.target_p95_seconds at the"
+        " peak (M/G/c with the stores' service times; n/a without a service time or when the"
+        " service alone is slower than the target).",
+        higher_is_better=False,
+        aggregate="capacity",
+        headline=True,
+    ),
+    MetricSpec(
+        "staff_hours_per_year",
+        "Staff hours",
+        "hours/year",
+        "NCB staff hours a year for keying records into each system by hand, updating and"
+        " deleting them there, reviewing them and following up hits (hours per action in"
+        " behaviour.workload; counted whether or not behaviour is enabled).",
+        higher_is_better=False,
+        aggregate="count",
+        headline=True,
+    ),
+    MetricSpec(
+        "bandwidth_gb_per_day_total",
+        "Bandwidth",
+        "GB/day",
+        "Data sent over every link class a day: each record change with its record, each"
+        " search with its answer (sizes in costs).",
+        higher_is_better=False,
+        aggregate="count",
+        headline=True,
+    ),
+    MetricSpec(
+        "storage_gb_total",
+        "Storage",
+        "GB",
+        "Data held on average by the hub, the platforms and the national nodes: copies times"
+        " record size (ghost copies included), pointers in an index.",
+        higher_is_better=False,
+        aggregate="mean",
+        headline=True,
+    ),
     # --- behaviour (present only when behaviour is enabled) ---------------------------------
     _share(
         "trust",
@@ -327,7 +470,32 @@ LINK_LABELS = {
     "ncb_to_ncb": "NCB to NCB",
 }
 
-FAMILIES = ("messages_per_day", "utilisation", "search_load_per_second")
+OUTCOME_FAMILIES = (
+    "hits_per_year_by_kind",
+    "missed_hits_per_year_by_kind",
+    "false_hits_per_year_by_kind",
+    "stale_hits_per_year_by_kind",
+)
+"""The outcomes per record kind: ``missed_hits_per_year_by_kind.travel_documents``."""
+
+COST_FAMILIES = (
+    "bandwidth_gb_per_day",
+    "storage_gb",
+    "search_load_peak_per_second",
+    "servers_needed",
+    "search_p95_at_peak_seconds",
+    "staff_hours_per_year_by_activity",
+    "staff_hours_per_ncb_per_year_by_weight",
+)
+"""Costs per link class, store kind, store, activity or NCB size class."""
+
+FAMILIES = (
+    "messages_per_day",
+    "utilisation",
+    "search_load_per_second",
+    *OUTCOME_FAMILIES,
+    *COST_FAMILIES,
+)
 """Metrics that are dictionaries in a run's results, one value per link class or store, and
 flat columns ``family.key`` in a sweep's tables."""
 
@@ -351,6 +519,8 @@ def metric_spec(name: str) -> MetricSpec:
         )
     if family == "search_load_per_second":
         return search_load_spec(name, key)
+    if family in OUTCOME_FAMILIES or family in COST_FAMILIES:
+        return family_spec(name, family, key)
     if family == "utilisation":
         return MetricSpec(
             name,
@@ -381,6 +551,90 @@ def search_load_spec(name: str, key: str) -> MetricSpec:
         higher_is_better=False,
         aggregate="count",
     )
+
+
+STORE_WORDS = {
+    "hub": "the hub",
+    "platforms": "the platforms together",
+    "ncb": "the national nodes together",
+    "ncb_busiest": "the busiest national node",
+    "ncb_total": "the national nodes together",
+}
+
+ACTIVITY_WORDS = {
+    "entry": "keying new records into each system",
+    "updates": "keying updates and deletions",
+    "reviews": "reviewing records",
+    "answering": "following up hits",
+}
+
+
+def family_spec(name: str, family: str, key: str) -> MetricSpec:
+    """A member of an outcome or cost family: its family's words, for this kind, link class,
+    store, activity or size class."""
+    where = STORE_WORDS.get(key, key)
+    if family in OUTCOME_FAMILIES:
+        base = CATALOGUE[family.removesuffix("_by_kind")]
+        return MetricSpec(
+            name,
+            f"{base.label}, {key.replace('_', ' ')}",
+            base.unit,
+            f"{base.definition} Searches about {key.replace('_', ' ')} only.",
+            base.higher_is_better,
+            "count",
+        )
+    specs: dict[str, tuple[str, str, str, Aggregate]] = {
+        "bandwidth_gb_per_day": (
+            f"Bandwidth, {LINK_LABELS.get(key, key)}",
+            "GB/day",
+            "Data sent over this class of link a day: record changes with their records,"
+            " searches with their answers.",
+            "count",
+        ),
+        "storage_gb": (
+            f"Storage, {where}",
+            "GB",
+            "Data held on average: copies (ghosts included) times record size; an index's"
+            " pointers.",
+            "mean",
+        ),
+        "search_load_peak_per_second": (
+            f"Peak searches per second, {where}",
+            "searches/s",
+            "Searches a second in a busy minute (99th percentile) of the busiest hour, at"
+            " real volume.",
+            "count",
+        ),
+        "servers_needed": (
+            f"Servers needed, {where}",
+            "servers",
+            "Servers keeping the 95th percentile of a search's time there under the target at"
+            " the peak (M/G/c).",
+            "capacity",
+        ),
+        "search_p95_at_peak_seconds": (
+            f"95th percentile search time at the peak, {where}",
+            "seconds",
+            "Waiting and service at the store in the busiest hour with the servers configured"
+            " (n/a: the queue grows without bound, or no searches).",
+            "capacity",
+        ),
+        "staff_hours_per_year_by_activity": (
+            f"Staff hours, {ACTIVITY_WORDS.get(key, key)}",
+            "hours/year",
+            "NCB staff hours a year spent on this activity, all NCBs together.",
+            "count",
+        ),
+        "staff_hours_per_ncb_per_year_by_weight": (
+            f"Staff hours per NCB, {key} NCBs",
+            "hours/year",
+            "Mean staff hours a year of one NCB of this size (activity weight: small under"
+            " 0.75, medium to 1.5, large to 3, largest from 3).",
+            "mean",
+        ),
+    }
+    label, unit, definition, aggregate = specs[family]
+    return MetricSpec(name, label, unit, definition, False, aggregate)
 
 
 def better_higher(metric: str) -> bool:

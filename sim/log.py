@@ -10,6 +10,7 @@ from typing import Literal
 
 import numpy as np
 
+from sim.config.schema import Costs, Stores, Workload
 from sim.engine.outages import Availability
 from sim.records import SourceRecords
 from sim.world import WorldIndex
@@ -100,6 +101,39 @@ class QueryLog:
 
 
 @dataclass(frozen=True)
+class SubjectMix:
+    """Who the real searches are about, per record kind (index into the kinds' names): what
+    the outcome metrics (hits, missed and false hits) need besides the record integrals."""
+
+    share: np.ndarray
+    """Share of the searches whose subject is of each kind."""
+    on_record: np.ndarray
+    """Share of a kind's searches whose subject has a record active with another NCB."""
+    deleted_ratio: np.ndarray
+    """How often a deleted record's subject is searched, relative to an active record's."""
+
+
+@dataclass(frozen=True)
+class CostLog:
+    """What the cost metrics read besides the stores' logs: the real volume each simulated
+    record stands for, the manual keying each change needed, what each link carried, and the
+    scenario's prices (sizes, hours per action, servers and service times)."""
+
+    record_weight: float
+    """Real records one simulated record stands for (1 / ``records.sample_fraction``)."""
+    manual_entries: np.ndarray
+    """Per change of the run log's source: systems it was keyed into by hand."""
+    link_changes: dict[str, np.ndarray]
+    """Per link class: [kind, day] record changes carried at real volume; the last row holds
+    changes of no known kind."""
+    link_searches: dict[str, np.ndarray]
+    """Per link class: [day] searches carried at real volume (a request and its answer)."""
+    prices: Costs
+    workload: Workload
+    stores: Stores
+
+
+@dataclass(frozen=True)
 class RunLog:
     architecture: str
     warmup: float
@@ -119,3 +153,7 @@ class RunLog:
     messages_per_day: dict[str, np.ndarray]
     ledger: dict[str, int] = field(default_factory=dict)
     behaviour: BehaviourLog | None = None
+    subjects: SubjectMix | None = None
+    """Who the searches are about (None: no outcome metrics)."""
+    costs: CostLog | None = None
+    """Prices and volumes of the cost metrics (None: no cost metrics)."""

@@ -17,11 +17,11 @@ import numpy as np
 import simpy
 
 from sim.behaviour import Behaviour, as_happened
-from sim.builder import build
+from sim.builder import build, subject_mix
 from sim.config.schema import Scenario
 from sim.engine.dists import SECONDS
 from sim.engine.outages import DownWindows
-from sim.log import QueryLog, RunLog, StoreLog
+from sim.log import CostLog, QueryLog, RunLog, StoreLog
 from sim.records import SourceRecords, retention_removals
 
 PREHISTORY = 0.0
@@ -144,6 +144,26 @@ class DataSharingModel(mesa.Model):
             },
             ledger=self._ledger(),
             behaviour=None if parts.behaviour is None else parts.behaviour.log(),
+            subjects=subject_mix(self.scenario),
+            costs=self._cost_log(),
+        )
+
+    def _cost_log(self) -> CostLog:
+        """Real volumes and prices of the cost metrics; the manual entries are counted for the
+        changes as they happened (with behaviour on, cancelled ones took no keying)."""
+        parts, scenario = self.parts, self.scenario
+        entries = self.strategy.manual_entries(np.arange(parts.source.n_changes))
+        if parts.overlay is not None:
+            entries = entries[parts.overlay.happened()]
+        kinds, links, days = len(parts.source.kind_names), parts.links, self.n_days
+        return CostLog(
+            record_weight=1.0 / scenario.records.sample_fraction,
+            manual_entries=entries,
+            link_changes={n: link.changes_by_kind(days, kinds) for n, link in links.items()},
+            link_searches={n: link.searches_per_day(days) for n, link in links.items()},
+            prices=scenario.costs,
+            workload=scenario.behaviour.workload,
+            stores=scenario.stores,
         )
 
     def _store_logs(self) -> dict[str, StoreLog]:

@@ -350,6 +350,9 @@ def test_demo_runs_the_architectures_side_by_side(stub_runner) -> None:
     header = result.stdout.splitlines()[0]
     for column in ("centralized", "federated broadcast", "federated issuer", "hybrid push"):
         assert column in header
+    rows = {line.split()[0] for line in result.stdout.splitlines()[2:]}
+    outcomes = ("hits_per_year", "missed_hits_per_year", "false_hits_per_year")
+    assert {*outcomes, "busiest_store_peak_per_second"} <= rows
 
 
 def test_run_shipped_scenario_end_to_end(tmp_path: Path) -> None:

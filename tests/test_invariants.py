@@ -243,6 +243,13 @@ def test_every_rate_is_a_share(s):
     if metrics["stale_rate"] is not None:  # a material version is never past the latest one
         assert metrics["stale_rate"] <= metrics["stale_any_rate"] + 1e-12
     assert metrics["exposure"] is None or metrics["exposure"] >= 0
+    # Outcomes: a search about a subject on record is a hit, a miss or restricted, never two;
+    # a stale hit is a hit (the default share on record, 7.5e-5, for every kind).
+    on_record = metrics["searches_per_year"] * 7.5e-5
+    hits, missed = metrics["hits_per_year"], metrics["missed_hits_per_year"]
+    assert hits >= 0 and missed >= -1e-9 * on_record and metrics["false_hits_per_year"] >= 0
+    assert hits + missed <= on_record * (1 + 1e-9)
+    assert 0 <= metrics["stale_hits_per_year"] <= hits * (1 + 1e-9) + 1e-12
 
 
 @fast

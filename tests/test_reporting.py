@@ -231,6 +231,23 @@ def test_comparison_interval_contains_mean(sweep) -> None:
     assert shares["ci_low"].min() >= 0 and shares["ci_high"].max() <= 100
 
 
+def test_outcomes_and_costs_side_by_side(sweep) -> None:
+    """One bar and whisker per variant in each panel with a value (outcomes above, costs
+    below); a cost the runs cannot give (servers, without a service time) is marked n/a."""
+    fig, data = CHARTS["outcomes_costs"](sweep)
+    axes_labelled(fig)
+    no_nan(data)
+    drawn = sorted(set(data["metric"]))
+    bars, whiskers = gids(fig, "bar"), gids(fig, "interval")
+    assert set(bars) == set(VARIANTS) == set(whiskers)
+    assert all(len(b) == len(drawn) for b in bars.values())
+    heights = {(v, round(b.get_height(), 6)) for v, bs in bars.items() for b in bs}
+    assert heights == {(r.variant, round(r.mean, 6)) for r in data.itertuples()}
+    assert "missed_hits_per_year" in drawn and "staff_hours_per_year" in drawn
+    assert "servers_needed_total" not in drawn
+    assert any(t.get_text() == "n/a" for ax in fig.axes for t in ax.texts)
+
+
 def test_tradeoff_points_whiskers_and_pareto(sweep) -> None:
     fig, data = CHARTS["tradeoff"](sweep)
     axes_labelled(fig)

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from sim.cli import main
 from sim.reporting import load_results
 from sim.reporting.charts import CHARTS, STANDARD_CHARTS
+from sim.reporting.outcome_text import outcome_sentences
 from sim.reporting.report import executive_summary, write_report
 from tests.test_reporting import run_dir, sweep_dir  # noqa: F401 (fixtures)
 
@@ -28,14 +29,29 @@ def test_report_from_sweep_with_a_failed_run_lists_it(sweep_dir: Path, tmp_path:
 
 
 def test_summary_names_leader_with_interval_or_no_difference(sweep_dir: Path) -> None:  # noqa: F811
-    sentences = executive_summary(load_results(sweep_dir))
+    results = load_results(sweep_dir)
+    sentences = executive_summary(results)
     assert "3 replication(s)" in sentences[0]
-    body = sentences[1:]
+    counts = outcome_sentences(results)
+    body = sentences[1 : len(sentences) - len(counts)]
     assert any("leads on completeness" in s and "95 % interval" in s for s in body)
     assert all(
         ("95 % interval" in s) or (" tie on " in s) or ("no significant" in s) or ("Never for" in s)
         for s in body
     ), body
+
+
+def test_summary_counts_each_variant_with_its_interval(sweep_dir: Path) -> None:  # noqa: F811
+    """The outcomes and costs in counts, after the leaders: the baseline first, then every
+    other variant with its 95 % interval in brackets."""
+    results = load_results(sweep_dir)
+    counts = outcome_sentences(results)
+    assert executive_summary(results)[-len(counts) :] == counts
+    assert counts[0].startswith("Missed hits (the record is there")
+    for sentence in counts:
+        assert f"{results.baseline} about" in sentence or "today about" in sentence
+        others = [v for v in results.variants if v != results.baseline]
+        assert all(re.search(rf"{re.escape(v)}: [\d.,]+ \[", sentence) for v in others), sentence
 
 
 def test_single_run_report_says_no_interval(run_dir: Path, tmp_path: Path) -> None:  # noqa: F811

@@ -279,9 +279,10 @@ class Strategy(ABC):
     def _send(self, link: str, store: Store, rows: np.ndarray, t: np.ndarray) -> None:
         """Send change rows over ``link`` to ``store``."""
         if rows.size:
-            arrival = self.links[link].carry_changes(t)
             src = self.source
-            store.receive_changes(src.change_rec[rows], src.change_version[rows], arrival)
+            rec = src.change_rec[rows]
+            arrival = self.links[link].carry_changes(t, src.kind[rec])
+            store.receive_changes(rec, src.change_version[rows], arrival)
 
     def _shared(self, idx: np.ndarray) -> np.ndarray:
         """Mask of changes whose record may leave its country."""

@@ -79,7 +79,8 @@ class Hybrid(Strategy):
         if self.batch:
             buffer.append((rec, version, t))
         else:
-            store.receive_changes(rec, version, self.links[link].carry_changes(t))
+            carried = self.links[link].carry_changes(t, self.source.kind[rec])
+            store.receive_changes(rec, version, carried)
 
     def sync_interval_days(self) -> float | None:
         return self.interval if self.batch else None
@@ -103,7 +104,8 @@ class Hybrid(Strategy):
             buffer.append((rec[~due], version[~due], t[~due]))
         if due.any():
             send = np.full(int(due.sum()), now)
-            store.receive_changes(rec[due], version[due], self.links[link].carry_changes(send))
+            carried = self.links[link].carry_changes(send, self.source.kind[rec[due]])
+            store.receive_changes(rec[due], version[due], carried)
 
     def buffered(self) -> int:
         return sum(part[0].size for buf in self.to_hub + self.to_platform for part in buf)

@@ -45,6 +45,11 @@ class Overlay:
         )
         """The plan as amended so far (read-only views of the arrays above)."""
 
+    def happened(self) -> np.ndarray:
+        """Per planned change: it happened (neither cancelled nor a lapse never activated);
+        the rows of ``as_happened``'s changes, in order."""
+        return ~self.cancelled & (self.change_version >= 0)
+
     def live(self, rows: np.ndarray) -> np.ndarray:
         """Which of the change rows still happen: not cancelled, and not a dormant lapse."""
         return ~self.cancelled[rows] & (self.change_version[rows] >= 0)
@@ -85,7 +90,7 @@ def as_happened(plan: SourceRecords, overlay: Overlay) -> SourceRecords:
     """The source as it happened: the plan with the overlay's sharing, versions and deletions,
     without the cancelled changes and the lapses never activated. A new value; neither input
     changes."""
-    keep = ~overlay.cancelled & (overlay.change_version >= 0)
+    keep = overlay.happened()
     return dataclasses.replace(
         plan,
         sharing=overlay.sharing.copy(),

@@ -9,6 +9,7 @@ import numpy as np
 
 from sim.config.schema import Workload as WorkloadSpec
 from sim.engine.backlog import Backlogs
+from sim.engine.staff import keying_hours, review_hours
 from sim.records import SourceRecords
 
 
@@ -41,13 +42,9 @@ class Workload:
         review itself for a review extension."""
         src, work = self.records, self.spec
         rec, version = src.change_rec[rows], src.change_version[rows]
-        per_entry = np.where(
-            version == 0,
-            work.hours_per_entry,
-            np.where(src.is_deletion(rec, version), work.hours_per_deletion, work.hours_per_update),
-        )
+        per_entry = keying_hours(work, version == 0, src.is_deletion(rec, version))
         entries = self.manual_entries(rows)
-        hours = entries * per_entry + src.change_review[rows] * work.hours_per_review
+        hours = entries * per_entry + review_hours(work, src.change_review[rows])
         return np.where(src.change_time[rows] < 0, 0.0, hours)  # prehistory: already done
 
     def missed_reviews(self, rows: np.ndarray, done: np.ndarray) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy.special import ndtri
 
 from sim.config.schema import Dist, Exponential, Fixed, Lognormal, Uniform
 
@@ -37,3 +38,19 @@ class Sampler:
             mu = math.log(d.mean * self.unit) - d.sigma**2 / 2
             return rng.lognormal(mu, d.sigma, n)
         raise TypeError(f"unknown distribution {d!r}")
+
+
+def quantiles(dist: Dist, n: int) -> np.ndarray:
+    """The distribution's quantiles at the midpoints (i + 1/2) / n, in its key's unit: n
+    equally likely values that stand for it in a deterministic integral (no random draw)."""
+    u = (np.arange(n) + 0.5) / n
+    if isinstance(dist, Fixed):
+        return np.full(n, dist.value)
+    if isinstance(dist, Exponential):
+        return -dist.mean * np.log1p(-u)
+    if isinstance(dist, Uniform):
+        return dist.low + (dist.high - dist.low) * u
+    if isinstance(dist, Lognormal):
+        mu = math.log(dist.mean) - dist.sigma**2 / 2
+        return np.exp(mu + dist.sigma * ndtri(u))
+    raise TypeError(f"unknown distribution {dist!r}")

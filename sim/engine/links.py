@@ -32,19 +32,23 @@ class Link:
         self.query_delay = Sampler(spec.query_delay_seconds, SECONDS)
         self.rng = rng
         self.changes_sent = 0
-        self._messages: list[tuple[np.ndarray, float]] = []
+        self._messages: list[tuple[np.ndarray, float, np.ndarray | None]] = []
+        """(send times, messages each at real volume, record kind of each change or None for
+        searches); a change of no known kind has kind -1."""
 
-    def carry_changes(self, t: np.ndarray) -> np.ndarray:
-        """Arrival times of changes sent at ``t``."""
+    def carry_changes(self, t: np.ndarray, kind: np.ndarray | None = None) -> np.ndarray:
+        """Arrival times of changes sent at ``t``; ``kind``: each change's record kind (what
+        the bandwidth metrics size it by), unknown when None."""
         self.changes_sent += int(t.size)
-        self._messages.append((t, self.change_weight))
+        kinds = np.full(t.size, -1, dtype=np.int64) if kind is None else np.asarray(kind)
+        self._messages.append((t, self.change_weight, kinds))
         if self.change_delay.is_zero:
             return t.copy()
         return t + self.change_delay.draw(self.rng, t.size)
 
     def query_round_trip(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Delays out and back for queries sent at ``t``."""
-        self._messages.append((t, 2 * self.query_weight))
+        self._messages.append((t, 2 * self.query_weight, None))
         return self.query_delays(t.size), self.query_delays(t.size)
 
     def query_delays(self, n: int) -> np.ndarray:
@@ -54,13 +58,39 @@ class Link:
 
     def count_broadcast(self, t: np.ndarray, fanout: int) -> None:
         """Count the messages of queries sent at ``t``, each fanned out to ``fanout`` nodes."""
-        self._messages.append((t, 2 * fanout * self.query_weight))
+        self._messages.append((t, 2 * fanout * self.query_weight, None))
 
     def messages_per_day(self, n_days: int) -> np.ndarray:
         """Messages that left on each day ``0 .. n_days - 1``."""
         counts = np.zeros(n_days)
-        for t, weight in self._messages:
-            day = np.floor(t).astype(np.int64)
-            keep = (day >= 0) & (day < n_days)
-            counts += weight * np.bincount(day[keep], minlength=n_days)[:n_days]
+        for t, weight, _ in self._messages:
+            counts += weight * per_day(t, n_days)
         return counts
+
+    def changes_by_kind(self, n_days: int, n_kinds: int) -> np.ndarray:
+        """[kind, day]: record changes that left on each day at real volume, by their record's
+        kind; the last row (``n_kinds``) holds changes of no known kind."""
+        counts = np.zeros((n_kinds + 1, n_days))
+        for t, weight, kind in self._messages:
+            if kind is None:
+                continue
+            rows = np.where(kind < 0, n_kinds, kind)
+            for k in np.unique(rows):
+                counts[k] += weight * per_day(t[rows == k], n_days)
+        return counts
+
+    def searches_per_day(self, n_days: int) -> np.ndarray:
+        """Searches (a request and its answer: two messages) that left on each day at real
+        volume."""
+        counts = np.zeros(n_days)
+        for t, weight, kind in self._messages:
+            if kind is None:
+                counts += weight / 2 * per_day(t, n_days)
+        return counts
+
+
+def per_day(t: np.ndarray, n_days: int) -> np.ndarray:
+    """How many of the times fall on each day ``0 .. n_days - 1``."""
+    day = np.floor(t).astype(np.int64)
+    keep = (day >= 0) & (day < n_days)
+    return np.bincount(day[keep], minlength=n_days)[:n_days].astype(float)

@@ -32,18 +32,24 @@ from sim.reporting.charts import (
 from sim.reporting.charts.data import missing_label
 from sim.reporting.definitions import COMPARISON_METRICS, info, scale
 from sim.reporting.loading import Results
+from sim.reporting.outcome_text import outcome_sentences
 from sim.reporting.robust_text import robustness_sentences
 from sim.reporting.tables import markdown_table
+from sim.results import write_atomic
 
 SUMMARY_METRICS = (*COMPARISON_METRICS[:2], "inconsistency_rate", *COMPARISON_METRICS[2:])
 TABLE_METRICS = (
     "completeness", "coverage", "ghost_rate", "stale_rate", "inconsistency_rate",
     "conflict_rate", "lag_p50_hours", "lag_p95_hours", "never_visible_fraction",
     "query_latency_p95_seconds", "query_availability", "answer_share_mean", "exposure",
+    "hits_per_year", "missed_hits_per_year", "false_hits_per_year", "stale_hits_per_year",
+    "busiest_store_peak_per_second", "servers_needed_total", "staff_hours_per_year",
+    "bandwidth_gb_per_day_total", "storage_gb_total",
 )  # fmt: skip
 
 CHART_TITLES = {
     "comparison": "Architecture comparison",
+    "outcomes_costs": "What it means at the border, and what it costs",
     "tradeoff": "Trade-off: completeness against inconsistency",
     "sensitivity": "Sensitivity to the varied assumptions",
     "over_time": "Over time",
@@ -176,7 +182,7 @@ def executive_summary(results: Results) -> list[str]:
         if not results.single_run
         else ""
     )
-    return [head + "." + note, *sentences]
+    return [head + "." + note, *sentences, *outcome_sentences(results)]
 
 
 # --- tables ----------------------------------------------------------------------------------
@@ -191,7 +197,7 @@ def metric_table(results: Results) -> pd.DataFrame:
     table = summary_table(runs, metrics, results.variants)  # display units, intervals clipped
     cells: dict[str, dict[str, str]] = {}
     for row in table.itertuples():
-        d = digits(row.metric)
+        d = digits(row.metric, row.mean)
         text = "n/a" if pd.isna(row.mean) else f"{row.mean:,.{d}f}"
         if not pd.isna(row.ci_low):
             text += f" [{row.ci_low:,.{d}f}, {row.ci_high:,.{d}f}]"
@@ -201,8 +207,13 @@ def metric_table(results: Results) -> pd.DataFrame:
     return frame.reindex(index=order, columns=[v for v in results.variants if v in frame.columns])
 
 
-def digits(metric: str) -> int:
-    return 1 if info(metric).share else 2
+def digits(metric: str, value: float = 0.0) -> int:
+    """Decimals shown: one for a share, none for a count or a capacity of 100 or more."""
+    meta = info(metric)
+    if meta.share:
+        return 1
+    large = meta.aggregate in ("count", "capacity") and abs(value) >= 100
+    return 0 if large else 2
 
 
 def dist_text(dist: Any) -> str:
@@ -452,17 +463,18 @@ def markdown_report(results: Results, figs: Sequence[Figure], figure_dir: str) -
 
 
 def write_report(results: Results, out: str | Path, fmt: str = "html") -> Path:
-    """Write the report; for Markdown the figures and their CSV go to ``<stem>_figures/``."""
+    """Write the report, atomically; for Markdown the figures and their CSV go to
+    ``<stem>_figures/``. Raises :class:`ResultsError` when no run succeeded (nothing written)."""
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    results.require_success()
     figs = figures(results)
     if fmt == "html":
-        out.write_text(html_report(results, figs), encoding="utf-8")
+        write_atomic(out, html_report(results, figs).encode("utf-8"))
         return out
     figure_dir = out.parent / f"{out.stem}_figures"
-    figure_dir.mkdir(exist_ok=True)
+    text = markdown_report(results, figs, figure_dir.name).encode("utf-8")
     for f in figs:
-        (figure_dir / f"{f.name}.png").write_bytes(f.png)
-        f.data.to_csv(figure_dir / f"{f.name}.csv", index=False)
-    out.write_text(markdown_report(results, figs, figure_dir.name), encoding="utf-8")
+        write_atomic(figure_dir / f"{f.name}.png", f.png)
+        write_atomic(figure_dir / f"{f.name}.csv", f.data.to_csv(index=False).encode())
+    write_atomic(out, text)  # last: the report never points at figures not yet written
     return out

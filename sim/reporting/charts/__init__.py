@@ -21,6 +21,7 @@ from sim.reporting.charts.data import (
 )
 from sim.reporting.charts.differences import differences
 from sim.reporting.charts.load import load
+from sim.reporting.charts.outcomes_costs import outcomes_costs
 from sim.reporting.charts.over_time import behaviour, over_time
 from sim.reporting.charts.ranking_odds import ranking_odds
 from sim.reporting.charts.regions import regions
@@ -33,6 +34,7 @@ from sim.reporting.loading import Results
 
 CHARTS: dict[str, Chart] = {
     "comparison": comparison,
+    "outcomes_costs": outcomes_costs,
     "tradeoff": tradeoff,
     "sensitivity": sensitivity,
     "over_time": over_time,

@@ -1,0 +1,168 @@
+"""What an architecture costs at real volume: bandwidth per link class, storage per store kind,
+and staff hours per year (manual entry, updates, reviews and following up hits) per region and
+per NCB size. The prices (record and message sizes, hours per action) are scenario
+assumptions (``costs``, ``behaviour.workload``); the volumes are the run's, scaled to real.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from sim.engine.staff import keying_hours, review_hours
+from sim.log import CostLog, RunLog
+from sim.metrics.capacity import capacity_metrics
+from sim.metrics.intervals import Shown
+from sim.metrics.layout import Grid
+from sim.metrics.outcomes import DAYS_PER_YEAR
+
+GB = 1e9
+
+WEIGHT_CLASSES = (("small", 0.0, 0.75), ("medium", 0.75, 1.5), ("large", 1.5, 3.0))
+"""NCB size classes by activity weight, ``[low, high)``; weights from 3 up are ``largest``
+(the 2023 world's weights run from 0.2 to 5, median 1)."""
+
+
+def prices(log: RunLog) -> CostLog:
+    assert log.costs is not None
+    return log.costs
+
+
+def record_bytes(log: RunLog) -> np.ndarray:
+    """Bytes of a record of each kind, and last the size of a record of no known kind."""
+    spec = prices(log).prices
+    sizes = [spec.record_bytes_by_kind.get(k, spec.record_bytes) for k in log.source.kind_names]
+    return np.array([*sizes, spec.record_bytes])
+
+
+def full_days(log: RunLog, days: Grid) -> np.ndarray:
+    """The whole days of the window (day numbers), over which daily means are taken."""
+    numbers = np.floor(days.day_lo).astype(np.int64)
+    return numbers[(days.day_hi - days.day_lo) >= 1.0 - 1e-12]
+
+
+def bandwidth_per_day(log: RunLog, days: Grid) -> dict[str, float | None]:
+    """GB a day on each link class: every change carries its record, every search a request
+    and an answer; the mean over the window's whole days."""
+    cost = prices(log)
+    sizes = record_bytes(log)
+    per_search = cost.prices.search_bytes + cost.prices.answer_bytes
+    whole = full_days(log, days)
+    out: dict[str, float | None] = {}
+    for name, changes in cost.link_changes.items():
+        daily = sizes @ changes + per_search * cost.link_searches[name]
+        out[name] = float(daily[whole].mean()) / GB if whole.size else None
+    return out
+
+
+def storage_gb(log: RunLog, shown: dict[str, Shown]) -> dict[str, float]:
+    """GB held on average over the window: by the hub, by the platforms together, and by the
+    national nodes together (each its own records, in every architecture). A store that holds
+    copies holds whole records, ghosts included; one that does not (an index) holds
+    pointers."""
+    cost = prices(log)
+    sizes = record_bytes(log)[: len(log.source.kind_names)]
+    src = log.source
+    out = {"hub": 0.0, "platforms": 0.0}
+    for name, store in log.stores.items():
+        held = shown[name]
+        years = held_record_days(held.start, held.end, log)
+        if store.holds_copies:
+            volume = float(np.bincount(src.kind[held.rec], years, sizes.size) @ sizes)
+        else:
+            volume = float(years.sum()) * cost.prices.pointer_bytes
+        out["hub" if name == "hub" else "platforms"] += volume
+    own = held_record_days(src.created, src.deleted, log)
+    out["ncb"] = float(np.bincount(src.kind, own, sizes.size) @ sizes)
+    window = log.horizon - log.warmup
+    return {name: value * cost.record_weight / window / GB for name, value in out.items()}
+
+
+def held_record_days(start: np.ndarray, end: np.ndarray, log: RunLog) -> np.ndarray:
+    """Days of each interval inside the window."""
+    return np.clip(np.minimum(end, log.horizon) - np.maximum(start, log.warmup), 0.0, None)
+
+
+def staff_hours(log: RunLog, answered: np.ndarray) -> dict[str, np.ndarray]:
+    """Staff hours per year at real volume of each NCB, by activity: keying new records
+    (``entry``), updates and deletions (``updates``), reviews, and following up the hits its
+    officers got (``answering``: ``answered`` hits and false hits a year of each NCB)."""
+    cost = prices(log)
+    src, work = log.source, cost.workload
+    # Changes folded onto day 0 from before it (the prehistory) were done before the run.
+    in_window = (src.change_time >= log.warmup) & (src.change_time < log.horizon)
+    in_window &= src.change_time > 0
+    rec, version = src.change_rec[in_window], src.change_version[in_window]
+    owner = src.owner[rec]
+    keyed = cost.manual_entries[in_window] * keying_hours(
+        work, version == 0, src.is_deletion(rec, version)
+    )
+    reviews = review_hours(work, src.change_review[in_window])
+    scale = cost.record_weight * DAYS_PER_YEAR / (log.horizon - log.warmup)
+    n = log.world.n_countries
+
+    def per_ncb(hours: np.ndarray) -> np.ndarray:
+        return np.bincount(owner, hours, n) * scale
+
+    return {
+        "entry": per_ncb(np.where(version == 0, keyed, 0.0)),
+        "updates": per_ncb(np.where(version > 0, keyed, 0.0)),
+        "reviews": per_ncb(reviews.astype(float)),
+        "answering": answered * work.hours_per_hit,
+    }
+
+
+def staff_metrics(hours: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, float]:
+    """Total staff hours a year of the NCBs ``rows``."""
+    return {"staff_hours_per_year": float(sum(h[rows].sum() for h in hours.values()))}
+
+
+def staff_families(hours: dict[str, np.ndarray], weight: np.ndarray) -> dict[str, Any]:
+    """Hours a year by activity (every NCB), and per NCB of each size class (its mean)."""
+    total = sum(hours.values())
+    assert isinstance(total, np.ndarray)
+    classes = [*WEIGHT_CLASSES, ("largest", 3.0, np.inf)]
+    by_weight: dict[str, float | None] = {}
+    for name, low, high in classes:
+        members = (weight >= low) & (weight < high)
+        by_weight[name] = float(total[members].mean()) if members.any() else None
+    return {
+        "staff_hours_per_year_by_activity": {k: float(v.sum()) for k, v in hours.items()},
+        "staff_hours_per_ncb_per_year_by_weight": by_weight,
+    }
+
+
+def cost_metrics(
+    log: RunLog,
+    days: Grid,
+    storage: dict[str, float] | None,
+    outcomes: dict[str, np.ndarray],
+    by_region: dict[str, dict[str, float | None]],
+) -> dict[str, Any]:
+    """Bandwidth, storage, capacity and staff hours at real volume (``by_region`` gains each
+    region's staff hours)."""
+    years = float((days.day_hi - days.day_lo).sum()) / DAYS_PER_YEAR
+    answered = (outcomes["hits"] + outcomes["false_hits"]).sum(axis=(1, 2)) / years
+    hours = staff_hours(log, answered)
+    for r, name in enumerate(log.world.regions):
+        by_region[name] |= staff_metrics(hours, np.flatnonzero(log.world.region_of == r))
+    bandwidth = bandwidth_per_day(log, days)
+    storage = storage or {}
+    return (
+        {
+            "bandwidth_gb_per_day": bandwidth,
+            "bandwidth_gb_per_day_total": total_of(bandwidth.values()),
+            "storage_gb": storage,
+            "storage_gb_total": total_of(storage.values()),
+        }
+        | capacity_metrics(log)
+        | staff_metrics(hours, np.arange(log.world.n_countries))
+        | staff_families(hours, log.world.weight)
+    )
+
+
+def total_of(values: Any) -> float | None:
+    """The sum of values, None if one is missing."""
+    values = list(values)
+    return None if any(v is None for v in values) else float(sum(values))

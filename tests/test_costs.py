@@ -1,0 +1,150 @@
+"""Costs at real volume against independent counts of what the run did: bandwidth from the
+messages, storage and staff hours from the source's own records and changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from sim.metrics import MetricsBundle, compute_metrics
+from sim.model import DataSharingModel
+from tests.helpers import scenario
+
+F = 0.2
+"""Sampled share of the records: every cost is scaled back by 1 / F."""
+
+WORLD = {
+    "platforms": [{"name": "P1"}, {"name": "P2"}],
+    "countries": [
+        {"code": "AAA", "region": "europe", "platforms": ["P1"], "weight": 0.5},
+        {"code": "BBB", "region": "europe", "platforms": ["P1", "P2"]},
+        {"code": "CCC", "region": "africa", "weight": 4.0},
+    ],
+}
+
+BASE = {
+    "horizon_days": 100,
+    "warmup_days": 20,
+    "world": WORLD,
+    "records": {
+        "creation_per_country_per_day": 100,
+        "sample_fraction": F,
+        "updates_per_record_per_day": 0.05,
+        "review_days": 20,
+        "extension_probability": 0.5,
+        "scope": {"global": 0.9, "national": 0.1},
+        "kinds": {"small": {"share": 0.7}, "large": {"share": 0.3}},
+    },
+    "queries": {"per_country_per_day": 500, "sample_fraction": 0.01, "on_record_share": 0.01},
+    "costs": {"record_bytes_by_kind": {"small": 800, "large": 20000}},
+}
+
+
+def measured(architecture: dict, extra: dict | None = None) -> tuple[MetricsBundle, Any]:
+    """A run's metrics and the source its log holds."""
+    model = DataSharingModel(scenario({"architecture": architecture, **BASE, **(extra or {})}), 4)
+    model.run()
+    log = model.run_log()
+    return compute_metrics(log), log.source
+
+
+def run(architecture: dict, extra: dict | None = None) -> tuple[dict[str, Any], Any]:
+    bundle, source = measured(architecture, extra)
+    return bundle.metrics, source
+
+
+def in_window(t: np.ndarray) -> np.ndarray:
+    return (t >= BASE["warmup_days"]) & (t < BASE["horizon_days"]) & (t > 0)
+
+
+def test_bandwidth_is_the_messages_at_their_sizes():
+    """Centralized, without searches: each change of a global record crosses the NCB-to-hub
+    link once, carrying its record; the run's bandwidth is those changes of each kind, counted
+    on the source, times its size, per day at real volume."""
+    metrics, src = run({"kind": "centralized"}, {"queries": {"per_country_per_day": 0}})
+    shared = src.sharing[src.change_rec] == 0  # GLOBAL
+    moving = shared & in_window(src.change_time)
+    sizes = np.array([800.0, 20000.0])[src.kind[src.change_rec[moving]]]
+    days = BASE["horizon_days"] - BASE["warmup_days"]
+    expected = sizes.sum() / F / days / 1e9
+    assert metrics["bandwidth_gb_per_day"]["ncb_to_hub"] == pytest.approx(expected, rel=1e-9)
+    assert metrics["bandwidth_gb_per_day_total"] == pytest.approx(expected, rel=1e-9)
+
+
+def test_a_search_costs_its_request_and_its_answer():
+    """With every record as large as a message's mean (a search's 500 and its answer's 1,000
+    bytes are two messages of 750 on average), the bandwidth is 750 bytes per message."""
+    sizes = {"record_bytes_by_kind": {"small": 750, "large": 750}}
+    metrics, _ = run({"kind": "hybrid", "redistribute": "all"}, {"costs": sizes})
+    for link, messages in metrics["messages_per_day"].items():
+        gb = metrics["bandwidth_gb_per_day"][link]
+        assert gb == pytest.approx(750 * messages / 1e9, rel=1e-9, abs=1e-15), link
+
+
+def test_storage_is_the_copies_held_times_their_size():
+    """Centralized with no delay: the hub holds exactly the active global records, every
+    national node its own records; each as long as it lives inside the window."""
+    metrics, src = run({"kind": "centralized"})
+    w0, h = BASE["warmup_days"], BASE["horizon_days"]
+    days = np.clip(np.minimum(src.deleted, h) - np.maximum(src.created, w0), 0, None)
+    sizes = np.array([800.0, 20000.0])[src.kind]
+
+    def gb(mask):
+        return float((days * sizes)[mask].sum()) / F / (h - w0) / 1e9
+
+    storage = metrics["storage_gb"]
+    assert storage["hub"] == pytest.approx(gb(src.sharing == 0), rel=1e-9)
+    assert storage["ncb"] == pytest.approx(gb(np.ones(src.n_records, bool)), rel=1e-9)
+    assert storage["platforms"] == 0.0
+
+
+@pytest.mark.parametrize("architecture", ["centralized", "fragmented", "federated"])
+def test_staff_hours_price_each_manual_action(architecture):
+    """Each change in the window, priced from the source alone: a global record is keyed by
+    hand into the hub (centralized) or the hub and each of its owner's platforms
+    (fragmented, every record entered everywhere), into nothing else (federated: the national
+    system is the only copy); a new record 0.25 h per system, an update 0.1, a deletion 0.05,
+    a review 0.2 once; each hit or false hit an NCB's officers get, 1 hour. Behaviour stays
+    off: the price of the work does not need its feedbacks."""
+    metrics, src = run({"kind": architecture})
+    rows = np.flatnonzero(in_window(src.change_time))
+    rec, version = src.change_rec[rows], src.change_version[rows]
+    owner = src.owner[rec]
+    systems = {
+        "centralized": np.ones(3),
+        "fragmented": 1.0 + np.array([1, 2, 0]),  # the hub, and AAA 1, BBB 2, CCC 0 platforms
+        "federated": np.zeros(3),
+    }[architecture][owner] * (src.sharing[rec] == 0)
+    deletion = np.isfinite(src.deleted[rec]) & (version == src.last_version[rec])
+    price = np.where(version == 0, 0.25, np.where(deletion, 0.05, 0.1))
+    years = (BASE["horizon_days"] - BASE["warmup_days"]) / 365
+    per_year = 1 / F / years
+    by_activity = metrics["staff_hours_per_year_by_activity"]
+    assert by_activity["entry"] == pytest.approx(
+        (systems * price)[version == 0].sum() * per_year, rel=1e-9
+    )
+    assert by_activity["updates"] == pytest.approx(
+        (systems * price)[version > 0].sum() * per_year, rel=1e-9
+    )
+    assert by_activity["reviews"] == pytest.approx(
+        0.2 * src.change_review[rows].sum() * per_year, rel=1e-9
+    )
+    hits = metrics["hits_per_year"] + metrics["false_hits_per_year"]
+    assert by_activity["answering"] == pytest.approx(hits, rel=1e-9)
+    assert metrics["staff_hours_per_year"] == pytest.approx(sum(by_activity.values()), rel=1e-12)
+
+
+def test_staff_hours_by_region_and_size_class_add_up():
+    """Europe's two NCBs and Africa's one share the total; AAA (weight 0.5) is the small class,
+    BBB (1) medium, CCC (4) largest, and no NCB is large."""
+    bundle, _ = measured({"kind": "fragmented"})
+    metrics = bundle.metrics
+    regions = [region["staff_hours_per_year"] for region in bundle.by_region.values()]
+    assert min(regions) > 0
+    assert sum(regions) == pytest.approx(metrics["staff_hours_per_year"], rel=1e-12)
+    by_weight = metrics["staff_hours_per_ncb_per_year_by_weight"]
+    assert by_weight["large"] is None
+    total = by_weight["small"] + by_weight["medium"] + by_weight["largest"]
+    assert total == pytest.approx(metrics["staff_hours_per_year"], rel=1e-12)
