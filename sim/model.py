@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 
 import mesa
 import numpy as np
@@ -20,6 +20,7 @@ from sim.behaviour import Behaviour, as_happened
 from sim.builder import build, subject_mix
 from sim.config.schema import Scenario
 from sim.engine.dists import SECONDS
+from sim.engine.outages import DownWindows
 from sim.log import CostLog, QueryLog, RunLog, StoreLog
 from sim.records import SourceRecords, retention_removals
 
@@ -47,6 +48,7 @@ class DataSharingModel(mesa.Model):
         self.source = self.parts.source
         self.strategy = self.parts.strategy
         self.query_sent = np.zeros(self.n_queries, dtype=bool)
+        self.node_down = DownWindows([node.availability for node in self.parts.nodes])
         self.env.process(self._day_ends())
         interval = self.strategy.sync_interval_days()
         if interval is not None:
@@ -95,11 +97,7 @@ class DataSharingModel(mesa.Model):
     def _send_queries(self, qid: np.ndarray) -> None:
         """Queries leave unless the querier's own node is down."""
         querier, t = self.parts.queries.querier[qid], self.parts.queries.time[qid]
-        up = np.ones(qid.size, dtype=bool)
-        for ncb in self.parts.ncbs:
-            if ncb.node.availability.has_outages:
-                mine = querier == ncb.index
-                up[mine] = ncb.node.availability.is_up(t[mine])
+        up = self.node_down.nodes_up(querier, t)
         self.query_sent[qid[up]] = True
         self.strategy.route_queries(qid[up], querier[up], t[up])
 
@@ -115,9 +113,12 @@ class DataSharingModel(mesa.Model):
             self.strategy.sync(self.env.now)
             self.events_processed += 1
 
-    def run(self) -> None:
-        for _ in range(self.n_days):
+    def run(self, on_day: Callable[[int, int], None] | None = None) -> None:
+        """Every day to the horizon; ``on_day(done, total)`` after each (progress)."""
+        for done in range(1, self.n_days + 1):
             self.step()
+            if on_day is not None:
+                on_day(done, self.n_days)
         self.strategy.settle(self.horizon)
 
     # --- what the metrics read -------------------------------------------------------------

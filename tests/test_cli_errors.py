@@ -300,7 +300,7 @@ def stub_runner(monkeypatch: pytest.MonkeyPatch) -> list[tuple[object, int | Non
 
     calls: list[tuple[object, int | None]] = []
 
-    def run_one(scenario, seed=None):
+    def run_one(scenario, seed=None, on_progress=None):
         calls.append((scenario, seed))
         return _stub_result(scenario, seed)
 

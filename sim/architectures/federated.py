@@ -17,6 +17,7 @@ from sim.architectures.base import Channel, Context, Strategy
 from sim.config.schema import Federated as FederatedSpec
 from sim.config.schema import Reluctance
 from sim.engine.dists import SECONDS, Sampler
+from sim.engine.fanout import DownWindows, broadcast_answers
 from sim.engine.store import Store
 from sim.log import View
 from sim.world import NATIONAL
@@ -46,6 +47,7 @@ class Federated(Strategy):
         self.hit_fraction = context.query_spec.hit_fraction
         self._hit_owner = np.full(context.queries.n_queries, -1, dtype=np.int64)
         self._hub_answers_seen = 0
+        self._down: DownWindows | None = None
 
     # --- writes: only the pointer index, if any ---------------------------------------------------
 
@@ -97,15 +99,12 @@ class Federated(Strategy):
         out = link.query_delays(n * m).reshape(n, m)
         back = link.query_delays(n * m).reshape(n, m)
         service = self._node_service(n * m).reshape(n, m)
-        arrival = t[:, None] + out
-        answered = np.empty((n, m), dtype=bool)
-        for j, node in enumerate(self.nodes):
-            answered[:, j] = node.availability.is_up(arrival[:, j])
-        done = arrival + service + back
-        on_time = answered & (done - t[:, None] <= self.deadline)
-        on_time[querier[:, None] == np.arange(m)[None, :]] = False  # nobody asks itself
-        last = np.where(on_time, done, -np.inf).max(axis=1, initial=-np.inf)
-        self.queries.broadcast(qid, m - 1, on_time.sum(axis=1), last)
+        if self._down is None:  # the nodes' outages are drawn before the run starts
+            self._down = DownWindows([node.availability for node in self.nodes])
+        answered, last = broadcast_answers(
+            t, querier, out, back, service, self._down, self.deadline
+        )
+        self.queries.broadcast(qid, m - 1, answered, last)
 
     def _ask_issuers(self, qid: np.ndarray, querier: np.ndarray, t: np.ndarray) -> None:
         """Each search asks the node of the country that issued its subject; a country's

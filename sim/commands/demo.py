@@ -76,13 +76,16 @@ def demo(
     if out_dir is not None:
         click.echo(demo_sweep(which, horizon_days, seed, out_dir, quiet))
         return
+    from sim.commands.progress import RunsProgress, is_terminal
     from sim.runner import run_one
 
     results: dict[str, RunResult] = {}
+    progress = None if quiet else RunsProgress(list(variants), is_terminal())
     for label, scenario in variants.items():
-        if not quiet:
-            click.echo(f"running {label} ...", err=True)
-        results[label] = run_one(scenario, seed)
+        on_progress = None if progress is None else progress.run(label)
+        results[label] = run_one(scenario, seed, on_progress)
+        if progress is not None:
+            progress.finished()
     if not quiet:
         first = next(iter(variants.values()))
         days = first.horizon_days - first.warmup_days

@@ -56,9 +56,11 @@ def run(
             check_run_dir(out_dir)
     except (ConfigError, OutputError) as error:
         fail(error)
+    from sim.commands.progress import RunProgress, is_terminal
     from sim.runner import run_one
 
-    result = run_one(scenario, seed)
+    progress = None if quiet else RunProgress(scenario.name, is_terminal())
+    result = run_one(scenario, seed, progress)
     if out_dir is not None:
         try:
             write_run_outputs(result, out_dir, charts_writer() if plot else None)

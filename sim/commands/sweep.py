@@ -8,7 +8,6 @@ exits 1 after listing them.
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -22,34 +21,6 @@ from sim.results import OutputError
 from sim.sizing import shared_limit_hint
 
 DRY_RUN_LISTED = 40
-
-
-class ProgressPrinter:
-    """A bar redrawn in place on a terminal; a plain line at most every few seconds otherwise."""
-
-    WIDTH = 30
-    PLAIN_EVERY_SECONDS = 5.0
-
-    def __init__(self, tty: bool) -> None:
-        self.tty = tty
-        self.last_line = 0.0
-
-    def __call__(self, progress: Any) -> None:
-        text = (
-            f"{progress.done}/{progress.total} runs  {progress.failed} failed"
-            f"  elapsed {duration(progress.elapsed)}  ETA {duration(progress.eta)}"
-        )
-        if self.tty:
-            filled = int(self.WIDTH * progress.done / max(1, progress.total))
-            bar = "#" * filled + "." * (self.WIDTH - filled)
-            end = "\n" if progress.done == progress.total else ""
-            click.echo(f"\r[{bar}] {text}", nl=False, err=True)
-            click.echo(end, nl=False, err=True)
-            return
-        finished = progress.done == progress.total
-        if finished or time.monotonic() - self.last_line >= self.PLAIN_EVERY_SECONDS:
-            self.last_line = time.monotonic()
-            click.echo(text, err=True)
 
 
 @click.command()
@@ -124,7 +95,9 @@ def sweep(
     if dry_run:
         dry_run_report(experiment, plan, workers)
         return
-    on_progress = None if quiet else ProgressPrinter(sys.stderr.isatty())
+    from sim.commands.progress import SweepProgress, is_terminal
+
+    on_progress = None if quiet else SweepProgress(is_terminal())
     try:
         outcome = run_sweep(
             experiment,
@@ -170,15 +143,15 @@ def dry_run_report(experiment: Any, plan: list[Any], workers: int | None) -> Non
     from sim.config import scenario_from_dict
     from sim.sizing import size_of
     from sim.sweeps.api import twins, unique_scenarios
-    from sim.sweeps.estimate import calibrate, estimate_seconds
+    from sim.sweeps.estimate import estimate
     from sim.sweeps.executors import default_workers
     from sim.sweeps.plan import skipped_keys
 
     n_points = len({spec.point_index for spec in plan})
     u = experiment.uncertainties
     worlds = f" ({n_points // u.worlds} grid point(s) x {u.worlds} worlds, {u.design})" if u else ""
-    copies = len(twins(plan))
-    copied = f", {copies} of them copies of an identical run" if copies else ""
+    copies = twins(plan)
+    copied = f", {len(copies)} of them copies of an identical run" if copies else ""
     click.echo(
         f"{experiment.name}: {len(experiment.variants)} variants x {n_points} points{worlds}"
         f" x {experiment.replications} replications = {len(plan)} runs{copied}"
@@ -197,13 +170,14 @@ def dry_run_report(experiment: Any, plan: list[Any], workers: int | None) -> Non
     }
     largest = max(sizes, key=lambda rid: sizes[rid].memory_bytes)
     click.echo(f"size: largest run {largest}: {sizes[largest].describe()}")
-    per_run = calibrate(plan[0])
     n = workers or default_workers()
-    total = estimate_seconds(per_run, len(plan) - copies, n)
+    todo = [spec for spec in plan if spec.run_id not in copies]
+    calibrated = estimate(todo)
+    per_variant = ", ".join(f"{v} {t:.1f} s" for v, t in calibrated.per_run.items())
+    click.echo(f"calibrated on short runs of each variant, seconds per run: {per_variant}")
     click.echo(
-        f"estimate: about {per_run:.2f} s per run (calibrated on a short run of {plan[0].run_id}),"
-        f" {duration(per_run * (len(plan) - copies))} of CPU,"
-        f" about {duration(total)} on {n} worker(s)"
+        f"estimate: {duration(calibrated.cpu_seconds)} of runs,"
+        f" about {duration(calibrated.wall_seconds(n))} on {n} worker(s)"
     )
 
 

@@ -6,6 +6,9 @@ any time can be held until the node is up with one ``searchsorted`` (no process 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import numba
 import numpy as np
 
 from sim.config.schema import OutageSpec
@@ -109,3 +112,48 @@ class Availability:
         lo = np.clip(self.starts, a, b)
         hi = np.clip(self.ends, a, b)
         return float(np.sum(hi - lo))
+
+
+class DownWindows:
+    """Every node's down windows, concatenated: node j's are ``[ptr[j], ptr[j + 1])``."""
+
+    def __init__(self, availabilities: Sequence[Availability]) -> None:
+        sizes = [a.starts.size for a in availabilities]
+        self.ptr = np.zeros(len(sizes) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=self.ptr[1:])
+        self.starts = np.concatenate([[], *(a.starts for a in availabilities)]).astype(float)
+        self.ends = np.concatenate([[], *(a.ends for a in availabilities)]).astype(float)
+
+    def nodes_up(self, node: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """Whether node ``node[i]`` is up at ``t[i]`` (``Availability.is_up``, for many nodes
+        at once)."""
+        return nodes_up_kernel(
+            np.ascontiguousarray(node, dtype=np.int64),
+            np.ascontiguousarray(t, dtype=float),
+            self.ptr,
+            self.starts,
+            self.ends,
+        )
+
+
+@numba.njit(cache=True)
+def nodes_up_kernel(node, t, ptr, starts, ends):
+    up = np.empty(t.size, dtype=np.bool_)
+    for i in range(t.size):
+        up[i] = not is_down(t[i], starts, ends, ptr[node[i]], ptr[node[i] + 1])
+    return up
+
+
+@numba.njit(cache=True, inline="always")
+def is_down(x, starts, ends, lo, hi):
+    """Whether ``x`` falls in one of the sorted disjoint windows ``[starts[k], ends[k])``,
+    ``lo <= k < hi`` (``Availability.is_up``, negated): the last window starting at or
+    before ``x``, found by bisection."""
+    a, b = lo, hi
+    while a < b:
+        mid = (a + b) // 2
+        if starts[mid] <= x:
+            a = mid + 1
+        else:
+            b = mid
+    return a > lo and x < ends[a - 1]

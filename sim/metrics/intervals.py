@@ -119,22 +119,6 @@ def subtract_windows(
     return lo[keep], hi[keep], parent[keep]
 
 
-def clip_to_windows(
-    a: np.ndarray, b: np.ndarray, lo: np.ndarray, hi: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The parts of intervals ``[a, b)`` inside sorted disjoint windows ``[lo, hi)``.
-
-    Returns (piece starts, piece ends, index of the interval each piece came from), in the
-    order of the intervals.
-    """
-    first = np.searchsorted(hi, a, side="right")  # the first window ending after a
-    n_pieces = np.maximum(np.searchsorted(lo, b, side="left") - first, 0)
-    parent = np.repeat(np.arange(a.size), n_pieces)
-    k = np.arange(parent.size) - np.repeat(np.cumsum(n_pieces) - n_pieces, n_pieces)
-    window = np.repeat(first, n_pieces) + k
-    return np.maximum(a[parent], lo[window]), np.minimum(b[parent], hi[window]), parent
-
-
 def up_pieces(
     availabilities: list[Availability], t0: float, t1: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -67,7 +67,9 @@ def outcome_counts(log: RunLog, daily: dict[str, np.ndarray], days: Grid) -> dic
     return {
         "searches": searches,
         "hits": per_record * daily["vis_act"],
-        "missed_hits": per_record * (daily["act"] - daily["vis_act"]),
+        # vis_act <= act; the two integrals come by different sums, so a kind shown in full
+        # can differ by rounding (1e-14 of a record-day): never a negative count.
+        "missed_hits": per_record * np.maximum(daily["act"] - daily["vis_act"], 0.0),
         "false_hits": per_record * mix.deleted_ratio[None, :, None] * daily["ghost"],
         "stale_hits": per_record * stale,
     }

@@ -1,257 +1,435 @@
-"""Segment classification: each record's life cut wherever what a subset of stores shows, or
-the source's version, changes; each piece classified (returned, ghost, stale, in conflict) and
-integrated on a time grid.
+"""Segment classification: each record's life cut wherever what a store shows, or the source's
+version, changes; each piece classified (returned, ghost, stale, in conflict) for every subset
+of stores consulted together, and integrated exactly on a time grid.
 
-Times are keys ``record * span + t`` so that one sort orders every record's breakpoints;
-``span`` exceeds the horizon, so keys of different records never mix.
+What a subset S returns of record r depends only on the stores of S that are meant to hold r
+or ever show it, ``E = S & K(r)``. Records are put in classes (their group and ``K``), and each
+class's distinct ``E`` over the subsets is one *slot*: the segments of a record are classified
+once per slot of its class, however many subsets share it (the hub, in every hybrid subset, is
+swept once, not once per view). A subset's integrals for a class are then its slot's.
+
+The sweep is one compiled pass over the records (numba): per record, its breakpoints (the
+source's changes and the starts and ends of what each store shows), the version each store
+shows and the source's versions between them, and per slot the runs of segments classified
+alike, each added to the grid as its start and end counts and time moments (``add_run``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
-from sim.log import RunLog, StoreLog
-from sim.metrics.integrals import Increments, IndexedIntervals, grid_positions
+from sim.log import RunLog
 from sim.metrics.intervals import Shown
 from sim.metrics.layout import RETURNED, Layout
-from sim.metrics.windows import inside
 
-CHUNK_RECORDS = 65_536
-"""Records classified at once: bounds the temporary arrays of ``segment_cumulatives`` (about
-150 MB at the benchmark's scale; smaller chunks were no slower)."""
-
-
-@dataclass(frozen=True)
-class SourceIndex:
-    """The source's changes ordered by (record, time), to slice by record range."""
-
-    rec: np.ndarray
-    time: np.ndarray
-    version: np.ndarray
-    material: np.ndarray
-    """The record's latest material version as of each change (that change included)."""
-
-    @classmethod
-    def of(cls, log: RunLog) -> SourceIndex:
-        src = log.source
-        order = np.lexsort((src.change_time, src.change_rec))
-        rec, version = src.change_rec[order], src.change_version[order]
-        return cls(
-            rec,
-            src.change_time[order],
-            version,
-            latest_material(rec, version, src.change_material[order]),
-        )
-
-    def records(self, bounds: np.ndarray) -> SourceIndex:
-        """The changes of records ``bounds[0]`` to ``bounds[1] - 1``."""
-        i0, i1 = np.searchsorted(self.rec, bounds)
-        return SourceIndex(
-            self.rec[i0:i1], self.time[i0:i1], self.version[i0:i1], self.material[i0:i1]
-        )
-
-
-def latest_material(rec: np.ndarray, version: np.ndarray, material: np.ndarray) -> np.ndarray:
-    """Per change (ordered by record, then time), the highest material version of its record
-    so far: a running maximum of keys ``record * span + version`` (-1 for an administrative
-    change), which earlier records' keys never reach."""
-    if rec.size == 0:
-        return version.copy()
-    span = int(version.max()) + 2
-    keys = rec * span + np.where(material, version, -1)
-    return np.maximum.accumulate(keys) - rec * span
+CLASSIFIED = ("vis", "ghost", "stale", "stale_any", "conflict")
+"""The quantities the sweep integrates, in the order of its flag bits (``vis_act`` is
+``vis - ghost``)."""
+N_CLASSIFIED = len(CLASSIFIED)
+VIS, GHOST, STALE, STALE_ANY, CONFLICT = (1 << i for i in range(N_CLASSIFIED))
 
 
 @dataclass(frozen=True)
-class Subset:
-    """A subset of stores consulted together, with what its segments are classified against.
+class Slots:
+    """Cumulative integrals of each returned quantity per slot, and which slot each (class,
+    subset) reads.
 
-    ``shown`` (one per store) is clipped to the sorted disjoint ``windows``, the only times in
-    which some view consults exactly this subset."""
+    ``cumulative[slot, quantity, j]`` integrates from 0 to ``points[j]`` (quantities in the
+    order of ``RETURNED``); the last slot is all zeros, read by a subset that shows nothing of
+    a class."""
 
-    log: RunLog
-    layout: Layout
     points: np.ndarray
-    """Grid on which the segments are integrated."""
-    stores: list[StoreLog]
-    shown: list[Shown]
-    source: SourceIndex
-    windows: tuple[np.ndarray, np.ndarray]
+    cumulative: np.ndarray
+    slot_of: np.ndarray
+    """``[class, subset]``: the slot the subset's integrals of the class are."""
+    class_group: np.ndarray
+    """Record group (``Layout.group``) of each class."""
 
-    def records(self, lo: int, hi: int) -> Subset:
-        """The same subset restricted to records ``lo`` to ``hi - 1``."""
-        bounds = np.array([lo, hi])
-        shown = [s.select(slice(*np.searchsorted(s.rec, bounds))) for s in self.shown]
-        return Subset(
-            self.log,
-            self.layout,
-            self.points,
-            self.stores,
-            shown,
-            self.source.records(bounds),
-            self.windows,
-        )
+
+def subset_slots(
+    log: RunLog,
+    layout: Layout,
+    shown: dict[str, Shown],
+    subsets: list[tuple[str, ...]],
+    points: np.ndarray,
+) -> Slots:
+    """The integrals on ``points`` of what each subset of stores returns, by record class."""
+    names = list(log.stores)
+    src = log.source
+    meant = store_bits([log.stores[n].destined for n in names], src.n_records)
+    shows = np.zeros(src.n_records, dtype=np.int64)
+    for i, name in enumerate(names):
+        shows[shown[name].rec] |= np.int64(1) << i
+    relevant = meant | shows
+    rec_class, class_key = classes(
+        relevant, shows, layout.group(log, np.arange(src.n_records)), layout.n_groups
+    )
+    class_shows = np.zeros(class_key.size, dtype=np.int64)
+    held = rec_class >= 0
+    np.bitwise_or.at(class_shows, rec_class[held], shows[held])
+    masks = [sum(1 << names.index(n) for n in subset) for subset in subsets]
+    table = slot_table(class_key // layout.n_groups, class_shows, masks)
+    parts = [shown[n] for n in names]
+    increments = np.zeros((table.n_slots + 1, points.size + 1, 2 * len(CLASSIFIED)))
+    source = per_record_changes(log)
+    sweep(
+        rec_class.astype(np.int32),
+        table.e_ptr,
+        table.e_mask,
+        table.e_slot,
+        meant,
+        np.minimum(src.deleted, log.horizon + 0.5),
+        np.cumsum([0] + [s.rec.size for s in parts]).astype(np.int64),
+        np.concatenate([s.rec for s in parts]).astype(np.int32),
+        np.concatenate([s.version for s in parts]).astype(np.int32),
+        np.concatenate([s.start for s in parts]),
+        np.concatenate([s.end for s in parts]),
+        *source,
+        points,
+        increments,
+    )
+    return Slots(
+        points,
+        cumulative(increments, points),
+        table.slot_of,
+        (class_key % layout.n_groups).astype(np.int64),
+    )
+
+
+def store_bits(flags: list[np.ndarray], n: int) -> np.ndarray:
+    """Per record, a bitmask with bit i set where ``flags[i]`` is."""
+    out = np.zeros(n, dtype=np.int64)
+    for i, f in enumerate(flags):
+        out |= f.astype(np.int64) << i
+    return out
+
+
+def classes(
+    relevant: np.ndarray, shows: np.ndarray, group: np.ndarray, n_groups: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each record's class (-1: no store ever shows it) and each class's key
+    ``relevant * n_groups + group``, ascending (``n_groups`` from the layout, not the groups
+    present, so that the key decodes). Found by a sort: numpy 2.4's hashing ``unique`` is
+    slow on large integer arrays."""
+    key = relevant * n_groups + group
+    held = np.flatnonzero(shows != 0)
+    ordered = np.sort(key[held])
+    distinct = ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if ordered.size else ordered
+    rec_class = np.full(relevant.size, -1, dtype=np.int64)
+    rec_class[held] = np.searchsorted(distinct, key[held])
+    return rec_class, distinct
+
+
+@dataclass(frozen=True)
+class SlotTable:
+    slot_of: np.ndarray
+    e_ptr: np.ndarray
+    """Per class, its slots' range in ``e_mask`` and ``e_slot``."""
+    e_mask: np.ndarray
+    e_slot: np.ndarray
 
     @property
-    def span(self) -> float:
-        return float(np.ceil(self.log.horizon) + 2)
+    def n_slots(self) -> int:
+        return int(self.e_slot.size)
 
 
-def segment_cumulatives(subset: Subset) -> dict[str, np.ndarray]:
-    """Cumulative integrals on the subset's grid of each returned quantity, per record group.
+def slot_table(relevant: np.ndarray, shows: np.ndarray, subsets: list[int]) -> SlotTable:
+    """Per class (its ``relevant`` stores, the stores that show some of its records), the
+    distinct ``E = subset & relevant`` that show something, one slot each."""
+    n_classes = relevant.size
+    slot_of = np.full((n_classes, len(subsets)), -1, dtype=np.int64)
+    e_ptr = [0]
+    e_mask: list[int] = []
+    for c, (k, s) in enumerate(zip(relevant.tolist(), shows.tolist(), strict=True)):
+        mine: dict[int, int] = {}
+        for j, subset in enumerate(subsets):
+            e = subset & k
+            if e & s:
+                slot_of[c, j] = mine.setdefault(e, len(e_mask) + len(mine))
+        e_mask += list(mine)
+        e_ptr.append(len(e_mask))
+    n_slots = len(e_mask)
+    slot_of[slot_of < 0] = n_slots  # the zero slot
+    return SlotTable(
+        slot_of,
+        np.array(e_ptr, dtype=np.int64),
+        np.array(e_mask, dtype=np.int64),
+        np.arange(n_slots, dtype=np.int64),
+    )
 
-    Records are taken in chunks (the result is a sum over records)."""
-    totals: dict[str, Increments] = {}
-    for lo, hi in chunks(subset):
-        part = subset.records(lo, hi)
-        for name, values in classify_segments(part).items():
-            if name in totals:
-                totals[name] += values
+
+def per_record_changes(log: RunLog) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The source's changes grouped by record, in time order within each (ties in their
+    order in the log): offsets per record, times, versions, material flags."""
+    src = log.source
+    ptr = np.zeros(src.n_records + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src.change_rec, minlength=src.n_records), out=ptr[1:])
+    order = grouped_order(src.change_rec.astype(np.int64), src.change_time, ptr)
+    return (
+        ptr,
+        src.change_time[order],
+        src.change_version[order].astype(np.int64),
+        src.change_material[order],
+    )
+
+
+@numba.njit(cache=True)
+def grouped_order(rec: np.ndarray, t: np.ndarray, ptr: np.ndarray) -> np.ndarray:
+    """The order that groups items by ``rec`` (offsets ``ptr``) and sorts each group by ``t``,
+    stably: a counting sort, then an insertion sort of each (small) group."""
+    fill = ptr[:-1].copy()
+    order = np.empty(rec.size, dtype=np.int64)
+    for i in range(rec.size):
+        order[fill[rec[i]]] = i
+        fill[rec[i]] += 1
+    for r in range(ptr.size - 1):
+        for i in range(ptr[r] + 1, ptr[r + 1]):
+            item = order[i]
+            j = i - 1
+            while j >= ptr[r] and t[order[j]] > t[item]:
+                order[j + 1] = order[j]
+                j -= 1
+            order[j + 1] = item
+    return order
+
+
+def cumulative(increments: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """``[slot, quantity, point]`` integrals from the increments (see ``add_run``: ``t C(t) -
+    M(t)``), in the order of ``RETURNED`` (``vis_act`` = ``vis - ghost``). Written quantity by
+    quantity into the result: no temporary the size of the increments."""
+    n = points.size
+    np.cumsum(increments, axis=1, out=increments)
+    out = np.empty((increments.shape[0], len(RETURNED), n))
+    for i, name in enumerate(RETURNED):
+        if name == "vis_act":
+            continue
+        q = CLASSIFIED.index(name)
+        np.multiply(increments[:, :n, 2 * q], points[None, :], out=out[:, i])
+        np.subtract(out[:, i], increments[:, :n, 2 * q + 1], out=out[:, i])
+    vis, ghost, vis_act = (RETURNED.index(name) for name in ("vis", "ghost", "vis_act"))
+    np.subtract(out[:, vis], out[:, ghost], out=out[:, vis_act])
+    return out
+
+
+@numba.njit(cache=True)
+def bucket_table(points: np.ndarray) -> tuple[np.ndarray, float]:
+    """A table of buckets over the grid: bucket b starts at or after point ``floor[b]``, so
+    that ``position`` steps forward from there (a binary search per time cost more)."""
+    n_buckets = 4 * points.size
+    span = points[-1] - points[0] if points.size > 1 else 0.0
+    scale = n_buckets / span if span > 0 else 0.0
+    floor = np.zeros(n_buckets + 1, dtype=np.int64)
+    j = 0
+    for b in range(n_buckets + 1):
+        # Start one bucket early, so that rounding never starts a time past its position.
+        t = points[0] + (b - 1) / scale if scale > 0 else -np.inf
+        while j < points.size and points[j] <= t:
+            j += 1
+        floor[b] = j
+    return floor, scale
+
+
+@numba.njit(cache=True, inline="always")
+def position(points: np.ndarray, floor: np.ndarray, scale: float, t: float) -> int:
+    """``searchsorted(points, t, "right")``: how many points are at or before ``t``."""
+    if t < points[0]:
+        return 0
+    b = min(int((t - points[0]) * scale), floor.size - 1)
+    j = floor[b]
+    while j < points.size and points[j] <= t:
+        j += 1
+    return j
+
+
+@numba.njit(cache=True, inline="always")
+def add_run(increments, slot, quantity, a, b, points, floor, scale):
+    """Add the run ``[a, b)`` of ``quantity`` in ``slot``: ``increments[slot, j, 2q]`` counts
+    the starts minus the ends of quantity q's runs at grid position (``position``) j,
+    ``[slot, j, 2q + 1]`` their time moments."""
+    ja = position(points, floor, scale, a)
+    jb = position(points, floor, scale, b)
+    q = 2 * quantity
+    increments[slot, ja, q] += 1.0
+    increments[slot, ja, q + 1] += a
+    increments[slot, jb, q] -= 1.0
+    increments[slot, jb, q + 1] -= b
+
+
+@numba.njit(cache=True)
+def store_offsets(n_records: int, st_ptr: np.ndarray, st_rec: np.ndarray) -> np.ndarray:
+    """``[store, r]``: where record r's intervals start in ``st_rec`` (they end where
+    record r + 1's start)."""
+    out = np.empty((st_ptr.size - 1, n_records + 1), dtype=np.int64)
+    for i in range(st_ptr.size - 1):
+        k = st_ptr[i]
+        for r in range(n_records + 1):
+            while k < st_ptr[i + 1] and st_rec[k] < r:
+                k += 1
+            out[i, r] = k
+    return out
+
+
+@numba.njit(cache=True)
+def sweep(
+    rec_class,
+    e_ptr,
+    e_mask,
+    e_slot,
+    meant,
+    deleted,
+    st_ptr,
+    st_rec,
+    st_ver,
+    st_start,
+    st_end,
+    src_ptr,
+    src_time,
+    src_ver,
+    src_material,
+    points,
+    increments,
+):
+    """Classify every record's segments for each slot of its class and add each quantity's
+    runs (maximal spans in which it holds) to ``increments`` (see ``add_run``).
+
+    Invariants: each store's intervals (``st_*``, store i from ``st_ptr[i]``) are sorted by
+    record, then start, and disjoint within a record, so that a store's starts and ends,
+    taken in turn, are in time order; ``src_*`` are grouped by record (offsets ``src_ptr``)
+    in time order. Each record is swept once along its merged breakpoints; between two of
+    them every store shows one version (or nothing: -1)."""
+    n_st = st_ptr.size - 1
+    first = store_offsets(rec_class.size, st_ptr, st_rec)
+    mine = np.empty(n_st, dtype=np.int64)  # stores showing the record
+    head = np.empty(n_st, dtype=np.int64)  # next event: 2 * interval + (0 start, 1 end)
+    last = np.empty(n_st, dtype=np.int64)
+    state = np.full(n_st, -1, dtype=np.int64)
+    max_e = 1
+    for c in range(e_ptr.size - 1):
+        max_e = max(max_e, e_ptr[c + 1] - e_ptr[c])
+    held = np.zeros(max_e, dtype=np.int64)  # per slot, the quantities that hold
+    since = np.zeros((max_e, N_CLASSIFIED))  # and since when
+    floor, scale = bucket_table(points)
+    # Class by class (records in id order within one): a class's slots of the increments
+    # stay in cache. Taken in id order, records hit the increments' hundred megabytes at
+    # random, and the misses were most of the sweep's time.
+    for r in np.argsort(rec_class, kind="mergesort"):
+        c = rec_class[r]
+        if c < 0:
+            continue
+        n_mine, shows = 0, 0
+        for i in range(n_st):
+            if first[i, r + 1] > first[i, r]:
+                mine[n_mine] = i
+                head[n_mine] = 2 * first[i, r]
+                last[n_mine] = 2 * first[i, r + 1]
+                n_mine += 1
+                shows |= 1 << i
+        e0, e1 = e_ptr[c], e_ptr[c + 1]
+        j, j1 = src_ptr[r], src_ptr[r + 1]
+        version, material = -1, -1
+        before = -np.inf
+        while True:
+            # The next breakpoint: the earliest pending event of the source or a store.
+            t = np.inf
+            if j < j1:
+                t = src_time[j]
+            for m in range(n_mine):
+                h = head[m]
+                if h < last[m]:
+                    t = min(t, st_start[h >> 1] if h & 1 == 0 else st_end[h >> 1])
+            if t == np.inf:
+                break
+            if t > before:
+                for e in range(e1 - e0):
+                    flags = segment_flags(
+                        e_mask[e0 + e],
+                        meant[r],
+                        shows,
+                        before < deleted[r],
+                        version,
+                        material,
+                        mine,
+                        n_mine,
+                        state,
+                    )
+                    changed(
+                        e_slot[e0 + e],
+                        held,
+                        since,
+                        e,
+                        flags,
+                        before,
+                        increments,
+                        points,
+                        floor,
+                        scale,
+                    )
+            while j < j1 and src_time[j] == t:
+                version = src_ver[j]
+                if src_material[j] and version > material:
+                    material = version
+                j += 1
+            for m in range(n_mine):
+                h = head[m]
+                while h < last[m]:
+                    x = st_start[h >> 1] if h & 1 == 0 else st_end[h >> 1]
+                    if x != t:
+                        break
+                    state[mine[m]] = st_ver[h >> 1] if h & 1 == 0 else -1
+                    h += 1
+                head[m] = h
+            before = t
+        # Nothing shows from the last breakpoint on: every run ends there.
+        for m in range(n_mine):
+            state[mine[m]] = -1
+        for e in range(e1 - e0):
+            changed(e_slot[e0 + e], held, since, e, 0, before, increments, points, floor, scale)
+
+
+@numba.njit(cache=True, inline="always")
+def segment_flags(mask, meant, shows, active, version, material, mine, n_mine, state):
+    """What a segment counts as for the stores ``mask`` (bits of ``CLASSIFIED``), given the
+    version each store shows (``state``) and the source's latest and latest material ones."""
+    newest, highest = -1, -2
+    # A store meant to hold the record that never shows it shows nothing (-1) throughout.
+    lowest = -1 if mask & meant & ~shows else np.iinfo(np.int64).max
+    for m in range(n_mine):
+        i = mine[m]
+        if mask >> i & 1:
+            v = state[i]
+            newest = max(newest, v)
+            if meant >> i & 1:
+                lowest = min(lowest, v)
+                highest = max(highest, v)
+    if newest < 0:
+        return 0
+    flags = VIS
+    if active:
+        if newest < material:
+            flags |= STALE
+        if newest < version:
+            flags |= STALE_ANY
+    else:
+        flags |= GHOST
+    if highest > lowest:
+        flags |= CONFLICT
+    return flags
+
+
+@numba.njit(cache=True, inline="always")
+def changed(slot, held, since, e, flags, t, increments, points, floor, scale):
+    """From ``t`` on, slot ``e`` counts as ``flags``: the runs of the quantities that stop
+    holding end there, those that start holding begin there."""
+    diff = held[e] ^ flags
+    if diff == 0:
+        return
+    for q in range(N_CLASSIFIED):
+        if diff >> q & 1:
+            if held[e] >> q & 1:
+                add_run(increments, slot, q, since[e, q], t, points, floor, scale)
             else:
-                totals[name] = values
-    if not totals:
-        return {name: np.zeros((subset.layout.n_groups, subset.points.size)) for name in RETURNED}
-    return {name: inc.cumulative() for name, inc in totals.items()}
-
-
-def chunks(subset: Subset) -> list[tuple[int, int]]:
-    """Ranges of record ids holding ``CHUNK_RECORDS`` records the subset shows each (the last
-    fewer): the records it never shows, such as the prehistory's, cost no chunk."""
-    # A mask, not np.unique: numpy 2.4's hashing unique took 7 of the 19 CPU seconds of the
-    # benchmark's hybrid run on these millions of record ids; the mask takes milliseconds.
-    held = np.zeros(subset.log.source.n_records, dtype=bool)
-    for s in subset.shown:
-        held[s.rec] = True
-    shown = np.flatnonzero(held)
-    if shown.size == 0:
-        return []
-    starts = shown[::CHUNK_RECORDS]
-    ends = np.r_[starts[1:], shown[-1] + 1]
-    return list(zip(starts.tolist(), ends.tolist(), strict=True))
-
-
-@dataclass(frozen=True)
-class Segments:
-    """Pieces of records' lives, each with one version shown per store and one source version."""
-
-    key: np.ndarray
-    rec: np.ndarray
-    start: np.ndarray
-    end: np.ndarray
-    located: tuple[np.ndarray, np.ndarray]
-    """Grid positions of ``start`` and ``end``."""
-    states: list[np.ndarray]
-    """Per store, the version it shows (-1: nothing)."""
-    source_version: np.ndarray
-    source_material: np.ndarray
-    """The source's latest material version."""
-
-
-def classify_segments(subset: Subset) -> dict[str, Increments]:
-    """What each segment adds to each returned quantity: shown by some store (``vis``), shown
-    after the source deleted it (``ghost``), shown only in versions older than the source's
-    latest material one (``stale``) or than its latest one (``stale_any``), shown in different
-    versions by stores meant to hold it (``conflict``)."""
-    log, layout = subset.log, subset.layout
-    seg = cut_segments(subset)
-    newest = np.maximum.reduce(seg.states)
-    lowest_meant = np.full(seg.rec.size, np.iinfo(np.int64).max)
-    highest_meant = np.full(seg.rec.size, -2, dtype=np.int64)
-    for store, state in zip(subset.stores, seg.states, strict=True):
-        meant = store.destined[seg.rec]
-        lowest_meant = np.where(meant, np.minimum(lowest_meant, state), lowest_meant)
-        highest_meant = np.where(meant, np.maximum(highest_meant, state), highest_meant)
-    deleted_key = seg.rec * subset.span + np.minimum(log.source.deleted[seg.rec], log.horizon + 0.5)
-    active = seg.key < deleted_key
-    segments = IndexedIntervals(
-        layout.group(log, seg.rec),
-        seg.start,
-        seg.end,
-        subset.points,
-        layout.n_groups,
-        located=seg.located,
-    )
-    shown_all = segments.increments()
-    ghost = segments.increments(~active)
-    return {
-        "vis": shown_all,
-        "vis_act": shown_all - ghost,
-        "ghost": ghost,
-        "stale": segments.increments(active & (newest < seg.source_material)),
-        "stale_any": segments.increments(active & (newest < seg.source_version)),
-        "conflict": segments.increments(highest_meant > lowest_meant),
-    }
-
-
-def cut_segments(subset: Subset) -> Segments:
-    """The segments some store shows, inside the run's window.
-
-    Only segments some store shows count; outside the windows none does, so source changes
-    there need not cut segments (the source version is still looked up among them all)."""
-    log, source, shown, span = subset.log, subset.source, subset.shown, subset.span
-    in_view = np.zeros(log.source.n_records, dtype=bool)
-    for s in shown:
-        in_view[s.rec] = True
-    mine = in_view[source.rec]
-    src_rec, src_ver, src_material = source.rec[mine], source.version[mine], source.material[mine]
-    src_key = src_rec * span + source.time[mine]
-    cuts = src_key[inside(source.time[mine], *subset.windows)]
-    starts = [s.rec * span + s.start for s in shown]
-    ends = [s.rec * span + s.end for s in shown]
-    keys, rank = breakpoints([cuts, *starts, *ends])
-    ranks = np.split(rank[cuts.size :], np.cumsum([k.size for k in starts + ends])[:-1])
-    states = [
-        versions_by_breakpoint(ranks[i], ranks[len(shown) + i], s.version, keys.size)
-        for i, s in enumerate(shown)
-    ]
-    rec = np.floor(keys / span).astype(np.int64)
-    same_next = np.r_[rec[1:] == rec[:-1], False]
-    start = keys - rec * span
-    # A segment ends where the next one of the same record starts: locate each time once.
-    j_start = grid_positions(subset.points, start)
-    end = np.r_[start[1:], 0.0]
-    j_end = np.r_[j_start[1:], 0]
-    # Only what some store shows counts: drop the rest before classifying.
-    live = same_next & (end > start) & (end > log.warmup) & (start < log.horizon)
-    live = np.flatnonzero(live & (np.maximum.reduce(states) >= 0))
-    keys, rec = keys[live], rec[live]
-    pos = np.maximum(np.searchsorted(src_key, keys, side="right") - 1, 0)
-    found = src_rec[pos] == rec
-    return Segments(
-        key=keys,
-        rec=rec,
-        start=start[live],
-        end=end[live],
-        located=(j_start[live], j_end[live]),
-        states=[state[live] for state in states],
-        source_version=np.where(found, src_ver[pos], -1),
-        source_material=np.where(found, src_material[pos], -1),
-    )
-
-
-def breakpoints(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct keys of all the parts, ascending, and the index among them of each key of
-    the parts (concatenated): found by the sort itself, not searched for again."""
-    keys = np.concatenate(parts)
-    order = np.argsort(keys, kind="stable")  # the parts are sorted runs: merging is cheap
-    ordered = keys[order]
-    new = np.r_[True, ordered[1:] != ordered[:-1]]
-    rank = np.empty(keys.size, dtype=np.int64)
-    rank[order] = np.cumsum(new) - 1
-    return ordered[new], rank
-
-
-def versions_by_breakpoint(
-    first: np.ndarray, after: np.ndarray, version: np.ndarray, n: int
-) -> np.ndarray:
-    """Version a store shows from each of ``n`` breakpoints on (-1: nothing), its intervals
-    (sorted, disjoint) spanning breakpoints ``first`` to ``after - 1``."""
-    lengths = np.empty(2 * first.size + 1, dtype=np.int64)
-    lengths[0:-1:2] = first - np.r_[0, after[:-1]]  # the gap before each interval
-    lengths[1::2] = after - first
-    lengths[-1] = n - (after[-1] if after.size else 0)
-    values = np.full(lengths.size, -1, dtype=version.dtype)
-    values[1::2] = version
-    return np.repeat(values, lengths)
+                since[e, q] = t
+    held[e] = flags

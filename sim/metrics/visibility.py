@@ -29,8 +29,7 @@ from sim.metrics.federated import returned_by_owners
 from sim.metrics.integrals import IndexedIntervals
 from sim.metrics.intervals import Shown, subtract_windows, up_pieces
 from sim.metrics.layout import RETURNED, Grid, Layout, summed
-from sim.metrics.segments import SourceIndex, Subset, segment_cumulatives
-from sim.metrics.windows import clipped, clipping_windows
+from sim.metrics.segments import Slots, subset_slots
 
 __all__ = ["RETURNED", "Grid", "Layout", "daily_integrals"]
 
@@ -91,35 +90,24 @@ def returned_by_view(
     """Yield (queriers, grid, {quantity: [(querier, kind), point] cumulative}) per view.
 
     A view's stores go up and down; in each piece of time the stores that are up form a
-    subset, and the same subset recurs across pieces and views. Each subset's segments are
-    computed once, on the union of the grids of the views that need it, and projected onto
-    each of them."""
+    subset, and the same subset recurs across pieces and views. Every subset's integrals come
+    from one sweep of the records (``subset_slots``), on the union of the views' grids; each
+    view then adds up its pieces."""
     if log.reads == "owners":
         yield from returned_by_owners(log, layout, ent, days)
         return
     integrals, uses = view_integrals(log, layout, ent, days)
-    source = SourceIndex.of(log)
-    for subset, targets in uses.items():
-        points = np.unique(np.concatenate([acc.grid.points for acc, _, _ in targets]))
-        windows = clipping_windows(np.array([(a, b) for _, a, b in targets]), log)
-        cumulative = segment_cumulatives(
-            Subset(
-                log,
-                layout,
-                points,
-                [log.stores[name] for name in subset],
-                [clipped(shown[name], *windows) for name in subset],
-                source,
-                windows,
-            )
-        )
-        for acc in {id(acc): acc for acc, _, _ in targets}.values():
-            projected = acc.project(cumulative, points)
-            for target, piece_lo, piece_hi in targets:
-                if target is acc:
-                    acc.add_piece(projected, piece_lo, piece_hi)
+    if not integrals:
+        return
+    subsets = list(uses)
+    points = np.unique(np.concatenate([acc.grid.points for _, acc in integrals]))
+    slots = subset_slots(log, layout, shown, subsets, points)
+    pieces: dict[int, list[tuple[int, float, float]]] = {id(acc): [] for _, acc in integrals}
+    for j, targets in enumerate(uses.values()):
+        for acc, piece_lo, piece_hi in targets:
+            pieces[id(acc)].append((j, piece_lo, piece_hi))
     for view, acc in integrals:
-        yield view.queriers, acc.grid, acc.finish()
+        yield view.queriers, acc.grid, acc.integrate(slots, pieces[id(acc)])
 
 
 Uses = dict[tuple[str, ...], list[tuple["ViewIntegral", float, float]]]
@@ -148,32 +136,32 @@ def view_integrals(
 
 
 class ViewIntegral:
-    """Running cumulative integrals of one view on its own grid, projected per (querier, kind)."""
+    """The cumulative integrals of one view on its own grid, per (querier, kind)."""
 
     def __init__(self, projection: np.ndarray, grid: Grid) -> None:
         self.projection = projection
         self.grid = grid
-        shape = (projection.shape[0], grid.points.size)
-        self.values = {name: np.zeros(shape) for name in RETURNED}
-        self.jumps = {name: np.zeros(shape) for name in RETURNED}
 
-    def project(
-        self, cumulative: dict[str, np.ndarray], points: np.ndarray
+    def integrate(
+        self, slots: Slots, pieces: list[tuple[int, float, float]]
     ) -> dict[str, np.ndarray]:
-        """A subset's cumulative integrals (on ``points``) summed per (querier, kind) and taken
-        at this view's grid points."""
-        cols = np.searchsorted(points, self.grid.points)
-        return {name: summed(self.projection, v[:, cols]) for name, v in cumulative.items()}
-
-    def add_piece(self, projected: dict[str, np.ndarray], lo: float, hi: float) -> None:
-        """Add the part of ``projected`` inside [lo, hi): inside the piece the running value
-        grows as the piece's own integral; after it, by its total."""
-        i0, i1 = (int(i) for i in self.grid.index(np.array([lo, hi])))
-        for name, values in projected.items():
-            local = values[:, i0 : i1 + 1] - values[:, i0 : i0 + 1]
-            self.values[name][:, i0 : i1 + 1] += local
-            if i1 + 1 < self.grid.points.size:
-                self.jumps[name][:, i1 + 1] += local[:, -1]
-
-    def finish(self) -> dict[str, np.ndarray]:
-        return {name: self.values[name] + np.cumsum(self.jumps[name], axis=1) for name in RETURNED}
+        """Add up the pieces ``(subset, start, end)``: inside a piece the running value grows
+        as that subset's integral, after it by the subset's total over the piece. Summed per
+        record class first, then projected per (querier, kind)."""
+        weights = self.projection[:, slots.class_group]
+        seen = np.flatnonzero(weights.any(axis=0))
+        cols = np.searchsorted(slots.points, self.grid.points)
+        n = cols.size
+        shape = (seen.size, len(RETURNED), n)
+        values, jumps = np.zeros(shape), np.zeros(shape)
+        quantities = np.arange(len(RETURNED))
+        for subset, lo, hi in pieces:
+            i0, i1 = (int(i) for i in self.grid.index(np.array([lo, hi])))
+            ids = slots.slot_of[seen, subset]
+            piece = slots.cumulative[np.ix_(ids, quantities, cols[i0 : i1 + 1])]
+            piece = piece - piece[:, :, :1]
+            values[:, :, i0 : i1 + 1] += piece
+            if i1 + 1 < n:
+                jumps[:, :, i1 + 1] += piece[:, :, -1]
+        values += np.cumsum(jumps, axis=2)
+        return {name: summed(weights[:, seen], values[:, q]) for q, name in enumerate(RETURNED)}
