@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 
 import mesa
 import numpy as np
@@ -115,9 +115,13 @@ class DataSharingModel(mesa.Model):
             self.strategy.sync(self.env.now)
             self.events_processed += 1
 
-    def run(self) -> None:
-        for _ in range(self.n_days):
+    def run(self, on_day: Callable[[int, int], None] | None = None) -> None:
+        """Every day, then the strategy settles; ``on_day(days done, days)`` after each day
+        (an explorer's progress bar; it may raise to abandon the run)."""
+        for day in range(self.n_days):
             self.step()
+            if on_day is not None:
+                on_day(day + 1, self.n_days)
         self.strategy.settle(self.horizon)
 
     # --- what the metrics read -------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import time
+from collections.abc import Callable
 
 import mesa
 import pandas as pd
@@ -15,11 +16,14 @@ from sim.model import DataSharingModel
 from sim.results import RunResult, package_version
 
 
-def run_one(scenario: Scenario, seed: int | None = None) -> RunResult:
-    """Run one scenario with one seed (``scenario.seed`` when None) and measure it."""
+def run_one(
+    scenario: Scenario, seed: int | None = None, on_day: Callable[[int, int], None] | None = None
+) -> RunResult:
+    """Run one scenario with one seed (``scenario.seed`` when None) and measure it;
+    ``on_day(days done, days)`` is called after each simulated day."""
     seed = scenario.seed if seed is None else int(seed)
     started = time.perf_counter()
-    log, counts = simulate(scenario, seed)
+    log, counts = simulate(scenario, seed, on_day)
     # The model just run leaves reference cycles (Mesa's agents and model) that only the cyclic
     # collector frees: free them before the metrics' large arrays (140 MB off the benchmark's
     # peak).
@@ -41,11 +45,11 @@ def run_one(scenario: Scenario, seed: int | None = None) -> RunResult:
     )
 
 
-def simulate(scenario: Scenario, seed: int):
+def simulate(scenario: Scenario, seed: int, on_day: Callable[[int, int], None] | None = None):
     """Run the model and keep only its log, so the model's memory is freed before metrics."""
     model = DataSharingModel(scenario, seed)
     try:
-        model.run()
+        model.run(on_day)
         log = model.run_log()
         return log, run_counts(model, log)
     finally:
