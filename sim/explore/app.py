@@ -290,8 +290,8 @@ class ResultsPage:
         self.metric = pn.widgets.Select(name="Metric", css_classes=css("metric"))
         self.region = pn.widgets.Select(name="Region", css_classes=css("region"))
         self.chart_name = pn.widgets.Select(name="Chart", css_classes=css("chart-name"))
-        self.comparison = pn.pane.DataFrame(None, css_classes=css("comparison"))
-        self.differences = pn.pane.DataFrame(None, css_classes=css("differences"))
+        self.comparison = pn.pane.DataFrame(None, index=False, css_classes=css("comparison"))
+        self.differences = pn.pane.DataFrame(None, index=False, css_classes=css("differences"))
         self.chart = png_pane(None, "chart")
         self.open.on_click(lambda _: self.open_dir())
         for widget in (self.variants, self.metric, self.region, self.chart_name):

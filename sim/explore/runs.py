@@ -56,14 +56,16 @@ class Snapshot:
         """One line for the page."""
         if self.error:
             return self.error
-        if self.running and self.current:
+        if self.running and self.current and self.day < self.days:
             return (
                 f"running {self.current} ({len(self.done) + 1} of {self.total}):"
                 f" day {self.day} of {self.days}"
             )
+        if self.running and self.current:
+            return f"measuring {self.current} ({len(self.done) + 1} of {self.total})"
         if self.running:
-            return f"measuring ({len(self.done)} of {self.total} done)"
-        return f"done: {len(self.done)} architectures"
+            return "starting"
+        return f"finished: {len(self.done)} of {self.total} architectures"
 
 
 @dataclass
