@@ -64,14 +64,17 @@ def png_pane(data: bytes | None, name: str) -> pn.pane.PNG:
 class RunPage:
     """Controls pre-filled from a scenario, a run in the background, its table and charts."""
 
-    def __init__(self, source: Source | None, error: str | None) -> None:
+    def __init__(self, scenario_file: str | None, source: Source | None, error: str | None) -> None:
         self.source = source
         self.run: BackgroundRun | None = None
         self.shown: tuple[str, ...] = ()
         self.variants: dict[str, Any] = {}
         self.callback: Any = None
         self.path = pn.widgets.TextInput(
-            name="Scenario file", value=source.file if source else "", css_classes=css("path")
+            name="Scenario file",
+            value=scenario_file or "",
+            placeholder="empty: the embedded twelve-NCB scenario",
+            css_classes=css("path"),
         )
         self.load = pn.widgets.Button(name="Load", css_classes=css("load"))
         self.message = pn.pane.Alert(
@@ -94,8 +97,9 @@ class RunPage:
         )
         self.status = pn.pane.Markdown("", css_classes=css("status"))
         self.table = pn.pane.DataFrame(
-            None, css_classes=css("headline"), sizing_mode="stretch_width"
-        )
+            None, index=False, css_classes=css("headline"), sizing_mode="stretch_width",
+            styles={"overflow-x": "auto"},
+        )  # fmt: skip
         self.over_time = png_pane(None, "over-time")
         self.charts = pn.Column()
         self.download_choice = pn.widgets.Select(name="Architecture", css_classes=css("download"))
@@ -147,7 +151,7 @@ class RunPage:
 
     def load_file(self) -> None:
         try:
-            source = load_source((self.path.value or "").strip())
+            source = load_source((self.path.value or "").strip() or None)
         except ConfigError as error:
             self.show_error(str(error))
             return
@@ -369,7 +373,7 @@ def app_factory(
             source = load_source(scenario)
         except ConfigError as problem:
             error = str(problem)
-        run, results = RunPage(source, error), ResultsPage(results_dir)
+        run, results = RunPage(scenario, source, error), ResultsPage(results_dir)
         tabs = pn.Tabs(("Run", run.view()), ("Results", results.view()), css_classes=css("tabs"))
         if results_dir is not None and scenario is None:
             tabs.active = 1
