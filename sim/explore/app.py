@@ -385,7 +385,6 @@ def app_factory(
 def serve(scenario: str | None, results_dir: Path | None, host: str, port: int) -> None:
     """Serve the pages on ``host:port`` until interrupted."""
     origins = sorted({f"{host}:{port}", f"localhost:{port}", f"127.0.0.1:{port}"})
-    print(f"pdsa explore: http://{host}:{port}/  (Ctrl+C stops it)", flush=True)
     pn.serve(
         app_factory(scenario, results_dir),
         port=port,

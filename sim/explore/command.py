@@ -40,4 +40,5 @@ def explore(target: str | None, port: int, host: str) -> None:
             load_source(scenario)
         except ConfigError as error:  # shown in the page too, where another file can be loaded
             click.echo(str(error), err=True)
+    click.echo(f"pdsa explore: http://{host}:{port}/  (Ctrl+C stops it)")
     serve(scenario, results_dir, host, port)
