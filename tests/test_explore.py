@@ -264,3 +264,20 @@ def test_a_directory_without_results_says_so(tmp_path: Path):
 def test_every_choice_is_an_architecture_the_schema_accepts():
     for spec in ARCHITECTURES.values():
         scenario_from_dict(merge(TINY, {"architecture": spec}))
+
+
+def test_uncertainty_filters_keep_whole_worlds(sweep_dir: Path):  # noqa: F811
+    """A sampled value read as an uncertainty (the sweep's grid factor, 6 or 48 hours here):
+    a range keeps exactly the runs whose value lies in it, every variant of them."""
+    factor = "links.ncb_to_hub.delay_hours.mean"
+    results = dataclasses.replace(browse.open_results(sweep_dir), uncertainties=[factor])
+    assert browse.uncertainty_ranges(results) == {factor: (6.0, 48.0)}
+    kept = browse.within(results, [(factor, 0.0, 10.0)])
+    assert set(kept.runs[factor]) == {6.0}
+    assert set(kept.runs["run_id"]) == set(results.runs.loc[results.runs[factor] == 6, "run_id"])
+    assert set(kept.timeseries["run_id"]) <= set(kept.runs["run_id"])
+    assert set(kept.runs["variant"]) == set(results.variants)
+    only_fast = browse.Selection(metric="completeness", ranges=((factor, 0.0, 10.0),))
+    table = browse.comparison(results, only_fast)
+    assert set(table["point_id"]) == set(kept.runs["point_id"])
+    assert browse.within(results, []) is results

@@ -297,6 +297,8 @@ class ResultsPage:
         self.comparison = pn.pane.DataFrame(None, index=False, css_classes=css("comparison"))
         self.differences = pn.pane.DataFrame(None, index=False, css_classes=css("differences"))
         self.chart = png_pane(None, "chart")
+        self.ranges: dict[str, Any] = {}
+        self.filters = pn.Column(css_classes=css("filters"))
         self.open.on_click(lambda _: self.open_dir())
         for widget in (self.variants, self.metric, self.region, self.chart_name):
             widget.param.watch(lambda _: self.refresh(), "value")
@@ -316,6 +318,17 @@ class ResultsPage:
         self.metric.options = browse.metric_choices(results)
         self.region.options = browse.region_choices(results)
         self.chart_name.options = browse.chart_choices(results)
+        self.ranges = {
+            name: range_slider(name, low, high)
+            for name, (low, high) in browse.uncertainty_ranges(results).items()
+        }
+        for slider in self.ranges.values():
+            slider.param.watch(lambda _: self.refresh(), "value_throttled")
+        self.filters.objects = (
+            [pn.pane.Markdown("**Sampled worlds kept**"), *self.ranges.values()]
+            if self.ranges
+            else []
+        )
         self.about.object = (
             f"**{results.name}** ({results.kind}): {len(results.variants)} variants,"
             f" {len(results.ok_runs)} runs, baseline {results.baseline}"
@@ -329,6 +342,10 @@ class ResultsPage:
             metric=self.metric.value,
             region=self.region.value or browse.WORLD,
             chart=self.chart_name.value or "comparison",
+            ranges=tuple(
+                (name, float(slider.value[0]), float(slider.value[1]))
+                for name, slider in self.ranges.items()
+            ),
         )
 
     def refresh(self) -> None:
@@ -340,7 +357,9 @@ class ResultsPage:
         self.chart.object = browse.chart_png(self.results, selection)
 
     def view(self) -> pn.viewable.Viewable:
-        choices = pn.Column(self.variants, self.metric, self.region, self.chart_name, width=320)
+        choices = pn.Column(
+            self.variants, self.metric, self.region, self.chart_name, self.filters, width=320
+        )
         shown = pn.Column(
             pn.Row(self.path, self.open),
             self.message,
@@ -353,6 +372,15 @@ class ResultsPage:
             sizing_mode="stretch_width",
         )
         return pn.Row(choices, shown, sizing_mode="stretch_width")
+
+
+def range_slider(name: str, low: float, high: float) -> pn.widgets.RangeSlider:
+    """A filter on one sampled uncertainty, over its whole sampled range at first."""
+    step = (high - low) / 100 if high > low else 1.0
+    return pn.widgets.RangeSlider(
+        name=name, start=low, end=high if high > low else low + step, value=(low, high),
+        step=step, css_classes=css("range"),
+    )  # fmt: skip
 
 
 def formatted(frame: pd.DataFrame) -> pd.DataFrame:

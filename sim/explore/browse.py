@@ -28,6 +28,8 @@ class Selection:
     metric: str | None = None
     region: str = WORLD
     chart: str = "comparison"
+    ranges: tuple[tuple[str, float, float], ...] = ()
+    """(uncertainty, low, high): keep the sampled worlds whose value lies in [low, high]."""
 
 
 def open_results(path: str | Path) -> Results:
@@ -47,6 +49,43 @@ def region_choices(results: Results) -> list[str]:
 
 def chart_choices(results: Results) -> list[str]:
     return list(charts_for(results))
+
+
+def uncertainty_ranges(results: Results) -> dict[str, tuple[float, float]]:
+    """Each sampled uncertainty's lowest and highest value over the runs (none without worlds)."""
+    runs = results.runs
+    return {u: (float(runs[u].min()), float(runs[u].max())) for u in results.uncertainties}
+
+
+def within(results: Results, ranges: Sequence[tuple[str, float, float]]) -> Results:
+    """``results`` with only the runs whose sampled uncertainties lie in the given ranges.
+
+    Every variant of a world shares the world's values, so whole worlds are kept or dropped
+    and the comparisons stay paired; the robustness charts are computed again on what is kept.
+    """
+    if not ranges:
+        return results
+    keep = pd.Series(True, index=results.runs.index)
+    for name, low, high in ranges:
+        keep &= results.runs[name].between(low, high)
+    ids = set(results.runs.loc[keep, "run_id"])
+
+    def only(table: pd.DataFrame) -> pd.DataFrame:
+        return table[table["run_id"].isin(ids)] if "run_id" in table.columns else table
+
+    return dataclasses.replace(
+        results,
+        runs=results.runs[keep],
+        timeseries=only(results.timeseries),
+        visibility=only(results.visibility),
+        by_region=only(results.by_region),
+        outages=only(results.outages),
+    )
+
+
+def chosen(results: Results, selection: Selection) -> Results:
+    """The runs of the chosen worlds and variants."""
+    return narrowed(within(results, selection.ranges), selection.variants)
 
 
 def narrowed(results: Results, variants: Sequence[str]) -> Results:
@@ -85,14 +124,13 @@ def region_runs(results: Results, region: str) -> pd.DataFrame:
 def comparison(results: Results, selection: Selection) -> pd.DataFrame:
     """Mean and confidence interval of the metric per variant and grid point."""
     metric = selection.metric or metric_choices(results)[0]
-    runs = region_runs(narrowed(results, selection.variants), selection.region)
-    return summarise(runs, [metric])
+    return summarise(region_runs(chosen(results, selection), selection.region), [metric])
 
 
 def differences(results: Results, selection: Selection) -> pd.DataFrame:
     """Each variant minus the baseline, paired on point and replication (common random
     numbers), with its interval; empty with fewer than two variants."""
-    kept = narrowed(results, selection.variants)
+    kept = chosen(results, selection)
     metric = selection.metric or metric_choices(results)[0]
     if kept.baseline is None or len(kept.variants) < 2:
         return pd.DataFrame()
@@ -101,5 +139,5 @@ def differences(results: Results, selection: Selection) -> pd.DataFrame:
 
 def chart_png(results: Results, selection: Selection) -> bytes:
     """The chosen chart of the chosen variants, as the report draws it."""
-    figure, _ = CHARTS[selection.chart](narrowed(results, selection.variants))
+    figure, _ = CHARTS[selection.chart](chosen(results, selection))
     return render(figure, "png")
