@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -281,3 +282,42 @@ def test_uncertainty_filters_keep_whole_worlds(sweep_dir: Path):  # noqa: F811
     table = browse.comparison(results, only_fast)
     assert set(table["point_id"]) == set(kept.runs["point_id"])
     assert browse.within(results, []) is results
+
+
+# --- the pages, built without a server -------------------------------------------------------
+
+
+def panel_pages():
+    """:func:`sim.explore.app.pages`; skipped without Panel locally, failed in CI."""
+    try:
+        from sim.explore.app import pages
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail("Panel (the 'explore' extra) is not installed in CI")
+        pytest.skip("Panel (the 'explore' extra) is not installed")
+    return pages
+
+
+def test_a_results_directory_opens_on_the_results_page(sweep_dir: Path):  # noqa: F811
+    run, results, tabs = panel_pages()(None, sweep_dir)
+    assert tabs.active == 1
+    assert results.results is not None and results.variants.value == results.results.variants
+    assert results.chart.object.startswith(b"\x89PNG")
+    assert run.source is not None and run.source.file == "sim/scenarios/default.yaml"
+
+
+def test_a_bad_scenario_or_value_is_shown_on_the_run_page(tmp_path: Path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(merge(TINY, {"records": {"scope": {"global": 2}}})))
+    with pytest.raises(ConfigError) as refused:
+        load_source(bad)
+    run, _, tabs = panel_pages()(str(bad), None)
+    assert tabs.active == 0 and run.source is None
+    assert run.message.visible and run.message.object == str(refused.value)
+    run.path.value = ""  # the embedded scenario loads, and the message goes
+    run.load_file()
+    assert not run.message.visible and run.source is not None
+    run.floats["entry_hub"].value = 1.5
+    run.begin()
+    assert run.run is None and run.message.visible
+    assert "architecture.entry_probability.hub: probability must be in [0, 1]" in run.message.object

@@ -71,27 +71,27 @@ class RunPage:
         self.variants: dict[str, Any] = {}
         self.callback: Any = None
         self.path = pn.widgets.TextInput(
-            name="Scenario file",
+            label="Scenario file",
             value=scenario_file or "",
             placeholder="empty: the embedded twelve-NCB scenario",
             css_classes=css("path"),
         )
-        self.load = pn.widgets.Button(name="Load", css_classes=css("load"))
+        self.load = pn.widgets.Button(label="Load", css_classes=css("load"))
         self.message = pn.pane.Alert(
             error or "", alert_type="danger", visible=bool(error), css_classes=css("message")
         )
         self.about = pn.pane.Markdown(css_classes=css("about"))
         self.architectures = pn.widgets.CheckBoxGroup(
-            name="Architectures", options=list(ARCHITECTURES), css_classes=css("architectures")
+            label="Architectures", options=list(ARCHITECTURES), css_classes=css("architectures")
         )
-        self.seed = pn.widgets.IntInput(name="Seed", start=0, css_classes=css("seed"))
-        self.behaviour = pn.widgets.Checkbox(name="Agent behaviour", css_classes=css("behaviour"))
+        self.seed = pn.widgets.IntInput(label="Seed", start=0, css_classes=css("seed"))
+        self.behaviour = pn.widgets.Checkbox(label="Agent behaviour", css_classes=css("behaviour"))
         self.floats = {
-            name: pn.widgets.FloatInput(name=label, start=0, css_classes=css(name))
+            name: pn.widgets.FloatInput(label=label, start=0, css_classes=css(name))
             for name, label in FLOATS.items()
         }
-        self.start = pn.widgets.Button(name="Run", button_type="primary", css_classes=css("run"))
-        self.stop = pn.widgets.Button(name="Stop", disabled=True, css_classes=css("stop"))
+        self.start = pn.widgets.Button(label="Run", color="primary", css_classes=css("run"))
+        self.stop = pn.widgets.Button(label="Stop", disabled=True, css_classes=css("stop"))
         self.progress = pn.indicators.Progress(
             value=0, max=1000, sizing_mode="stretch_width", css_classes=css("progress")
         )
@@ -102,7 +102,7 @@ class RunPage:
         )  # fmt: skip
         self.over_time = png_pane(None, "over-time")
         self.charts = pn.Column()
-        self.download_choice = pn.widgets.Select(name="Architecture", css_classes=css("download"))
+        self.download_choice = pn.widgets.Select(label="Architecture", css_classes=css("download"))
         self.yaml_download = pn.widgets.FileDownload(
             callback=self.yaml_file, filename="scenario.yaml", label="Scenario YAML",
             css_classes=css("yaml"),
@@ -230,7 +230,7 @@ class RunPage:
         first = next(iter(self.variants.values())).scenario
         self.status.object = (
             f"{snapshot.status}; {first.horizon_days:g} days simulated, seed {first.seed},"
-            f" {first.records.sample_fraction:g} of the records"
+            f" {100 * first.records.sample_fraction:g} % of the records"
         )
 
     def results(self, snapshot: Snapshot) -> Results:
@@ -283,17 +283,17 @@ class ResultsPage:
     def __init__(self, path: Path | None) -> None:
         self.results: Results | None = None
         self.path = pn.widgets.TextInput(
-            name="Results directory", value=str(path or ""), css_classes=css("results-path")
+            label="Results directory", value=str(path or ""), css_classes=css("results-path")
         )
-        self.open = pn.widgets.Button(name="Open", css_classes=css("open"))
+        self.open = pn.widgets.Button(label="Open", css_classes=css("open"))
         self.message = pn.pane.Alert(
             "", alert_type="danger", visible=False, css_classes=css("results-message")
         )
         self.about = pn.pane.Markdown(css_classes=css("results-about"))
-        self.variants = pn.widgets.MultiChoice(name="Variants", css_classes=css("variants"))
-        self.metric = pn.widgets.Select(name="Metric", css_classes=css("metric"))
-        self.region = pn.widgets.Select(name="Region", css_classes=css("region"))
-        self.chart_name = pn.widgets.Select(name="Chart", css_classes=css("chart-name"))
+        self.variants = pn.widgets.MultiChoice(label="Variants", css_classes=css("variants"))
+        self.metric = pn.widgets.Select(label="Metric", css_classes=css("metric"))
+        self.region = pn.widgets.Select(label="Region", css_classes=css("region"))
+        self.chart_name = pn.widgets.Select(label="Chart", css_classes=css("chart-name"))
         self.comparison = pn.pane.DataFrame(None, index=False, css_classes=css("comparison"))
         self.differences = pn.pane.DataFrame(None, index=False, css_classes=css("differences"))
         self.chart = png_pane(None, "chart")
@@ -378,7 +378,7 @@ def range_slider(name: str, low: float, high: float) -> pn.widgets.RangeSlider:
     """A filter on one sampled uncertainty, over its whole sampled range at first."""
     step = (high - low) / 100 if high > low else 1.0
     return pn.widgets.RangeSlider(
-        name=name, start=low, end=high if high > low else low + step, value=(low, high),
+        label=name, start=low, end=high if high > low else low + step, value=(low, high),
         step=step, css_classes=css("range"),
     )  # fmt: skip
 
@@ -390,21 +390,29 @@ def formatted(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def pages(scenario: str | None, results_dir: Path | None) -> tuple[RunPage, ResultsPage, pn.Tabs]:
+    """The Run and Results pages of one session, in tabs; Results first when only a results
+    directory was given."""
+    source, error = None, None
+    try:
+        source = load_source(scenario)
+    except ConfigError as problem:
+        error = str(problem)
+    run, results = RunPage(scenario, source, error), ResultsPage(results_dir)
+    tabs = pn.Tabs(("Run", run.view()), ("Results", results.view()), css_classes=css("tabs"))
+    if results_dir is not None and scenario is None:
+        tabs.active = 1
+    return run, results, tabs
+
+
 def app_factory(
     scenario: str | None, results_dir: Path | None
 ) -> Callable[[], pn.viewable.Viewable]:
     """A new pair of pages for each browser session."""
 
     def app() -> pn.viewable.Viewable:
-        source, error = None, None
-        try:
-            source = load_source(scenario)
-        except ConfigError as problem:
-            error = str(problem)
-        run, results = RunPage(scenario, source, error), ResultsPage(results_dir)
-        tabs = pn.Tabs(("Run", run.view()), ("Results", results.view()), css_classes=css("tabs"))
-        if results_dir is not None and scenario is None:
-            tabs.active = 1
+        run, _, tabs = pages(scenario, results_dir)
+        pn.state.on_session_destroyed(lambda _: run.halt())  # a closed tab stops its run
         return pn.Column(pn.pane.Markdown("## pdsa explore"), tabs, sizing_mode="stretch_width")
 
     return app
