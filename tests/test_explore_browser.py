@@ -223,6 +223,10 @@ def test_a_small_run_in_the_browser(explorer: Explorer, page: Page, tmp_path: Pa
     page.js("pdsa.click('run')")
     status = page.until("pdsa.text('status').includes('days simulated') && pdsa.text('status')")
     assert "finished: 3 of 3 architectures" in status and "120 days simulated" in status
+    each = page.js("pdsa.text('each')")
+    for label in ("centralized", "hybrid push", "fragmented"):
+        assert f"{label}: finished in" in each
+    assert page.js("pdsa.all('progress.pdsa-progress').map(p => p.value / p.max)") == [1]
     rows = page.js("pdsa.rows('headline')")
     assert [row[0] for row in rows] == ["centralized", "hybrid push", "fragmented"]
     for row in rows:

@@ -58,7 +58,8 @@ def slug(text: str) -> str:
 
 
 def png_pane(data: bytes | None, name: str) -> pn.pane.PNG:
-    return pn.pane.PNG(data, css_classes=css(name), sizing_mode="stretch_width", max_width=900)
+    """A chart as the report draws it, 880 pixels wide (its height follows)."""
+    return pn.pane.PNG(data, css_classes=css(name), width=880)
 
 
 class RunPage:
@@ -96,6 +97,7 @@ class RunPage:
             value=0, max=1000, sizing_mode="stretch_width", css_classes=css("progress")
         )
         self.status = pn.pane.Markdown("", css_classes=css("status"))
+        self.each = pn.pane.Markdown("", css_classes=css("each"))
         self.table = pn.pane.DataFrame(
             None, index=False, css_classes=css("headline"), sizing_mode="stretch_width",
             styles={"overflow-x": "auto"},
@@ -196,6 +198,7 @@ class RunPage:
         snapshot = self.run.snapshot()
         self.progress.value = round(1000 * snapshot.fraction)
         self.status.object = snapshot.status
+        self.each.object = progress_lines(snapshot, list(self.variants))
         if tuple(snapshot.done) != self.shown:
             self.show_results(snapshot)
         if not snapshot.running:
@@ -268,6 +271,7 @@ class RunPage:
             pn.Row(self.start, self.stop),
             self.progress,
             self.status,
+            self.each,
             self.table,
             self.downloads,
             self.over_time,
@@ -372,6 +376,19 @@ class ResultsPage:
             sizing_mode="stretch_width",
         )
         return pn.Row(choices, shown, sizing_mode="stretch_width")
+
+
+def progress_lines(snapshot: Snapshot, labels: list[str]) -> str:
+    """Where each architecture is: finished (with its wall time), on a day, or waiting."""
+
+    def line(label: str) -> str:
+        if label in snapshot.done:
+            return f"{label}: finished in {snapshot.done[label].wall_seconds:.1f} s"
+        if label == snapshot.current:
+            return f"{label}: day {snapshot.day} of {snapshot.days}"
+        return f"{label}: {'waiting' if snapshot.running else 'not run'}"
+
+    return " · ".join(line(label) for label in labels)
 
 
 def range_slider(name: str, low: float, high: float) -> pn.widgets.RangeSlider:
