@@ -33,7 +33,6 @@ from sim.reporting.loading import results_from_runs
 from sim.results import json_safe
 from sim.runner import run_one
 from tests.helpers import TWO_COUNTRIES, merge
-from tests.test_reporting import sweep_dir  # noqa: F401 (fixture)
 
 TINY = merge(TWO_COUNTRIES, {"horizon_days": 80, "warmup_days": 20, "seed": 3})
 
@@ -219,7 +218,7 @@ def test_runs_in_memory_draw_the_report_charts(tiny: Path):
 # --- the Results page ------------------------------------------------------------------------
 
 
-def test_results_are_narrowed_and_summarised_as_compare_does(sweep_dir: Path):  # noqa: F811
+def test_results_are_narrowed_and_summarised_as_compare_does(sweep_dir: Path):
     results = browse.open_results(sweep_dir)
     assert browse.chart_choices(results)[0] == "comparison"
     metric = "completeness"
@@ -238,7 +237,7 @@ def test_results_are_narrowed_and_summarised_as_compare_does(sweep_dir: Path):  
     assert browse.differences(results, browse.Selection(variants=pick[:1])).empty
 
 
-def test_a_region_reads_its_own_metrics(sweep_dir: Path):  # noqa: F811
+def test_a_region_reads_its_own_metrics(sweep_dir: Path):
     results = browse.open_results(sweep_dir)
     region = browse.region_choices(results)[1]
     runs = browse.region_runs(results, region)
@@ -251,7 +250,7 @@ def test_a_region_reads_its_own_metrics(sweep_dir: Path):  # noqa: F811
     assert (table["metric"] == "completeness").all() and table["n"].gt(0).all()
 
 
-def test_a_chart_is_drawn_as_the_report_draws_it(sweep_dir: Path):  # noqa: F811
+def test_a_chart_is_drawn_as_the_report_draws_it(sweep_dir: Path):
     results = browse.open_results(sweep_dir)
     png = browse.chart_png(results, browse.Selection(chart="comparison"))
     assert png.startswith(b"\x89PNG") and len(png) > 10_000
@@ -267,7 +266,7 @@ def test_every_choice_is_an_architecture_the_schema_accepts():
         scenario_from_dict(merge(TINY, {"architecture": spec}))
 
 
-def test_uncertainty_filters_keep_whole_worlds(sweep_dir: Path):  # noqa: F811
+def test_uncertainty_filters_keep_whole_worlds(sweep_dir: Path):
     """A sampled value read as an uncertainty (the sweep's grid factor, 6 or 48 hours here):
     a range keeps exactly the runs whose value lies in it, every variant of them."""
     factor = "links.ncb_to_hub.delay_hours.mean"
@@ -298,7 +297,7 @@ def panel_pages():
     return pages
 
 
-def test_a_results_directory_opens_on_the_results_page(sweep_dir: Path):  # noqa: F811
+def test_a_results_directory_opens_on_the_results_page(sweep_dir: Path):
     run, results, tabs = panel_pages()(None, sweep_dir)
     assert tabs.active == 1
     assert results.results is not None and results.variants.value == results.results.variants
@@ -321,3 +320,25 @@ def test_a_bad_scenario_or_value_is_shown_on_the_run_page(tmp_path: Path):
     run.begin()
     assert run.run is None and run.message.visible
     assert "architecture.entry_probability.hub: probability must be in [0, 1]" in run.message.object
+
+
+def test_the_daily_charts_show_the_chosen_region():
+    """Twelve NCBs in three regions: the day-by-day chart for Africa draws Africa's series,
+    which differs from the world's."""
+    source = load_source(None)
+    chosen = dataclasses.replace(
+        controls_from(source.scenario), architectures=("fragmented",), horizon_days=90
+    )
+    (variant,) = variants(source, chosen)
+    result = run_one(variant.scenario)
+    results = results_from_runs({"fragmented": result}, Path(source.file))
+    assert browse.daily_regions(results) == ["all", "africa", "asia_south_pacific", "europe"]
+    ts = result.timeseries
+    for region in ("all", "africa"):
+        _, drawn = CHARTS["over_time"](browse.region_view(results, region))
+        shown = drawn[drawn["metric"] == "completeness"]
+        series = ts[ts["region"] == region].set_index("day")["completeness"]
+        np.testing.assert_allclose(shown["mean"], 100 * series.loc[shown["day"]].to_numpy())
+    africa = ts[ts["region"] == "africa"]["completeness"].to_numpy()
+    world = ts[ts["region"] == "all"]["completeness"].to_numpy()
+    assert not np.allclose(africa, world)

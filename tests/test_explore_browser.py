@@ -31,7 +31,6 @@ from sim.config import ConfigError
 from sim.explore.controls import load_source
 from tests.helpers import TWO_COUNTRIES, merge
 from tests.test_report_browser import CHROMIUM, DevTools, blank
-from tests.test_reporting import sweep_dir  # noqa: F401 (fixture)
 
 ROOT = Path(__file__).parent.parent
 WAIT = 60.0
@@ -267,7 +266,7 @@ def test_a_bad_scenario_is_refused_in_the_page(explorer: Explorer, page: Page, t
 def test_a_results_directory_in_the_browser(
     explorer: Explorer,
     page: Page,
-    sweep_dir: Path,  # noqa: F811
+    sweep_dir: Path,
     tmp_path: Path,
 ):
     page.open(explorer.url)

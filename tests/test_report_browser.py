@@ -25,7 +25,6 @@ import pytest
 from sim.reporting import load_results
 from sim.reporting.charts import STANDARD_CHARTS
 from sim.reporting.report import write_report
-from tests.test_reporting import run_dir, sweep_dir  # noqa: F401 (fixtures)
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = [

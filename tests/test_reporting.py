@@ -147,16 +147,6 @@ def write_run_dir(out: Path) -> Path:
     return out
 
 
-@pytest.fixture(scope="session")
-def sweep_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_sweep_dir(tmp_path_factory.mktemp("sweep"))
-
-
-@pytest.fixture(scope="session")
-def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_run_dir(tmp_path_factory.mktemp("run"))
-
-
 if __name__ == "__main__":  # build the fixtures by hand: python -m tests.test_reporting DIR
     import sys
 

@@ -103,6 +103,13 @@ class RunPage:
             styles={"overflow-x": "auto"},
         )  # fmt: skip
         self.over_time = png_pane(None, "over-time")
+        self.daily_region = pn.widgets.Select(
+            label="Day by day, for officers in", options=[browse.WORLD],
+            css_classes=css("daily-region"),
+        )  # fmt: skip
+        self.daily_region.param.watch(lambda _: self.redraw_daily(), "value")
+        self.last: Results | None = None
+        self.behaviour_chart = png_pane(None, "behaviour")
         self.charts = pn.Column()
         self.download_choice = pn.widgets.Select(label="Architecture", css_classes=css("download"))
         self.yaml_download = pn.widgets.FileDownload(
@@ -182,6 +189,8 @@ class RunPage:
         self.shown = ()
         self.table.object = None
         self.over_time.object = None
+        self.behaviour_chart.object = None
+        self.last = None
         self.charts.objects = []
         self.downloads.visible = False
         self.run = BackgroundRun(chosen).start()
@@ -210,7 +219,18 @@ class RunPage:
         if not snapshot.done:
             return
         self.table.object = headline_table(snapshot.done).reset_index()
-        self.over_time.object = self.chart("over_time", self.results(snapshot))
+        self.last = self.results(snapshot)
+        self.daily_region.options = browse.daily_regions(self.last)
+        self.redraw_daily()
+
+    def redraw_daily(self) -> None:
+        """The day-by-day charts of the finished architectures, for the chosen region."""
+        if self.last is None:
+            return
+        shown = browse.region_view(self.last, self.daily_region.value or browse.WORLD)
+        self.over_time.object = self.chart("over_time", shown)
+        if self.behaving():
+            self.behaviour_chart.object = self.chart("behaviour", shown)
 
     def finish(self, snapshot: Snapshot) -> None:
         if self.callback is not None:
@@ -222,10 +242,9 @@ class RunPage:
         if not snapshot.done:
             return
         results = self.results(snapshot)
-        names = ["outcomes_costs", "regions"]
-        if any(v.scenario.behaviour.enabled for v in self.variants.values()):
-            names.append("behaviour")
-        self.charts.objects = [png_pane(self.chart(n, results), n) for n in names]
+        self.charts.objects = [
+            png_pane(self.chart(n, results), n) for n in ("outcomes_costs", "regions")
+        ]
         self.download_choice.options = list(snapshot.done)
         self.download_choice.value = next(iter(snapshot.done))
         self.name_downloads()
@@ -235,6 +254,9 @@ class RunPage:
             f"{snapshot.status}; {first.horizon_days:g} days simulated, seed {first.seed},"
             f" {100 * first.records.sample_fraction:g} % of the records"
         )
+
+    def behaving(self) -> bool:
+        return any(v.scenario.behaviour.enabled for v in self.variants.values())
 
     def results(self, snapshot: Snapshot) -> Results:
         file = Path(self.source.file) if self.source else Path(".")
@@ -274,7 +296,9 @@ class RunPage:
             self.each,
             self.table,
             self.downloads,
+            self.daily_region,
             self.over_time,
+            self.behaviour_chart,
             self.charts,
             sizing_mode="stretch_width",
         )

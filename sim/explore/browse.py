@@ -137,7 +137,24 @@ def differences(results: Results, selection: Selection) -> pd.DataFrame:
     return paired_differences(region_runs(kept, selection.region), kept.baseline, [metric])
 
 
+def region_view(results: Results, region: str) -> Results:
+    """``results`` with ``region``'s daily series in place of the world's, so that the
+    day-by-day charts (which draw the world's rows) draw that region's queriers instead."""
+    ts = results.timeseries
+    if region == WORLD or ts.empty or "region" not in ts.columns:
+        return results
+    return dataclasses.replace(results, timeseries=ts[ts["region"] == region].assign(region=WORLD))
+
+
+def daily_regions(results: Results) -> list[str]:
+    """The regions with a daily series: the world first."""
+    ts = results.timeseries
+    found = ts["region"].dropna().unique() if "region" in ts.columns else []
+    return [WORLD, *sorted(str(r) for r in found if r != WORLD)]
+
+
 def chart_png(results: Results, selection: Selection) -> bytes:
-    """The chosen chart of the chosen variants, as the report draws it."""
-    figure, _ = CHARTS[selection.chart](chosen(results, selection))
+    """The chosen chart of the chosen variants and worlds, as the report draws it; the
+    day-by-day charts for the chosen region."""
+    figure, _ = CHARTS[selection.chart](region_view(chosen(results, selection), selection.region))
     return render(figure, "png")
