@@ -26,7 +26,7 @@ from sim.explore.controls import (
     load_source,
     variants,
 )
-from sim.explore.runs import BackgroundRun, headline_table, summary_json
+from sim.explore.runs import BackgroundRun, headline_table, ncb_day, summary_json
 from sim.reporting import ResultsError
 from sim.reporting.charts import CHARTS
 from sim.reporting.loading import results_from_runs
@@ -342,3 +342,37 @@ def test_the_daily_charts_show_the_chosen_region():
     africa = ts[ts["region"] == "africa"]["completeness"].to_numpy()
     world = ts[ts["region"] == "all"]["completeness"].to_numpy()
     assert not np.allclose(africa, world)
+
+
+def test_the_ncbs_on_a_day_as_the_run_logged_them():
+    """A national node is down on a day exactly when one of its logged outage periods
+    overlaps that day; the region's trust and backlog are its daily series."""
+    source = load_source(None)
+    chosen = dataclasses.replace(
+        controls_from(source.scenario),
+        architectures=("centralized", "fragmented"),
+        horizon_days=90,
+        behaviour=True,
+        ncb_mtbf_days=20,
+        ncb_mttr_hours=12,
+    )
+    done = {v.label: run_one(v.scenario) for v in variants(source, chosen)}
+    regions = {c.code: c.region for c in source.scenario.world.countries}
+    outages = done["fragmented"].outages
+    nodes = outages[outages["store"].str.startswith("ncb.")]
+    window = nodes[nodes["start_day"].between(60, 88)].iloc[0]  # daily series after warm-up
+    day, down_code = int(window["start_day"]), window["store"].removeprefix("ncb.")
+    table = ncb_day(done, regions, day)
+    assert len(table) == len(regions) * 2
+    # the same outages under both architectures: common random numbers
+    assert table[table["ncb"] == down_code]["down"].all()
+    for (code, label), row in table.set_index(["ncb", "architecture"]).iterrows():
+        mine = done[label].outages
+        mine = mine[mine["store"] == f"ncb.{code}"]
+        periods = zip(mine["start_day"], mine["end_day"], strict=True)
+        expected = any(start < day + 1 and end > day for start, end in periods)
+        assert row["down"] == expected
+        ts = done[label].timeseries
+        today = ts[(ts["day"] == day) & (ts["region"] == row["region"])].iloc[0]
+        assert row["trust"] == today["trust"]
+        assert row["backlog_delay_days"] == today["backlog_delay_days"]

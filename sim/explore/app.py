@@ -9,8 +9,10 @@ downloads are made in memory when clicked.
 from __future__ import annotations
 
 import io
+import math
 import re
 from collections.abc import Callable
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +24,11 @@ from sim.config import ConfigError
 from sim.explore import browse
 from sim.explore.controls import ARCHITECTURES, Controls, Source, controls_from, load_source
 from sim.explore.controls import variants as make_variants
-from sim.explore.runs import BackgroundRun, Snapshot, headline_table, summary_json
+from sim.explore.runs import BackgroundRun, Snapshot, headline_table, ncb_day, summary_json
 from sim.reporting import Results, ResultsError
 from sim.reporting.charts import CHARTS, render
 from sim.reporting.loading import results_from_runs
+from sim.reporting.palette import OKABE_ITO, variant_colours
 
 POLL_MS = 400
 """How often a page looks at its background run."""
@@ -110,6 +113,11 @@ class RunPage:
         self.daily_region.param.watch(lambda _: self.redraw_daily(), "value")
         self.last: Results | None = None
         self.behaviour_chart = png_pane(None, "behaviour")
+        self.day = pn.widgets.IntSlider(
+            label="NCBs on day", start=0, end=1, value=0, visible=False, css_classes=css("day")
+        )
+        self.day.param.watch(lambda _: self.show_ncbs(), "value_throttled")
+        self.ncbs = pn.pane.HTML("", css_classes=css("ncbs"))
         self.charts = pn.Column()
         self.download_choice = pn.widgets.Select(label="Architecture", css_classes=css("download"))
         self.yaml_download = pn.widgets.FileDownload(
@@ -191,6 +199,7 @@ class RunPage:
         self.over_time.object = None
         self.behaviour_chart.object = None
         self.last = None
+        self.day.visible, self.ncbs.object = False, ""
         self.charts.objects = []
         self.downloads.visible = False
         self.run = BackgroundRun(chosen).start()
@@ -245,6 +254,11 @@ class RunPage:
         self.charts.objects = [
             png_pane(self.chart(n, results), n) for n in ("outcomes_costs", "regions")
         ]
+        first = next(iter(self.variants.values())).scenario
+        self.day.start = math.ceil(first.warmup_days)  # the daily series start after warm-up
+        self.day.end = max(self.day.start + 1, math.ceil(first.horizon_days) - 1)
+        self.day.value, self.day.visible = self.day.end, True
+        self.show_ncbs()
         self.download_choice.options = list(snapshot.done)
         self.download_choice.value = next(iter(snapshot.done))
         self.name_downloads()
@@ -254,6 +268,15 @@ class RunPage:
             f"{snapshot.status}; {first.horizon_days:g} days simulated, seed {first.seed},"
             f" {100 * first.records.sample_fraction:g} % of the records"
         )
+
+    def show_ncbs(self) -> None:
+        """Each NCB on the chosen day, by region, under each architecture that finished."""
+        if self.run is None or not self.variants:
+            return
+        done = self.run.snapshot().done
+        world = next(iter(self.variants.values())).scenario.world
+        regions = {c.code: c.region for c in world.countries}
+        self.ncbs.object = ncb_html(ncb_day(done, regions, int(self.day.value or 0)), list(done))
 
     def behaving(self) -> bool:
         return any(v.scenario.behaviour.enabled for v in self.variants.values())
@@ -299,6 +322,8 @@ class RunPage:
             self.daily_region,
             self.over_time,
             self.behaviour_chart,
+            self.day,
+            self.ncbs,
             self.charts,
             sizing_mode="stretch_width",
         )
@@ -400,6 +425,50 @@ class ResultsPage:
             sizing_mode="stretch_width",
         )
         return pn.Row(choices, shown, sizing_mode="stretch_width")
+
+
+DOWN, UP = OKABE_ITO[5], "#EEF6EE"
+"""A national node down that day (the palette's vermillion), or up (a pale neutral)."""
+
+
+def ncb_html(table: pd.DataFrame, labels: list[str]) -> str:
+    """The NCBs by region, one column per architecture in the report's colour: each node up or
+    down, and the region's trust and backlog under that architecture above its NCBs."""
+    if table.empty:
+        return ""
+    colours = variant_colours(labels)
+    head = "".join(
+        f'<th style="border-bottom:4px solid {colours[a]};padding:2px 8px">{escape(a)}</th>'
+        for a in labels
+    )
+    body = []
+    for region, rows in table.groupby("region", sort=False):
+        first = rows.drop_duplicates("architecture").set_index("architecture")
+        cells = "".join(f"<td>{region_cell(first.loc[a])}</td>" for a in labels)
+        name = f'<th align="left">{escape(str(region))}</th>'
+        body.append(f'<tr style="background:#F4F4F4">{name}{cells}</tr>')
+        for code, ncb in rows.groupby("ncb", sort=False):
+            down = ncb.set_index("architecture")["down"]
+            states = "".join(
+                f'<td style="background:{DOWN if down[a] else UP};text-align:center">'
+                f"{'down' if down[a] else 'up'}</td>"
+                for a in labels
+            )
+            body.append(f"<tr><td>{escape(str(code))}</td>{states}</tr>")
+    return (
+        '<table class="ncbs" style="border-collapse:collapse;font-size:12px">'
+        f"<thead><tr><th>NCB</th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def region_cell(row: pd.Series) -> str:
+    """The region's trust and backlog delay, when behaviour was on."""
+    parts = []
+    if not pd.isna(row["trust"]):
+        parts.append(f"trust {row['trust']:.2f}")
+    if not pd.isna(row["backlog_delay_days"]):
+        parts.append(f"backlog {row['backlog_delay_days']:.2f} d")
+    return ", ".join(parts)
 
 
 def progress_lines(snapshot: Snapshot, labels: list[str]) -> str:

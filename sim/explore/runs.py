@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 import traceback
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -159,3 +159,35 @@ def headline_table(done: dict[str, RunResult]) -> pd.DataFrame:
     frame = pd.DataFrame.from_dict(rows, orient="index", columns=list(HEADLINE_METRICS))
     frame.index.name = "architecture"
     return frame
+
+
+def ncb_day(done: Mapping[str, RunResult], regions: Mapping[str, str], day: int) -> pd.DataFrame:
+    """The NCBs on one simulated day, by region, under each architecture: whether their
+    national node was down at any time that day (``down``, from the run's outage periods), and
+    their region's trust in its channels and staff backlog that day (with behaviour on; NaN
+    otherwise). One row per (region, NCB, architecture)."""
+    rows = []
+    for label, result in done.items():
+        ts = result.timeseries
+        today = ts[ts["day"] == day].set_index("region") if "day" in ts.columns else ts
+        windows = result.outages
+        for code, region in sorted(regions.items(), key=lambda item: (item[1], item[0])):
+            mine = windows[windows["store"] == f"ncb.{code}"]
+            down = bool(((mine["start_day"] < day + 1) & (mine["end_day"] > day)).any())
+            rows.append(
+                {
+                    "region": region,
+                    "ncb": code,
+                    "architecture": label,
+                    "down": down,
+                    "trust": regional(today, region, "trust"),
+                    "backlog_delay_days": regional(today, region, "backlog_delay_days"),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def regional(today: pd.DataFrame, region: str, column: str) -> float:
+    if column not in today.columns or region not in today.index:
+        return float("nan")
+    return float(today.at[region, column])
