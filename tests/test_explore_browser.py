@@ -171,6 +171,22 @@ class Page:
             shutil.copy(file, Path(SHOTS) / file.name)
         return png
 
+    def download(self, name: str, folder: Path) -> Path:
+        """Click a download button and wait for the file the browser saves."""
+        folder.mkdir(parents=True, exist_ok=True)
+        self.browser.send(
+            "Browser.setDownloadBehavior",
+            {"behavior": "allow", "downloadPath": str(folder), "eventsEnabled": True},
+        )
+        self.js(f"pdsa.root({json.dumps(name)}).querySelector('a').click()")
+        deadline = time.monotonic() + WAIT
+        while not (done := [f for f in folder.iterdir() if not f.name.endswith(".crdownload")]):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"nothing was downloaded by {name}")
+            time.sleep(0.2)
+        (file,) = done
+        return file
+
     def errors(self) -> list[dict]:
         """Console errors and uncaught exceptions since the browser started."""
         self.js("true")  # collect what is in the pipe
@@ -237,6 +253,12 @@ def test_a_small_run_in_the_browser(explorer: Explorer, page: Page, tmp_path: Pa
     width, height, shown = page.until("pdsa.image('over-time')")
     assert width > 0 and height > 0 and shown > 0
     page.until("pdsa.shown('yaml') && pdsa.image('regions')")
+    ncbs = page.js("[...pdsa.root('ncbs').querySelectorAll('tbody tr')].map(r => r.innerText)")
+    assert len(ncbs) == 12 + 3  # twelve NCBs under their three regions
+    downloaded = page.download("yaml", tmp_path / "downloads")
+    again = yaml.safe_load(downloaded.read_text(encoding="utf-8"))
+    assert downloaded.name == "centralized.yaml"
+    assert again["horizon_days"] == 120 and again["architecture"]["kind"] == "centralized"
     png = page.screenshot(tmp_path / "explore-run.png")
     assert not blank(png)
     assert page.errors() == []
