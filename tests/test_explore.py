@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -376,3 +377,58 @@ def test_the_ncbs_on_a_day_as_the_run_logged_them():
         today = ts[(ts["day"] == day) & (ts["region"] == row["region"])].iloc[0]
         assert row["trust"] == today["trust"]
         assert row["backlog_delay_days"] == today["backlog_delay_days"]
+
+
+# --- the command -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
+    """``pdsa explore``'s calls to the server, recorded instead of serving."""
+    panel_pages()
+    import sim.explore.app
+
+    calls: list[tuple] = []
+    monkeypatch.setattr(sim.explore.app, "serve", lambda *args: calls.append(args))
+    return calls
+
+
+def test_explore_serves_this_machine_only_by_default(served: list[tuple], sweep_dir: Path):
+    from click.testing import CliRunner
+
+    from sim.cli import main
+
+    result = CliRunner().invoke(main, ["explore", str(sweep_dir)])
+    assert result.exit_code == 0, result.output
+    assert served == [(None, sweep_dir, "127.0.0.1", 5006)]
+    assert "http://127.0.0.1:5006/" in result.output
+
+
+def test_explore_keeps_serving_with_a_bad_scenario(served: list[tuple], tmp_path: Path):
+    """The one line on stderr, and the server starts anyway: the page shows the same line and
+    another file can be loaded there."""
+    from click.testing import CliRunner
+
+    from sim.cli import main
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("records: [1, 2]\n")
+    result = CliRunner().invoke(main, ["explore", str(bad), "--port", "8123"])
+    assert result.exit_code == 0
+    with pytest.raises(ConfigError) as refused:
+        load_source(bad)
+    assert str(refused.value) in result.output
+    assert served == [(str(bad), None, "127.0.0.1", 8123)]
+
+
+def test_explore_without_panel_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch):
+    from click.testing import CliRunner
+
+    from sim.cli import main
+
+    monkeypatch.setitem(sys.modules, "panel", None)  # import panel raises ImportError
+    result = CliRunner().invoke(main, ["explore"])
+    assert result.exit_code == 2
+    assert (
+        result.output.strip() == "pdsa explore needs Panel: python -m pip install -e '.[explore]'"
+    )
