@@ -102,6 +102,86 @@ def draw_records(
     dropped. Every random quantity is drawn for every record before any is dropped, so the
     records both settings keep are drawn alike (common random numbers)."""
     kinds = spec.kind_specs()
+    lives = _lives(spec, kinds, world, horizon, streams)
+    period = np.array([np.inf if k.review_days is None else k.review_days for k in kinds])
+    kept = _kept(
+        lives.created,
+        lives.deleted,
+        lives.age,
+        period[lives.kind],
+        lives.sharing,
+        spec,
+        keep_ghosts,
+    )
+    if not kept.all():
+        lives = lives.subset(kept)
+    changes = _change_log(lives, horizon, lapse_after_days)
+    return SourceRecords(
+        owner=lives.owner,
+        kind=lives.kind.astype(np.int64),
+        kind_names=tuple(k.name for k in kinds),
+        sharing=lives.sharing,
+        scope=lives.scope,
+        created=lives.created,
+        deleted=lives.deleted,
+        last_version=changes.last_version,
+        change_rec=changes.rec,
+        change_version=changes.version,
+        change_time=changes.time,
+        change_review=changes.review,
+        change_dormant=changes.dormant,
+        change_material=changes.material,
+        review_days=tuple(float(p) for p in period),
+    )
+
+
+@dataclass(frozen=True)
+class _Lives:
+    """Every drawn record (index r) with its review extensions and updates, before the change
+    log is assembled: what dropping records must renumber together."""
+
+    owner: np.ndarray
+    created: np.ndarray
+    kind: np.ndarray
+    sharing: np.ndarray
+    scope: np.ndarray
+    age: np.ndarray
+    """Time from creation to deletion, whether or not the deletion falls before the horizon."""
+    deleted: np.ndarray
+    ext_rec: np.ndarray
+    ext_time: np.ndarray
+    upd_rec: np.ndarray
+    upd_time: np.ndarray
+    upd_material: np.ndarray
+
+    def subset(self, kept: np.ndarray) -> _Lives:
+        """The records ``kept`` marks, renumbered 0..k-1, with their extensions and updates."""
+        renumber = np.cumsum(kept) - 1
+        ext, upd = kept[self.ext_rec], kept[self.upd_rec]
+        return _Lives(
+            owner=self.owner[kept],
+            created=self.created[kept],
+            kind=self.kind[kept],
+            sharing=self.sharing[kept],
+            scope=self.scope[kept],
+            age=self.age[kept],
+            deleted=self.deleted[kept],
+            ext_rec=renumber[self.ext_rec[ext]],
+            ext_time=self.ext_time[ext],
+            upd_rec=renumber[self.upd_rec[upd]],
+            upd_time=self.upd_time[upd],
+            upd_material=self.upd_material[upd],
+        )
+
+
+def _lives(
+    spec: RecordsSpec,
+    kinds: tuple[KindSpec, ...],
+    world: WorldIndex,
+    horizon: float,
+    streams: Streams,
+) -> _Lives:
+    """Every record's random draws, each quantity from its own named substream."""
     owner, created = _creations(
         spec, world, horizon, streams.get("records.arrivals"), streams.get("records.prehistory")
     )
@@ -125,32 +205,52 @@ def draw_records(
     deleted = created + age
     deleted = np.where(deleted < horizon, deleted, np.inf)
     keep_ext = ext_time < np.minimum(deleted[ext_rec], horizon)
-    ext_rec, ext_time = ext_rec[keep_ext], ext_time[keep_ext]
     scope = _denials(spec, sharing, streams.get("records.denials"))
     upd_rec, upd_time = _updates(
         kinds, kind, created, deleted, horizon, streams.get("records.updates")
     )
     upd_material = _material(kinds, kind[upd_rec], streams.get("records.material"))
-    period = np.array([np.inf if k.review_days is None else k.review_days for k in kinds])
-    kept = _kept(created, deleted, age, period[kind], sharing, spec, keep_ghosts)
-    if not kept.all():
-        renumber = np.cumsum(kept) - 1
-        owner, created, kind, sharing = owner[kept], created[kept], kind[kept], sharing[kept]
-        scope, deleted = scope[kept], deleted[kept]
-        ext_rec, ext_time = renumber[ext_rec[kept[ext_rec]]], ext_time[kept[ext_rec]]
-        mine = kept[upd_rec]
-        upd_rec, upd_time, upd_material = (
-            renumber[upd_rec[mine]],
-            upd_time[mine],
-            upd_material[mine],
-        )
-        n = owner.size
-    upd_material = np.concatenate([upd_material, np.zeros(ext_rec.size, dtype=bool)])
-    upd_rec, upd_time = np.concatenate([upd_rec, ext_rec]), np.concatenate([upd_time, ext_time])
+    return _Lives(
+        owner=owner,
+        created=created,
+        kind=kind,
+        sharing=sharing,
+        scope=scope,
+        age=age,
+        deleted=deleted,
+        ext_rec=ext_rec[keep_ext],
+        ext_time=ext_time[keep_ext],
+        upd_rec=upd_rec,
+        upd_time=upd_time,
+        upd_material=upd_material,
+    )
+
+
+@dataclass(frozen=True)
+class _Changes:
+    """The change log in time order (stable: a record's changes keep their version order)."""
+
+    rec: np.ndarray
+    version: np.ndarray
+    time: np.ndarray
+    review: np.ndarray
+    dormant: np.ndarray
+    material: np.ndarray
+    last_version: np.ndarray
+
+
+def _change_log(lives: _Lives, horizon: float, lapse_after_days: float | None) -> _Changes:
+    """Creations (version 0), updates and review extensions (1..k, in time order), deletions
+    (k+1) and, with behaviour, the dormant lapses (version -1) a missed review would trigger."""
+    n = lives.owner.size
+    ext_rec, ext_time = lives.ext_rec, lives.ext_time
+    upd_material = np.concatenate([lives.upd_material, np.zeros(ext_rec.size, dtype=bool)])
+    upd_rec = np.concatenate([lives.upd_rec, ext_rec])
+    upd_time = np.concatenate([lives.upd_time, ext_time])
     n_updates = np.bincount(upd_rec, minlength=n)
     upd_version = rank_within(upd_rec, upd_time) + 1
-    last_version = n_updates + np.isfinite(deleted)
-    gone = np.flatnonzero(np.isfinite(deleted))
+    last_version = n_updates + np.isfinite(lives.deleted)
+    gone = np.flatnonzero(np.isfinite(lives.deleted))
     review = np.r_[
         np.zeros(n + upd_rec.size - ext_rec.size, dtype=bool), np.ones(ext_rec.size, dtype=bool)
     ]
@@ -163,7 +263,7 @@ def draw_records(
     version = np.concatenate(
         [np.zeros(n, dtype=np.int64), upd_version, last_version[gone], np.full(lapse_rec.size, -1)]
     )
-    time = np.concatenate([created, upd_time, deleted[gone], lapse_time])
+    time = np.concatenate([lives.created, upd_time, lives.deleted[gone], lapse_time])
     is_review = np.r_[review, np.zeros(gone.size + lapse_rec.size, dtype=bool)]
     dormant = np.r_[
         np.zeros(n + upd_rec.size + gone.size, dtype=bool), np.ones(lapse_rec.size, dtype=bool)
@@ -172,22 +272,14 @@ def draw_records(
         np.ones(n, dtype=bool), upd_material, np.ones(gone.size + lapse_rec.size, dtype=bool)
     ]
     order = np.argsort(time, kind="stable")
-    return SourceRecords(
-        owner=owner,
-        kind=kind.astype(np.int64),
-        kind_names=tuple(k.name for k in kinds),
-        sharing=sharing,
-        scope=scope,
-        created=created,
-        deleted=deleted,
+    return _Changes(
+        rec=rec[order],
+        version=version[order].astype(np.int64),
+        time=time[order],
+        review=is_review[order],
+        dormant=dormant[order],
+        material=material[order],
         last_version=last_version.astype(np.int64),
-        change_rec=rec[order],
-        change_version=version[order].astype(np.int64),
-        change_time=time[order],
-        change_review=is_review[order],
-        change_dormant=dormant[order],
-        change_material=material[order],
-        review_days=tuple(float(p) for p in period),
     )
 
 

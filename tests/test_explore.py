@@ -18,7 +18,7 @@ from sim.analysis import paired_differences, summarise
 from sim.catalogue import HEADLINE_METRICS
 from sim.commands.formatting import headline_cell
 from sim.config import ConfigError, scenario_from_dict
-from sim.config.loading import resolved_dict
+from sim.config.loading import resolved_dict, yaml_mapping
 from sim.explore import browse
 from sim.explore.controls import (
     ARCHITECTURES,
@@ -112,7 +112,7 @@ def test_changed_controls_become_overrides():
     [
         ({"entry_hub": 1.5}, "architecture.entry_probability.hub: probability must be in [0, 1]"),
         ({"horizon_days": 30.0}, "warmup_days: 60 must be < horizon_days (30)"),
-        ({"ncb_mtbf_days": 10.0}, "outages.ncb.mttr_hours: must be > 0"),
+        ({"ncb_mtbf_days": 10.0}, "outages.ncb.mttr_hours: must be above 0"),
         ({"architectures": ()}, "architecture: choose at least one architecture"),
     ],
 )
@@ -124,6 +124,14 @@ def test_a_refused_control_says_why_in_one_line(change, message):
     text = str(caught.value)
     assert text.startswith("sim/scenarios/default.yaml: ") and message in text
     assert "\n" not in text
+
+
+def test_a_run_too_big_for_the_machine_is_refused_before_it_starts():
+    source = load_source(None)
+    with pytest.raises(ConfigError) as refused:
+        variants(source, controls_from(source.scenario), memory_limit=1e6)
+    assert str(refused.value).startswith("sim/scenarios/default.yaml: ")
+    assert str(refused.value).endswith("lower the share of records simulated or the simulated days")
 
 
 def test_a_bad_file_is_refused_as_the_cli_refuses_it(tmp_path: Path):
@@ -194,7 +202,7 @@ def test_downloads_reproduce_the_run(tiny: Path):
     run = BackgroundRun([variant]).start()
     run.join(60)
     result = run.snapshot().done["hybrid batch"]
-    again = run_one(scenario_from_dict(yaml.safe_load(variant.yaml_text())))
+    again = run_one(scenario_from_dict(yaml_mapping(variant.yaml_text(), "download.yaml")))
     assert again.metrics == result.metrics
     assert json.loads(summary_json(result)) == json.loads(json.dumps(json_safe(result.summary())))
 

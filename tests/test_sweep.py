@@ -198,13 +198,14 @@ def test_resume_of_a_finished_sweep_runs_nothing(tmp_path):
 
 
 def test_a_failing_run_is_recorded_and_the_exit_status_says_so(tmp_path):
-    # A horizon of 1e300 days is valid in the schema but makes the arrival draw raise.
-    variants = {**EXPERIMENT["variants"], "broken": {"horizon_days": 1.0e300}}
-    experiment = write_experiment(tmp_path, {"variants": variants, "grid": {}, "replications": 1})
+    # A century-long run cannot finish within the experiment's time limit of 1.5 s.
+    variants = {**EXPERIMENT["variants"], "broken": {"horizon_days": 36500}}
+    changes = {"variants": variants, "grid": {}, "replications": 1, "run_timeout_seconds": 1.5}
+    experiment = write_experiment(tmp_path, changes)
     out = tmp_path / "out"
     result = invoke("sweep", str(experiment), "--out", str(out), "--workers", "2")
     assert result.exit_code == 1
-    assert "broken--p000--r000: ValueError" in result.output
+    assert "broken--p000--r000: RunTimeout: stopped after 1.5 s" in result.output
     runs = pd.read_csv(out / "runs.csv")
     assert dict(zip(runs["variant"], runs["status"], strict=True)) == {
         "centralized": "ok",
@@ -215,7 +216,7 @@ def test_a_failing_run_is_recorded_and_the_exit_status_says_so(tmp_path):
     assert manifest["counts"] == {"total": 3, "ok": 2, "failed": 1}
     assert manifest["failures"][0]["run_id"] == "broken--p000--r000"
     record = json.loads((out / "runs" / "broken--p000--r000.json").read_text())
-    assert record["status"] == "failed" and "lam value too large" in record["error"]
+    assert record["status"] == "failed" and "run time limit" in record["error"]
 
 
 # --- bad experiment files ---------------------------------------------------------------------
@@ -256,7 +257,7 @@ BAD = [
     (
         {"variants": {"a": {"architecture": {"kind": "hybrid", "sync_interval_days": -1}}}},
         "variants.a",
-        "architecture.sync_interval_days: must be > 0",
+        "architecture.sync_interval_days: must be 0.000694444 to 36,500, got -1",
     ),
     (
         {"grid": {"links.ncb_to_hub.delay_hours.maen": [1]}},

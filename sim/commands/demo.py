@@ -8,11 +8,13 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 import click
-import yaml
 
 from sim.commands import fail
 from sim.commands.formatting import metrics_table
+from sim.commands.limits import size_limit, size_limit_options
 from sim.config import ConfigError, Scenario, apply_overrides, scenario_from_dict
+from sim.config.loading import yaml_mapping
+from sim.sizing import check_size
 
 if TYPE_CHECKING:
     from sim.results import RunResult
@@ -45,10 +47,20 @@ DEMO_ARCHITECTURES: dict[str, dict[str, Any] | None] = {
     show_default=True, help="world-2023: all 196 NCBs; small: twelve NCBs, three regions.",
 )  # fmt: skip
 @click.option("--quiet", is_flag=True, help="Print only the table, no progress.")
-def demo(seed: int | None, horizon_days: float | None, which: str, quiet: bool) -> None:
+@size_limit_options
+def demo(
+    seed: int | None,
+    horizon_days: float | None,
+    which: str,
+    quiet: bool,
+    max_memory: int | None,
+    accept_any_size: bool,
+) -> None:
     """Run the four architectures on an embedded scenario, side by side."""
     try:
         variants = demo_scenarios(horizon_days, which)
+        for scenario in variants.values():
+            check_size(scenario, size_limit(max_memory, accept_any_size), "pdsa demo")
     except ConfigError as error:
         fail(error)
     from sim.runner import run_one
@@ -69,7 +81,7 @@ def demo_scenarios(horizon_days: float | None = None, which: str = "small") -> d
     """An embedded scenario under each of the demo's architectures."""
     file = f"sim/{DEMO_SCENARIOS[which]}"
     text = resources.files("sim").joinpath(DEMO_SCENARIOS[which]).read_text(encoding="utf-8")
-    raw = yaml.safe_load(text)
+    raw = yaml_mapping(text, file)
     if horizon_days is not None:
         raw = apply_overrides(raw, {"horizon_days": horizon_days}, file)
     scenarios = {}

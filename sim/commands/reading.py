@@ -1,5 +1,5 @@
-"""Reading a finished sweep for the commands that analyse one: a directory that holds none
-ends as one line on stderr and exit status 2."""
+"""Reading a finished sweep for the commands that analyse one: every problem with it ends as
+one line on stderr."""
 
 from __future__ import annotations
 
@@ -8,17 +8,22 @@ from typing import Any
 
 import pandas as pd
 
-from sim.commands import fail
+from sim.commands import RUN_FAILED_EXIT, fail
 from sim.config import ConfigError
-from sim.sweeps.store import ResultsDirError, read_sweep
+from sim.sweeps.store import NoResults, ResultsDirError, read_sweep, successful
 
 
 def read_results(out_dir: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """The runs table and manifest of the sweep in ``out_dir``."""
+    """The runs table and manifest of the sweep in ``out_dir``: a directory that holds none,
+    or a corrupt one, ends with exit status 2; one where no run succeeded with status 1."""
     try:
-        return read_sweep(out_dir)
+        runs, manifest = read_sweep(out_dir)
+        successful(runs, out_dir)
+    except NoResults as error:
+        fail(error, RUN_FAILED_EXIT)
     except ResultsDirError as error:
         fail(error)
+    return runs, manifest
 
 
 def checked_metrics(runs: pd.DataFrame, metrics: tuple[str, ...], out_dir: Path) -> list[str]:

@@ -1,25 +1,40 @@
 """``pdsa plot`` and ``pdsa report``: charts and the decision makers' report from RESULTS.
 
 RESULTS is a ``pdsa sweep`` directory or a ``pdsa run --out`` directory. A directory that is
-neither ends as one line on stderr and exit status 2, before anything is written.
+neither, or holds a corrupt file, ends as one line on stderr and exit status 2; one where no
+run succeeded as one line and exit status 1; in both cases nothing is written. Every file is
+written atomically.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
-from sim.commands import fail
+from sim.commands import RUN_FAILED_EXIT, fail
+from sim.results import OutputError
 
 RESULTS = click.Path(exists=True, file_okay=False, path_type=Path)
 
 
 def load_or_fail(results_dir: Path):  # noqa: ANN201 (Results; imported lazily)
-    from sim.reporting import ResultsError, load_results
+    from sim.reporting import load_results
+
+    return done_or_fail(lambda: load_results(results_dir))
+
+
+def done_or_fail(work: Callable[[], Any]) -> Any:
+    """What ``work`` returns. Unreadable results end with exit status 2; no successful run or
+    a full disk with status 1."""
+    from sim.reporting import NoSuccessfulRun, ResultsError
 
     try:
-        return load_results(results_dir)
+        return work()
+    except (NoSuccessfulRun, OutputError) as error:
+        fail(error, RUN_FAILED_EXIT)
     except ResultsError as error:
         fail(error)
 
@@ -49,7 +64,7 @@ def plot(results_dir: Path, out_dir: Path | None, fmt: str, charts: tuple[str, .
 
     results = load_or_fail(results_dir)
     out_dir = out_dir or results_dir / "plots"
-    for path in write_charts(results, out_dir, (fmt,), charts or None):
+    for path in done_or_fail(lambda: write_charts(results, out_dir, (fmt,), charts or None)):
         click.echo(f"wrote {path}")
 
 
@@ -69,4 +84,4 @@ def report(results_dir: Path, out_file: Path | None, fmt: str) -> None:
 
     results = load_or_fail(results_dir)
     out_file = out_file or results_dir / f"report.{fmt}"
-    click.echo(f"wrote {write_report(results, out_file, fmt)}")
+    click.echo(f"wrote {done_or_fail(lambda: write_report(results, out_file, fmt))}")

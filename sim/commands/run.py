@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
-from sim.commands import CONFIG_ERROR_EXIT, fail
+from sim.commands import CONFIG_ERROR_EXIT, RUN_FAILED_EXIT, fail
 from sim.commands.formatting import metrics_table
+from sim.commands.limits import size_limit, size_limit_options
 from sim.config import ConfigError
 from sim.config.loading import load_scenario
-from sim.results import write_run_outputs
+from sim.results import OutputError, check_run_dir, write_run_outputs
+from sim.sizing import check_size
 
 
 @click.command()
@@ -32,6 +35,7 @@ from sim.results import write_run_outputs
 )
 @click.option("--quiet", is_flag=True, help="Print nothing on success.")
 @click.option("--plot", is_flag=True, help="Also write the standard charts to OUT/plots.")
+@size_limit_options
 def run(
     scenario_file: str,
     assignments: tuple[str, ...],
@@ -39,23 +43,27 @@ def run(
     out_dir: Path | None,
     quiet: bool,
     plot: bool,
+    max_memory: int | None,
+    accept_any_size: bool,
 ) -> None:
     """Run one scenario and print its headline metrics."""
     if plot and out_dir is None:
         raise click.UsageError("--plot needs --out DIR: the charts are drawn from what it holds")
     try:
         scenario = load_scenario(scenario_file, assignments)
-    except ConfigError as error:
+        check_size(scenario, size_limit(max_memory, accept_any_size), scenario_file)
+        if out_dir is not None:
+            check_run_dir(out_dir)
+    except (ConfigError, OutputError) as error:
         fail(error)
     from sim.runner import run_one
 
     result = run_one(scenario, seed)
     if out_dir is not None:
-        write_run_outputs(result, out_dir)
-        if plot:
-            from sim.reporting import write_standard_charts
-
-            write_standard_charts(out_dir, out_dir / "plots")
+        try:
+            write_run_outputs(result, out_dir, charts_writer() if plot else None)
+        except OutputError as error:
+            fail(error, RUN_FAILED_EXIT)
     if quiet:
         return
     click.echo(
@@ -65,6 +73,13 @@ def run(
     click.echo(metrics_table({scenario.architecture.kind: result}))
     if out_dir is not None:
         click.echo(f"wrote {out_dir}")
+
+
+def charts_writer() -> Callable[[Path], object]:
+    """What ``--plot`` adds to the run's new directory before it is put in place."""
+    from sim.reporting import write_standard_charts
+
+    return lambda folder: write_standard_charts(folder, folder / "plots")
 
 
 @click.command()

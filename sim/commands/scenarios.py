@@ -19,6 +19,8 @@ import yaml
 
 from sim.commands import fail
 from sim.config import ConfigError, Scenario, load_scenario, scenario_from_dict
+from sim.config.loading import yaml_mapping
+from sim.config.yaml_loader import parse_yaml
 
 LOCAL_DIR = Path("scenarios")
 
@@ -41,7 +43,7 @@ class Entry:
     def load(self) -> Scenario:
         if Path(self.file).is_file():
             return load_scenario(self.file)
-        return scenario_from_dict(yaml.safe_load(self.text), self.file)
+        return scenario_from_dict(yaml_mapping(self.text, self.file), self.file)
 
 
 def opening_question(text: str) -> str:
@@ -68,13 +70,22 @@ def library(local_dir: Path = LOCAL_DIR) -> list[Entry]:
     ]
     if local_dir.is_dir():
         files = sorted([*local_dir.glob("*.yaml"), *local_dir.glob("*.yml")])
-        found += [_entry(str(path), path.read_text(encoding="utf-8")) for path in files]
+        found += [_entry(str(path), shown_text(path)) for path in files if path.is_file()]
     return found
+
+
+def shown_text(path: Path) -> str:
+    """The file's text for listing and showing, whatever it holds: bytes that are not UTF-8
+    appear as U+FFFD (loading it then says which byte), an unreadable file as empty."""
+    try:
+        return path.read_bytes().decode("utf-8", errors="replace")
+    except OSError:
+        return ""
 
 
 def _entry(file: str, text: str) -> Entry:
     try:
-        raw = yaml.safe_load(text)
+        raw = parse_yaml(text)
     except yaml.YAMLError:
         raw = None
     name = raw.get("name") if isinstance(raw, dict) else None
@@ -84,7 +95,7 @@ def _entry(file: str, text: str) -> Entry:
 def find(name: str, entries: list[Entry]) -> Entry | None:
     """The scenario called ``name`` (its name key, file stem or path); local files first."""
     if Path(name).is_file():
-        return Entry(name=name, file=name, text=Path(name).read_text(encoding="utf-8"))
+        return Entry(name=name, file=name, text=shown_text(Path(name)))
     for entry in reversed(entries):
         if name in (entry.name, entry.stem, entry.file):
             return entry

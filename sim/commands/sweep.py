@@ -16,7 +16,10 @@ import click
 
 from sim.commands import RUN_FAILED_EXIT, fail
 from sim.commands.formatting import duration
+from sim.commands.limits import size_limit, size_limit_options
 from sim.config import ConfigError
+from sim.results import OutputError
+from sim.sizing import shared_limit_hint
 
 DRY_RUN_LISTED = 40
 
@@ -69,8 +72,21 @@ class ProgressPrinter:
     help="Run on a Dask distributed cluster, e.g. tcp://host:8786 (pip install 'pdsa[dask]').",
 )
 @click.option("--resume", is_flag=True, help="Complete the sweep already in --out.")
+@click.option(
+    "--allow-version-change",
+    is_flag=True,
+    help="With --resume: go on although pdsa or a dependency changed version (recorded).",
+)
 @click.option("--dry-run", is_flag=True, help="List the runs and estimate the time; run nothing.")
 @click.option("--chunk-size", type=click.IntRange(min=1), help="Runs per task (default: auto).")
+@click.option(
+    "--run-timeout",
+    type=click.FloatRange(min=0, min_open=True, max=1e9),
+    metavar="SECONDS",
+    help="Stop a run after this long and record it as failed (default: the experiment's"
+    " run_timeout_seconds, else none).",
+)
+@size_limit_options
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("--plot", is_flag=True, help="Also write the standard charts to DIR/plots.")
 def sweep(
@@ -79,17 +95,30 @@ def sweep(
     workers: int | None,
     scheduler: str | None,
     resume: bool,
+    allow_version_change: bool,
     dry_run: bool,
     chunk_size: int | None,
+    run_timeout: float | None,
+    max_memory: int | None,
+    accept_any_size: bool,
     quiet: bool,
     plot: bool,
 ) -> None:
     """Run every variant x point x replication of an experiment, crash-safe and resumable."""
     from sim.sweeps import build_plan, load_experiment, run_sweep
+    from sim.sweeps.api import check_plan_size
+    from sim.sweeps.executors import WorkersFailing, default_workers
 
+    concurrent = 1 if scheduler is not None else workers or default_workers()
+    limit = size_limit(max_memory, accept_any_size, concurrent)
+    shared = max_memory is None and concurrent > 1
     try:
         experiment = load_experiment(experiment_file)
         plan = build_plan(experiment)
+        if shared:
+            check_plan_size(experiment, plan, limit, shared_limit_hint(concurrent))
+        else:
+            check_plan_size(experiment, plan, limit)
     except ConfigError as error:
         fail(error)
     if dry_run:
@@ -105,20 +134,42 @@ def sweep(
             resume=resume,
             chunk=chunk_size,
             on_progress=on_progress,
+            max_memory=None,  # checked above
+            run_timeout=run_timeout,
+            allow_version_change=allow_version_change,
+            on_warning=warn,
         )
-    except ConfigError as error:
+    except ConfigError as error:  # before any run
         fail(error)
-    if plot and outcome.manifest["counts"]["ok"]:
-        from sim.reporting import write_standard_charts
-
-        written = write_standard_charts(out_dir, out_dir / "plots")
-        if not quiet:
-            click.echo(f"wrote {len(written)} charts to {out_dir / 'plots'}")
+    except (OutputError, WorkersFailing) as error:  # runs kept for --resume
+        fail(error, RUN_FAILED_EXIT)
+    if plot:
+        write_plots(outcome, out_dir, quiet)
     report_outcome(outcome, quiet)
 
 
+def warn(message: str) -> None:
+    click.echo(f"warning: {message}", err=True)
+
+
+def write_plots(outcome: Any, out_dir: Path, quiet: bool) -> None:
+    """The standard charts, when some run succeeded (else the outcome says why there are none)."""
+    if not outcome.manifest["counts"]["ok"]:
+        return
+    from sim.reporting import ResultsError, write_standard_charts
+
+    try:
+        written = write_standard_charts(out_dir, out_dir / "plots")
+    except (ResultsError, OutputError) as error:
+        fail(error, RUN_FAILED_EXIT)
+    if not quiet:
+        click.echo(f"wrote {len(written)} charts to {out_dir / 'plots'}")
+
+
 def dry_run_report(experiment: Any, plan: list[Any], workers: int | None) -> None:
-    from sim.sweeps.api import twins
+    from sim.config import scenario_from_dict
+    from sim.sizing import size_of
+    from sim.sweeps.api import twins, unique_scenarios
     from sim.sweeps.estimate import calibrate, estimate_seconds
     from sim.sweeps.executors import default_workers
     from sim.sweeps.plan import skipped_keys
@@ -141,6 +192,11 @@ def dry_run_report(experiment: Any, plan: list[Any], workers: int | None) -> Non
         click.echo(f"  {spec.run_id}  seed {spec.seed}  {point}".rstrip())
     if len(plan) > DRY_RUN_LISTED:
         click.echo(f"  ... and {len(plan) - DRY_RUN_LISTED} more")
+    sizes = {
+        spec.run_id: size_of(scenario_from_dict(spec.scenario)) for spec in unique_scenarios(plan)
+    }
+    largest = max(sizes, key=lambda rid: sizes[rid].memory_bytes)
+    click.echo(f"size: largest run {largest}: {sizes[largest].describe()}")
     per_run = calibrate(plan[0])
     n = workers or default_workers()
     total = estimate_seconds(per_run, len(plan) - copies, n)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+import reprlib
 import types
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -47,6 +48,31 @@ _BOUNDS = {
 }
 
 
+def _short_repr() -> reprlib.Repr:
+    short = reprlib.Repr()  # attributes, not keywords: Python 3.11 has no constructor options
+    short.maxlevel, short.maxlist, short.maxtuple, short.maxdict = 2, 4, 4, 4
+    short.maxstring, short.maxother, short.maxlong = 40, 40, 40
+    return short
+
+
+_SHORT = _short_repr()
+EXCERPT = 60
+"""Longest value quoted in a message: enough to recognise it, never a whole file or structure."""
+
+
+def cut(text: str, limit: int = EXCERPT) -> str:
+    """``text`` cut to ``limit`` characters, marking the cut."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def excerpt(value: Any, limit: int = EXCERPT) -> str:
+    """A short ``repr`` of ``value``: reprlib stops early in a large structure (an alias bomb
+    must not become a 4 MB error line), then the text is cut to ``limit``."""
+    if isinstance(value, str):  # cut before repr: a 4 MB text is never copied
+        return cut(repr(value[: limit + 1]), limit) if len(value) > limit else repr(value)
+    return cut(_SHORT.repr(value), limit)
+
+
 class ConfigError(Exception):
     """A scenario that cannot be used, described in one line.
 
@@ -65,8 +91,11 @@ class ConfigError(Exception):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        where = " ".join(part for part in (self.origin, self.key_path) if part)
-        return ": ".join(part for part in (self.file, where, self.message) if part)
+        # Every value in a message is already an excerpt; the cuts here keep the line short
+        # even for a key path or a message built from a long name.
+        where = " ".join(part for part in (self.origin, cut(self.key_path, 120)) if part)
+        parts = (self.file, where, cut(" ".join(self.message.split()), 400))
+        return ": ".join(part for part in parts if part)
 
     def with_origin(self, origin: str) -> ConfigError:
         """The same error, attributed to ``origin`` (a command-line option)."""
@@ -169,14 +198,14 @@ def unknown_key_message(key: str, valid: Sequence[str]) -> str:
     """``unknown key 'x'; did you mean 'y'?`` or, with no close key, the list of valid keys."""
     guess = closest(key, valid)
     if guess is not None:
-        return f"unknown key {key!r}; did you mean {guess!r}?"
-    return f"unknown key {key!r}; valid keys here: {', '.join(valid)}"
+        return f"unknown key {excerpt(key)}; did you mean {excerpt(guess)}?"
+    return f"unknown key {excerpt(key)}; valid keys here: {', '.join(valid)}"
 
 
 def unknown_tag_message(what: str, tag: Any, valid: Sequence[str]) -> str:
     guess = closest(str(tag), valid)
-    hint = f"; did you mean {guess!r}?" if guess else ""
-    return f"unknown {what} {tag!r}{hint} (valid: {', '.join(valid)})"
+    hint = f"; did you mean {excerpt(guess)}?" if guess else ""
+    return f"unknown {what} {excerpt(tag)}{hint} (valid: {', '.join(valid)})"
 
 
 def tag_noun(key: str | None) -> str:
@@ -219,11 +248,53 @@ def _join(*paths: str) -> str:
     return ".".join(p for p in paths if p)
 
 
+def _constraints(field: FieldInfo | None) -> list[Any]:
+    """The field's metadata, also when its annotation is ``Annotated[...] | None``."""
+    if field is None:
+        return []
+    found = list(field.metadata)
+    for arg in get_args(field.annotation):
+        if get_origin(arg) is Annotated:
+            for item in get_args(arg)[1:]:
+                found += item.metadata if isinstance(item, FieldInfo) else [item]
+    return found
+
+
+def _bound(field: FieldInfo | None, names: tuple[str, str]) -> tuple[str, float] | None:
+    """(``>=`` or ``>``, value) of the field's lower bound, or the upper with (le, lt)."""
+    for item in _constraints(field):
+        for name in names:
+            if getattr(item, name, None) is not None:
+                return name, getattr(item, name)
+    return None
+
+
+def number_text(x: float) -> str:
+    """``36,500``, ``1,000,000``, ``0.000694444``: a bound as a reader writes it."""
+    if isinstance(x, int) or (float(x).is_integer() and abs(x) < 1e15):
+        return f"{int(x):,}"
+    return f"{x:g}"
+
+
+def range_text(field: FieldInfo | None) -> str:
+    """``0 to 1,000,000``, ``above 0, at most 36,500``, ``at least 1``: the allowed range."""
+    low, high = _bound(field, ("ge", "gt")), _bound(field, ("le", "lt"))
+    lower = "" if low is None else number_text(low[1])
+    upper = "" if high is None else number_text(high[1])
+    if low is not None and high is not None and low[0] == "ge" and high[0] == "le":
+        return f"{lower} to {upper}"
+    parts = [] if low is None else [("at least " if low[0] == "ge" else "above ") + lower]
+    parts += [] if high is None else [("at most " if high[0] == "le" else "below ") + upper]
+    return ", ".join(parts)
+
+
+def low_and_high(allowed: str) -> bool:
+    return " to " in allowed or ", " in allowed
+
+
 def _is_probability(field: FieldInfo | None) -> bool:
-    metadata = field.metadata if field else []
-    ge = next((m.ge for m in metadata if hasattr(m, "ge")), None)
-    le = next((m.le for m in metadata if hasattr(m, "le")), None)
-    return ge == 0 and le == 1
+    low, high = _bound(field, ("ge", "gt")), _bound(field, ("le", "lt"))
+    return low == ("ge", 0) and high == ("le", 1)
 
 
 def _describe(error: Mapping[str, Any]) -> tuple[str, str]:
@@ -236,14 +307,14 @@ def _describe(error: Mapping[str, Any]) -> tuple[str, str]:
         valid = model_keys(model) if is_model(model) else []
         return located.path, unknown_key_message(str(error["loc"][-1]), valid)
     if kind == "missing":
-        return located.path, f"missing required key {located.parts[-1]!r}"
+        return located.path, f"missing required key {excerpt(located.parts[-1])}"
     if kind in ("union_tag_invalid", "union_tag_not_found"):
         members = union_members(unwrap(located.annotation))
         key = discriminator_of(members) if members else ctx.get("discriminator", "").strip("'")
         valid = tags_of(members) if members else []
         path = _join(located.path, key or "")
         if kind == "union_tag_not_found":
-            return path, f"missing {key!r} (one of: {', '.join(valid)})"
+            return path, f"missing {excerpt(key)} (one of: {', '.join(valid)})"
         return path, unknown_tag_message(tag_noun(key), ctx.get("tag"), valid)
     if kind == "literal_error":
         valid = [str(a) for a in get_args(unwrap(located.annotation))]
@@ -253,28 +324,52 @@ def _describe(error: Mapping[str, Any]) -> tuple[str, str]:
     if kind in _EXPECTED:
         return located.path, _type_message(_EXPECTED[kind], value)
     if kind == "too_short":
-        return located.path, f"needs at least {ctx.get('min_length')} item(s), got {value!r}"
+        return located.path, f"needs at least {ctx.get('min_length')} item(s), got {excerpt(value)}"
     if kind == "value_error":
         return _value_error(located.path, str(ctx.get("error", error["msg"])))
-    return located.path, f"{error['msg']} (got {value!r})"
+    return located.path, f"{error['msg']} (got {excerpt(value)})"
 
 
 def _type_message(expected: str, value: Any) -> str:
-    message = f"expected {expected}, got {value!r} ({type(value).__name__})"
-    if isinstance(value, bool) and expected == "a string":
+    number = _number_in_text(value) if expected in _NUMBERS else None
+    if number is not None and not math.isfinite(number):
+        return f"expected a finite number, got the text {excerpt(value)}"
+    message = f"expected {expected}, got {excerpt(value)} ({type(value).__name__})"
+    if number is not None:
+        message += "; write numbers without quotes"
+    elif isinstance(value, bool) and expected == "a string":
         message += "; YAML reads unquoted yes/no/on/off as booleans, so quote it"
     return message
+
+
+_NUMBERS = ("a number", "an integer", "a whole number", "a finite number")
+
+
+def _number_in_text(value: Any) -> float | None:
+    """The number a quoted value spells (``"10"``, ``"nan"``), or None."""
+    if not isinstance(value, str) or len(value) > 40:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return None
 
 
 def _bound_message(kind: str, ctx: Mapping[str, Any], value: Any, field: FieldInfo | None) -> str:
     if isinstance(value, float) and math.isnan(value):
         return "expected a number, got nan"
     if _is_probability(field):
-        return f"probability must be in [0, 1], got {value!r}"
+        return f"probability must be in [0, 1], got {excerpt(value)}"
     symbol, key = _BOUNDS[kind]
     bound = ctx.get(key)
-    noun = "must not be negative" if (symbol, bound) == (">=", 0) else f"must be {symbol} {bound:g}"
-    return f"{noun}, got {value!r}"
+    allowed = range_text(field)
+    if (symbol, bound) == (">=", 0):
+        noun = "must not be negative"
+    elif low_and_high(allowed):
+        noun = f"must be {allowed}"
+    else:
+        noun = f"must be {symbol} {bound:g}"
+    return f"{noun}, got {excerpt(value)}"
 
 
 def _value_error(path: str, message: str) -> tuple[str, str]:

@@ -1,7 +1,8 @@
 """Reading scenario files: YAML to a validated :class:`Scenario`, or one :class:`ConfigError`.
 
 This is the edge where scenarios are checked; past it the code trusts them. YAML is read only
-through ``yaml.safe_load``, so a tag that would build a Python object is refused.
+through :mod:`sim.config.yaml_loader` (plain data, YAML 1.2 numbers, no repeated keys, bounded
+nesting and aliases).
 """
 
 from __future__ import annotations
@@ -15,22 +16,27 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from sim.config.errors import ConfigError, from_validation_error
+from sim.config.errors import ConfigError, excerpt, from_validation_error
 from sim.config.overrides import SET_ORIGIN, apply_overrides, parse_assignment
 from sim.config.presets import expand_world
 from sim.config.schema import Scenario
+from sim.config.yaml_loader import parse_yaml, yaml_problem
 
 
 def load_yaml_mapping(path: str | Path) -> dict[str, Any]:
     """The top-level mapping of a YAML file; any problem reading it is a ConfigError."""
     file = str(path)
-    text = _read_text(Path(path), file)
+    return yaml_mapping(read_text(path, file), file)
+
+
+def yaml_mapping(text: str, file: str | None) -> dict[str, Any]:
+    """The top-level mapping of YAML ``text`` (an embedded file's); ``file`` names it."""
     if not text.strip():
         raise ConfigError(file, "", "file is empty; expected a mapping of keys")
     try:
-        data = yaml.safe_load(text)
+        data = parse_yaml(text)
     except yaml.YAMLError as exc:
-        raise ConfigError(file, "", _yaml_problem(exc)) from None
+        raise ConfigError(file, "", yaml_problem(exc, text)) from None
     if data is None:
         raise ConfigError(file, "", "file holds no data (only comments?); expected a mapping")
     if not isinstance(data, dict):
@@ -38,33 +44,42 @@ def load_yaml_mapping(path: str | Path) -> dict[str, Any]:
     return data
 
 
-def _read_text(path: Path, file: str) -> str:
+MAX_FILE_BYTES = 10 * 1024**2
+"""Largest YAML file read (the whole world written out is about 50 kB): a device such as
+/dev/zero or a mistaken data file is refused instead of read until memory runs out."""
+
+
+def read_text(path: str | Path, file: str) -> str:
+    """The UTF-8 text of ``path``; anything that stops reading it is a ConfigError."""
     try:
-        return path.read_text(encoding="utf-8")
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise ConfigError(
+                file, "", f"larger than {MAX_FILE_BYTES // 1024**2} MB; not a YAML file?"
+            )
+        return data.decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(file, "", "file not found") from None
     except IsADirectoryError:
-        raise ConfigError(file, "", "is a directory, not a scenario file") from None
+        raise ConfigError(file, "", "is a directory, not a YAML file") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(file, "", f"not UTF-8 text (byte {exc.start})") from None
+    except ValueError:  # the path itself: open() refuses an embedded NUL
+        at = str(path).find("\0")
+        raise ConfigError(excerpt(str(path)), "", f"file name holds a NUL byte at {at}") from None
     except OSError as exc:
         raise ConfigError(file, "", f"cannot read: {exc.strerror}") from None
 
 
-def _yaml_problem(exc: yaml.YAMLError) -> str:
-    mark = getattr(exc, "problem_mark", None)
-    where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
-    problem = getattr(exc, "problem", None) or str(exc)
-    if isinstance(exc, yaml.constructor.ConstructorError) and "tag" in problem:
-        tag = problem.rsplit(" ", 1)[-1].strip("'").replace("tag:yaml.org,2002:", "!!")
-        return f"YAML tag {tag} at {where} is not allowed; scenario files hold plain data only"
-    return f"invalid YAML at {where}: {problem}"
-
-
 def _noun(value: Any) -> str:
+    """What the top level is, without its content: a text file that is not YAML (say
+    ``/etc/passwd``) reads as one long string, and an error must not print it."""
     if isinstance(value, list):
         return "a list"
-    return f"{type(value).__name__} {value!r}"
+    if isinstance(value, str):
+        return "a single text (not key: value lines)"
+    return f"{type(value).__name__} {excerpt(value)}"
 
 
 def scenario_from_dict(raw: Any, file: str | None = None) -> Scenario:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping, Sequence
-from typing import Any, get_args
+from typing import Any, Literal, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel
@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from sim.config.errors import (
     ConfigError,
     discriminator_of,
+    excerpt,
     is_model,
     item_type,
     member_for_tag,
@@ -30,6 +31,7 @@ from sim.config.errors import (
     unwrap,
 )
 from sim.config.schema import Scenario
+from sim.config.yaml_loader import parse_yaml, yaml_problem
 
 SET_ORIGIN = "--set"
 
@@ -61,6 +63,27 @@ def key_type(path: str, raw: Mapping[str, Any] | None = None) -> Any:
         raise ConfigError(None, path, str(exc), origin=SET_ORIGIN) from None
 
 
+def value_type(path: str) -> type | None:
+    """``float``, ``int``, ``bool`` or ``str`` when ``path`` names one value of the schema
+    (a sweep factor's column type); None for a mapping, a list or an unknown path."""
+    try:
+        leaf = unwrap(_walk(path.split("."), _Unknown())[-1][1])
+    except (_PathError, IndexError):
+        return None
+    if get_origin(leaf) is Literal:
+        kinds = {type(arg) for arg in get_args(leaf)}
+        return kinds.pop() if len(kinds) == 1 else None
+    return leaf if leaf in (float, int, bool, str) else None
+
+
+class _Unknown(dict[str, Any]):
+    """A raw scenario that says nothing, at any depth: each union on the path takes the member
+    that has the path's next key (as when a file omits the tag), not the default's."""
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self
+
+
 def _walk(parts: Sequence[str], raw: Any) -> list[tuple[Any, Any]]:
     """(schema default, annotation) at each prefix of ``parts``."""
     annotation: Any = Scenario
@@ -76,12 +99,14 @@ def _walk(parts: Sequence[str], raw: Any) -> list[tuple[Any, Any]]:
             node = node.get(part) if isinstance(node, Mapping) else None
         elif item_type(annotation) is not None:
             if not part.isdigit():
-                raise _PathError(f"{part!r} is not a list index; {'.'.join(parts[:i])} is a list")
+                where = ".".join(parts[:i])
+                raise _PathError(f"{excerpt(part)} is not a list index; {where} is a list")
             annotation, default = item_type(annotation), None
             index = int(part)
             node = node[index] if isinstance(node, list) and index < len(node) else None
         else:
-            raise _PathError(f"{'.'.join(parts[:i])} is a single value; it has no key {part!r}")
+            where = ".".join(parts[:i])
+            raise _PathError(f"{where} is a single value; it has no key {excerpt(part)}")
         found.append((default, annotation))
     return found
 
@@ -101,7 +126,7 @@ def _resolve_union(annotation: Any, node: Any, default: Any, part: str) -> Any:
         return annotation
     key = discriminator_of(members) or ""
     tag = node.get(key) if isinstance(node, Mapping) else getattr(default, key, None)
-    if tag is None:
+    if tag is None or isinstance(tag, _Unknown):
         with_part = [m for m in members if model_field(m, part) is not None]
         return with_part[0] if with_part else members[0]
     member = member_for_tag(members, tag)
@@ -141,7 +166,8 @@ def _child(node: Any, part: str, default: Any, annotation: Any, prefix: str) -> 
         return node[_index(node, part, prefix)]
     if not isinstance(node.get(part), dict | list):
         if part in node and node[part] is not None:
-            raise ConfigError(None, prefix, f"is {node[part]!r}, not a mapping", origin=SET_ORIGIN)
+            message = f"is {excerpt(node[part])}, not a mapping"
+            raise ConfigError(None, prefix, message, origin=SET_ORIGIN)
         node[part] = _seed(default, annotation)
     return node[part]
 
@@ -170,18 +196,18 @@ def _index(items: list[Any], part: str, path: str) -> int:
 def parse_assignment(text: str) -> tuple[str, Any]:
     """``"a.b=value"`` as (path, value), the value read as YAML (numbers, lists, mappings)."""
     if not isinstance(text, str):
-        raise ConfigError(None, "", f"expected dotted.path=value, got {text!r}", origin=SET_ORIGIN)
+        message = f"expected dotted.path=value, got {excerpt(text)}"
+        raise ConfigError(None, "", message, origin=SET_ORIGIN)
     path, sep, value_text = text.partition("=")
     path = path.strip()
     if not sep or not path:
         raise ConfigError(None, text, "expected dotted.path=value", origin=SET_ORIGIN)
     try:
-        return path, yaml.safe_load(value_text)
+        return path, parse_yaml(value_text)
     except yaml.YAMLError as exc:
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(
-            None, path, f"value {value_text!r} is not valid YAML: {problem}", origin=SET_ORIGIN
-        ) from None
+        problem = yaml_problem(exc, value_text)
+        message = f"value {excerpt(value_text)}: {problem}"
+        raise ConfigError(None, path, message, origin=SET_ORIGIN) from None
 
 
 def apply_overrides(

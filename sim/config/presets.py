@@ -31,11 +31,12 @@ from pydantic import ValidationError
 from sim.config.errors import (
     ConfigError,
     closest,
+    excerpt,
     from_validation_error,
     unknown_key_message,
     unknown_tag_message,
 )
-from sim.config.schema import Scenario
+from sim.config.schema import MAX_WEIGHT, Scenario
 
 MODIFIERS = (
     "platforms",
@@ -103,7 +104,7 @@ class _Expansion:
         if value is None:
             return []
         if not isinstance(value, list):
-            self.fail(key, f"expected a list, got {value!r} ({type(value).__name__})")
+            self.fail(key, f"expected a list, got {excerpt(value)} ({type(value).__name__})")
         return value
 
     def mapping(self, key: str) -> Mapping[str, Any]:
@@ -111,7 +112,7 @@ class _Expansion:
         if value is None:
             return {}
         if not isinstance(value, Mapping):
-            self.fail(key, f"expected a mapping, got {value!r} ({type(value).__name__})")
+            self.fail(key, f"expected a mapping, got {excerpt(value)} ({type(value).__name__})")
         return value
 
     def names(self, key: str, known: list[str], noun: str) -> list[str]:
@@ -123,7 +124,8 @@ class _Expansion:
 
     def check_name(self, path: str, value: Any, known: list[str], noun: str) -> None:
         if not isinstance(value, str):
-            self.fail(path, f"expected a {noun} name, got {value!r} ({type(value).__name__})")
+            got = f"{excerpt(value)} ({type(value).__name__})"
+            self.fail(path, f"expected a {noun} name, got {got}")
         if value not in known:
             self.fail(path, _unknown(noun, value, known))
 
@@ -144,7 +146,8 @@ class _Expansion:
     def override_countries(self) -> None:
         for i, entry in enumerate(self.items("countries")):
             if not isinstance(entry, Mapping) or not isinstance(entry.get("code"), str):
-                self.fail(f"countries.{i}", f"expected a mapping with a 'code', got {entry!r}")
+                message = f"expected a mapping with a 'code', got {excerpt(entry)}"
+                self.fail(f"countries.{i}", message)
             merged = {**self.countries.get(entry["code"], {}), **entry}
             self.countries[entry["code"]] = _checked_country(
                 merged, i, self.platform_names(), self.file
@@ -155,7 +158,7 @@ class _Expansion:
             path = f"memberships.{name}"
             self.check_name(path, name, self.platform_names(), "platform")
             if not isinstance(change, Mapping):
-                self.fail(path, f"expected {{add: [...], remove: [...]}}, got {change!r}")
+                self.fail(path, f"expected {{add: [...], remove: [...]}}, got {excerpt(change)}")
             for key in change:
                 if key not in ("add", "remove"):
                     self.fail(f"{path}.{key}", unknown_key_message(str(key), ["add", "remove"]))
@@ -167,7 +170,7 @@ class _Expansion:
         if listed is None:
             return []
         if not isinstance(listed, list):
-            self.fail(path, f"expected a list of country codes, got {listed!r}")
+            self.fail(path, f"expected a list of country codes, got {excerpt(listed)}")
         for j, code in enumerate(listed):
             self.check_name(f"{path}.{j}", code, list(self.countries), "country")
         return listed
@@ -181,8 +184,9 @@ class _Expansion:
         for code, weight in self.mapping("weights").items():
             self.check_name(f"weights.{code}", code, list(self.countries), "country")
             number = isinstance(weight, int | float) and not isinstance(weight, bool)
-            if not number or not weight > 0:
-                self.fail(f"weights.{code}", f"must be a number > 0, got {weight!r}")
+            if not number or not 0 < weight <= MAX_WEIGHT:  # also refuses nan and inf
+                message = f"must be a number > 0, got {excerpt(weight)}"
+                self.fail(f"weights.{code}", f"{message} (at most {MAX_WEIGHT:,.0f})")
             self.countries[code]["weight"] = float(weight)
 
     def remove_platforms(self) -> None:
@@ -227,10 +231,10 @@ def _preset(name: Any, file: str | None) -> dict[str, Any]:
 def _unknown(noun: str, value: str, known: list[str]) -> str:
     guess = closest(value, known)
     if guess is not None:
-        return f"unknown {noun} {value!r}; did you mean {guess!r}?"
+        return f"unknown {noun} {excerpt(value)}; did you mean {excerpt(guess)}?"
     if len(known) <= 12:
-        return f"unknown {noun} {value!r} (valid: {', '.join(known)})"
-    return f"unknown {noun} {value!r}"
+        return f"unknown {noun} {excerpt(value)} (valid: {', '.join(known)})"
+    return f"unknown {noun} {excerpt(value)}"
 
 
 # --- checking one entry against the schema, with its path in the file ----------------------

@@ -13,22 +13,37 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from sim.config.schema import Exponential, Fixed, Lognormal, Scenario, Uniform
+from sim.config.errors import number_text, range_text
+from sim.config.schema import (
+    MAX_DURATION,
+    MAX_SIGMA,
+    Exponential,
+    Fixed,
+    Lognormal,
+    Scenario,
+    Uniform,
+)
 
 DISTRIBUTIONS = {Exponential, Lognormal, Fixed, Uniform}
 
-HEADER = """# Scenario file reference
+HEADER = f"""# Scenario file reference
 
-Every key a scenario file (YAML) may hold, with its default and meaning. Generated from
-`sim/config/schema.py` by `python -m sim.config.reference`; a test keeps it up to date. Keys
-left out take their default; durations carry their unit in their name. A distribution is one of
-`{dist: exponential, mean: X}`, `{dist: lognormal, mean: X, sigma: S}` (mean of the variable,
-sigma of its logarithm), `{dist: fixed, value: X}`, `{dist: uniform, low: A, high: B}`.
-`world` may instead name a preset (`world: {preset: interpol-2023, ...}`: see
+Every key a scenario file (YAML) may hold, with its default, its allowed range and meaning.
+Generated from `sim/config/schema.py` by `python -m sim.config.reference`; a test keeps it up to
+date. Keys left out take their default; durations carry their unit in their name. A distribution
+is one of `{{dist: exponential, mean: X}}`, `{{dist: lognormal, mean: X, sigma: S}}` (mean of
+the variable, sigma of its logarithm), `{{dist: fixed, value: X}}`,
+`{{dist: uniform, low: A, high: B}}`; its parameters are 0 to {number_text(MAX_DURATION)} in
+the key's unit (a lognormal mean above 0), sigma at most {number_text(MAX_SIGMA)}.
+`world` may instead name a preset (`world: {{preset: interpol-2023, ...}}`: see
 `scenarios/README.md`).
 
-| key | type | default | meaning |
-|---|---|---|---|
+Numbers are finite and strict: `.inf`, `.nan`, `true` and quoted numbers (`"10"`) are refused,
+and YAML 1.2 reads `1e1` as 10.0. A run's size (records, changes, searches, peak memory) is
+also estimated before it starts; one too large for the limit (`--max-memory`) is refused.
+
+| key | type | default | range | meaning |
+|---|---|---|---|---|
 """
 
 
@@ -92,14 +107,15 @@ def rows(model: type[BaseModel], prefix: str, seen: set[tuple[str, str]]) -> lis
         kind = "distribution" if distribution else type_name(field.annotation)
         if (key, kind) not in seen:
             seen.add((key, kind))
-            meaning = (field.description or "").strip()
-            out.append(f"| `{key}` | {kind} | {default_text(field)} | {meaning} |")
+            meaning = " ".join((field.description or "").split())  # one table row
+            allowed = range_text(field)
+            out.append(f"| `{key}` | {kind} | {default_text(field)} | {allowed} | {meaning} |")
         if distribution:
             continue
         for sub in members(field.annotation):
             tag = discriminator(sub)
             if tag:
-                out.append(f"| `{key}` with `{tag[0]}: {tag[1]}` | | | {first_line(sub)} |")
+                out.append(f"| `{key}` with `{tag[0]}: {tag[1]}` | | | | {first_line(sub)} |")
             out += rows(sub, child_prefix(key, field.annotation), seen)
     return out
 

@@ -3,6 +3,12 @@
 Every duration key carries its unit in its name (``_days``, ``_hours``, ``_seconds``); the
 engine converts to days once, through :meth:`Dist.scaled`. Unknown keys are refused
 (``extra="forbid"``) so a typo never silently falls back to a default.
+
+Every number is finite and within a physical range (the constants below; the scenario
+reference prints each key's range). Numbers are strict: ``true`` is not one server and the
+text ``"10"`` is not ten, because a value YAML read differently from what the author meant
+should be refused, not coerced. What a machine can hold is a separate question, answered by
+:mod:`sim.sizing` before a run starts.
 """
 
 from __future__ import annotations
@@ -15,20 +21,58 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    NonNegativeFloat,
+    Strict,
+    StrictBool,
     TypeAdapter,
     ValidationError,
     model_validator,
 )
 
-PositiveFloat = Annotated[float, Field(gt=0)]
-Probability = Annotated[float, Field(ge=0, le=1)]
+MAX_DAYS = 36_500.0
+"""Longest span of simulated time in any key: a century."""
+MAX_RATE_PER_DAY = 1e6
+"""Most records or searches per NCB of weight 1 per day: a thousand times the busiest NCB."""
+MAX_SEARCHES_PER_DAY = 1e9
+"""Most searches per NCB of weight 1 per day: 50 times the world's 20 million a day."""
+MAX_UPDATES_PER_RECORD_PER_DAY = 100.0
+MAX_DURATION = 1e6
+"""Largest distribution parameter, in the key's own unit (11.6 days in seconds, 114 years in
+hours): a delay or service time beyond it is a typo, not an assumption."""
+MAX_SIGMA = 5.0
+"""Largest lognormal sigma: the mean is then 270,000 times the median."""
+MIN_INTERVAL_DAYS = 1.0 / 1440.0
+"""Shortest mean time between failures and batch sync interval: one minute."""
+MAX_MTBF_DAYS = 1e9
+MAX_WEIGHT = 1e4
+MAX_FACTOR = 1e3
+MAX_SERVERS = 100_000
+MAX_BYTES = 1e9
+"""Largest record, search or answer in bytes: beyond a gigabyte a size is a typo."""
+MIN_SAMPLE_FRACTION = 1e-6
+"""Smallest simulated fraction of the real volume: counts are scaled back by its inverse."""
+MAX_SEED = 2**63 - 1
+
+Probability = Annotated[float, Strict(), Field(ge=0, le=1)]
+Rate = Annotated[float, Strict(), Field(ge=0, le=MAX_RATE_PER_DAY)]
+"""Events per day."""
+SearchRate = Annotated[float, Strict(), Field(ge=0, le=MAX_SEARCHES_PER_DAY)]
+Days = Annotated[float, Strict(), Field(ge=0, le=MAX_DAYS)]
+PositiveDays = Annotated[float, Strict(), Field(gt=0, le=MAX_DAYS)]
+Interval = Annotated[float, Strict(), Field(ge=MIN_INTERVAL_DAYS, le=MAX_DAYS)]
+Duration = Annotated[float, Strict(), Field(ge=0, le=MAX_DURATION)]
+"""A time in the unit its key names (``_hours``, ``_seconds``, ``_days``)."""
+PositiveDuration = Annotated[float, Strict(), Field(gt=0, le=MAX_DURATION)]
+Weight = Annotated[float, Strict(), Field(gt=0, le=MAX_WEIGHT)]
+Factor = Annotated[float, Strict(), Field(ge=0, le=MAX_FACTOR)]
+Bytes = Annotated[float, Strict(), Field(gt=0, le=MAX_BYTES)]
 
 
 class Frozen(BaseModel):
-    """Base of every schema object: immutable, strict about unknown keys."""
+    """Base of every schema object: immutable, strict about unknown keys, finite numbers."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, use_attribute_docstrings=True, allow_inf_nan=False
+    )
 
 
 # --- distributions -------------------------------------------------------------------------
@@ -36,7 +80,7 @@ class Frozen(BaseModel):
 
 class Exponential(Frozen):
     dist: Literal["exponential"]
-    mean: NonNegativeFloat
+    mean: Duration
 
     def mean_value(self) -> float:
         return self.mean
@@ -46,8 +90,8 @@ class Lognormal(Frozen):
     """Lognormal given by its mean (in the key's unit) and the sigma of its logarithm."""
 
     dist: Literal["lognormal"]
-    mean: PositiveFloat
-    sigma: NonNegativeFloat
+    mean: PositiveDuration
+    sigma: Annotated[float, Strict(), Field(ge=0, le=MAX_SIGMA)]
 
     def mean_value(self) -> float:
         return self.mean
@@ -55,7 +99,7 @@ class Lognormal(Frozen):
 
 class Fixed(Frozen):
     dist: Literal["fixed"]
-    value: NonNegativeFloat
+    value: Duration
 
     def mean_value(self) -> float:
         return self.value
@@ -63,8 +107,8 @@ class Fixed(Frozen):
 
 class Uniform(Frozen):
     dist: Literal["uniform"]
-    low: NonNegativeFloat
-    high: NonNegativeFloat
+    low: Duration
+    high: Duration
 
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
@@ -88,7 +132,7 @@ class ArchitectureBase(Frozen):
     if TYPE_CHECKING:
         kind: str  # each architecture declares its own Literal tag
 
-    query_deadline_seconds: PositiveFloat = 30.0
+    query_deadline_seconds: PositiveDuration = 30.0
     """How long a search waits for its answers; later answers count as missing."""
 
     def label(self) -> str:
@@ -121,7 +165,7 @@ class Federated(ArchitectureBase):
     (``queries.kinds.<kind>.names_issuer``: travel documents, vehicles) asks that country's node
     only, other kinds are broadcast; index: the hub keeps a pointer index (which NCB owns a
     record) and a search asks it first, then only the owner it names."""
-    index: bool | None = Field(None, exclude=True)
+    index: StrictBool | None = Field(None, exclude=True)
     """Former spelling of ``routing: index``, still read: ``index: true`` means ``routing:
     index`` (a contradictory ``routing`` is refused); resolved scenarios hold ``routing``."""
 
@@ -154,7 +198,8 @@ class Hybrid(ArchitectureBase):
     kind: Literal["hybrid"]
     sync: Literal["push", "batch"] = "push"
     """push: forward each change when applied; batch: every ``sync_interval_days``."""
-    sync_interval_days: PositiveFloat = 1.0
+    sync_interval_days: Interval = 1.0
+    """Time between batches (``sync: batch``)."""
     redistribute: Literal["none", "region", "all"] = "none"
     """Whether the hub passes the global records it receives on to other platforms: none
     (the default), region (to the platforms with a member in the owner's INTERPOL region) or
@@ -223,7 +268,7 @@ class Country(Frozen):
     """INTERPOL region: queriers are grouped by it in ``by_region``."""
     platforms: tuple[str, ...] = ()
     """Regional platforms the NCB belongs to (names from world.platforms)."""
-    weight: PositiveFloat = 1.0
+    weight: Weight = 1.0
     """Activity weight: scales record creation, queries and staff capacity."""
 
 
@@ -249,7 +294,7 @@ class World(Frozen):
     regions: tuple[str, ...] | None = Field(None, exclude=True)
     remove_countries: tuple[str, ...] = Field((), exclude=True)
     remove_platforms: tuple[str, ...] = Field((), exclude=True)
-    weights: dict[str, PositiveFloat] = Field(default_factory=dict, exclude=True)
+    weights: dict[str, Weight] = Field(default_factory=dict, exclude=True)
     memberships: dict[str, MembershipChange] = Field(default_factory=dict, exclude=True)
 
     @model_validator(mode="after")
@@ -291,7 +336,11 @@ class Scope(Frozen):
     """Shares of new records by who may see them; must sum to 1."""
 
     model_config = ConfigDict(
-        extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True
+        extra="forbid",
+        frozen=True,
+        populate_by_name=True,
+        use_attribute_docstrings=True,
+        allow_inf_nan=False,
     )
 
     global_: Probability = Field(1.0, alias="global")
@@ -315,9 +364,11 @@ class RecordKind(Frozen):
 
     share: Probability
     lifetime_days: Dist | None = None
-    updates_per_record_per_day: NonNegativeFloat | None = None
+    updates_per_record_per_day: (
+        Annotated[float, Strict(), Field(ge=0, le=MAX_UPDATES_PER_RECORD_PER_DAY)] | None
+    ) = None
     scope: Scope | None = None
-    review_days: PositiveFloat | None = None
+    review_days: Annotated[float, Strict(), Field(ge=1, le=MAX_DAYS)] | None = None
     extension_probability: Probability | None = None
     material_update_share: Probability | None = None
 
@@ -332,10 +383,11 @@ class Denial(Frozen):
 class Surge(Frozen):
     """Creations multiplied by ``factor`` for ``days`` from ``start_day`` (a crisis, a lull)."""
 
-    start_day: NonNegativeFloat
+    start_day: Days
     """Simulation day it starts (counted from 0, warm-up included)."""
-    days: PositiveFloat
-    factor: NonNegativeFloat
+    days: PositiveDays
+    factor: Annotated[float, Strict(), Field(ge=0, le=MAX_FACTOR)]
+    """Multiple of the creation rate: 0 (a lull) to 1,000."""
 
 
 class KindSpec(Frozen):
@@ -352,19 +404,22 @@ class KindSpec(Frozen):
 
 
 class Records(Frozen):
-    creation_per_country_per_day: NonNegativeFloat = 10.0
-    """New records per NCB of weight 1 per day (Poisson)."""
+    creation_per_country_per_day: Rate = 10.0
+    """New records per NCB of weight 1 per day (Poisson), in the real volume."""
     lifetime_days: Dist = Exponential(dist="exponential", mean=365.0)
     """Time from creation to deletion by the owner."""
-    updates_per_record_per_day: NonNegativeFloat = 0.0
+    updates_per_record_per_day: Annotated[
+        float, Strict(), Field(ge=0, le=MAX_UPDATES_PER_RECORD_PER_DAY)
+    ] = 0.0
     """Updates (new versions) per active record per day (Poisson)."""
     scope: Scope = Scope()
     """Shares of new records that are global, regional or national."""
-    review_days: PositiveFloat | None = None
-    """Age at which the owner must review a record: deleted then unless extended."""
+    review_days: Annotated[float, Strict(), Field(ge=1, le=MAX_DAYS)] | None = None
+    """Age at which the owner must review a record: deleted then unless extended. At least a
+    day: each review is an event of every record."""
     extension_probability: Probability = 0.0
     """Chance the owner extends a record at each review (for one more review period)."""
-    retention_grace_days: NonNegativeFloat = 30.0
+    retention_grace_days: Days = 30.0
     """Every system removes a record this long after a review date unless the owner's extension
     has reached it by then (a late extension does not bring it back). Longer than any automated
     path (link delays, a weekly or monthly batch), so that only a missed or very late manual
@@ -378,11 +433,12 @@ class Records(Frozen):
     only, ``stale_any_rate`` every version difference. 1: every update is material."""
     kinds: dict[str, RecordKind] = Field(default_factory=dict)
     denials: tuple[Denial, ...] = ()
-    sample_fraction: Annotated[float, Field(gt=0, le=1)] = 1.0
-    """Simulate this fraction of the real volume of records; counts are scaled back."""
+    sample_fraction: Annotated[float, Strict(), Field(ge=MIN_SAMPLE_FRACTION, le=1)] = 1.0
+    """Simulate this fraction of the real volume of records; counts are scaled back by its
+    inverse, so at least one in a million."""
     surges: tuple[Surge, ...] = ()
     """Windows where creations run at a multiple of their rate (overlapping extras add up)."""
-    prehistory_days: NonNegativeFloat = 0.0
+    prehistory_days: Days = 0.0
     """Records are also created this many days before day 0; those still active then are in
     the systems from the start. 0: every system starts empty (then use a long warm-up)."""
 
@@ -458,7 +514,7 @@ class StoreSpec(Frozen):
     sampled changes and searches with the same servers, where at a sampled volume they never
     congest: congestion at world scale is what the capacity metrics report."""
 
-    servers: Annotated[int, Field(ge=1)] | None = None
+    servers: Annotated[int, Strict(), Field(ge=1, le=MAX_SERVERS)] | None = None
     """Servers in parallel (real servers at real volume); null: as many as needed (no
     queueing)."""
     service_seconds: Dist = ZERO
@@ -474,9 +530,9 @@ class Stores(Frozen):
 class ScheduledOutage(Frozen):
     """A forced down window, on top of the random ones: a planned stop or a stress test."""
 
-    start_day: NonNegativeFloat
+    start_day: Days
     """Simulation day it starts (counted from 0, warm-up included)."""
-    duration_hours: PositiveFloat
+    duration_hours: Annotated[float, Strict(), Field(gt=0, le=MAX_DAYS * 24)]
     only: tuple[str, ...] = ()
     """Platform names or country codes (NCB outages) it takes down; every store when empty."""
 
@@ -484,9 +540,10 @@ class ScheduledOutage(Frozen):
 class OutageSpec(Frozen):
     """Alternating exponential up and down times, plus any scheduled down windows."""
 
-    mtbf_days: PositiveFloat
-    """Mean time between failures (exponential up times)."""
-    mttr_hours: PositiveFloat
+    mtbf_days: Annotated[float, Strict(), Field(ge=MIN_INTERVAL_DAYS, le=MAX_MTBF_DAYS)]
+    """Mean time between failures (exponential up times): at least a minute, since every
+    failure is drawn one by one; a huge value means practically never."""
+    mttr_hours: PositiveDuration
     """Mean time to repair (exponential down times)."""
     scheduled: tuple[ScheduledOutage, ...] = ()
 
@@ -508,15 +565,15 @@ class SearchKind(Frozen):
     on_record_share: Probability | None = None
     """Share of the searches of this kind whose subject has a record active with another
     country's NCB (null: ``queries.on_record_share``)."""
-    deleted_search_ratio: NonNegativeFloat | None = None
+    deleted_search_ratio: Factor | None = None
     """How often the subject of a record its owner deleted is searched, relative to the
     subject of an active record (null: ``queries.deleted_search_ratio``)."""
 
 
 class Queries(Frozen):
-    per_country_per_day: NonNegativeFloat = 10.0
+    per_country_per_day: SearchRate = 10.0
     """Searches per NCB of weight 1 per day, at real volume (Poisson)."""
-    sample_fraction: Annotated[float, Field(gt=0, le=1)] = 1.0
+    sample_fraction: Annotated[float, Strict(), Field(ge=MIN_SAMPLE_FRACTION, le=1)] = 1.0
     """Simulate this fraction of the searches (latency, availability, answer share); every
     count (messages, search load) is scaled back to real volume."""
     kinds: dict[str, SearchKind] = Field(default_factory=dict)
@@ -531,7 +588,7 @@ class Queries(Frozen):
     own: the hits, missed hits and stale hits per year follow it in proportion. Default: the
     SLTD's 2023 hit rate (232,423 hits in 3.6 billion searches) over the share of travel
     documents today's systems show (scenarios/README.md); [E] for other kinds, 1e-5 to 1e-3."""
-    deleted_search_ratio: NonNegativeFloat = 1.0
+    deleted_search_ratio: Factor = 1.0
     """How often the subject of a record its owner has deleted (a recovered passport, a person
     no longer wanted) is searched, relative to the subject of an active record, for the kinds
     that do not give their own: each search of it where the deleted record is still shown is
@@ -555,7 +612,7 @@ class Capacity(Frozen):
     busier the busiest hour is than the day's mean (the simulated searches are spread evenly
     over the day, so the peak is an assumption, not a measure)."""
 
-    target_p95_seconds: PositiveFloat = 0.5
+    target_p95_seconds: PositiveDuration = 0.5
     """95th percentile of a search's time at a store (waiting and service, the network apart)
     that the store must keep under at the peak. [E] a border check answers in about a second
     end to end; 0.2-2 s."""
@@ -569,17 +626,17 @@ class Costs(Frozen):
     bandwidth and storage metrics) and the capacity target. Staff hours per action are in
     ``behaviour.workload``."""
 
-    record_bytes: PositiveFloat = 2000.0
+    record_bytes: Bytes = 2000.0
     """Size of a record (a change message carries one, a copy holds one), for kinds not in
     ``record_bytes_by_kind``. [E]"""
-    record_bytes_by_kind: dict[str, PositiveFloat] = Field(default_factory=dict)
+    record_bytes_by_kind: dict[str, Bytes] = Field(default_factory=dict)
     """Size of a record of each kind (names from ``records.kinds``). [E] a travel document or
     a vehicle about 1-2 kB of fields; a notice tens of kB with its photograph."""
-    search_bytes: PositiveFloat = 500.0
+    search_bytes: Bytes = 500.0
     """A search message (the request). [E]"""
-    answer_bytes: PositiveFloat = 1000.0
+    answer_bytes: Bytes = 1000.0
     """An answer message, hit or no hit. [E]"""
-    pointer_bytes: PositiveFloat = 100.0
+    pointer_bytes: Bytes = 100.0
     """A pointer held by an index (which NCB owns a record). [E]"""
     capacity: Capacity = Capacity()
 
@@ -594,19 +651,19 @@ class Workload(Frozen):
     staff-hour metrics (``staff_hours_per_year``) read them in every run; ``enabled`` switches
     only the feedbacks (backlogs, lapses, trust, sharing)."""
 
-    staff_hours_per_day: NonNegativeFloat = 8.0
+    staff_hours_per_day: Duration = 8.0
     """Capacity of an NCB of weight 1 (scaled by the country's weight)."""
-    hours_per_hit: NonNegativeFloat = 1.0
+    hours_per_hit: Duration = 1.0
     """Following up a hit (true or false) at the NCB whose officer got it: confirming the
     record with its owner and passing the answer to the border. [E] 0.5-2 hours."""
-    hours_per_entry: NonNegativeFloat = 0.25
+    hours_per_entry: Duration = 0.25
     """Keying a new record into one system."""
-    hours_per_update: NonNegativeFloat = 0.1
-    hours_per_deletion: NonNegativeFloat = 0.05
-    hours_per_review: NonNegativeFloat = 0.2
-    review_grace_days: NonNegativeFloat = 30.0
+    hours_per_update: Duration = 0.1
+    hours_per_deletion: Duration = 0.05
+    hours_per_review: Duration = 0.2
+    review_grace_days: Days = 30.0
     """A review not done this long after the review date is missed: the record lapses."""
-    smoothing_days: NonNegativeFloat = 14.0
+    smoothing_days: Days = 14.0
     """Days over which the arriving work is averaged (exponentially) before the staff's fluid
     backlog takes it in: a sampled change stands for many real ones, and spreading their work
     keeps the backlog from moving in lumps. A numerical choice, not an assumption about NCBs:
@@ -626,12 +683,12 @@ class Trust(Frozen):
     stale_penalty: Probability = 0.02
     timeout_penalty: Probability = 0.03
     recovery: Probability = 0.01
-    observations_per_day: NonNegativeFloat = 5.0
+    observations_per_day: Rate = 5.0
     """Lookup outcomes a day an NCB of weight 1 takes into its trust (its officers' noticed
     hits, misses and timeouts; scaled by the country's weight). The sampled lookups estimate
     which outcomes they are, so trust moves the same at any sampling of the searches.
     Assumption: 1-20 is plausible."""
-    memory_days: PositiveFloat = 365.0
+    memory_days: PositiveDays = 365.0
     """A lookup searches a subject among the records created in this many past days."""
 
 
@@ -657,7 +714,7 @@ class Sharing(Frozen):
     initial: Probability = 1.0
     trust_rate: Probability = 0.02
     peer_rate: Probability = 0.05
-    peer_window_days: PositiveFloat = 30.0
+    peer_window_days: PositiveDays = 30.0
     reluctance: Reluctance = Reluctance()
 
 
@@ -665,7 +722,7 @@ class Behaviour(Frozen):
     """Agents that behave: workload and backlog, trust, sharing propensity, reviews. Off by
     default; when off the model is exactly the same as without this section."""
 
-    enabled: bool = False
+    enabled: StrictBool = False
     workload: Workload = Workload()
     trust: Trust = Trust()
     sharing: Sharing = Sharing()
@@ -677,11 +734,12 @@ class Behaviour(Frozen):
 class Scenario(Frozen):
     name: str = "unnamed"
     description: str = ""
-    seed: Annotated[int, Field(ge=0)] = 0
+    seed: Annotated[int, Strict(), Field(ge=0, le=MAX_SEED)] = 0
     """Seed of every random substream (``--seed`` overrides it)."""
-    horizon_days: PositiveFloat = 365.0
-    """Simulated days."""
-    warmup_days: NonNegativeFloat = 0.0
+    horizon_days: PositiveDays = 365.0
+    """Simulated days. Before a run, its size is estimated from this and the rates, and a run
+    too large for the machine is refused (``--max-memory``)."""
+    warmup_days: Days = 0.0
     """Days left out of every measure (the system starts empty)."""
     architecture: Architecture = Centralized(kind="centralized")
     world: World

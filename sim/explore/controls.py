@@ -17,7 +17,8 @@ from typing import Any
 import yaml
 
 from sim.config import ConfigError, Scenario, apply_overrides, scenario_from_dict
-from sim.config.loading import load_yaml_mapping
+from sim.config.loading import load_yaml_mapping, yaml_mapping
+from sim.sizing import check_size, default_max_memory
 
 ARCHITECTURES: dict[str, dict[str, Any]] = {
     "centralized": {"kind": "centralized"},
@@ -92,7 +93,8 @@ def load_source(path: str | Path | None) -> Source:
     :class:`ConfigError` with the CLI's message."""
     if path is None:
         text = resources.files("sim").joinpath(EMBEDDED_SCENARIO).read_text(encoding="utf-8")
-        file, raw = f"sim/{EMBEDDED_SCENARIO}", yaml.safe_load(text)
+        file = f"sim/{EMBEDDED_SCENARIO}"
+        raw = yaml_mapping(text, file)
     else:
         file, raw = str(path), load_yaml_mapping(path)
     return Source(file, raw, scenario_from_dict(raw, file))
@@ -185,9 +187,15 @@ def architecture_raw(label: str, source: Source, chosen: Controls) -> dict[str, 
     return arch
 
 
-def variants(source: Source, chosen: Controls) -> list[Variant]:
-    """One scenario per chosen architecture, validated; raises :class:`ConfigError` (the
-    first problem, in the CLI's one line) when a control's value is refused."""
+SIZE_HINT = "lower the share of records simulated or the simulated days"
+"""What the page suggests when a run would not fit in memory (the CLI suggests ``--yes``)."""
+
+
+def variants(source: Source, chosen: Controls, memory_limit: float | None = None) -> list[Variant]:
+    """One scenario per chosen architecture, validated and sized; raises :class:`ConfigError`
+    (the first problem, in the CLI's one line) when a control's value is refused or a run is
+    estimated above ``memory_limit`` bytes (default: the CLI's, 80 % of this machine's
+    memory)."""
     if not chosen.architectures:
         raise ConfigError(source.file, "architecture", "choose at least one architecture")
     unknown = [a for a in chosen.architectures if a not in ARCHITECTURES]
@@ -198,5 +206,8 @@ def variants(source: Source, chosen: Controls) -> list[Variant]:
     out = []
     for label in chosen.architectures:
         variant_raw = {**raw, "architecture": architecture_raw(label, source, chosen)}
-        out.append(Variant(label, variant_raw, scenario_from_dict(variant_raw, source.file)))
+        scenario = scenario_from_dict(variant_raw, source.file)
+        limit = default_max_memory() if memory_limit is None else memory_limit
+        check_size(scenario, limit, source.file, SIZE_HINT)
+        out.append(Variant(label, variant_raw, scenario))
     return out

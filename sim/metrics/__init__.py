@@ -61,6 +61,8 @@ def record_metrics(sums: dict[str, float]) -> dict[str, float | None]:
 
 
 def compute_metrics(log: RunLog) -> MetricsBundle:
+    """Every metric of one run: world-wide, by region and by kind, a daily time series and the
+    visibility curve, all from the run log alone."""
     shown = {
         name: shown_intervals(
             s.rec, s.version, s.t, log.source, log.horizon, (s.removed_rec, s.removed_t)
@@ -68,80 +70,138 @@ def compute_metrics(log: RunLog) -> MetricsBundle:
         for name, s in log.stores.items()
     }
     days = Grid.days(log)
-    daily = daily_integrals(log, shown)  # name -> [country, kind, day]
-    sample = lag_sample(log, shown)
-    exposure_num, exposure_den = exposure_by_day(log, days, shown)
-    storage = storage_gb(log, shown) if log.costs is not None else None
+    parts = _Parts(
+        log=log,
+        days=days,
+        daily=daily_integrals(log, shown),
+        sample=lag_sample(log, shown),
+        exposure=exposure_by_day(log, days, shown),
+        storage=storage_gb(log, shown) if log.costs is not None else None,
+        queries=query_table(log),
+        messages=messages_per_day(log, days),
+    )
     del shown  # the largest arrays here: free them before the rest
-    queries = query_table(log)
-    messages = messages_per_day(log, days)
-    w = log.query_rate
-    region = log.world.region_of
+    metrics, by_region, by_kind, rows = _headline(parts), {}, _by_kind(parts), []
+    rows.append(
+        timeseries_rows("all", days, parts.weighted(parts.everyone), parts.queries, parts.all)
+    )
+    for r, name in enumerate(log.world.regions):
+        by_region[name], frame = _region(parts, r, name)
+        rows.append(frame)
+    if log.behaviour is not None:
+        metrics |= behaviour_metrics(log, parts.everyone)
+        for r, name in enumerate(log.world.regions):
+            by_region[name] |= behaviour_metrics(log, parts.members(r))
+        rows = [with_behaviour(log, frame, log.world.region_of) for frame in rows]
+    if log.subjects is not None:
+        metrics |= _outcomes(parts, by_region, by_kind)
+    timeseries = _timeseries(parts, rows)
+    hours, share = visibility_curve(parts.sample)
+    curve = pd.DataFrame({"hours": hours, "share": share})
+    return MetricsBundle(metrics, by_region, by_kind, timeseries, curve)
 
-    def weighted(rows: np.ndarray, kind: int | None = None) -> dict[str, np.ndarray]:
-        """Query-weighted integrals of the given queriers, per day."""
+
+@dataclass(frozen=True)
+class _Parts:
+    """What every breakdown of a run's metrics reads: the per-querier daily integrals, the
+    lag sample, exposure, storage, the query table and the daily messages."""
+
+    log: RunLog
+    days: Grid
+    daily: dict[str, np.ndarray]
+    """Integral name -> [country, kind, day]."""
+    sample: Any
+    exposure: tuple[np.ndarray, np.ndarray]
+    storage: Any
+    queries: dict[str, np.ndarray]
+    messages: dict[str, dict[str, Any]]
+
+    @property
+    def everyone(self) -> np.ndarray:
+        return np.arange(self.log.world.n_countries)
+
+    @property
+    def all(self) -> np.ndarray:
+        return np.ones(self.queries["sent"].size, dtype=bool)
+
+    def members(self, region: int) -> np.ndarray:
+        return np.flatnonzero(self.log.world.region_of == region)
+
+    def weighted(self, rows: np.ndarray, kind: int | None = None) -> dict[str, np.ndarray]:
+        """Query-weighted integrals of the given queriers (of one kind), per day."""
+        w = self.log.query_rate
         out = {}
-        for name, values in daily.items():
+        for name, values in self.daily.items():
             part = values[rows] if kind is None else values[rows][:, kind : kind + 1]
             out[name] = np.einsum("q,qkd->d", w[rows], part)
         return out
 
-    def totals(sums: dict[str, np.ndarray]) -> dict[str, float | None]:
-        return record_metrics({k: float(v.sum()) for k, v in sums.items()})
 
-    everyone = np.arange(log.world.n_countries)
-    all_queries = np.ones(queries["sent"].size, dtype=bool)
-    per_day_all = weighted(everyone)
-    metrics: dict[str, Any] = totals(per_day_all)
-    metrics |= lag_metrics(sample, None)
-    metrics |= query_metrics(queries, all_queries)
-    metrics["exposure"] = ratio(exposure_num.sum(), exposure_den.sum())
-    metrics["messages_per_day"] = {name: m["mean"] for name, m in messages.items()}
+def _totals(sums: dict[str, np.ndarray]) -> dict[str, float | None]:
+    return record_metrics({k: float(v.sum()) for k, v in sums.items()})
+
+
+def _headline(parts: _Parts) -> dict[str, Any]:
+    """The world-wide metrics."""
+    log, (num, den) = parts.log, parts.exposure
+    metrics: dict[str, Any] = _totals(parts.weighted(parts.everyone))
+    metrics |= lag_metrics(parts.sample, None)
+    metrics |= query_metrics(parts.queries, parts.all)
+    metrics["exposure"] = ratio(num.sum(), den.sum())
+    metrics["messages_per_day"] = {name: m["mean"] for name, m in parts.messages.items()}
     metrics["utilisation"] = utilisation(log)
     metrics["search_load_per_second"] = search_load(log)
+    return metrics
 
-    by_region: dict[str, dict[str, float | None]] = {}
-    rows = [timeseries_rows("all", days, per_day_all, queries, all_queries)]
-    for r, name in enumerate(log.world.regions):
-        members = np.flatnonzero(region == r)
-        sums = weighted(members)
-        in_region = np.isin(queries["querier"], members)
-        by_region[name] = totals(sums) | lag_metrics(sample, r) | query_metrics(queries, in_region)
-        rows.append(timeseries_rows(name, days, sums, queries, in_region))
-    if log.behaviour is not None:
-        metrics |= behaviour_metrics(log, everyone)
-        for r, name in enumerate(log.world.regions):
-            by_region[name] |= behaviour_metrics(log, np.flatnonzero(region == r))
-        rows = [with_behaviour(log, frame, region) for frame in rows]
-    by_kind = {
-        name: totals(weighted(everyone, k))
-        | lag_metrics(sample, None, kind=k)
-        | query_metrics(queries, queries["kind"] == k)
-        for k, name in enumerate(log.source.kind_names)
+
+def _region(parts: _Parts, r: int, name: str) -> tuple[dict[str, float | None], pd.DataFrame]:
+    """One region's metrics (its members as queriers) and its rows of the time series."""
+    members = parts.members(r)
+    sums = parts.weighted(members)
+    in_region = np.isin(parts.queries["querier"], members)
+    metrics = _totals(sums) | lag_metrics(parts.sample, r) | query_metrics(parts.queries, in_region)
+    return metrics, timeseries_rows(name, parts.days, sums, parts.queries, in_region)
+
+
+def _by_kind(parts: _Parts) -> dict[str, dict[str, float | None]]:
+    return {
+        name: _totals(parts.weighted(parts.everyone, k))
+        | lag_metrics(parts.sample, None, kind=k)
+        | query_metrics(parts.queries, parts.queries["kind"] == k)
+        for k, name in enumerate(parts.log.source.kind_names)
     }
-    if log.subjects is not None:
-        outcomes = outcome_counts(log, daily, days)
-        kinds = log.source.kind_names
-        metrics |= outcome_metrics(outcomes, everyone, days) | outcomes_by_kind(
-            outcomes, everyone, days, kinds
-        )
-        for r, name in enumerate(log.world.regions):
-            by_region[name] |= outcome_metrics(outcomes, np.flatnonzero(region == r), days)
-        for k, name in enumerate(kinds):
-            by_kind[name] |= outcome_metrics(outcomes, everyone, days, k)
-        if log.costs is not None:
-            metrics |= cost_metrics(log, days, storage, outcomes, by_region)
-    timeseries = pd.concat(rows, ignore_index=True)
-    day_index = timeseries["day"].to_numpy() - int(np.floor(days.day_lo[0]))
-    exposure_daily = np.array(
-        [np.nan if d <= 0 else n / d for n, d in zip(exposure_num, exposure_den, strict=True)]
+
+
+def _outcomes(
+    parts: _Parts, by_region: dict[str, dict[str, Any]], by_kind: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    """Hits, misses and false hits a year (and costs) world-wide; adds the regions' and kinds'
+    outcome metrics to ``by_region`` and ``by_kind`` in place."""
+    log, days, everyone = parts.log, parts.days, parts.everyone
+    outcomes = outcome_counts(log, parts.daily, days)
+    kinds = log.source.kind_names
+    metrics = outcome_metrics(outcomes, everyone, days) | outcomes_by_kind(
+        outcomes, everyone, days, kinds
     )
+    for r, name in enumerate(log.world.regions):
+        by_region[name] |= outcome_metrics(outcomes, parts.members(r), days)
+    for k, name in enumerate(kinds):
+        by_kind[name] |= outcome_metrics(outcomes, everyone, days, k)
+    if log.costs is not None:
+        metrics |= cost_metrics(log, days, parts.storage, outcomes, by_region)
+    return metrics
+
+
+def _timeseries(parts: _Parts, rows: list[pd.DataFrame]) -> pd.DataFrame:
+    """The daily rows with each day's exposure and messages."""
+    timeseries = pd.concat(rows, ignore_index=True)
+    day_index = timeseries["day"].to_numpy() - int(np.floor(parts.days.day_lo[0]))
+    num, den = parts.exposure
+    exposure_daily = np.array([np.nan if d <= 0 else n / d for n, d in zip(num, den, strict=True)])
     timeseries["exposure"] = exposure_daily[day_index]
-    total_messages = sum(m["daily"] for m in messages.values())
+    total_messages = sum(m["daily"] for m in parts.messages.values())
     timeseries["messages"] = np.asarray(total_messages)[day_index]
-    hours, share = visibility_curve(sample)
-    curve = pd.DataFrame({"hours": hours, "share": share})
-    return MetricsBundle(metrics, by_region, by_kind, timeseries, curve)
+    return timeseries
 
 
 def with_behaviour(log: RunLog, frame: pd.DataFrame, region: np.ndarray) -> pd.DataFrame:

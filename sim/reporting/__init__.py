@@ -9,9 +9,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.reporting.loading import Results, ResultsError, load_results
+from sim.reporting.loading import NoSuccessfulRun, Results, ResultsError, load_results
+from sim.results import write_atomic
 
-__all__ = ["Results", "ResultsError", "load_results", "write_charts", "write_standard_charts"]
+__all__ = [
+    "NoSuccessfulRun",
+    "Results",
+    "ResultsError",
+    "load_results",
+    "write_charts",
+    "write_standard_charts",
+]
 
 FORMATS = ("png", "svg", "pdf")
 
@@ -25,19 +33,24 @@ def write_charts(
     """Draw the named charts (by default every chart with something to show); each as
     ``NAME.<fmt>`` with ``NAME.csv`` beside it.
 
-    Returns the figure files written, in chart order.
+    Every chart is drawn first, then each file is written atomically: a chart that cannot be
+    drawn, or results with no successful run (:class:`ResultsError`), leave ``out_dir`` as it
+    was. Returns the figure files written, in chart order.
     """
     from sim.reporting.charts import CHARTS, charts_for, render
 
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    results.require_success()
+    files: dict[Path, bytes] = {}
     written = []
-    for name in names or charts_for(results):
+    for name in names or charts_for(results):  # every chart drawn before any file is written
         fig, data = CHARTS[name](results)
-        data.to_csv(out_dir / f"{name}.csv", index=False)
+        files[out_dir / f"{name}.csv"] = data.to_csv(index=False).encode()
         for fmt in formats:
-            (out_dir / f"{name}.{fmt}").write_bytes(render(fig, fmt))
+            files[out_dir / f"{name}.{fmt}"] = render(fig, fmt)
             written.append(out_dir / f"{name}.{fmt}")
+    for path, content in files.items():
+        write_atomic(path, content)
     return written
 
 

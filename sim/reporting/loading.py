@@ -9,7 +9,6 @@ say, in their captions, that there is no interval.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -30,6 +29,10 @@ SWEEP_TABLES = ("timeseries", "visibility", "by_region", "outages")
 
 class ResultsError(ValueError):
     """RESULTS is neither a sweep directory nor a run directory, or is unreadable."""
+
+
+class NoSuccessfulRun(ResultsError):
+    """RESULTS holds no successful run: there is nothing to draw or report."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,13 @@ class Results:
     def single_run(self) -> bool:
         return self.replications <= 1
 
+    def require_success(self) -> None:
+        """Raise :class:`NoSuccessfulRun` unless some run succeeded."""
+        if self.ok_runs.empty:
+            failed = len(self.failed_runs)
+            what = f"all {failed} runs failed" if failed else "it holds no run"
+            raise NoSuccessfulRun(f"{self.path}: no successful run to show ({what})")
+
 
 def load_results(path: str | Path) -> Results:
     """Read either kind of RESULTS directory."""
@@ -127,13 +137,18 @@ def load_results(path: str | Path) -> Results:
 
 def read_table(path: Path, name: str) -> pd.DataFrame:
     """A long table of the sweep, or an empty one keyed like the others."""
-    table = store.read_table(path, name)
+    try:
+        table = store.read_table(path, name)
+    except store.ResultsDirError as error:
+        raise ResultsError(str(error)) from None
     return pd.DataFrame(columns=list(KEYS)) if table is None else table
 
 
 def load_sweep(path: Path) -> Results:
     try:
         runs, manifest = store.read_sweep(path)
+    except store.NoResults as error:
+        raise NoSuccessfulRun(str(error)) from None
     except store.ResultsDirError as error:
         raise ResultsError(str(error)) from None
     runs["variant"] = runs["variant"].astype(str)
@@ -179,7 +194,12 @@ def variant_label(scenario: dict[str, Any]) -> str:
 
 
 def load_run(path: Path) -> Results:
-    summary = json.loads((path / "summary.json").read_text(encoding="utf-8"))
+    try:
+        summary = store.read_json(path / "summary.json")
+    except store.ResultsDirError as error:
+        raise ResultsError(str(error)) from None
+    if not isinstance(summary, dict) or not isinstance(summary.get("metrics"), dict):
+        raise ResultsError(f"{path / 'summary.json'}: not a run summary (no metrics)")
     scenario = summary.get("scenario") or {}
     variant = variant_label(scenario)
     keys = run_keys("run", variant)
@@ -273,7 +293,11 @@ def flatten(metrics: dict[str, Any]) -> dict[str, Any]:
 
 
 def read_csv_keyed(file: Path, keys: dict[str, Any]) -> pd.DataFrame:
-    return keyed_table(pd.read_csv(file) if file.is_file() else pd.DataFrame(), keys)
+    try:
+        table = store.read_table(file.parent, file.stem)
+    except store.ResultsDirError as error:
+        raise ResultsError(str(error)) from None
+    return keyed_table(pd.DataFrame() if table is None else table, keys)
 
 
 def keyed_table(table: pd.DataFrame, keys: dict[str, Any]) -> pd.DataFrame:

@@ -35,6 +35,7 @@ from sim.reporting.loading import Results
 from sim.reporting.outcome_text import outcome_sentences
 from sim.reporting.robust_text import robustness_sentences
 from sim.reporting.tables import markdown_table
+from sim.results import write_atomic
 
 SUMMARY_METRICS = (*COMPARISON_METRICS[:2], "inconsistency_rate", *COMPARISON_METRICS[2:])
 TABLE_METRICS = (
@@ -462,17 +463,18 @@ def markdown_report(results: Results, figs: Sequence[Figure], figure_dir: str) -
 
 
 def write_report(results: Results, out: str | Path, fmt: str = "html") -> Path:
-    """Write the report; for Markdown the figures and their CSV go to ``<stem>_figures/``."""
+    """Write the report, atomically; for Markdown the figures and their CSV go to
+    ``<stem>_figures/``. Raises :class:`ResultsError` when no run succeeded (nothing written)."""
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    results.require_success()
     figs = figures(results)
     if fmt == "html":
-        out.write_text(html_report(results, figs), encoding="utf-8")
+        write_atomic(out, html_report(results, figs).encode("utf-8"))
         return out
     figure_dir = out.parent / f"{out.stem}_figures"
-    figure_dir.mkdir(exist_ok=True)
+    text = markdown_report(results, figs, figure_dir.name).encode("utf-8")
     for f in figs:
-        (figure_dir / f"{f.name}.png").write_bytes(f.png)
-        f.data.to_csv(figure_dir / f"{f.name}.csv", index=False)
-    out.write_text(markdown_report(results, figs, figure_dir.name), encoding="utf-8")
+        write_atomic(figure_dir / f"{f.name}.png", f.png)
+        write_atomic(figure_dir / f"{f.name}.csv", f.data.to_csv(index=False).encode())
+    write_atomic(out, text)  # last: the report never points at figures not yet written
     return out

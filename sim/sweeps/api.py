@@ -12,15 +12,18 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 
+from sim.config import ConfigError, scenario_from_dict
+from sim.sizing import HOW_TO_PROCEED, check_size, default_max_memory, shared_limit_hint
 from sim.sweeps import executors, store
 from sim.sweeps.experiment import Experiment, load_experiment
+from sim.sweeps.lock import sweep_lock
 from sim.sweeps.manifest import now, prepare
 from sim.sweeps.plan import RunSpec, build_plan
-from sim.sweeps.worker import empty_body, header
+from sim.sweeps.worker import header
 
 
 @dataclass
@@ -67,6 +70,10 @@ def run_sweep(
     resume: bool = False,
     chunk: int | None = None,
     on_progress: Callable[[Progress], None] | None = None,
+    max_memory: float | Literal["auto"] | None = "auto",
+    run_timeout: float | None = None,
+    allow_version_change: bool = False,
+    on_warning: Callable[[str], None] | None = None,
 ) -> SweepOutcome:
     """Run every run of the experiment not yet in ``out_dir``, then write the tables.
 
@@ -78,22 +85,84 @@ def run_sweep(
         resume: keep the runs already in ``out_dir`` (refused if the experiment changed).
         chunk: runs per task (default: about four tasks per worker, at most 25 runs).
         on_progress: called with a :class:`Progress` after every chunk.
+        max_memory: refuse the sweep if a run's estimated peak memory is above this many
+            bytes (:mod:`sim.sizing`); "auto": 80 % of this machine's memory shared by the
+            local workers; None accepts any size.
+        run_timeout: seconds after which a run is stopped and recorded as failed (default:
+            the experiment's ``run_timeout_seconds``, else no limit).
+        allow_version_change: resume a sweep started by another version of pdsa or of its
+            dependencies (recorded in the manifest).
+        on_warning: called with a line for each thing worth knowing that does not stop the
+            sweep (a corrupt run file moved aside, a worker that died).
 
     Raises:
-        ConfigError: a bad experiment, or a results directory that cannot take it; raised
-            before any run starts.
+        ConfigError: a bad experiment, a run too large, or a results directory that cannot
+            take it (another sweep holds it, another version started it...); raised before
+            any run starts.
+        OutputError: the results directory cannot be written.
     """
     experiment = as_experiment(source)
     plan = build_plan(experiment)
+    if max_memory == "auto":
+        local = 1 if scheduler is not None else workers or executors.default_workers()
+        max_memory = default_max_memory(local)
+        check_plan_size(experiment, plan, max_memory, shared_limit_hint(local))
+    else:
+        check_plan_size(experiment, plan, max_memory)
     out = Path(out_dir)
-    manifest = prepare(out, experiment, resume)
-    kept = {rid for rid, status in store.finished_runs(out).items() if status == "ok"}
-    copies = twins(plan)
-    todo = [spec for spec in plan if spec.run_id not in kept and spec.run_id not in copies]
-    progress = Progress(total=len(plan), skipped=len(plan) - len(todo), done=len(plan) - len(todo))
-    execute(todo, out, progress, workers, scheduler, chunk, on_progress)
-    write_twins(out, plan, copies, kept)
-    return finish(out, experiment, plan, manifest)
+    timeout = run_timeout if run_timeout is not None else experiment.run_timeout_seconds
+    with sweep_lock(out):
+        manifest = prepare(out, experiment, resume, allow_version_change, on_warning)
+        kept = {
+            rid for rid, status in store.finished_runs(out, on_warning).items() if status == "ok"
+        }
+        copies = twins(plan)
+        todo = [spec for spec in plan if spec.run_id not in kept and spec.run_id not in copies]
+        skipped = len(plan) - len(todo)
+        progress = Progress(total=len(plan), skipped=skipped, done=skipped)
+        execute(
+            todo,
+            out,
+            progress,
+            Execution(workers, scheduler, chunk, timeout),
+            on_progress,
+            on_warning,
+        )
+        write_twins(out, plan, copies, kept)
+        return finish(out, experiment, plan, manifest)
+
+
+def check_plan_size(
+    experiment: Experiment, plan: list[RunSpec], limit: float | None, hint: str = HOW_TO_PROCEED
+) -> None:
+    """Refuse the sweep, before anything is written, if one of its runs is too large."""
+    if limit is None:
+        return
+    for spec in unique_scenarios(plan):
+        try:
+            check_size(scenario_from_dict(spec.scenario), limit, hint=hint)
+        except ConfigError as exc:
+            raise ConfigError(
+                experiment.file, f"variants.{spec.variant}", f"{spec.run_id}: {exc.message}"
+            ) from None
+
+
+def unique_scenarios(plan: list[RunSpec]) -> list[RunSpec]:
+    """One spec per variant and point (replications share their scenario)."""
+    first: dict[tuple[str, int], RunSpec] = {}
+    for spec in plan:
+        first.setdefault((spec.variant, spec.point_index), spec)
+    return list(first.values())
+
+
+@dataclass(frozen=True)
+class Execution:
+    """How runs are executed: where, in chunks of how many, for how long at most."""
+
+    workers: int | None = None
+    scheduler: Any = None
+    chunk: int | None = None
+    timeout: float | None = None
 
 
 def twins(plan: list[RunSpec]) -> dict[str, str]:
@@ -124,18 +193,12 @@ def execute(
     todo: list[RunSpec],
     out: Path,
     progress: Progress,
-    workers: int | None,
-    scheduler: Any,
-    chunk: int | None,
+    how: Execution,
     on_progress: Callable[[Progress], None] | None,
+    on_warning: Callable[[str], None] | None = None,
 ) -> None:
-    by_id = {spec.run_id: spec for spec in todo}
-
     def on_done(statuses: list[dict[str, Any]]) -> None:
         for status in statuses:
-            if not store.run_path(out, status["run_id"]).exists():  # lost with its worker
-                record = header(by_id[status["run_id"]])
-                store.write_run(out, record | empty_body(status["error"], 0.0))
             progress.done += 1
             progress.failed += status["status"] != "ok"
         if on_progress is not None:
@@ -143,15 +206,15 @@ def execute(
 
     if on_progress is not None:
         on_progress(progress)
-    n = workers or executors.default_workers()
-    if scheduler is not None:
-        size = chunk or executors.chunk_size(len(todo), n)
-        executors.run_dask(todo, out, on_done, scheduler, size)
+    n = how.workers or executors.default_workers()
+    size = how.chunk or executors.chunk_size(len(todo), n)
+    if how.scheduler is not None:
+        executors.run_dask(todo, out, on_done, how.scheduler, size, how.timeout)
     elif n <= 1 or len(todo) <= 1:
-        executors.run_serial(todo, out, on_done)
+        executors.run_serial(todo, out, on_done, how.timeout)
     else:
-        size = chunk or executors.chunk_size(len(todo), n)
-        executors.run_processes(todo, out, on_done, min(n, len(todo)), size)
+        workers = min(n, len(todo))
+        executors.run_processes(todo, out, on_done, workers, size, how.timeout, on_warning)
 
 
 def finish(out: Path, experiment: Experiment, plan: list[RunSpec], manifest: dict) -> SweepOutcome:

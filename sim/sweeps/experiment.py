@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.config import ConfigError, load_yaml_mapping, scenario_from_dict
-from sim.config.errors import unknown_key_message, unknown_tag_message
+from sim.config.errors import excerpt, unknown_key_message, unknown_tag_message
 from sim.config.schema import Scenario
 
 EXPERIMENT_KEYS = (
@@ -36,6 +36,7 @@ EXPERIMENT_KEYS = (
     "grid",
     "sample",
     "uncertainties",
+    "run_timeout_seconds",
 )
 GRID_KEYS = ("values", "variants")
 UNCERTAINTY_KEYS = ("design", "worlds", "levels", "parameters")
@@ -43,6 +44,12 @@ UNCERTAINTY_DESIGNS = ("lhs", "sobol", "factorial")
 PARAMETER_KEYS = ("range", "values", "keys")
 KEY_SPEC_KEYS = ("range", "values")
 RESERVED_NAMES = ("run_id", "variant", "point_id", "world", "replication", "seed", "status")
+MAX_REPLICATIONS = 10_000
+MAX_SAMPLE_N = 100_000
+MAX_LEVELS = 100
+"""Most levels of one uncertainty in a factorial design."""
+MAX_RUNS = 100_000
+"""Most runs one experiment may plan: each writes a file, and the plan is built in memory."""
 SAMPLE_KEYS = ("method", "n", "ranges")
 SAMPLE_METHODS = ("lhs", "sobol", "random", "morris")
 SENSITIVITY_METHODS = ("sobol", "morris")
@@ -135,6 +142,8 @@ class Experiment:
         sample: the sample over ranges, or None.
         shared: overrides every variant gets after its own (the file's ``set``).
         uncertainties: the sampled worlds, or None.
+        run_timeout_seconds: a run still going after this long is stopped and recorded as
+            failed (``--run-timeout`` overrides it); None: no limit.
     """
 
     name: str
@@ -152,6 +161,7 @@ class Experiment:
     grid_scope: dict[str, tuple[str, ...]] = field(default_factory=dict)
     shared: dict[str, Any] = field(default_factory=dict)
     uncertainties: Uncertainties | None = None
+    run_timeout_seconds: float | None = None
 
     @property
     def factors(self) -> list[str]:
@@ -162,6 +172,23 @@ class Experiment:
     def uncertainty_names(self) -> list[str]:
         """Columns of runs.parquet holding each world's uncertain values (none without worlds)."""
         return self.uncertainties.names if self.uncertainties else []
+
+    @property
+    def n_points(self) -> int:
+        """Grid points times sample points (Saltelli: N x (d + 2), Morris: N x (d + 1)) or
+        sampled worlds."""
+        grid = math.prod(len(values) for values in self.grid.values())
+        if self.uncertainties is not None:
+            return grid * self.uncertainties.worlds
+        if self.sample is None:
+            return grid
+        d = len(self.sample.ranges)
+        extra = {"sobol": d + 2, "morris": d + 1}.get(self.sample.method, 1)
+        return grid * self.sample.n * extra
+
+    @property
+    def n_runs(self) -> int:
+        return len(self.variants) * self.n_points * self.replications
 
     @property
     def baseline(self) -> str:
@@ -198,7 +225,9 @@ def load_experiment(
     if raw.get("sample") is not None and raw.get("uncertainties") is not None:
         message = "give either 'sample' (sensitivity indices) or 'uncertainties', not both"
         raise ConfigError(file, "uncertainties", message)
-    return Experiment(
+    grid, sample = grid_of(raw.get("grid"), file), sample_of(raw.get("sample"), file)
+    check_disjoint(grid, sample, file)
+    experiment = Experiment(
         name=text_value(raw, "name", file, default=Path(file).stem if file else "experiment"),
         description=text_value(raw, "description", file, default=""),
         file=file,
@@ -206,15 +235,20 @@ def load_experiment(
         scenario_file=scenario_file,
         base_raw=base,
         base=scenario_from_dict(base, scenario_file),
-        replications=int_value(raw, "replications", file, default=1, low=1),
-        seed=int_value(raw, "seed", file, default=0, low=0),
+        replications=int_value(raw, "replications", file, 1, low=1, high=MAX_REPLICATIONS),
+        seed=int_value(raw, "seed", file, default=0, low=0, high=2**63 - 1),
         variants=variants,
-        grid=grid_of(raw.get("grid"), file),
+        grid=grid,
         grid_scope=grid_scope_of(raw.get("grid"), list(variants), file),
-        sample=sample_of(raw.get("sample"), file),
+        sample=sample,
         shared=shared_of(raw.get("set"), file),
         uncertainties=uncertainties_of(raw.get("uncertainties"), file),
+        run_timeout_seconds=timeout_value(raw, file),
     )
+    if experiment.n_runs > MAX_RUNS:
+        message = f"plans {experiment.n_runs:,} runs, more than {MAX_RUNS:,}; split it"
+        raise ConfigError(file, "", message)
+    return experiment
 
 
 def check_keys(raw: Mapping[str, Any], valid: tuple[str, ...], file: str | None, at: str) -> None:
@@ -241,7 +275,16 @@ def base_scenario(
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(file, "scenario", f"expected a scenario file path, got {value!r}")
     path = Path(value) if Path(value).is_absolute() else folder / value
-    return str(path), load_yaml_mapping(path)
+    try:
+        return str(path), load_yaml_mapping(path)
+    except ConfigError as exc:
+        if exc.key_path:  # a problem inside the scenario file: that file is the one to fix
+            raise
+        shown = excerpt(value, 200)
+        if str(path) != value:
+            shown += f" ({excerpt(str(path), 200)})"
+        message = f"{shown}: {exc.message}"
+        raise ConfigError(file, "scenario", message) from None
 
 
 def text_value(raw: Mapping[str, Any], key: str, file: str | None, default: str) -> str:
@@ -251,13 +294,25 @@ def text_value(raw: Mapping[str, Any], key: str, file: str | None, default: str)
     return value
 
 
-def int_value(raw: Mapping[str, Any], key: str, file: str | None, default: int, low: int) -> int:
+def int_value(
+    raw: Mapping[str, Any], key: str, file: str | None, default: int, low: int, high: int
+) -> int:
     value = raw.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(file, key, f"expected an integer, got {value!r}")
-    if value < low:
-        raise ConfigError(file, key, f"must be >= {low}, got {value!r}")
+        raise ConfigError(file, key, f"expected an integer, got {excerpt(value)}")
+    if not low <= value <= high:
+        raise ConfigError(file, key, f"must be in [{low}, {high:,}], got {excerpt(value)}")
     return value
+
+
+def timeout_value(raw: Mapping[str, Any], file: str | None) -> float | None:
+    value = raw.get("run_timeout_seconds")
+    if value is None:
+        return None
+    if not is_number(value) or value <= 0:
+        message = f"expected a number of seconds > 0, got {excerpt(value)}"
+        raise ConfigError(file, "run_timeout_seconds", message)
+    return float(value)
 
 
 def variants_of(raw: Mapping[str, Any], file: str | None) -> dict[str, dict[str, Any]]:
@@ -277,6 +332,15 @@ def variants_of(raw: Mapping[str, Any], file: str | None) -> dict[str, dict[str,
             raise ConfigError(file, f"variants.{name}", message)
         out[name] = dict(overrides or {})
     return out
+
+
+def check_disjoint(grid: Mapping[str, Any], sample: Sample | None, file: str | None) -> None:
+    """A path varied by both the grid and the sample would take the sample's values only, and
+    repeat every point once per grid value: refuse it."""
+    for path in sample.ranges if sample else {}:
+        if path in grid:
+            message = "is also in grid; vary each path in the grid or the sample, not both"
+            raise ConfigError(file, f"sample.ranges.{path}", message)
 
 
 def grid_of(grid: Any, file: str | None) -> dict[str, tuple[Any, ...]]:
@@ -351,7 +415,7 @@ def uncertainties_of(block: Any, file: str | None) -> Uncertainties | None:
         raise ConfigError(file, "uncertainties.design", message)
     parameters = parameters_of(block.get("parameters"), file)
     worlds = worlds_of(block, design, file)
-    levels = int_value(block, "levels", file, default=3, low=2)
+    levels = int_value(block, "levels", file, default=3, low=2, high=MAX_LEVELS)
     out = Uncertainties(design, worlds, levels, parameters)
     return replace(out, worlds=factorial_size(out)) if design == "factorial" else out
 
@@ -364,7 +428,7 @@ def worlds_of(block: Mapping[str, Any], design: str, file: str | None) -> int:
         return 0
     if "worlds" not in block:
         raise ConfigError(file, "uncertainties.worlds", "missing required key 'worlds'")
-    worlds = int_value(block, "worlds", file, default=0, low=2)
+    worlds = int_value(block, "worlds", file, default=0, low=2, high=MAX_SAMPLE_N)
     if design == "sobol" and worlds & (worlds - 1):
         message = (
             f"Sobol' points keep their balance only in powers of 2, got {worlds};"
@@ -465,7 +529,7 @@ def sample_of(sample: Any, file: str | None) -> Sample | None:
         raise ConfigError(
             file, "sample.method", unknown_tag_message("method", method, SAMPLE_METHODS)
         )
-    n = int_value(sample, "n", file, default=0, low=1) if "n" in sample else None
+    n = int_value(sample, "n", file, 0, low=1, high=MAX_SAMPLE_N) if "n" in sample else None
     if n is None:
         raise ConfigError(file, "sample.n", "missing required key 'n' (number of points)")
     return Sample(method=method, n=n, ranges=ranges_of(sample.get("ranges"), file))

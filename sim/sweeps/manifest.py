@@ -7,7 +7,7 @@ hash) and ``--resume`` was given; the manifest records versions, times, counts a
 from __future__ import annotations
 
 import platform
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,10 +34,21 @@ DEPENDENCIES = (
 )
 
 
-def prepare(out: Path, experiment: Experiment, resume: bool) -> dict[str, Any]:
-    """Check ``out`` can take this sweep; write the experiment copy and a first manifest."""
+def prepare(
+    out: Path,
+    experiment: Experiment,
+    resume: bool,
+    allow_version_change: bool = False,
+    on_warning: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Check ``out`` can take this sweep; write the experiment copy and a first manifest.
+
+    With ``resume``, run files that cannot be read are moved aside and reported to
+    ``on_warning`` (their runs are done again), and a sweep started by another version of
+    pdsa or of its dependencies is refused unless ``allow_version_change``.
+    """
     previous = store.read_manifest(out)
-    holds_runs = bool(store.finished_runs(out))
+    holds_runs = bool(store.finished_runs(out, on_warning if resume else None))
     manifest = new_manifest(experiment)
     if previous is None and holds_runs:
         raise ResultsDirError(str(out), "", "holds runs but no manifest.json; use another --out")
@@ -46,6 +57,7 @@ def prepare(out: Path, experiment: Experiment, resume: bool) -> dict[str, Any]:
         raise ResultsDirError(str(out), "", message)
     if previous is not None:
         check_same(out, previous, manifest)
+        manifest |= versions_on_resume(out, previous, manifest, allow_version_change)
         manifest["started"] = previous["started"]
     out.mkdir(parents=True, exist_ok=True)
     store.remove_partial_files(out)
@@ -64,6 +76,38 @@ def check_same(out: Path, previous: Mapping[str, Any], manifest: Mapping[str, An
             raise ResultsDirError(str(out), "", message)
 
 
+def versions_on_resume(
+    out: Path, previous: Mapping[str, Any], manifest: Mapping[str, Any], allowed: bool
+) -> dict[str, Any]:
+    """The manifest's version history after a resume; refuses a change unless ``allowed``.
+
+    Runs made by another version of pdsa, numpy or the others may differ in their last bits,
+    so a changed version would mix results silently; when allowed, it is recorded."""
+    changes = version_changes(previous, manifest)
+    history = list(previous.get("version_history") or [])
+    if not changes:
+        return {"version_history": history}
+    if not allowed:
+        message = (
+            f"this sweep was started with {', '.join(changes)}; its runs may not match runs made"
+            " now: use --allow-version-change to resume anyway, or another --out"
+        )
+        raise ResultsDirError(str(out), "", message)
+    before = {k: previous.get(k) for k in ("version", "dependencies", "started")}
+    return {"version_history": [*history, before]}
+
+
+def version_changes(previous: Mapping[str, Any], manifest: Mapping[str, Any]) -> list[str]:
+    """``pdsa 0.1.0 (now 0.2.0)``, ``numpy 1.26.4 (now 2.0.1)``: what differs."""
+    before = {"pdsa": previous.get("version"), **(previous.get("dependencies") or {})}
+    now = {"pdsa": manifest["version"], **manifest["dependencies"]}
+    return [
+        f"{name} {before.get(name)} (now {version})"
+        for name, version in now.items()
+        if before.get(name) != version
+    ]
+
+
 def experiment_text(experiment: Experiment) -> str:
     if experiment.file is not None:
         return Path(experiment.file).read_text(encoding="utf-8")
@@ -78,6 +122,7 @@ def new_manifest(experiment: Experiment) -> dict[str, Any]:
         "scenario_file": experiment.scenario_file,
         "scenario_sha256": scenario_sha256(experiment.base),
         "scenario": resolved_dict(experiment.base),
+        "scenario_raw": experiment.base_raw,
         "variants": list(experiment.variants),
         "baseline": experiment.baseline,
         "factors": experiment.factors,

@@ -21,20 +21,28 @@ def plan_for_rerun(out_dir: str | Path) -> tuple[Experiment, list[RunSpec]]:
     manifest = store.read_manifest(out)
     if manifest is None:
         raise ResultsDirError(str(out), "", "no manifest.json here; is it a sweep's --out?")
-    experiment = load_experiment(out / "experiment.yaml", base_raw=base_scenario(manifest))
+    base = base_scenario(manifest)
+    if not isinstance(base, dict):
+        raise ResultsDirError(str(out / store.MANIFEST), "", "holds no scenario")
+    experiment = load_experiment(out / "experiment.yaml", base_raw=base)
     return experiment, build_plan(experiment)
 
 
-def base_scenario(manifest: dict[str, Any]) -> dict[str, Any]:
+def base_scenario(manifest: dict[str, Any]) -> dict[str, Any] | None:
     """The base scenario as its file says it, if the file is still there unchanged (by hash):
     overrides of a preset's modifiers (``world.regions``) need the preset, which the resolved
-    copy in the manifest has already expanded; else that resolved copy."""
+    copy in the manifest has already expanded; else that resolved copy. Sweeps record the
+    base as written (``scenario_raw``: a preset and its modifiers) and use it first."""
+    raw = manifest.get("scenario_raw")
+    if isinstance(raw, dict):
+        return raw
     file = manifest.get("scenario_file")
     if file and Path(file).is_file():
         raw = load_yaml_mapping(file)
         if scenario_sha256(scenario_from_dict(raw, file)) == manifest.get("scenario_sha256"):
             return raw
-    return manifest["scenario"]
+    scenario = manifest.get("scenario")
+    return scenario if isinstance(scenario, dict) else None
 
 
 def rerun(out_dir: str | Path, run_id: str) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
@@ -48,7 +56,12 @@ def rerun(out_dir: str | Path, run_id: str) -> tuple[dict[str, Any], dict[str, A
         guess = closest(run_id, [s.run_id for s in plan])
         hint = f"; did you mean {guess!r}?" if guess else ""
         raise ResultsDirError(str(out), run_id, f"no such run in this sweep{hint}")
-    stored, fresh = store.read_run(out, run_id), run_record(spec)
+    try:
+        stored = store.read_run(out, run_id)
+    except ResultsDirError as error:
+        hint = "; `pdsa sweep --resume` moves it aside and does the run again"
+        raise ResultsDirError(error.file, "", error.message + hint) from None
+    fresh = run_record(spec)
     fresh_metrics = fresh["metrics"]
     names = sorted(set(stored["metrics"]) | set(fresh_metrics))
     differ = [m for m in names if not same(stored["metrics"].get(m), fresh_metrics.get(m))]

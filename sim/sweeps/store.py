@@ -19,13 +19,16 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterable, Sequence
+import os
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from sim.config import ConfigError
+from sim.config.errors import cut
+from sim.config.overrides import value_type
 from sim.results import json_safe, write_atomic, write_json_atomic
 
 RUNS = "runs"
@@ -38,6 +41,11 @@ class ResultsDirError(ConfigError):
     like a bad file)."""
 
 
+class NoResults(ResultsDirError):
+    """A results directory where no run succeeded (or none finished): nothing to compare,
+    plot or report (exit status 1)."""
+
+
 def run_path(out_dir: Path, run_id: str) -> Path:
     return out_dir / RUNS / f"{run_id}.json"
 
@@ -48,18 +56,60 @@ def write_run(out_dir: Path, record: dict[str, Any]) -> None:
     write_atomic(run_path(out_dir, record["run_id"]), text.encode())
 
 
+def read_json(path: Path) -> Any:
+    """The JSON in ``path``; a file that cannot be read or parsed is a :class:`ResultsDirError`
+    naming it (a truncated or corrupt file must stop a command with one line, not a trace)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ResultsDirError(str(path), "", "missing") from None
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else type(exc).__name__
+        raise ResultsDirError(str(path), "", f"corrupt or truncated ({reason})") from None
+
+
 def read_run(out_dir: Path, run_id: str) -> dict[str, Any]:
-    return json.loads(run_path(out_dir, run_id).read_text(encoding="utf-8"))
+    record = read_json(run_path(out_dir, run_id))
+    if not is_run_record(record):
+        path = run_path(out_dir, run_id)
+        raise ResultsDirError(str(path), "", "not a run record (no run_id and status)")
+    return record
 
 
-def finished_runs(out_dir: Path) -> dict[str, str]:
-    """run_id -> status of every run file in the directory."""
+def is_run_record(record: Any) -> bool:
+    return isinstance(record, dict) and record.get("status") in ("ok", "failed")
+
+
+def finished_runs(out_dir: Path, on_corrupt: Callable[[str], None] | None = None) -> dict[str, str]:
+    """run_id -> status of every run file in the directory.
+
+    Args:
+        on_corrupt: with it (``--resume``), a run file that cannot be read is moved aside to
+            ``runs/<run_id>.json.corrupt`` and reported to it, and the run counts as not done;
+            without it, such a file is a :class:`ResultsDirError`.
+    """
     folder = out_dir / RUNS
     if not folder.is_dir():
         return {}
-    return {
-        p.stem: json.loads(p.read_text(encoding="utf-8"))["status"] for p in folder.glob("*.json")
-    }
+    statuses = {}
+    for path in sorted(folder.glob("*.json")):
+        try:
+            statuses[path.stem] = read_run(out_dir, path.stem)["status"]
+        except ResultsDirError as error:
+            if on_corrupt is None:
+                raise
+            on_corrupt(f"{error}; moved to {move_aside(path).name}, the run will be done again")
+    return statuses
+
+
+def move_aside(path: Path) -> Path:
+    """Rename a corrupt file to ``NAME.corrupt`` (``NAME.corrupt.1``... if taken)."""
+    target, n = path.with_name(path.name + ".corrupt"), 0
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.name}.corrupt.{n}")
+    os.replace(path, target)
+    return target
 
 
 def remove_partial_files(out_dir: Path) -> None:
@@ -70,8 +120,14 @@ def remove_partial_files(out_dir: Path) -> None:
 
 
 def read_manifest(out_dir: Path) -> dict[str, Any] | None:
+    """The manifest, or None when there is none; a corrupt one is a ResultsDirError."""
     path = out_dir / MANIFEST
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+    if not path.is_file():
+        return None
+    manifest = read_json(path)
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("variants"), list):
+        raise ResultsDirError(str(path), "", "not a sweep manifest (no list of variants)")
+    return manifest
 
 
 def write_manifest(out_dir: Path, manifest: dict[str, Any]) -> None:
@@ -109,7 +165,7 @@ def runs_frame(
     rows = []
     for r in records:
         row = {k: r[k] for k in ID_COLUMNS}
-        row |= {path: r["point"].get(path) for path in factors}
+        row |= {path: typed(path, r["point"].get(path)) for path in factors}
         if uncertainties:
             row |= {"world": r.get("world")}
             row |= {name: r.get("world_values", {}).get(name) for name in uncertainties}
@@ -123,6 +179,19 @@ def runs_frame(
         dtype=float,
     )
     return pd.concat([frame, metrics], axis=1)
+
+
+def typed(path: str, value: Any) -> Any:
+    """A factor's value as its schema type, so each table column holds one type: a float key
+    gives floats (``5`` and ``1e1`` both), a mapping (a whole distribution) its JSON text."""
+    kind = value_type(path)
+    if value is None:
+        return None
+    if kind is float and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if kind in (int, bool, str) and type(value) is kind:
+        return value
+    return json.dumps(value, sort_keys=True, default=str)
 
 
 def ordered_union(dicts: Iterable[dict[str, Any]]) -> list[str]:
@@ -158,11 +227,16 @@ def by_region_frame(records: Sequence[dict[str, Any]]) -> pd.DataFrame:
 
 
 def read_table(out_dir: Path, name: str) -> pd.DataFrame | None:
-    """``name.parquet`` if present, else ``name.csv``, else None."""
-    if (out_dir / f"{name}.parquet").is_file():
-        return pd.read_parquet(out_dir / f"{name}.parquet")
-    if (out_dir / f"{name}.csv").is_file():
-        return pd.read_csv(out_dir / f"{name}.csv")
+    """``name.parquet`` if present, else ``name.csv``, else None; a file that cannot be read
+    is a :class:`ResultsDirError` naming it."""
+    for path, reader in ((out_dir / f"{name}.parquet", pd.read_parquet),
+                         (out_dir / f"{name}.csv", pd.read_csv)):  # fmt: skip
+        if path.is_file():
+            try:
+                return reader(path)
+            except Exception as exc:  # pyarrow and pandas raise many kinds for a bad file
+                reason = cut(" ".join(str(exc).split()), 80) or type(exc).__name__
+                raise ResultsDirError(str(path), "", f"cannot be read ({reason})") from None
     return None
 
 
@@ -170,9 +244,22 @@ def read_sweep(out_dir: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The runs table and the manifest of a finished sweep: the one reader of a results
     directory that ``compare``, ``sensitivity``, the charts and the report share."""
     manifest = read_manifest(out_dir)
+    if manifest is None:
+        raise ResultsDirError(str(out_dir), "", "no sweep here (no manifest.json)")
     runs = read_table(out_dir, "runs")
-    if manifest is None or runs is None:
-        raise ResultsDirError(
-            str(out_dir), "", "no finished sweep here (manifest.json, runs.parquet)"
-        )
+    if runs is None:
+        message = "no finished sweep here yet (no runs table); `pdsa sweep --resume` finishes it"
+        raise NoResults(str(out_dir), "", message)
+    if not {"run_id", "variant", "point_id", "status"} <= set(runs.columns):
+        raise ResultsDirError(str(out_dir / "runs.parquet"), "", "not a runs table")
     return runs, manifest
+
+
+def successful(runs: pd.DataFrame, out_dir: Path) -> pd.DataFrame:
+    """The ok runs of a table; a :class:`NoResults` saying how many failed when none is."""
+    ok = runs[runs["status"] == "ok"]
+    if ok.empty:
+        failed = len(runs)
+        what = f"all {failed} runs failed" if failed else "it holds no run"
+        raise NoResults(str(out_dir), "", f"no successful run to show ({what})")
+    return ok

@@ -26,6 +26,8 @@ def regions(results: Results) -> tuple[Figure, pd.DataFrame]:
         .mean()
         .dropna()
     )
+    if table.empty:  # every region's completeness is n/a: nothing was shared to count
+        return empty_chart(results, title, "No completeness by region (no record to count).")
     table["completeness"] *= 100.0
     grid = table.pivot(index="region", columns="variant", values="completeness")
     grid = grid.reindex(columns=variants)
