@@ -259,6 +259,8 @@ def test_a_small_run_in_the_browser(explorer: Explorer, page: Page, tmp_path: Pa
     again = yaml.safe_load(downloaded.read_text(encoding="utf-8"))
     assert downloaded.name == "centralized.yaml"
     assert again["horizon_days"] == 120 and again["architecture"]["kind"] == "centralized"
+    summary = json.loads(page.download("summary", tmp_path / "summary").read_text())
+    assert f"{summary['metrics']['completeness']:.4f}" == rows[0][1]  # centralized's row
     png = page.screenshot(tmp_path / "explore-run.png")
     assert not blank(png)
     assert page.errors() == []
