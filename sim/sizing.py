@@ -181,7 +181,8 @@ def size_of(scenario: Scenario) -> Size:
         k.share * min(records.prehistory_days, mean_lifetime(k)) for k in records.kind_specs()
     )
     changes = (created + alive_at_start) * changes_per_record(records.kind_specs(), horizon)
-    queries = scenario.queries.per_country_per_day * weight * horizon
+    searches = scenario.queries
+    queries = searches.per_country_per_day * weight * horizon * searches.sample_fraction
     windows = outage_windows(scenario)
     groups = len(world.countries) * (3 + len(records.denials)) * len(records.kind_specs())
     return Size(

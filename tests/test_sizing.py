@@ -113,3 +113,22 @@ def test_a_sweep_with_a_run_too_large_is_refused_before_any_run(tmp_path: Path) 
     assert not out.exists()
     listed = invoke("sweep", str(experiment), "--out", str(out), "--dry-run", "--yes")
     assert "size: largest run huge--p000--r000: about " in listed.output
+
+
+def test_searches_are_counted_as_sampled() -> None:
+    """A world-scale search rate simulated at a small fraction holds only the sampled searches
+    (the world presets search 20 million times a day at 0.00065 %): the estimate scales the
+    searches by ``queries.sample_fraction``, as the run does."""
+    full = scenario({"queries": {"per_country_per_day": 1e6, "sample_fraction": 1.0}})
+    sampled = scenario({"queries": {"per_country_per_day": 1e6, "sample_fraction": 1e-4}})
+    assert size_of(sampled).queries == pytest.approx(size_of(full).queries * 1e-4)
+    assert size_of(sampled).memory_bytes < size_of(full).memory_bytes
+
+
+def test_the_world_scenarios_fit_the_default_limit() -> None:
+    """Every shipped world scenario is accepted at the default limit of a 16 GB machine."""
+    from sim.config import load_scenario
+
+    for path in sorted((Path(__file__).parents[1] / "scenarios").glob("world-2023-*.yaml")):
+        size = size_of(load_scenario(path))
+        assert size.memory_bytes < 0.8 * 16 * GIB, (path.name, size.describe())
