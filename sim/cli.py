@@ -17,6 +17,7 @@ from sim.commands.run import run, validate
 from sim.commands.scenarios import scenarios
 from sim.commands.sensitivity import sensitivity
 from sim.commands.sweep import sweep
+from sim.explore.command import explore
 
 
 @click.group(name="pdsa")
@@ -27,6 +28,7 @@ def main() -> None:
 
 for command in (
     run, validate, demo, sweep, compare, robustness, rerun, sensitivity, plot, report, scenarios,
+    explore,
 ):  # fmt: skip
     main.add_command(command)
 

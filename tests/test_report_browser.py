@@ -25,7 +25,7 @@ import pytest
 from sim.reporting import load_results
 from sim.reporting.charts import STANDARD_CHARTS
 from sim.reporting.report import write_report
-from tests.test_reporting import NOTHING_TO_SHOW, run_dir, sweep_dir  # noqa: F401 (fixtures)
+from tests.test_reporting import NOTHING_TO_SHOW
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = [

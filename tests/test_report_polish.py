@@ -16,7 +16,7 @@ import pytest
 from sim.reporting import load_results
 from sim.reporting.charts import CHARTS
 from sim.reporting.footer import footer, illustrative
-from tests.test_reporting import BASE, REPLICATIONS, run_dir, sweep_dir  # noqa: F401 (fixtures)
+from tests.test_reporting import BASE, REPLICATIONS
 
 
 @pytest.fixture(scope="module")

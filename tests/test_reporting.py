@@ -152,16 +152,6 @@ NOTHING_TO_SHOW = {"sweep": {"behaviour"}, "run": {"sensitivity", "behaviour", "
 differ from): placeholders that the report and the default plots leave out."""
 
 
-@pytest.fixture(scope="session")
-def sweep_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_sweep_dir(tmp_path_factory.mktemp("sweep"))
-
-
-@pytest.fixture(scope="session")
-def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_run_dir(tmp_path_factory.mktemp("run"))
-
-
 if __name__ == "__main__":  # build the fixtures by hand: python -m tests.test_reporting DIR
     import sys
 

@@ -12,7 +12,7 @@ from sim.reporting import load_results
 from sim.reporting.charts import CHARTS, STANDARD_CHARTS
 from sim.reporting.outcome_text import outcome_sentences
 from sim.reporting.report import executive_summary, write_report
-from tests.test_reporting import NOTHING_TO_SHOW, run_dir, sweep_dir  # noqa: F401 (fixtures)
+from tests.test_reporting import NOTHING_TO_SHOW
 
 
 def test_report_from_sweep_with_a_failed_run_lists_it(sweep_dir: Path, tmp_path: Path) -> None:  # noqa: F811

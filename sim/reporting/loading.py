@@ -9,6 +9,7 @@ say, in their captions, that there is no interval.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from sim.config.schema import architecture_label
+from sim.results import RunResult
 from sim.sweeps import store
 
 KEYS = ("run_id", "variant", "point_id", "replication")
@@ -206,42 +208,95 @@ def load_run(path: Path) -> Results:
         raise ResultsError(f"{path / 'summary.json'}: not a run summary (no metrics)")
     scenario = summary.get("scenario") or {}
     variant = variant_label(scenario)
-    keys = {"run_id": "run", "variant": variant, "point_id": 0, "replication": 0}
+    keys = run_keys("run", variant)
+    return Results(
+        kind="run",
+        path=path,
+        runs=pd.DataFrame([run_row(keys, summary)]),
+        by_region=region_rows(keys, summary),
+        manifest=run_manifest(summary, [variant], {variant: architecture_kind(summary)}),
+        variants=[variant],
+        baseline=variant,
+        timeseries=read_csv_keyed(path / "timeseries.csv", keys),
+        visibility=read_csv_keyed(path / "visibility.csv", keys),
+        outages=read_csv_keyed(path / "outages.csv", keys),
+    )
+
+
+def results_from_runs(runs: Mapping[str, RunResult], path: Path) -> Results:
+    """Runs held in memory, one variant each (the explorer's side-by-side run on one seed),
+    read as a sweep of one point and one replication: the same tables and charts as a results
+    directory, with nothing written. ``path`` names where the scenario came from."""
+    variants = list(runs)
+    keyed = {label: run_keys(label, label) for label in variants}
+    summaries = {label: result.summary() for label, result in runs.items()}
+
+    def long(table: str) -> pd.DataFrame:
+        frames = [keyed_table(getattr(runs[v], table), keyed[v]) for v in variants]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(KEYS))
+
+    first = summaries[variants[0]] if variants else {}
+    return Results(
+        kind="sweep",
+        path=path,
+        runs=pd.DataFrame([run_row(keyed[v], summaries[v]) for v in variants]),
+        by_region=pd.concat(
+            [region_rows(keyed[v], summaries[v]) for v in variants], ignore_index=True
+        ),
+        manifest=run_manifest(
+            first, variants, {v: architecture_kind(summaries[v]) for v in variants}
+        ),
+        variants=variants,
+        baseline=variants[0] if variants else None,
+        timeseries=long("timeseries"),
+        visibility=long("visibility_curve"),
+        outages=long("outages"),
+    )
+
+
+def run_keys(run_id: str, variant: str) -> dict[str, Any]:
+    return {"run_id": run_id, "variant": variant, "point_id": 0, "replication": 0}
+
+
+def run_row(keys: dict[str, Any], summary: Mapping[str, Any]) -> dict[str, Any]:
+    """A run's row of ``runs``: its keys, seed and status, then its metrics flattened."""
     row = keys | {"seed": summary.get("seed"), "status": "ok", "error": None}
-    row |= {"wall_seconds": summary.get("wall_seconds")} | flatten(summary.get("metrics") or {})
-    by_region = pd.DataFrame(
+    return (
+        row | {"wall_seconds": summary.get("wall_seconds")} | flatten(summary.get("metrics") or {})
+    )
+
+
+def region_rows(keys: dict[str, Any], summary: Mapping[str, Any]) -> pd.DataFrame:
+    return pd.DataFrame(
         [keys | {"region": r} | m for r, m in (summary.get("by_region") or {}).items()]
     )
-    tables = {
-        "timeseries": read_csv_keyed(path / "timeseries.csv", keys),
-        "visibility": read_csv_keyed(path / "visibility.csv", keys),
-        "outages": read_csv_keyed(path / "outages.csv", keys),
-    }
-    manifest = {
+
+
+def architecture_kind(summary: Mapping[str, Any]) -> str | None:
+    """The architecture kind a run's summary names (what its variant's colour follows)."""
+    return ((summary.get("scenario") or {}).get("architecture") or {}).get("kind")
+
+
+def run_manifest(
+    summary: Mapping[str, Any], variants: list[str], kinds: Mapping[str, str | None]
+) -> dict[str, Any]:
+    """A manifest for runs that were not a sweep: one point, one replication per variant;
+    ``kinds`` gives each variant's architecture kind."""
+    return {
         "experiment": None,
-        "scenario": scenario,
+        "scenario": summary.get("scenario") or {},
         "scenario_sha256": summary.get("scenario_sha256"),
-        "variants": [variant],
-        "baseline": variant,
+        "variants": variants,
+        "baseline": variants[0] if variants else None,
         "factors": [],
         "replications": 1,
         "seed": summary.get("seed"),
         "version": summary.get("version"),
-        "counts": {"total": 1, "ok": 1, "failed": 0},
+        "counts": {"total": len(variants), "ok": len(variants), "failed": 0},
         "failures": [],
         "run_counts": summary.get("counts") or {},
-        "architectures": {variant: (scenario.get("architecture") or {}).get("kind")},
+        "architectures": dict(kinds),
     }
-    return Results(
-        kind="run",
-        path=path,
-        runs=pd.DataFrame([row]),
-        by_region=by_region,
-        manifest=manifest,
-        variants=[variant],
-        baseline=variant,
-        **tables,
-    )
 
 
 def flatten(metrics: dict[str, Any]) -> dict[str, Any]:
@@ -259,7 +314,12 @@ def read_csv_keyed(file: Path, keys: dict[str, Any]) -> pd.DataFrame:
         table = store.read_table(file.parent, file.stem)
     except store.ResultsDirError as error:
         raise ResultsError(str(error)) from None
-    table = pd.DataFrame() if table is None else table
+    return keyed_table(pd.DataFrame() if table is None else table, keys)
+
+
+def keyed_table(table: pd.DataFrame, keys: dict[str, Any]) -> pd.DataFrame:
+    """``table`` (a copy) with the run's keys as its first columns."""
+    table = table.copy()
     for column, value in reversed(keys.items()):
         table.insert(0, column, value)
     return table

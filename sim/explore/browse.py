@@ -1,0 +1,160 @@
+"""The Results page's logic: a sweep or run directory opened read-only, narrowed to the
+variants, region and metric a user picks, summarised and charted by :mod:`sim.analysis` and
+:mod:`sim.reporting` (the same numbers and charts as ``pdsa compare`` and ``pdsa report``)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from sim.analysis import default_metrics, paired_differences, summarise
+from sim.reporting import Results, load_results
+from sim.reporting.charts import CHARTS, charts_for, render
+from sim.reporting.loading import KEYS
+
+WORLD = "all"
+"""The region choice that means every querier (the runs' own metrics)."""
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the user picked: variants to keep (all when empty), a metric, a region, a chart."""
+
+    variants: tuple[str, ...] = ()
+    metric: str | None = None
+    region: str = WORLD
+    chart: str = "comparison"
+    ranges: tuple[tuple[str, float, float], ...] = ()
+    """(uncertainty, low, high): keep the sampled worlds whose value lies in [low, high]."""
+
+
+def open_results(path: str | Path) -> Results:
+    """The sweep or run in ``path``; :class:`sim.reporting.ResultsError` in one line when it
+    holds neither."""
+    return load_results(Path(path).expanduser())
+
+
+def metric_choices(results: Results) -> list[str]:
+    return default_metrics(results.runs)
+
+
+def region_choices(results: Results) -> list[str]:
+    regions = results.by_region.get("region", pd.Series(dtype=str)).dropna().unique()
+    return [WORLD, *sorted(str(r) for r in regions)]
+
+
+def chart_choices(results: Results) -> list[str]:
+    return list(charts_for(results))
+
+
+def uncertainty_ranges(results: Results) -> dict[str, tuple[float, float]]:
+    """Each sampled uncertainty's lowest and highest value over the runs (none without worlds)."""
+    runs = results.runs
+    return {u: (float(runs[u].min()), float(runs[u].max())) for u in results.uncertainties}
+
+
+def within(results: Results, ranges: Sequence[tuple[str, float, float]]) -> Results:
+    """``results`` with only the runs whose sampled uncertainties lie in the given ranges.
+
+    Every variant of a world shares the world's values, so whole worlds are kept or dropped
+    and the comparisons stay paired; the robustness charts are computed again on what is kept.
+    """
+    if not ranges:
+        return results
+    keep = pd.Series(True, index=results.runs.index)
+    for name, low, high in ranges:
+        keep &= results.runs[name].between(low, high)
+    ids = set(results.runs.loc[keep, "run_id"])
+
+    def only(table: pd.DataFrame) -> pd.DataFrame:
+        return table[table["run_id"].isin(ids)] if "run_id" in table.columns else table
+
+    return dataclasses.replace(
+        results,
+        runs=results.runs[keep],
+        timeseries=only(results.timeseries),
+        visibility=only(results.visibility),
+        by_region=only(results.by_region),
+        outages=only(results.outages),
+    )
+
+
+def chosen(results: Results, selection: Selection) -> Results:
+    """The runs of the chosen worlds and variants."""
+    return narrowed(within(results, selection.ranges), selection.variants)
+
+
+def narrowed(results: Results, variants: Sequence[str]) -> Results:
+    """``results`` with only ``variants`` (every one when empty); the baseline stays when kept,
+    else the first kept variant takes its place."""
+    keep = [v for v in results.variants if v in variants] if variants else results.variants
+    if keep == results.variants:
+        return results
+
+    def only(table: pd.DataFrame) -> pd.DataFrame:
+        return table[table["variant"].isin(keep)] if "variant" in table.columns else table
+
+    baseline = results.baseline if results.baseline in keep else (keep[0] if keep else None)
+    return dataclasses.replace(
+        results,
+        runs=only(results.runs),
+        timeseries=only(results.timeseries),
+        visibility=only(results.visibility),
+        by_region=only(results.by_region),
+        outages=only(results.outages),
+        variants=keep,
+        baseline=baseline,
+    )
+
+
+def region_runs(results: Results, region: str) -> pd.DataFrame:
+    """One row per run with the metrics of ``region``'s queriers (the runs as they are for
+    the whole world)."""
+    if region == WORLD:
+        return results.runs
+    rows = results.by_region[results.by_region["region"] == region].drop(columns="region")
+    status = results.runs[[*KEYS, "status"]]
+    return status.merge(rows, on=list(KEYS), how="inner")
+
+
+def comparison(results: Results, selection: Selection) -> pd.DataFrame:
+    """Mean and confidence interval of the metric per variant and grid point."""
+    metric = selection.metric or metric_choices(results)[0]
+    return summarise(region_runs(chosen(results, selection), selection.region), [metric])
+
+
+def differences(results: Results, selection: Selection) -> pd.DataFrame:
+    """Each variant minus the baseline, paired on point and replication (common random
+    numbers), with its interval; empty with fewer than two variants."""
+    kept = chosen(results, selection)
+    metric = selection.metric or metric_choices(results)[0]
+    if kept.baseline is None or len(kept.variants) < 2:
+        return pd.DataFrame()
+    return paired_differences(region_runs(kept, selection.region), kept.baseline, [metric])
+
+
+def region_view(results: Results, region: str) -> Results:
+    """``results`` with ``region``'s daily series in place of the world's, so that the
+    day-by-day charts (which draw the world's rows) draw that region's queriers instead."""
+    ts = results.timeseries
+    if region == WORLD or ts.empty or "region" not in ts.columns:
+        return results
+    return dataclasses.replace(results, timeseries=ts[ts["region"] == region].assign(region=WORLD))
+
+
+def daily_regions(results: Results) -> list[str]:
+    """The regions with a daily series: the world first."""
+    ts = results.timeseries
+    found = ts["region"].dropna().unique() if "region" in ts.columns else []
+    return [WORLD, *sorted(str(r) for r in found if r != WORLD)]
+
+
+def chart_png(results: Results, selection: Selection) -> bytes:
+    """The chosen chart of the chosen variants and worlds, as the report draws it; the
+    day-by-day charts for the chosen region."""
+    figure, _ = CHARTS[selection.chart](region_view(chosen(results, selection), selection.region))
+    return render(figure, "png")
