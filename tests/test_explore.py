@@ -159,9 +159,10 @@ def test_background_run_equals_run_one_on_the_same_seed(tiny: Path):
     days: list[tuple[int, int]] = []
 
     class Counted(BackgroundRun):
-        def _on_day(self, day: int, n_days: int) -> None:
-            days.append((day, n_days))
-            super()._on_day(day, n_days)
+        def _on_progress(self, phase: str, done: int, total: int) -> None:
+            if phase == "simulating" and done > 0:
+                days.append((done, total))
+            super()._on_progress(phase, done, total)
 
     run = Counted(made)
     run.start().join(120)

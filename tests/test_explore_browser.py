@@ -27,6 +27,7 @@ import pytest
 import yaml
 
 from sim.catalogue import HEADLINE_METRICS
+from sim.commands.formatting import headline_cell
 from sim.config import ConfigError
 from sim.explore.controls import load_source
 from tests.helpers import TWO_COUNTRIES, merge
@@ -247,7 +248,7 @@ def test_a_small_run_in_the_browser(explorer: Explorer, page: Page, tmp_path: Pa
     for row in rows:
         assert len(row) == 1 + len(HEADLINE_METRICS)
         values = dict(zip(HEADLINE_METRICS, row[1:], strict=True))
-        assert 0 < float(values["completeness"]) <= 1, row
+        assert 0 < float(values["completeness"]) <= 100, row  # percent, as the CLI prints it
         numbers = [v for v in values.values() if is_number(v)]
         assert len(numbers) >= len(HEADLINE_METRICS) - 3, row  # a lag may be "never"
     width, height, shown = page.until("pdsa.image('over-time')")
@@ -260,7 +261,8 @@ def test_a_small_run_in_the_browser(explorer: Explorer, page: Page, tmp_path: Pa
     assert downloaded.name == "centralized.yaml"
     assert again["horizon_days"] == 120 and again["architecture"]["kind"] == "centralized"
     summary = json.loads(page.download("summary", tmp_path / "summary").read_text())
-    assert f"{summary['metrics']['completeness']:.4f}" == rows[0][1]  # centralized's row
+    shown = headline_cell(summary["metrics"], "completeness")
+    assert shown == rows[0][1]  # centralized's row, formatted as the CLI formats it
     png = page.screenshot(tmp_path / "explore-run.png")
     assert not blank(png)
     assert page.errors() == []
