@@ -196,7 +196,8 @@ def meant_to_send(log, architecture) -> int:
     if architecture.kind == "centralized":
         return int(shared.sum())
     if architecture.kind == "federated":
-        pointers = shared & ((version == 0) | src.is_deletion(rec, version))
+        lifecycle = (version == 0) | src.change_review  # creations and review extensions
+        pointers = shared & (lifecycle | src.is_deletion(rec, version))
         return int(pointers.sum()) if architecture.index else 0
     if architecture.kind == "fragmented":
         return int(whole.sum() + (members & (shared[:, None])).sum())

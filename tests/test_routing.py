@@ -180,3 +180,28 @@ def test_searched_kinds_must_be_record_kinds():
     with pytest.raises(ConfigError) as caught:
         scenario({"queries": {"kinds": {"record": {"share": 0.5}}}})
     assert caught.value.key_path == "queries.kinds"
+
+
+def test_the_index_keeps_the_pointer_of_an_extended_record():
+    """Every store enforces retention, the pointer index too: the index must hear of each
+    review extension, or it drops a live record's pointer at its first review date plus the
+    grace, and searches through it miss records the owners still hold. With no outages and
+    instant links, every shareable active record is found through the index exactly as by a
+    broadcast (completeness 1 for both), although records outlive several reviews."""
+    base = {
+        "horizon_days": 200,
+        "warmup_days": 20,
+        "world": FOUR,
+        "records": {
+            "creation_per_country_per_day": 20,
+            "lifetime_days": {"dist": "exponential", "mean": 150},
+            "review_days": 30,
+            "extension_probability": 1.0,
+            "retention_grace_days": 5,
+            "scope": {"global": 1.0, "regional": 0.0, "national": 0.0},
+        },
+    }
+    index = run_one(scenario({"architecture": {"kind": "federated", "routing": "index"}}, base))
+    broadcast = run_one(scenario({"architecture": {"kind": "federated"}}, base))
+    assert broadcast.metrics["completeness"] == pytest.approx(1.0, abs=1e-9)
+    assert index.metrics["completeness"] == pytest.approx(1.0, abs=1e-9)

@@ -56,7 +56,11 @@ class Federated(Strategy):
             return
         rec = self.source.change_rec[idx]
         version = self.source.change_version[idx]
-        pointer = self._shared(idx) & ((version == 0) | self.source.is_deletion(rec, version))
+        # The pointer follows the record's life: its creation, its review extensions (without
+        # them the index's own retention would drop a live record's pointer at its first
+        # review date) and its deletion.
+        lifecycle = (version == 0) | self.source.change_review[idx]
+        pointer = self._shared(idx) & (lifecycle | self.source.is_deletion(rec, version))
         self._send("ncb_to_hub", self.hub, idx[pointer], t_send[pointer])
 
     def manual_entries(self, idx: np.ndarray) -> np.ndarray:
