@@ -386,7 +386,7 @@ class Surge(Frozen):
     start_day: Days
     """Simulation day it starts (counted from 0, warm-up included)."""
     days: PositiveDays
-    factor: Annotated[float, Strict(), Field(ge=0, le=MAX_FACTOR)]
+    factor: Factor
     """Multiple of the creation rate: 0 (a lull) to 1,000."""
 
 
