@@ -15,9 +15,10 @@ import mesa
 import numpy as np
 
 from sim.agents import NCB, GlobalHub, RegionalPlatform
-from sim.architectures import REGISTRY, Context, QueryBook, Strategy, build_strategy
+from sim.architectures import Context, Strategy, build_strategy, channels, plan_of
 from sim.behaviour import Behaviour, Overlay, Sampling
 from sim.config.schema import LINK_CLASSES, Scenario
+from sim.config.schema import Link as LinkSpec
 from sim.engine.dists import SECONDS, Sampler
 from sim.engine.links import Link
 from sim.engine.outages import Availability
@@ -26,6 +27,9 @@ from sim.engine.store import Store
 from sim.log import SubjectMix
 from sim.records import SourceRecords, day_bounds, draw_records
 from sim.rng import Streams
+from sim.routing import Network, QueryBook
+from sim.routing.subjects import Subjects
+from sim.topology import PlanError, Profile, Topology, check
 from sim.world import WorldIndex
 
 
@@ -59,6 +63,7 @@ class Parts:
 
     world: WorldIndex
     streams: Streams
+    plan: Topology
     source: SourceRecords
     """The records as planned (the owners' behaviour, if any, lives in ``overlay``)."""
     change_days: np.ndarray
@@ -71,6 +76,8 @@ class Parts:
     platforms: list[RegionalPlatform]
     ncbs: list[NCB]
     overlay: Overlay | None
+    network: Network
+    subjects: Subjects
     strategy: Strategy
     behaviour: Behaviour | None
 
@@ -78,6 +85,11 @@ class Parts:
     def stores(self) -> list[Store]:
         """The hub and the platforms: the stores outside the owners' countries."""
         return [self.hub.store, *(p.store for p in self.platforms)]
+
+    @property
+    def by_name(self) -> dict[str, Store]:
+        """The hub and the platforms by store name (``hub``, ``platform.SIS``)."""
+        return {store.name: store for store in self.stores}
 
     @property
     def nodes(self) -> list[Store]:
@@ -94,26 +106,46 @@ def build(
     streams = Streams(seed)
     world = WorldIndex.from_schema(scenario.world, scenario.records.denials)
     n_days = math.ceil(scenario.horizon_days)
-    source = source if source is not None else planned_records(scenario, world, streams)
-    queries = sampled_queries(scenario, world, streams, n_days)
-    links = {name: link(scenario, name, streams) for name in LINK_CLASSES}
+    plan = plan_of(scenario.architecture, world, scenario)
     hub, platforms, ncbs = agents(model, scenario, world, streams)
+    kind_names = tuple(k.name for k in scenario.records.kind_specs())
+    stores = {s.name: s for s in [hub.store, *(p.store for p in platforms)]}
+    check(plan, list(stores), world.n_countries, kind_names)
+    source = source if source is not None else planned_records(scenario, world, streams, plan)
+    queries = sampled_queries(scenario, world, streams, n_days)
+    links = run_links(scenario, plan, streams)
     send_time = send_times(source, [ncb.node.availability for ncb in ncbs])
     overlay = Overlay(source, world) if scenario.behaviour.enabled else None
+    acting = source if overlay is None else overlay.records
+    book = QueryBook(
+        queries.time,
+        scenario.architecture.query_deadline_seconds * SECONDS,
+        queries.issuer,
+        queries.names_issuer[queries.kind],
+        queries.kind,
+    )
+    nodes = [ncb.node for ncb in ncbs]
+    subjects = Subjects(
+        queries.time,
+        queries.querier,
+        queries.kind,
+        subject_mix(scenario).on_record,
+        source,
+        world,
+        streams.get("queries.subject"),
+    )
+    network = Network(plan, acting, stores, nodes, links, streams, book, world.n_countries)
     context = Context(
         world=world,
-        source=source if overlay is None else overlay.records,
+        source=acting,
+        plan=plan,
+        network=network,
         links=links,
-        hub=hub.store,
-        platforms=[p.store for p in platforms],
-        nodes=[ncb.node for ncb in ncbs],
+        stores=stores,
+        nodes=nodes,
         streams=streams,
-        queries=QueryBook(
-            queries.time,
-            scenario.architecture.query_deadline_seconds * SECONDS,
-            queries.issuer,
-            queries.names_issuer[queries.kind],
-        ),
+        queries=book,
+        subjects=subjects,
         store_spec=scenario.stores,
         query_spec=scenario.queries,
         n_days=n_days,
@@ -125,7 +157,9 @@ def build(
             scenario.behaviour,
             overlay,
             world,
-            strategy,
+            channels(plan, world, stores),
+            network.entries,
+            strategy.sharing_reluctance(scenario.behaviour.sharing.reluctance),
             ncbs,
             streams,
             send_time,
@@ -136,6 +170,7 @@ def build(
     return Parts(
         world=world,
         streams=streams,
+        plan=plan,
         source=source,
         change_days=change_days,
         send_time=send_time,
@@ -145,6 +180,8 @@ def build(
         platforms=platforms,
         ncbs=ncbs,
         overlay=overlay,
+        network=network,
+        subjects=subjects,
         strategy=strategy,
         behaviour=behaviour,
     )
@@ -166,9 +203,11 @@ def agents(
     return hub, platforms, ncbs
 
 
-def planned_records(scenario: Scenario, world: WorldIndex, streams: Streams) -> SourceRecords:
+def planned_records(
+    scenario: Scenario, world: WorldIndex, streams: Streams, plan: Topology
+) -> SourceRecords:
     """Every record's lifecycle; with behaviour on, each review also plans a dormant lapse;
-    for an architecture that can miss deletions, the ghosts the past left at day 0 too."""
+    when a system keyed by hand can miss a deletion, the ghosts the past left at day 0 too."""
     behaviour = scenario.behaviour
     grace = behaviour.workload.review_grace_days if behaviour.enabled else None
     return draw_records(
@@ -177,7 +216,7 @@ def planned_records(scenario: Scenario, world: WorldIndex, streams: Streams) -> 
         scenario.horizon_days,
         streams,
         lapse_after_days=grace,
-        keep_ghosts=REGISTRY[scenario.architecture.kind].misses_deletions,
+        keep_ghosts=plan.misses_changes(),
     )
 
 
@@ -243,16 +282,45 @@ def subject_mix(scenario: Scenario) -> SubjectMix:
     return SubjectMix(shares, np.array(on_record), np.array(ratio))
 
 
-def link(scenario: Scenario, name: str, streams: Streams) -> Link:
-    """One link class; a simulated change stands for 1 / ``records.sample_fraction`` real ones,
-    a simulated search for 1 / ``queries.sample_fraction``."""
-    spec = getattr(scenario.links, name)
+def run_links(scenario: Scenario, plan: Topology, streams: Streams) -> dict[str, Link]:
+    """Every link class of the scenario, and every other link a profile of the plan names."""
+    links = {
+        name: link(scenario, name, getattr(scenario.links, name), name, streams)
+        for name in LINK_CLASSES
+    }
+    given: dict[str, Profile] = {}
+    for profile in plan.profiles():
+        spec = LinkSpec(
+            delay_hours=profile.change_delay_hours, query_delay_seconds=profile.query_delay_seconds
+        )
+        seen = given.setdefault(profile.link, profile)
+        if (seen.change_delay_hours, seen.query_delay_seconds, seen.klass) != (
+            profile.change_delay_hours,
+            profile.query_delay_seconds,
+            profile.klass,
+        ):
+            raise PlanError(f"two profiles name link {profile.link!r} with different delays")
+        if profile.link in LINK_CLASSES:
+            if getattr(scenario.links, profile.link) != spec:
+                raise PlanError(
+                    f"a profile gives link class {profile.link!r} other delays than the scenario's"
+                )
+        elif profile.link not in links:
+            links[profile.link] = link(scenario, profile.link, spec, profile.klass, streams)
+    return links
+
+
+def link(scenario: Scenario, name: str, spec: LinkSpec, klass: str, streams: Streams) -> Link:
+    """One link, counted under ``klass``; a simulated change stands for 1 /
+    ``records.sample_fraction`` real ones, a simulated search for 1 /
+    ``queries.sample_fraction``."""
     return Link(
         name,
         spec,
         streams.get(f"link.{name}"),
         change_weight=1.0 / scenario.records.sample_fraction,
         query_weight=1.0 / scenario.queries.sample_fraction,
+        klass=klass,
     )
 
 

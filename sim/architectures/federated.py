@@ -6,42 +6,78 @@ back within ``query_deadline_seconds`` counts, and the nodes that stayed silent 
 a travel document, a vehicle) asks that country's node alone, or its own national system when
 the country issued it itself; the other kinds are broadcast. ``index`` (formerly ``index:
 true``): the hub keeps a pointer index (which NCB owns a record), fed like a centralized store
-with creations and deletions; a search asks the index and then only the owner it names.
+with creations, review extensions and deletions; a search asks the index and then only the
+owner it names.
+
+The plan states all of it (the pointer route, the consults of the owners and how each reads);
+whom a search asks is this module's own code, as it depends on the moment: which nodes are up
+when the search reaches them, what the index answered.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.architectures.base import Channel, Context, Strategy
+from sim.architectures.base import Context, Strategy
+from sim.config.schema import ArchitectureBase, Reluctance, Scenario
 from sim.config.schema import Federated as FederatedSpec
-from sim.config.schema import Reluctance
 from sim.engine.dists import SECONDS, Sampler
 from sim.engine.fanout import DownWindows, broadcast_answers
 from sim.engine.store import Store
-from sim.log import View
-from sim.world import NATIONAL
+from sim.topology import (
+    HUB,
+    OWNERS,
+    SHAREABLE,
+    Consult,
+    OwnerAnswers,
+    Profile,
+    Route,
+    Topology,
+    everyone,
+    link_profiles,
+)
+from sim.world import WorldIndex
 
 CHUNK = 8192
 """Queries fanned out at once: bounds memory at CHUNK x countries draws."""
 
 
-NODES = "nodes"
-"""The channel of federated queries: the owners' national nodes."""
-
-
 class Federated(Strategy):
     kind = "federated"
-    reads = "owners"
 
-    def __init__(self, context: Context, spec: FederatedSpec) -> None:
+    @classmethod
+    def plan_for(cls, spec: ArchitectureBase, world: WorldIndex, scenario: Scenario) -> Topology:
+        assert isinstance(spec, FederatedSpec)
+        profiles = link_profiles(scenario)
+        nodes, to_hub = profiles["ncb_to_ncb"], profiles["ncb_to_hub"]
+        if spec.routing == "index":
+            return Topology(
+                routes=(Route(HUB, everyone(world), SHAREABLE, to_hub, pointers=True),),
+                consults=(Consult(OWNERS, everyone(world), nodes, index_first(to_hub)),),
+            )
+        broadcast = Consult(OWNERS, everyone(world), nodes, OwnerAnswers())
+        issued = issuer_kinds(scenario) if spec.routing == "issuer" else ()
+        if not issued:
+            return Topology(consults=(broadcast,))
+        others = tuple(k.name for k in scenario.records.kind_specs() if k.name not in issued)
+        return Topology(
+            consults=(
+                Consult(OWNERS, everyone(world), nodes, OwnerAnswers(ask="issuer"), kinds=issued),
+                Consult(OWNERS, everyone(world), nodes, OwnerAnswers(), kinds=others),
+            )
+        )
+
+    def __init__(self, context: Context, spec: ArchitectureBase) -> None:
         super().__init__(context, spec)
-        self.index = spec.routing == "index"
-        self.by_issuer = spec.routing == "issuer"
         self.deadline = spec.query_deadline_seconds * SECONDS
         stores = context.store_spec
         self.node_service = Sampler(stores.ncb.service_seconds, SECONDS)
-        self.hub_service = Sampler(stores.hub.service_seconds, SECONDS)
+        owners = [c for c in self.plan.consults if c.target == OWNERS]
+        self.node_link = self.links[owners[0].profile.link if owners else "ncb_to_ncb"]
+        """The link searches to the owners' nodes travel over."""
+        gates = self.plan.gates()
+        self.gate: Store | None = self.stores[gates[0]] if gates else None
+        """The pointer index searches ask first, if any."""
         self.direct_fanout = stores.ncb.servers is None
         self.rng = context.streams.get("federated.queries")
         self.hit_fraction = context.query_spec.hit_fraction
@@ -49,38 +85,33 @@ class Federated(Strategy):
         self._hub_answers_seen = 0
         self._down: DownWindows | None = None
 
-    # --- writes: only the pointer index, if any ---------------------------------------------------
-
-    def route_changes(self, idx: np.ndarray, t_send: np.ndarray) -> None:
-        if not self.index:
-            return
-        rec = self.source.change_rec[idx]
-        version = self.source.change_version[idx]
-        # The pointer follows the record's life: its creation, its review extensions (without
-        # them the index's own retention would drop a live record's pointer at its first
-        # review date) and its deletion.
-        lifecycle = (version == 0) | self.source.change_review[idx]
-        pointer = self._shared(idx) & (lifecycle | self.source.is_deletion(rec, version))
-        self._send("ncb_to_hub", self.hub, idx[pointer], t_send[pointer])
-
-    def manual_entries(self, idx: np.ndarray) -> np.ndarray:
-        """Nothing is keyed anywhere else: the national system is the only copy (the index,
-        if any, is fed automatically)."""
-        return np.zeros(idx.size, dtype=np.int64)
-
     # --- queries -------------------------------------------------------------------------------
 
     def route_queries(self, qid: np.ndarray, querier: np.ndarray, t: np.ndarray) -> None:
-        if self.index:
-            self._ask(self.hub, "ncb_to_hub", qid, t)
-            hit = self.rng.random(qid.size) < self.hit_fraction
-            self._hit_owner[qid[hit]] = self._random_other_owner(querier[hit])
-            return
-        to_issuer = self.queries.names_issuer[qid] if self.by_issuer else np.zeros(qid.size, bool)
-        if to_issuer.any():
-            self._ask_issuers(qid[to_issuer], querier[to_issuer], t[to_issuer])
-        rest = ~to_issuer
-        self._broadcast_all(qid[rest], querier[rest], t[rest])
+        """Searches to stores as the plan says; then, row by row, whom the searches the owners
+        answer ask: the index first, the issuer, or every other node."""
+        super().route_queries(qid, querier, t)
+        asking = self.network.searches
+        for i, consult in enumerate(self.plan.consults):
+            reading = consult.reading
+            if consult.target != OWNERS or not isinstance(reading, OwnerAnswers):
+                continue
+            sel = asking.holds(i, consult.queriers[querier], qid, t)
+            if reading.gate is not None:
+                self._ask_index(reading, qid[sel], querier[sel], t[sel])
+            elif reading.ask == "issuer":
+                self._ask_issuers(qid[sel], querier[sel], t[sel])
+            else:
+                self._broadcast_all(qid[sel], querier[sel], t[sel])
+
+    def _ask_index(
+        self, reading: OwnerAnswers, qid: np.ndarray, querier: np.ndarray, t: np.ndarray
+    ) -> None:
+        """The index answers first; a hit names the owner asked once it has (``settle``)."""
+        assert reading.gate is not None and reading.gate_profile is not None
+        self.network.searches.ask_store(reading.gate, reading.gate_profile.link, qid, t)
+        hit = self.rng.random(qid.size) < self.hit_fraction
+        self._hit_owner[qid[hit]] = self._random_other_owner(querier[hit])
 
     def _broadcast_all(self, qid: np.ndarray, querier: np.ndarray, t: np.ndarray) -> None:
         """Every other node is asked: computed at once with no queueing at the nodes, or
@@ -92,13 +123,13 @@ class Federated(Strategy):
         else:
             for j, node in enumerate(self.nodes):
                 others = querier != j
-                self._ask(node, "ncb_to_ncb", qid[others], t[others])
+                self._ask_queue(node, qid[others], t[others])
 
     def _broadcast(self, qid: np.ndarray, querier: np.ndarray, t: np.ndarray) -> None:
         """Fan-out to every other node with no queueing: each node answers unless it is down
         when the query reaches it, and the answers back within the deadline count."""
         n, m = qid.size, len(self.nodes)
-        link = self.links["ncb_to_ncb"]
+        link = self.node_link
         link.count_broadcast(t, m - 1)
         out = link.query_delays(n * m).reshape(n, m)
         back = link.query_delays(n * m).reshape(n, m)
@@ -136,9 +167,9 @@ class Federated(Strategy):
         """One round trip to node ``j``: it answers unless it is down when the query arrives."""
         node = self.nodes[j]
         if not self.direct_fanout:
-            self._ask(node, "ncb_to_ncb", qid, t)
+            self._ask_queue(node, qid, t)
             return
-        out, back = self.links["ncb_to_ncb"].query_round_trip(t)
+        out, back = self.node_link.query_round_trip(t)
         arrival = t + out
         done = arrival + self._node_service(qid.size) + back
         self.queries.direct(
@@ -157,17 +188,24 @@ class Federated(Strategy):
             return np.full(querier.size, -1)
         return (querier + self.rng.integers(1, m, size=querier.size)) % m
 
+    def _ask_queue(self, node: Store, qid: np.ndarray, t: np.ndarray) -> None:
+        """Searches join a national node's queue (nodes with servers), over the nodes' link."""
+        out, back = self.node_link.query_round_trip(t)
+        node.receive_queries(qid, t + out, back)
+        self.queries.ask(node.name, qid)
+
     def settle(self, now: float) -> None:
         """The index first: its answers before ``now`` send the owners the queries that reach
         them before ``now``, which join the owners' queues before those serve (FIFO)."""
-        if self.index:
-            self.hub.process_until(now)
+        if self.gate is not None:
+            self.gate.process_until(now)
             self._second_leg(now)
         super().settle(now)
 
     def _second_leg(self, now: float) -> None:
         """Hits named by the index: ask the owner once the index has answered."""
-        qid, t = self.hub.answer_log()
+        assert self.gate is not None
+        qid, t = self.gate.answer_log()
         qid, t = qid[self._hub_answers_seen :], t[self._hub_answers_seen :]
         self._hub_answers_seen += qid.size
         owner = self._hit_owner[qid]
@@ -177,45 +215,21 @@ class Federated(Strategy):
             return
         for j in np.unique(owner):
             mine = owner == j
-            self._ask(self.nodes[j], "ncb_to_ncb", qid[mine], t[mine])
-
-    def active_stores(self) -> list[Store]:
-        return [self.hub, *self.nodes] if self.index or not self.direct_fanout else []
+            self._ask_queue(self.nodes[j], qid[mine], t[mine])
 
     # --- what the behaviour asks -----------------------------------------------------------
 
     def sharing_reluctance(self, reluctance: Reluctance) -> float:
         return reluctance.federated
 
-    def channels(self) -> list[Channel]:
-        """One channel, the owners' nodes, reached through the index (if any) at the hub."""
-        everyone = np.ones(self.world.n_countries, dtype=bool)
-        return [Channel(NODES, everyone, None, (self.hub,) if self.index else ())]
 
-    # --- what the metrics read -------------------------------------------------------------
+def issuer_kinds(scenario: Scenario) -> tuple[str, ...]:
+    """Kinds whose searches name the issuing country (``queries.kinds.<k>.names_issuer``)."""
+    given = scenario.queries.kinds
+    kinds = [k.name for k in scenario.records.kind_specs()]
+    return tuple(k for k in kinds if k in given and given[k].names_issuer)
 
-    def views(self) -> list[View]:
-        stores = ("hub",) if self.index else ()
-        return [View(np.arange(self.world.n_countries), stores)]
 
-    def destined(self, store: str) -> np.ndarray:
-        return self.source.sharing != NATIONAL
-
-    def copy_stores(self) -> list[Store]:
-        return []
-
-    def answer_probability(self, n: int = 200_000) -> float:
-        """P(an owner's answer is back within the deadline), from the link and store
-        distributions (exact when they are fixed; otherwise ``n`` draws of a dedicated stream).
-
-        The owner's answer is one round trip to its node under every routing: a broadcast
-        uses each answer that arrives in time, issuer routing asks the owner alone (a
-        document's or vehicle's owner is its issuer); with an index, the round trip to the
-        index comes first."""
-        rng = self.context.streams.get("metrics.deadline")
-        link = self.links["ncb_to_ncb"].query_delay
-        total = link.draw(rng, n) + link.draw(rng, n) + self.node_service.draw(rng, n)
-        if self.index:
-            hub = self.links["ncb_to_hub"].query_delay
-            total += hub.draw(rng, n) + hub.draw(rng, n) + self.hub_service.draw(rng, n)
-        return float(np.mean(total <= self.deadline))
+def index_first(to_hub: Profile) -> OwnerAnswers:
+    """Searches ask the hub's pointer index first, then the owner it names."""
+    return OwnerAnswers(gate=HUB, gate_profile=to_hub)

@@ -13,6 +13,7 @@ import numpy as np
 from sim.engine.staff import keying_hours, review_hours
 from sim.log import CostLog, RunLog
 from sim.metrics.capacity import capacity_metrics
+from sim.metrics.held import holds_copies
 from sim.metrics.intervals import Shown
 from sim.metrics.layout import Grid
 from sim.metrics.outcomes import DAYS_PER_YEAR
@@ -68,7 +69,7 @@ def storage_gb(log: RunLog, shown: dict[str, Shown]) -> dict[str, float]:
     for name, store in log.stores.items():
         held = shown[name]
         years = held_record_days(held.start, held.end, log)
-        if store.holds_copies:
+        if holds_copies(log, store):
             volume = float(np.bincount(src.kind[held.rec], years, sizes.size) @ sizes)
         else:
             volume = float(years.sum()) * cost.prices.pointer_bytes

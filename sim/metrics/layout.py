@@ -37,10 +37,17 @@ class Layout:
         src = log.source
         return (src.owner[rec] * self.n_scopes + src.scope[rec]) * self.n_kinds + src.kind[rec]
 
-    def projection(self, ent: np.ndarray, queriers: np.ndarray) -> np.ndarray:
-        """P[(q, k), (o, s, k')] = ent[s, q, o] if k == k': sums what q may see, kind by kind."""
+    def projection(
+        self, ent: np.ndarray, queriers: np.ndarray, kinds: np.ndarray | None = None
+    ) -> np.ndarray:
+        """P[(q, k), (o, s, k')] = ent[s, q, o] if k == k' (and k is one of ``kinds``, all by
+        default): sums what q may see, kind by kind."""
         per_owner = np.transpose(ent[:, queriers, :], (1, 2, 0))  # q, o, s
         eye = np.eye(self.n_kinds)
+        if kinds is not None and kinds.size < self.n_kinds:
+            keep = np.zeros(self.n_kinds)
+            keep[kinds] = 1.0
+            eye = eye * keep
         full = per_owner[:, None, :, :, None] * eye[None, :, None, None, :]  # q, k, o, s, k'
         return full.reshape(queriers.size * self.n_kinds, self.n_groups)
 
