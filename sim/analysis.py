@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.catalogue import HEADLINE_METRICS, better_higher
+from sim.catalogue import HEADLINE_METRICS, NEVER_QUANTILES, better_higher
 
 CONFIDENCE = 0.95
 GROUP = ["variant", "point_id"]
@@ -30,15 +30,34 @@ def ok_runs(runs: pd.DataFrame) -> pd.DataFrame:
     return runs[runs["status"] == "ok"] if "status" in runs else runs
 
 
+def with_never(runs: pd.DataFrame, metrics: Sequence[str]) -> pd.DataFrame:
+    """``runs`` with +inf where a lag percentile is *never* (no value because more records than
+    its quantile allows never become visible): never is the worst value there is, so that it
+    ranks last and counts in every mean and difference, rather than dropping out as missing."""
+    never = [m for m in metrics if m in NEVER_QUANTILES and m in runs.columns]
+    if not never or "never_visible_fraction" not in runs.columns:
+        return runs
+    runs = runs.copy()
+    share = pd.to_numeric(runs["never_visible_fraction"], errors="coerce")
+    for metric in never:
+        values = pd.to_numeric(runs[metric], errors="coerce")
+        beyond = values.isna() & (share > 1 - NEVER_QUANTILES[metric])
+        runs[metric] = values.mask(beyond, np.inf)
+    return runs
+
+
 def t_interval(
     values: Sequence[float] | np.ndarray, level: float = CONFIDENCE
 ) -> tuple[float, float, float, int]:
-    """(mean, low, high, n) of the finite values; a zero spread gives a zero-width interval."""
+    """(mean, low, high, n) of the values with a number; a zero spread gives a zero-width
+    interval. A *never* (+inf) in some run makes the mean infinite, with no interval."""
     x = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
-    x = x[np.isfinite(x)]
+    x = x[~np.isnan(x)]
     n = int(x.size)
     if n == 0:
         return (np.nan, np.nan, np.nan, 0)
+    if not np.isfinite(x).all():
+        return (float(x.mean()), np.nan, np.nan, n)
     mean = float(x.mean())
     if n == 1:
         return (mean, np.nan, np.nan, 1)
@@ -53,7 +72,7 @@ def summarise(
     """Per variant, point and metric: mean, ci_low, ci_high, n (long format)."""
     metrics = list(metrics or default_metrics(runs))
     rows = []
-    for (variant, point), group in ok_runs(runs).groupby(GROUP, sort=False):
+    for (variant, point), group in with_never(ok_runs(runs), metrics).groupby(GROUP, sort=False):
         for metric in metrics:
             mean, low, high, n = t_interval(group[metric], level)
             rows.append([variant, point, metric, mean, low, high, n])
@@ -61,13 +80,16 @@ def summarise(
 
 
 def paired(runs: pd.DataFrame, variant: str, baseline: str, metric: str) -> pd.DataFrame:
-    """Per point and replication: the variant's value minus the baseline's."""
+    """Per point and replication: the variant's value minus the baseline's (0 where both are
+    *never*, +inf where only the variant is, -inf where only the baseline is)."""
     keep = ["point_id", "replication", metric]
-    runs = ok_runs(runs)
+    runs = with_never(ok_runs(runs), [metric])
     a = runs.loc[runs["variant"] == variant, keep]
     b = runs.loc[runs["variant"] == baseline, keep]
     joined = a.merge(b, on=["point_id", "replication"], suffixes=("", "_base"))
-    return joined.assign(diff=joined[metric] - joined[f"{metric}_base"])
+    x, y = joined[metric].astype(float), joined[f"{metric}_base"].astype(float)
+    both_never = np.isinf(x) & np.isinf(y)
+    return joined.assign(diff=(x - y).mask(both_never, 0.0))
 
 
 def paired_differences(
@@ -86,13 +108,26 @@ def paired_differences(
             diffs = paired(runs, variant, baseline, metric)
             for point, group in diffs.groupby("point_id", sort=False):
                 mean, low, high, n = t_interval(group["diff"], level)
-                rows.append([variant, point, metric, mean, low, high, n, significant(low, high)])
+                sure = significant(low, high) or beyond_never(group["diff"])
+                rows.append([variant, point, metric, mean, low, high, n, sure])
     columns = [*GROUP, "metric", "mean_diff", "ci_low", "ci_high", "n", "significant"]
     return pd.DataFrame(rows, columns=columns).assign(baseline=baseline)
 
 
 def significant(low: float, high: float) -> bool:
     return bool(np.isfinite(low) and np.isfinite(high) and (low > 0 or high < 0))
+
+
+def beyond_never(diffs: pd.Series) -> bool:
+    """Paired differences with a *never* in them (infinite) have no t interval; they are
+    significant when at least two replications pair and the variant is on the same side in
+    every one (as a zero-spread interval away from zero is): never in each, or reached in each
+    where the other is never."""
+    x = pd.to_numeric(diffs, errors="coerce").to_numpy(dtype=float)
+    x = x[~np.isnan(x)]
+    if x.size < 2 or np.isfinite(x).all():
+        return False
+    return bool((x > 0).all() or (x < 0).all())
 
 
 def winners(runs: pd.DataFrame, metrics: Sequence[str] | None = None) -> pd.DataFrame:

@@ -10,8 +10,9 @@ class or a store (``messages_per_day.ncb_to_hub``, ``utilisation.hub``) have one
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 Aggregate = Literal[
     "ratio", "quantile", "query share", "query mean", "mean", "count", "per search", "capacity"
@@ -47,6 +48,12 @@ class MetricSpec:
     ratio: tuple[tuple[str, ...], str] | None = None
     """For ``ratio`` metrics: (integrals summed in the numerator, integral in the denominator),
     names of the record integrals of :mod:`sim.metrics.visibility`."""
+    shortlist: bool = False
+    """One of the few metrics a decision turns on: what ``pdsa compare`` shows by default."""
+    never_quantile: float | None = None
+    """For a lag percentile: its quantile. A run whose share of records never visible exceeds
+    ``1 - never_quantile`` has no value (stored as null): the percentile is *never*, the worst
+    value there is, not a missing one."""
 
     @property
     def axis_label(self) -> str:
@@ -67,10 +74,11 @@ def _share(
     aggregate: Aggregate = "ratio",
     headline: bool = False,
     ratio: tuple[tuple[str, ...], str] | None = None,
+    shortlist: bool = False,
 ) -> MetricSpec:
     """A share in [0, 1], shown as a percentage."""
     return MetricSpec(
-        name, label, "%", definition, higher_is_better, aggregate, True, headline, ratio
+        name, label, "%", definition, higher_is_better, aggregate, True, headline, ratio, shortlist
     )
 
 
@@ -82,6 +90,7 @@ _ENTRIES: tuple[MetricSpec, ...] = (
         " 100 % means nothing the owner has entered is missing at the border.",
         higher_is_better=True,
         headline=True,
+        shortlist=True,
         ratio=(("vis_act",), "act"),
     ),
     _share(
@@ -125,6 +134,7 @@ _ENTRIES: tuple[MetricSpec, ...] = (
         "Ghost rate plus stale rate: the share of returned records that would mislead the"
         " officer (deleted at the source, or missing a material update).",
         headline=True,
+        shortlist=True,
         ratio=(("ghost", "stale"), "vis"),
     ),
     _share(
@@ -146,6 +156,7 @@ _ENTRIES: tuple[MetricSpec, ...] = (
         higher_is_better=False,
         aggregate="quantile",
         headline=True,
+        never_quantile=0.5,
     ),
     MetricSpec(
         "lag_p95_hours",
@@ -157,6 +168,8 @@ _ENTRIES: tuple[MetricSpec, ...] = (
         higher_is_better=False,
         aggregate="quantile",
         headline=True,
+        shortlist=True,
+        never_quantile=0.95,
     ),
     MetricSpec(
         "lag_p99_hours",
@@ -168,6 +181,7 @@ _ENTRIES: tuple[MetricSpec, ...] = (
         higher_is_better=False,
         aggregate="quantile",
         headline=True,
+        never_quantile=0.99,
     ),
     _share(
         "never_visible_fraction",
@@ -205,6 +219,7 @@ _ENTRIES: tuple[MetricSpec, ...] = (
         higher_is_better=False,
         aggregate="query mean",
         headline=True,
+        shortlist=True,
     ),
     _share(
         "query_availability",
@@ -216,6 +231,7 @@ _ENTRIES: tuple[MetricSpec, ...] = (
         higher_is_better=True,
         aggregate="query share",
         headline=True,
+        shortlist=True,
     ),
     _share(
         "answer_share_mean",
@@ -268,6 +284,7 @@ _ENTRIES: tuple[MetricSpec, ...] = (
         higher_is_better=False,
         aggregate="count",
         headline=True,
+        shortlist=True,
     ),
     MetricSpec(
         "false_hits_per_year",
@@ -279,6 +296,7 @@ _ENTRIES: tuple[MetricSpec, ...] = (
         higher_is_better=False,
         aggregate="count",
         headline=True,
+        shortlist=True,
     ),
     MetricSpec(
         "stale_hits_per_year",
@@ -352,6 +370,7 @@ _ENTRIES: tuple[MetricSpec, ...] = (
         higher_is_better=False,
         aggregate="capacity",
         headline=True,
+        shortlist=True,
     ),
     MetricSpec(
         "staff_hours_per_year",
@@ -363,6 +382,7 @@ _ENTRIES: tuple[MetricSpec, ...] = (
         higher_is_better=False,
         aggregate="count",
         headline=True,
+        shortlist=True,
     ),
     MetricSpec(
         "bandwidth_gb_per_day_total",
@@ -458,6 +478,14 @@ CATALOGUE: dict[str, MetricSpec] = {spec.name: spec for spec in _ENTRIES}
 
 HEADLINE_METRICS: tuple[str, ...] = tuple(s.name for s in _ENTRIES if s.headline)
 """Scalar metrics, in the order tables show them."""
+
+SHORTLIST_METRICS: tuple[str, ...] = tuple(s.name for s in _ENTRIES if s.shortlist)
+"""The few metrics a decision turns on, in catalogue order: ``pdsa compare`` by default."""
+
+NEVER_QUANTILES: dict[str, float] = {
+    s.name: s.never_quantile for s in _ENTRIES if s.never_quantile is not None
+}
+"""Lag percentile -> its quantile: a run without a value there is *never*, not missing."""
 
 RATIO_METRICS: tuple[MetricSpec, ...] = tuple(s for s in _ENTRIES if s.ratio is not None)
 """The record metrics computed as ratios of time integrals."""
@@ -640,3 +668,89 @@ def family_spec(name: str, family: str, key: str) -> MetricSpec:
 def better_higher(metric: str) -> bool:
     """Whether a higher value of ``metric`` is better (the one rule every ranking uses)."""
     return metric_spec(metric).higher_is_better
+
+
+# --- how every output shows a value ------------------------------------------------------------
+# One rule for the tables, the report, the charts' labels and the explorer: a share in percent
+# with one decimal from 1 up, two significant figures below 1 (never a bare 0 for something that
+# is not zero), ``0`` only when exactly zero, thousands separated, ``never`` for a percentile
+# among the records never visible (stored as +inf once read as never), ``n/a`` for nothing to
+# count.
+
+NEVER = "never"
+MISSING = "n/a"
+
+
+def number_text(value: float, share: bool = False) -> str:
+    """A value already in display units (a share as a percentage): ``98.3``, ``0.0022``,
+    ``0.50``, ``487,587``, ``17.9``, ``3.63``, ``0``; ``never`` for +inf, ``n/a`` for NaN."""
+    if value is None or math.isnan(value):
+        return MISSING
+    if math.isinf(value):
+        return NEVER if value > 0 else MISSING
+    magnitude = abs(value)
+    if value == 0:
+        return "0"
+    if magnitude < 1:
+        if share and magnitude >= 0.1:
+            return f"{value:.2f}"
+        text = f"{value:#.2g}"  # two significant figures, a trailing zero kept (1.0, 0.50)
+        return f"{value:.2g}" if "e" in text else text.rstrip(".")
+    if share:
+        return f"{value:.1f}"
+    if magnitude >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.1f}" if magnitude >= 10 else f"{value:.2f}"
+
+
+def value_number(value: Any) -> float:
+    """A stored value as a float: None and anything not numeric are NaN."""
+    if value is None or isinstance(value, bool):
+        return math.nan
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def value_text(metric: str, value: Any) -> str:
+    """A stored value of ``metric`` in display units, without its unit (``98.3`` for 0.983)."""
+    spec = metric_spec(metric)
+    return number_text(value_number(value) * spec.display_scale, spec.share)
+
+
+def shown_unit(metric: str) -> str:
+    """The unit as a table column shows it: ``%`` for a share."""
+    return "%" if metric_spec(metric).share else metric_spec(metric).unit
+
+
+def value_with_unit(metric: str, value: Any) -> str:
+    """``98.3 %``, ``3.63 hours``, ``61,045 missed hits/year``; ``never`` and ``n/a`` bare."""
+    text = value_text(metric, value)
+    return text if text in (NEVER, MISSING) else f"{text} {shown_unit(metric)}"
+
+
+def difference_text(metric: str, value: Any) -> str:
+    """A difference of ``metric`` (stored units) in display units, signed (``+13.7``,
+    ``-0.0022``, ``0``); against or into a *never*: ``from never`` (the other is never, this one
+    is reached) or ``to never``."""
+    number = value_number(value)
+    spec = metric_spec(metric)
+    if math.isinf(number):
+        return f"from {NEVER}" if number < 0 else f"to {NEVER}"
+    shown = number * spec.display_scale
+    magnitude = number_text(abs(shown), spec.share)
+    if magnitude == MISSING or not any(c in "123456789" for c in magnitude):
+        return magnitude  # nothing, or a difference that rounds to nothing: no sign
+    return f"{'+' if shown > 0 else '-'}{magnitude}"
+
+
+def difference_unit(metric: str) -> str:
+    """``pp`` (percentage points) for a share's difference, else the metric's unit."""
+    return "pp" if metric_spec(metric).share else metric_spec(metric).unit
+
+
+def difference_with_unit(metric: str, value: Any) -> str:
+    """``+13.7 pp``, ``-2.1 hours``; ``from never`` bare."""
+    text = difference_text(metric, value)
+    return text if NEVER in text or text == MISSING else f"{text} {difference_unit(metric)}"

@@ -1,6 +1,11 @@
 """``pdsa demo``: the architectures side by side on an embedded scenario (federated both as a
 broadcast to every national node and routed to the issuing country, as travel-document and
-vehicle checks are)."""
+vehicle checks are).
+
+One demo, one set of numbers: the demo is an experiment of one replication per architecture,
+and ``pdsa demo`` runs its plan in this process while ``pdsa demo --out DIR`` runs the same plan
+as a sweep into DIR. The runs, their seeds and so the table are the same either way.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +25,8 @@ from sim.config.loading import yaml_mapping
 from sim.sizing import check_size
 
 if TYPE_CHECKING:
-    from sim.results import RunResult
+    from sim.sweeps.experiment import Experiment
+    from sim.sweeps.plan import RunSpec
 
 DEMO_SCENARIOS = {
     "world-2023": "scenarios/world-2023.yaml",
@@ -39,7 +45,11 @@ DEMO_ARCHITECTURES: dict[str, dict[str, Any] | None] = {
 
 
 @click.command()
-@click.option("--seed", type=click.IntRange(min=0), help="Seed (default: the scenario's).")
+@click.option(
+    "--seed", type=click.IntRange(min=0),
+    help="The demo's seed (default: the scenario's); each run's seed derives from it as a"
+    " sweep's does, so that the demo and its --out directory hold the same runs.",
+)  # fmt: skip
 @click.option(
     "--horizon-days",
     type=click.FloatRange(min=0, min_open=True),
@@ -48,13 +58,14 @@ DEMO_ARCHITECTURES: dict[str, dict[str, Any] | None] = {
 @click.option(
     "--scenario", "which", type=click.Choice(list(DEMO_SCENARIOS)), default="world-2023",
     show_default=True,
-    help="world-2023: all 196 NCBs; small: an illustrative twelve NCBs, three regions.",
+    help="world-2023: all 196 NCBs, one year (a few minutes); small: an illustrative twelve"
+    " NCBs in three regions (seconds; not a world result).",
 )  # fmt: skip
-@click.option("--quiet", is_flag=True, help="Print only the table, no progress.")
+@click.option("--quiet", is_flag=True, help="No progress: the table alone.")
 @click.option(
     "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-    help="Run the demo as a one-replication sweep into this new directory, which pdsa plot,"
-    " report and compare read (its run seed derives from --seed, as in every sweep).",
+    help="Also write the runs into this new directory, as a one-replication sweep that pdsa"
+    " plot, report and compare read (the same runs and numbers as without --out).",
 )  # fmt: skip
 @size_limit_options
 def demo(
@@ -66,31 +77,35 @@ def demo(
     max_memory: int | None,
     accept_any_size: bool,
 ) -> None:
-    """Run the four architectures on an embedded scenario, side by side."""
+    """Run the four architectures side by side on the whole world in 2023 (or, with
+    --scenario small, an illustrative twelve-NCB world)."""
+    from sim.sweeps import build_plan
+
     try:
-        variants = demo_scenarios(horizon_days, which)
-        for scenario in variants.values():
+        scenarios = demo_scenarios(horizon_days, which)
+        for scenario in scenarios.values():
             check_size(scenario, size_limit(max_memory, accept_any_size), "pdsa demo")
+        experiment = demo_loaded(which, horizon_days, seed)
+        plan = build_plan(experiment)
     except ConfigError as error:
         fail(error)
+    columns = demo_runs(plan, quiet) if out_dir is None else demo_sweep(experiment, out_dir, quiet)
+    click.echo(demo_table(next(iter(scenarios.values())), columns))
     if out_dir is not None:
-        click.echo(demo_sweep(which, horizon_days, seed, out_dir, quiet))
-        return
-    from sim.commands.progress import RunsProgress, is_terminal
-    from sim.runner import run_one
+        click.echo(f"wrote {out_dir} (pdsa plot, report and compare read it)")
 
-    results: dict[str, RunResult] = {}
-    progress = None if quiet else RunsProgress(list(variants), is_terminal())
-    for label, scenario in variants.items():
-        on_progress = None if progress is None else progress.run(label)
-        results[label] = run_one(scenario, seed, on_progress)
-        if progress is not None:
-            progress.finished()
-    if not quiet:
-        first = next(iter(variants.values()))
-        days = first.horizon_days - first.warmup_days
-        click.echo(f"{first.name}: {len(first.world.countries)} countries, {days:g} days measured")
-    click.echo(metrics_table(results))
+
+def demo_table(scenario: Scenario, columns: dict[str, Any]) -> str:
+    """The title line (the scenario, its size and window; an illustrative world says so), then
+    the headline table, one column per architecture."""
+    from sim.reporting.footer import MEMBER_COUNTRIES
+
+    ncbs = len(scenario.world.countries)
+    days = scenario.horizon_days - scenario.warmup_days
+    title = f"{scenario.name}: {ncbs} countries, {days:g} days measured"
+    if ncbs < MEMBER_COUNTRIES:
+        title += f"\nILLUSTRATIVE world of {ncbs} NCBs, not a world result."
+    return f"{title}\n{metrics_table(columns)}"
 
 
 def demo_raw(horizon_days: float | None, which: str) -> tuple[str, dict[str, Any]]:
@@ -103,19 +118,54 @@ def demo_raw(horizon_days: float | None, which: str) -> tuple[str, dict[str, Any
     return file, raw
 
 
+def variant_name(label: str) -> str:
+    """A column label as an experiment spells its variant (``federated-broadcast``)."""
+    return label.replace(" ", "-")
+
+
 def demo_experiment(which: str, seed: int, raw: dict[str, Any]) -> dict[str, Any]:
-    """The demo as an experiment mapping: one variant per column, one replication (variant
-    names are the column labels with hyphens, as experiment files spell them)."""
+    """The demo as an experiment mapping: one variant per column, one replication, today's
+    system (fragmented) the baseline."""
     return {
         "name": f"demo-{which}",
         "description": "pdsa demo: the architectures side by side on the embedded scenario.",
         "replications": 1,
         "seed": seed,
         "variants": {
-            label.replace(" ", "-"): {} if arch is None else {"architecture": arch}
+            variant_name(label): {} if arch is None else {"architecture": arch}
             for label, arch in DEMO_ARCHITECTURES.items()
         },
     }
+
+
+def demo_loaded(which: str, horizon_days: float | None, seed: int | None) -> Experiment:
+    """The demo experiment, loaded against the embedded scenario."""
+    from sim.sweeps import load_experiment
+
+    _, raw = demo_raw(horizon_days, which)
+    chosen = raw.get("seed", 0) if seed is None else seed
+    return load_experiment(demo_experiment(which, chosen, raw), base_raw=raw)
+
+
+def label_of(variant: str) -> str:
+    """The column label of a demo variant."""
+    return next((label for label in DEMO_ARCHITECTURES if variant_name(label) == variant), variant)
+
+
+def demo_runs(plan: list[RunSpec], quiet: bool) -> dict[str, Any]:
+    """Each run of the plan in this process, one after the other, with their progress."""
+    from sim.commands.progress import RunsProgress, is_terminal
+    from sim.runner import run_one
+
+    labels = [label_of(spec.variant) for spec in plan]
+    progress = None if quiet else RunsProgress(labels, is_terminal())
+    results: dict[str, Any] = {}
+    for label, spec in zip(labels, plan, strict=True):
+        on_progress = None if progress is None else progress.run(label)
+        results[label] = run_one(scenario_from_dict(spec.scenario), spec.seed, on_progress)
+        if progress is not None:
+            progress.finished()
+    return results
 
 
 @dataclass(frozen=True)
@@ -125,28 +175,29 @@ class Measured:
     metrics: dict[str, Any]
 
 
-def demo_sweep(
-    which: str, horizon_days: float | None, seed: int | None, out_dir: Path, quiet: bool
-) -> str:
-    """Run the demo into ``out_dir`` as a sweep; its table, from the runs written there."""
-    from sim.sweeps import load_experiment, run_sweep
+def demo_sweep(experiment: Experiment, out_dir: Path, quiet: bool) -> dict[str, Any]:
+    """Run the demo into ``out_dir`` as a sweep; its columns, from the runs written there."""
+    from sim.commands.progress import SweepProgress, is_terminal
+    from sim.sweeps import run_sweep
 
-    file, raw = demo_raw(horizon_days, which)
+    if not quiet:
+        click.echo(f"running the demo as a sweep into {out_dir} ...", err=True)
     try:
-        experiment = load_experiment(
-            demo_experiment(which, raw.get("seed", 0) if seed is None else seed, raw),
-            base_raw=raw,
+        outcome = run_sweep(
+            experiment,
+            out_dir,
+            workers=1,
+            max_memory=None,  # checked above
+            on_progress=None if quiet else SweepProgress(is_terminal()),
         )
-        if not quiet:
-            click.echo(f"running the demo as a sweep into {out_dir} ...", err=True)
-        outcome = run_sweep(experiment, out_dir, workers=1)
     except ConfigError as error:
         fail(error)
-    columns: dict[str, Any] = {
-        str(row["variant"]): Measured({k: none_if_nan(v) for k, v in row.items()})
-        for row in outcome.runs.to_dict("records")
+    rows = {str(row["variant"]): row for row in outcome.runs.to_dict("records")}
+    return {
+        label_of(variant): Measured({k: none_if_nan(v) for k, v in rows[variant].items()})
+        for variant in experiment.variants
+        if variant in rows
     }
-    return metrics_table(columns) + f"\nwrote {out_dir} (pdsa plot, report, compare read it)"
 
 
 def none_if_nan(value: Any) -> Any:

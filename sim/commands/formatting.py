@@ -3,15 +3,20 @@ what they are given; the commands echo what these return."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 import click
 import pandas as pd
 
-from sim.catalogue import HEADLINE_METRICS
-from sim.reporting.charts.data import LAG_QUANTILES
+from sim.catalogue import (
+    HEADLINE_METRICS,
+    NEVER_QUANTILES,
+    difference_text,
+    metric_spec,
+    number_text,
+    value_text,
+)
 from sim.reporting.tables import markdown_table
 
 
@@ -26,72 +31,34 @@ FORMATS = ("table", "csv", "json", "markdown")
 
 
 def format_value(value: Any) -> str:
-    """A metric for a table: ``n/a`` for missing, fewer decimals for bigger numbers."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "n/a"
+    """A raw number for a table without a metric (a count of runs, a seed): ``n/a`` for
+    missing, thousands separated; a metric's value is shown by :func:`shown_value`."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return str(value)
-    if isinstance(value, int) or value == 0:
-        return f"{value:,}" if isinstance(value, int) else "0"
-    magnitude = abs(value)
-    if magnitude <= 1:  # shares and rates: enough digits to tell architectures apart
-        return f"{value:.4f}"
-    return f"{value:,.0f}" if magnitude >= 1000 else f"{value:.2f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return number_text(value)
 
 
 def metric_heading(metric: str) -> str:
     """``Completeness (%)``: the catalogue's label and unit, as the report shows them."""
-    from sim.reporting.definitions import info
-
-    return info(metric).axis_label
+    return metric_spec(metric).axis_label
 
 
 def shown_value(metric: str) -> Callable[[Any], str]:
-    """Formatter of ``metric``'s values in display units: shares as percentages."""
-    from sim.reporting.definitions import info
-
-    share = info(metric).share
-
-    def text(value: Any) -> str:
-        if value is None or not math.isfinite(float(value)):
-            return "n/a"
-        shown = 100.0 * float(value) if share else float(value)
-        return display_number(shown, share)
-
-    return text
+    """Formatter of ``metric``'s values in display units (the catalogue's one rule)."""
+    return lambda value: value_text(metric, value)
 
 
 def shown_diff(metric: str) -> Callable[[Any], str]:
     """Formatter of paired differences of ``metric``: signed, shares in percentage points
     (the caller names the unit once, after the interval)."""
-    from sim.reporting.definitions import info
-
-    share = info(metric).share
-
-    def text(value: Any) -> str:
-        if value is None or not math.isfinite(float(value)):
-            return "n/a"
-        shown = 100.0 * float(value) if share else float(value)
-        magnitude = display_number(abs(shown), share)
-        zero = not any(c in "123456789" for c in magnitude)  # rounds to nothing: no sign
-        return magnitude if zero else f"{'+' if shown > 0 else '-'}{magnitude}"
-
-    return text
+    return lambda value: difference_text(metric, value)
 
 
 def display_number(value: float, share: bool) -> str:
-    """One decimal for a percentage of 1 or more, two significant figures below (never a bare
-    ``0.00`` for something that is not zero), thousands separated for counts."""
-    magnitude = abs(value)
-    if value == 0:
-        return "0"
-    if magnitude < 1:
-        return f"{value:.2f}" if share and magnitude >= 0.1 else f"{value:.2g}"
-    if share:
-        return f"{value:.1f}"
-    if magnitude >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:.1f}" if magnitude >= 10 else f"{value:.2f}"
+    """A value in display units, by the catalogue's one rule."""
+    return number_text(value, share)
 
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -128,7 +95,7 @@ def headline_cell(metrics: Mapping[str, Any], name: str) -> str:
     """One metric of a run for a table, in display units: ``never`` for a lag percentile
     that falls among the records never visible (stored as null, like a ratio with nothing to
     count)."""
-    value, quantile = metrics.get(name), LAG_QUANTILES.get(name)
+    value, quantile = metrics.get(name), NEVER_QUANTILES.get(name)
     never = metrics.get("never_visible_fraction")
     if value is None and quantile is not None and never is not None and never > 1 - quantile:
         return "never"

@@ -254,6 +254,18 @@ def architecture_label(resolved: Mapping[str, Any] | None) -> str:
         return str(resolved.get("kind", "run"))
 
 
+STATUS_QUO = "fragmented"
+"""The architecture kind of today's system: manual multiple entry."""
+
+
+def default_baseline(kinds: Mapping[str, str | None]) -> str | None:
+    """The variant every question is asked against: today's system (the first variant whose
+    architecture is fragmented) when one is compared, else the first variant. ``kinds`` maps
+    each variant, in order, to its architecture kind."""
+    today = [variant for variant, kind in kinds.items() if kind == STATUS_QUO]
+    return today[0] if today else next(iter(kinds), None)
+
+
 # --- world -------------------------------------------------------------------------------
 
 

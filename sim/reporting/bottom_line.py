@@ -13,11 +13,11 @@ from __future__ import annotations
 import pandas as pd
 
 from sim.analysis import paired_differences, summarise
-from sim.catalogue import better_higher
+from sim.catalogue import better_higher, value_text, value_with_unit
 from sim.reporting.charts import first_point
-from sim.reporting.definitions import info, scale
+from sim.reporting.definitions import info
 from sim.reporting.loading import Results
-from sim.reporting.outcome_text import approx, baseline_words
+from sim.reporting.outcome_text import baseline_words
 from sim.reporting.robust_text import name_of
 
 DIMENSIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -54,18 +54,14 @@ def means(results: Results) -> pd.DataFrame:
 
 
 def shown(metric: str, value: float) -> str:
-    """A value as the report shows it: ``96.3 %``, ``1.7 seconds``, ``26,500 missed hits/year``."""
-    meta = info(metric)
-    if meta.share:
-        return f"{value * scale(metric):.1f} %"
-    return f"{approx(value)} {meta.unit}"
+    """A value as every table shows it: ``96.3 %``, ``1.70 seconds``, ``0.0022 %``,
+    ``61,045 missed hits/year``, ``never``."""
+    return value_with_unit(metric, value)
 
 
 def pair(metric: str, a: float, b: float) -> str:
     """``0.99 against 0 copies per live record``: two values, the unit said once."""
-    unit = "%" if info(metric).share else info(metric).unit
-    first = shown(metric, a).removesuffix(f" {unit}")
-    return f"{first} against {shown(metric, b)}"
+    return f"{value_text(metric, a)} against {shown(metric, b)}"
 
 
 def best_of(column: pd.Series, metric: str) -> list[str]:

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.config.schema import architecture_label
+from sim.config.schema import architecture_label, default_baseline
 from sim.results import RunResult
 from sim.sweeps import store
 
@@ -236,6 +236,7 @@ def results_from_runs(runs: Mapping[str, RunResult], path: Path) -> Results:
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(KEYS))
 
     first = summaries[variants[0]] if variants else {}
+    kinds = {v: architecture_kind(summaries[v]) for v in variants}
     return Results(
         kind="sweep",
         path=path,
@@ -243,11 +244,9 @@ def results_from_runs(runs: Mapping[str, RunResult], path: Path) -> Results:
         by_region=pd.concat(
             [region_rows(keyed[v], summaries[v]) for v in variants], ignore_index=True
         ),
-        manifest=run_manifest(
-            first, variants, {v: architecture_kind(summaries[v]) for v in variants}
-        ),
+        manifest=run_manifest(first, variants, kinds),
         variants=variants,
-        baseline=variants[0] if variants else None,
+        baseline=default_baseline(kinds),
         timeseries=long("timeseries"),
         visibility=long("visibility_curve"),
         outages=long("outages"),
@@ -287,7 +286,7 @@ def run_manifest(
         "scenario": summary.get("scenario") or {},
         "scenario_sha256": summary.get("scenario_sha256"),
         "variants": variants,
-        "baseline": variants[0] if variants else None,
+        "baseline": default_baseline(kinds),
         "factors": [],
         "replications": 1,
         "seed": summary.get("seed"),

@@ -9,6 +9,7 @@ import math
 import pandas as pd
 
 from sim.analysis import summarise
+from sim.config.schema import STATUS_QUO
 from sim.reporting.charts import first_point
 from sim.reporting.loading import Results
 
@@ -50,11 +51,13 @@ def with_interval(row: pd.Series) -> str:
 
 
 def baseline_words(results: Results) -> str:
-    """``today`` when the baseline is the scenario's own fragmented status quo, else its
-    name."""
+    """``today`` when the baseline is today's system (a fragmented variant), else its name."""
     baseline = results.baseline or ""
-    kind = (results.scenario.get("architecture") or {}).get("kind")
-    return "today" if kind == "fragmented" and "fragmented" in baseline else baseline
+    kind = results.kinds.get(baseline)
+    if kind is None:  # results written before kinds were recorded
+        kind = (results.scenario.get("architecture") or {}).get("kind")
+        kind = kind if "fragmented" in baseline else None
+    return "today" if kind == STATUS_QUO else baseline
 
 
 def variant_sentence(results: Results, runs: pd.DataFrame, metric: str, lead: str, unit: str):

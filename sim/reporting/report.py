@@ -16,10 +16,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from sim.analysis import paired_differences, summarise
-from sim.catalogue import CATALOGUE, better_higher
+from sim.catalogue import (
+    CATALOGUE,
+    NEVER_QUANTILES,
+    better_higher,
+    difference_with_unit,
+    number_text,
+    value_with_unit,
+)
 from sim.reporting.bottom_line import bottom_line, status_quo_guesses
 from sim.reporting.charts import (
     CHARTS,
@@ -31,11 +39,10 @@ from sim.reporting.charts import (
     summary_table,
 )
 from sim.reporting.charts.base import is_placeholder
-from sim.reporting.charts.data import missing_label
 from sim.reporting.definitions import COMPARISON_METRICS, info, scale
 from sim.reporting.footer import footer
 from sim.reporting.loading import Results
-from sim.reporting.outcome_text import outcome_sentences
+from sim.reporting.outcome_text import baseline_words, outcome_sentences
 from sim.reporting.robust_text import robustness_sentences
 from sim.reporting.tables import markdown_table
 from sim.results import write_atomic
@@ -119,20 +126,16 @@ class Figure:
 
 
 def fmt(metric: str, value: float) -> str:
-    """A value in display units: ``96.3 %``, ``158 hours``."""
-    meta = info(metric)
-    shown = value * scale(metric)
-    if meta.share:
-        return f"{shown:.1f} %"
-    return f"{shown:,.0f} {meta.unit}" if abs(shown) >= 100 else f"{shown:.2g} {meta.unit}"
+    """A value in display units, as every table shows it: ``96.3 %``, ``158 hours``,
+    ``0.0022 %``, ``never``."""
+    return value_with_unit(metric, value)
 
 
 def fmt_diff(metric: str, value: float) -> str:
+    """The size of a gap in words: ``13.7 percentage points``, ``2.10 hours``."""
     meta = info(metric)
-    shown = abs(value) * scale(metric)
-    if meta.share:
-        return f"{shown:.1f} percentage points"
-    return f"{shown:,.1f} {meta.unit}"
+    shown = number_text(abs(value) * scale(metric), meta.share)
+    return f"{shown} percentage points" if meta.share else f"{shown} {meta.unit}"
 
 
 def ranked(means: pd.Series, metric: str) -> list[str]:
@@ -141,33 +144,38 @@ def ranked(means: pd.Series, metric: str) -> list[str]:
 
 
 def summary_sentence(results: Results, runs: pd.DataFrame, metric: str) -> str | None:
-    """Who leads on ``metric``, by how much over the runner-up, and how sure we are."""
+    """Who leads on ``metric``, by how much over the runner-up, and how sure we are; a variant
+    that *never* reaches a lag percentile ranks last, never drops out."""
     table = summarise(runs, [metric]).dropna(subset=["mean"])
-    note = never_note(results, runs, metric, set(table["variant"]))
     if table.empty:
-        return f"{info(metric).label}: never for every variant." if note else None
+        return None
     means = table.set_index("variant")["mean"]
     label = info(metric).label.lower()
+    if np.isinf(means).all():
+        return f"{label.capitalize()}: never for every variant.{never_words(metric)}"
     if len(means) == 1:
-        return f"{label.capitalize()}: {fmt(metric, means.iloc[0])} ({means.index[0]}).{note}"
+        return f"{label.capitalize()}: {fmt(metric, means.iloc[0])} ({means.index[0]})."
     order = ranked(means, metric)
     best, second, worst = order[0], order[1], order[-1]
     tail = (
-        f" {worst} is last at {fmt(metric, means[worst])}."
-        if len(order) > 2 and fmt(metric, means[worst]) != fmt(metric, means[second])
+        last_words(metric, means, worst)
+        if fmt(metric, means[worst]) != fmt(metric, means[second]) and len(order) > 2
         else ""
     )
-    if means[best] == means[second]:
-        tied = [v for v in order if means[v] == means[best]]
-        return f"{', '.join(tied)} tie on {label} at {fmt(metric, means[best])}.{tail}{note}"
+    if fmt(metric, means[best]) == fmt(metric, means[second]):
+        tied = [v for v in order if fmt(metric, means[v]) == fmt(metric, means[best])]
+        return f"{', '.join(tied)} tie on {label} at {fmt(metric, means[best])}.{tail}"
     lead = f"{best} leads on {label} with {fmt(metric, means[best])}"
+    if np.isinf(means[second]):
+        nevers = [v for v in order if np.isinf(means[v])]
+        return f"{lead}; {', '.join(nevers)}: never.{never_words(metric)}"
     gap = fmt_diff(metric, means[best] - means[second])
     if results.single_run:
-        return f"{lead}, {gap} ahead of {second} (one run per variant, so no interval).{tail}{note}"
+        return f"{lead}, {gap} ahead of {second} (one run per variant, so no interval).{tail}"
     diff = paired_differences(runs, second, [metric])
     row = diff[diff["variant"] == best]
     if row.empty or pd.isna(row["ci_low"].iloc[0]):
-        return f"{lead}, {gap} ahead of {second} (too few paired runs for an interval).{tail}{note}"
+        return f"{lead}, {gap} ahead of {second} (too few paired runs for an interval).{tail}"
     r = row.iloc[0]
     low, high = (
         (r["ci_low"], r["ci_high"]) if better_higher(metric) else (-r["ci_high"], -r["ci_low"])
@@ -177,25 +185,31 @@ def summary_sentence(results: Results, runs: pd.DataFrame, metric: str) -> str |
         return (
             f"On {label}, no significant difference between {best}"
             f" ({fmt(metric, means[best])}) and {second} ({fmt(metric, means[second])}):"
-            f" {interval}.{tail}{note}"
+            f" {interval}.{tail}"
         )
-    return f"{lead}, {gap} ahead of {second} ({interval}).{tail}{note}"
+    return f"{lead}, {gap} ahead of {second} ({interval}).{tail}"
 
 
-def never_note(results: Results, runs: pd.DataFrame, metric: str, valued: set[str]) -> str:
-    """Names the variants without a value because it is never reached (a lag percentile
-    among the records never visible); empty if none."""
-    never = [
-        v for v in results.variants
-        if v not in valued and missing_label(runs, metric, v) == "never"
-    ]  # fmt: skip
-    return f" Never for {', '.join(never)}: too many records never become visible." if never else ""
+def last_words(metric: str, means: pd.Series, worst: str) -> str:
+    """`` X is last at 19.5 hours.``, or `` X is last: never (...).`` for a never."""
+    if np.isinf(means[worst]):
+        return f" {worst} is last: never.{never_words(metric)}"
+    return f" {worst} is last at {fmt(metric, means[worst])}."
+
+
+def never_words(metric: str) -> str:
+    """What *never* means for a lag percentile: too many records never become visible."""
+    quantile = NEVER_QUANTILES.get(metric)
+    if quantile is None:
+        return ""
+    return (
+        f" Never: more than {100 * (1 - quantile):g} % of new shareable records never reach"
+        " an officer entitled to them."
+    )
 
 
 def signed(metric: str, value: float) -> str:
-    shown = value * scale(metric)
-    unit = "pp" if info(metric).share else info(metric).unit
-    return f"{shown:+.1f} {unit}"
+    return difference_with_unit(metric, value)
 
 
 def executive_summary(results: Results) -> list[str]:
@@ -239,23 +253,14 @@ def metric_table(results: Results) -> pd.DataFrame:
     table = summary_table(runs, metrics, results.variants)  # display units, intervals clipped
     cells: dict[str, dict[str, str]] = {}
     for row in table.itertuples():
-        d = digits(row.metric, row.mean)
-        text = "n/a" if pd.isna(row.mean) else f"{row.mean:,.{d}f}"
-        if not pd.isna(row.ci_low):
-            text += f" [{row.ci_low:,.{d}f}, {row.ci_high:,.{d}f}]"
+        share = info(row.metric).share
+        text = number_text(row.mean, share)
+        if not pd.isna(row.ci_low) and not pd.isna(row.ci_high):
+            text += f" [{number_text(row.ci_low, share)}, {number_text(row.ci_high, share)}]"
         cells.setdefault(info(row.metric).axis_label, {})[str(row.variant)] = text
     frame = pd.DataFrame.from_dict(cells, orient="index")
     order = [info(m).axis_label for m in metrics]
     return frame.reindex(index=order, columns=[v for v in results.variants if v in frame.columns])
-
-
-def digits(metric: str, value: float = 0.0) -> int:
-    """Decimals shown: one for a share, none for a count or a capacity of 100 or more."""
-    meta = info(metric)
-    if meta.share:
-        return 1
-    large = meta.aggregate in ("count", "capacity") and abs(value) >= 100
-    return 0 if large else 2
 
 
 def dist_text(dist: Any) -> str:
@@ -435,7 +440,7 @@ def html_report(results: Results, figs: Sequence[Figure]) -> str:
 <style>{CSS}</style></head><body>
 <h1>{esc(results.name)}: data-sharing architectures compared</h1>
 <p class="sub">Simulated with pdsa {esc(results.manifest.get("version", ""))}.
-Variants: {esc(", ".join(results.variants))}. Baseline: {esc(results.baseline)}.</p>
+Variants: {esc(", ".join(results.variants))}. Baseline: {esc(baseline_named(results))}.</p>
 {html_footer(results)}
 {html_bottom_line(results)}
 <h2>Executive summary</h2><ul class="summary">{summary}</ul>
@@ -453,6 +458,12 @@ the results as "if these assumptions hold".</p>{html_pairs(assumptions(results))
 <h2>Failed runs</h2>{failed_html}
 </body></html>
 """
+
+
+def baseline_named(results: Results) -> str:
+    """``fragmented (today's system)``: the baseline, and whether it is the status quo."""
+    today = baseline_words(results) == "today"
+    return f"{results.baseline} (today's system)" if today else str(results.baseline)
 
 
 def point_sentence(results: Results) -> str:
@@ -499,7 +510,7 @@ def markdown_report(results: Results, figs: Sequence[Figure], figure_dir: str) -
     standard = [f for f in figs if f.name not in ROBUSTNESS_CHARTS]
     parts = [
         f"# {results.name}: data-sharing architectures compared",
-        f"Variants: {', '.join(results.variants)}. Baseline: {results.baseline}.",
+        f"Variants: {', '.join(results.variants)}. Baseline: {baseline_named(results)}.",
         f"_{footer(results)}_",
         *(["## Bottom line", bottom_line(results)] if bottom_line(results) else []),
         "## Executive summary",

@@ -10,6 +10,7 @@ import math
 
 import pandas as pd
 
+from sim.catalogue import number_text
 from sim.reporting.definitions import info, scale
 from sim.reporting.loading import Results
 from sim.robustness import SIGNIFICANT_QP, Assessment, BreakEven, Discovery
@@ -23,8 +24,7 @@ def amount(metric: str, value: float) -> str:
     """A difference in display units: ``3.2 percentage points``, ``0.03 percentage points``,
     ``41 hours`` (two significant digits below 1, so a small gap does not read as none)."""
     meta = info(metric)
-    shown = abs(value) * scale(metric)
-    text = f"{shown:.2g}" if 0 < shown < 1 else f"{shown:,.1f}" if meta.share else f"{shown:,.3g}"
+    text = number_text(abs(value) * scale(metric), meta.share)
     return f"{text} percentage points" if meta.share else f"{text} {meta.unit}"
 
 

@@ -18,6 +18,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ EXPERIMENT_KEYS = (
     "sample",
     "uncertainties",
     "run_timeout_seconds",
+    "baseline",
 )
 GRID_KEYS = ("values", "variants")
 UNCERTAINTY_KEYS = ("design", "worlds", "levels", "parameters")
@@ -144,6 +146,7 @@ class Experiment:
         uncertainties: the sampled worlds, or None.
         run_timeout_seconds: a run still going after this long is stopped and recorded as
             failed (``--run-timeout`` overrides it); None: no limit.
+        chosen_baseline: the variant the file names as ``baseline``, if it names one.
     """
 
     name: str
@@ -162,6 +165,7 @@ class Experiment:
     shared: dict[str, Any] = field(default_factory=dict)
     uncertainties: Uncertainties | None = None
     run_timeout_seconds: float | None = None
+    chosen_baseline: str | None = None
 
     @property
     def factors(self) -> list[str]:
@@ -190,9 +194,20 @@ class Experiment:
     def n_runs(self) -> int:
         return len(self.variants) * self.n_points * self.replications
 
-    @property
+    @cached_property
     def baseline(self) -> str:
-        return next(iter(self.variants))
+        """The variant the others are compared with: the file's ``baseline``, else today's
+        system (the first fragmented variant), else the first variant."""
+        if self.chosen_baseline is not None:
+            return self.chosen_baseline
+        from sim.config.schema import default_baseline
+        from sim.sweeps.plan import variant_scenarios
+
+        kinds = {
+            variant: (raw.get("architecture") or {}).get("kind")
+            for variant, raw in variant_scenarios(self).items()
+        }
+        return default_baseline(kinds) or next(iter(self.variants))
 
     @property
     def sha256(self) -> str:
@@ -244,6 +259,7 @@ def load_experiment(
         shared=shared_of(raw.get("set"), file),
         uncertainties=uncertainties_of(raw.get("uncertainties"), file),
         run_timeout_seconds=timeout_value(raw, file),
+        chosen_baseline=baseline_of(raw, list(variants), file),
     )
     if experiment.n_runs > MAX_RUNS:
         message = f"plans {experiment.n_runs:,} runs, more than {MAX_RUNS:,}; split it"
@@ -285,6 +301,16 @@ def base_scenario(
             shown += f" ({excerpt(str(path), 200)})"
         message = f"{shown}: {exc.message}"
         raise ConfigError(file, "scenario", message) from None
+
+
+def baseline_of(raw: Mapping[str, Any], variants: list[str], file: str | None) -> str | None:
+    """The ``baseline`` the file names: one of its variants."""
+    name = raw.get("baseline")
+    if name is None:
+        return None
+    if name not in variants:
+        raise ConfigError(file, "baseline", unknown_tag_message("variant", name, variants))
+    return str(name)
 
 
 def text_value(raw: Mapping[str, Any], key: str, file: str | None, default: str) -> str:
