@@ -189,7 +189,7 @@ def test_never_ranks_last_in_compare_and_the_report(sweep_out: Path, tmp_path: P
     """Fragmented never reaches the 95th percentile: compare names the winner rather than
     finding no significant difference, and the report calls fragmented last, not the hybrid."""
     compare = invoke("compare", str(sweep_out), "--metric", "lag_p95_hours").stdout
-    assert "winner: centralized" in compare and "no significant difference" not in compare
+    assert "better: winner centralized" in compare and "no significant difference" not in compare
     fragmented = next(line for line in compare.splitlines() if line.split()[:1] == ["fragmented"])
     assert "never" in fragmented and "n/a" not in fragmented
     report = tmp_path / "r.html"
@@ -222,3 +222,40 @@ def test_the_report_shows_each_value_as_the_cli_does(tmp_path: Path) -> None:
     for row in table[1:]:
         name = next(m for m, spec in CATALOGUE.items() if spec.axis_label == row[0])
         assert row[1:] == printed[name], (name, row)
+
+
+# --- 6. an illustrative world says so everywhere -------------------------------------------
+
+
+def test_compare_and_the_small_demo_say_the_world_is_illustrative(sweep_out: Path) -> None:
+    caveat = "ILLUSTRATIVE world of 12 NCBs, not a world result."
+    table = invoke("compare", str(sweep_out)).stdout
+    assert table.startswith(caveat + "\n")
+    markdown = invoke("compare", str(sweep_out), "--format", "markdown").stdout
+    assert markdown.startswith(f"**{caveat}**\n")
+    demo = invoke("demo", "--scenario", "small", "--horizon-days", "70", "--quiet").stdout
+    assert demo.splitlines()[1] == caveat
+
+
+# --- 10. compare: a shortlist that fits 100 columns --------------------------------------------
+
+
+def test_compare_shows_the_shortlist_in_100_columns(sweep_out: Path) -> None:
+    """By default the few metrics a decision turns on, each under its label; ``--all`` the
+    rest; every line fits 100 columns."""
+    from sim.catalogue import HEADLINE_METRICS, SHORTLIST_METRICS, metric_spec
+
+    def headings(text: str) -> list[str]:
+        labels = {metric_spec(m).axis_label: m for m in HEADLINE_METRICS}
+        return [labels[line.split(",")[0]] for line in text.splitlines()
+                if line.split(",")[0] in labels]  # fmt: skip
+
+    short = invoke("compare", str(sweep_out)).stdout
+    assert headings(short) == [m for m in SHORTLIST_METRICS if m != "servers_needed_total"]
+    assert len(headings(short)) < 10  # servers: n/a without service times
+    every = invoke("compare", str(sweep_out), "--all").stdout
+    assert len(headings(every)) > 20
+    for text in (short, every):
+        assert max(len(line) for line in text.splitlines()) <= 100
+    one = invoke("compare", str(sweep_out), "--metric", "exposure").stdout
+    assert headings(one) == ["exposure"]

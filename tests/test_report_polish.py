@@ -195,7 +195,7 @@ def test_compare_reads_as_the_report(sweep_dir: Path) -> None:  # noqa: F811
                                     "--metric", "conflict_rate"])  # fmt: skip
     assert out.exit_code == 0, out.output
     text = out.output
-    assert "links › ncb to hub › delay (hours) › mean = 6\n" in text
+    assert "links › ncb to hub › delay (hours) › mean = 6 (3 runs per variant)\n" in text
     assert "links › ncb to hub › delay (hours) › mean = 48\n" in text and "p000" not in text
     assert "Completeness (%)" in text and "Conflict rate (%)" in text
     cell = metric_table(load_results(sweep_dir)).loc["Completeness (%)", "hybrid batch 7d"]

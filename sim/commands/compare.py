@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -21,19 +22,33 @@ from sim.commands.reading import checked_metrics, read_results
 from sim.config import ConfigError
 from sim.reporting.tables import markdown_table
 
+WIDTH = 100
+"""Columns the table fits in, headings wrapped."""
+
 
 @click.command()
 @click.argument("out_dir", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--baseline", help="Variant the others are compared with (default: the first).")
-@click.option("--metric", "metrics", multiple=True, help="Metric to compare (repeatable).")
+@click.option(
+    "--baseline",
+    help="Variant the others are compared with (default: the sweep's: today's system when a"
+    " fragmented variant is compared, else the first).",
+)
+@click.option(
+    "--metric", "metrics", multiple=True,
+    help="Metric to compare (repeatable; default: the shortlist a decision turns on).",
+)  # fmt: skip
+@click.option("--all", "every", is_flag=True, help="Every headline metric, not only the shortlist.")
 @click.option(
     "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
     help="table: for reading; markdown: the same blocks to paste into a document; csv, json:"
     " every column in stored units (shares as fractions).",
 )  # fmt: skip
-def compare(out_dir: Path, baseline: str | None, metrics: tuple[str, ...], fmt: str) -> None:
-    """Means with 95 % intervals, paired differences against the baseline, and winners."""
-    from sim.analysis import paired_differences, summarise, winners
+def compare(
+    out_dir: Path, baseline: str | None, metrics: tuple[str, ...], every: bool, fmt: str
+) -> None:
+    """Means with 95 % intervals, paired differences against the baseline, and winners, for
+    the shortlist of metrics a decision turns on (--all, --metric: the others)."""
+    from sim.analysis import default_metrics, paired_differences, summarise, winners
     from sim.config.errors import unknown_tag_message
 
     runs, manifest = read_results(out_dir)
@@ -47,6 +62,8 @@ def compare(out_dir: Path, baseline: str | None, metrics: tuple[str, ...], fmt: 
             )
         )
     names = checked_metrics(runs, metrics, out_dir)
+    if not metrics:
+        names = default_metrics(runs) if every else shortlist(runs)
     odds = None
     if manifest.get("uncertainties"):  # one comparison over the ensemble, paired by world
         from sim.robustness import ensemble_odds, pooled_over_worlds
@@ -61,9 +78,30 @@ def compare(out_dir: Path, baseline: str | None, metrics: tuple[str, ...], fmt: 
     if fmt in ("table", "markdown"):
         points = point_names(runs, manifest)
         markdown = fmt == "markdown"
-        click.echo(human_table(table, baseline, manifest.get("worlds"), points, markdown))
+        text = human_table(table, baseline, manifest.get("worlds"), points, markdown)
+        click.echo(with_caveat(text, manifest, markdown))
     else:
         emit(table, fmt)
+
+
+def shortlist(runs: pd.DataFrame) -> list[str]:
+    """The catalogue's shortlist that the runs have values for (every headline metric they
+    have if none)."""
+    from sim.analysis import default_metrics
+    from sim.catalogue import SHORTLIST_METRICS
+
+    present = default_metrics(runs)
+    return [m for m in SHORTLIST_METRICS if m in present] or present
+
+
+def with_caveat(text: str, manifest: dict[str, Any], markdown: bool) -> str:
+    """The table under the caveat every chart and report of an illustrative world carries."""
+    from sim.reporting.footer import manifest_caveat
+
+    caveat = manifest_caveat(manifest)
+    if not caveat:
+        return text
+    return f"**{caveat}**\n\n{text}" if markdown else f"{caveat}\n\n{text}"
 
 
 def comparison_table(
@@ -90,22 +128,24 @@ def human_table(
     points: dict[str, str] | None = None,
     markdown: bool = False,
 ) -> str:
-    """One block per point, named by its values; each metric under its label and unit, shares
-    in percent and their differences in percentage points, as the report shows them. Over
-    sampled worlds, each variant's share of worlds where it ranks first and its largest regret
-    as well. ``markdown``: the blocks as Markdown tables to paste into a document."""
+    """One block per point, named by its values; each metric under its label and unit (with
+    which way is better and the verdict), then its variants, shares in percent and their
+    differences in percentage points, as the report shows them. Over sampled worlds, each
+    variant's share of worlds where it ranks first and its largest regret as well.
+    ``markdown``: the blocks as Markdown tables to paste into a document."""
     ensemble = "p_first" in table.columns
     blocks = []
     for point, at_point in table.groupby("point_id", sort=False):
-        headers = ["metric", "variant", "n", "mean [95% CI]", f"vs {baseline} [95% CI]"]
-        headers += ["first in", "max regret"] if ensemble else []
         title = where(point, worlds, points)
-        rows = block_rows(at_point, baseline, ensemble)
-        blocks.append(
-            f"**{title}**\n\n{markdown_table(headers, rows)}"
-            if markdown
-            else f"{title}\n{format_table(headers, rows)}"
-        )
+        if markdown:
+            headers = ["metric", "variant", "n", "mean [95% CI]", f"vs {baseline} [95% CI]"]
+            headers += ["first in", "max regret"] if ensemble else []
+            rows = block_rows(at_point, baseline, ensemble)
+            blocks.append(f"**{title}**\n\n{markdown_table(headers, rows)}")
+        else:
+            counts = set(at_point["n"])
+            runs = f" ({counts.pop()} runs per variant)" if len(counts) == 1 else ""
+            blocks.append(f"{title}{runs}\n{text_block(at_point, baseline, ensemble, not runs)}")
     note = "\n* paired difference significant at 95 %; pp: percentage points"
     if ensemble:
         note += (
@@ -114,34 +154,76 @@ def human_table(
             " 'max regret': its largest shortfall from the best variant in a world"
             " (pdsa robustness for more)"
         )
+    if not markdown:
+        note = "\n" + textwrap.fill(note.strip(), WIDTH, subsequent_indent="  ")
     return "\n\n".join(blocks) + ("\n" if markdown else "") + note
 
 
+def text_block(at_point: pd.DataFrame, baseline: str, ensemble: bool, runs: bool) -> str:
+    """The metrics of one point as text: one header, then for each metric a heading line
+    (label, unit, which way is better, verdict) above its variants' rows, indented and
+    aligned; ``runs``: with a column of each variant's number of runs (when they differ)."""
+    headers = ["variant", "n", "mean [95% CI]", f"vs {baseline} [95% CI]"]
+    headers += ["first in", "max regret"] if ensemble else []
+    groups = [
+        (heading(str(metric), group), variant_rows(str(metric), group, baseline, ensemble))
+        for metric, group in at_point.groupby("metric", sort=False)
+    ]
+    rows = [row for _, rows in groups for row in rows]
+    if not runs:
+        headers, rows = headers[:1] + headers[2:], [row[:1] + row[2:] for row in rows]
+    aligned = ["  " + line for line in format_table(headers, rows).splitlines()]
+    lines, at = aligned[:2], 2
+    for title, rows in groups:
+        lines.append(textwrap.fill(title, WIDTH, subsequent_indent="  "))
+        lines += aligned[at : at + len(rows)]
+        at += len(rows)
+    return "\n".join(lines)
+
+
+def heading(metric: str, group: pd.DataFrame) -> str:
+    """``Completeness (%), higher is better: winner centralized``."""
+    first = group.iloc[0]
+    verdict = f"winner {first.winner}" if isinstance(first.winner, str) else first.note
+    return f"{metric_heading(metric)}, {first.better} is better: {verdict}"
+
+
+def variant_rows(
+    metric: str, group: pd.DataFrame, baseline: str, ensemble: bool
+) -> list[list[str]]:
+    """Each variant of one metric: n, mean and interval, difference from the baseline."""
+    pp = " pp" if metric_heading(metric).endswith("(%)") else ""
+    rows = []
+    for row in group.itertuples(index=False):
+        cells = [
+            str(row.variant),
+            str(row.n),
+            with_interval(row.mean, *clipped(row, bool(pp)), shown_value(metric)),
+            difference_cell(row, metric, baseline, pp),
+        ]
+        if ensemble:
+            cells += [f"{row.p_first:.0%}", shown_value(metric)(row.max_regret)]
+        rows.append(cells)
+    return rows
+
+
+def difference_cell(row: Any, metric: str, baseline: str, pp: str) -> str:
+    """``+13.7 [+12.8, +15.2] pp *``, ``baseline``, ``from never *``."""
+    if row.variant == baseline:
+        return "baseline"
+    text = with_interval(row.mean_diff, row.diff_ci_low, row.diff_ci_high, shown_diff(metric))
+    unit = "" if "never" in text or text == "n/a" else pp
+    return text + unit + (" *" if row.significant is True else "")
+
+
 def block_rows(at_point: pd.DataFrame, baseline: str, ensemble: bool) -> list[list[str]]:
-    """Each metric's variants, then a line saying which way is better and the verdict."""
+    """Markdown rows: each metric's variants, then a line saying which way is better and the
+    verdict."""
     rows = []
     for metric, group in at_point.groupby("metric", sort=False):
-        pp = " pp" if metric_heading(str(metric)).endswith("(%)") else ""
-        for i, row in enumerate(group.itertuples(index=False)):
-            diff = (
-                "baseline"
-                if row.variant == baseline
-                else with_interval(
-                    row.mean_diff, row.diff_ci_low, row.diff_ci_high, shown_diff(str(metric))
-                )
-                + pp
-                + (" *" if row.significant is True else "")
-            )
-            cells = [
-                metric_heading(str(metric)) if i == 0 else "",
-                row.variant,
-                str(row.n),
-                with_interval(row.mean, *clipped(row, bool(pp)), shown_value(str(metric))),
-                diff,
-            ]
-            if ensemble:
-                cells += [f"{row.p_first:.0%}", shown_value(str(metric))(row.max_regret)]
-            rows.append(cells)
+        body = variant_rows(str(metric), group, baseline, ensemble)
+        for i, cells in enumerate(body):
+            rows.append([metric_heading(str(metric)) if i == 0 else "", *cells])
         first = group.iloc[0]
         verdict = f"winner: {first.winner}" if isinstance(first.winner, str) else first.note
         rows.append(["", f"({first.better} is better)", "", "", verdict, *[""] * (2 * ensemble)])

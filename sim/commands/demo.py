@@ -98,13 +98,13 @@ def demo(
 def demo_table(scenario: Scenario, columns: dict[str, Any]) -> str:
     """The title line (the scenario, its size and window; an illustrative world says so), then
     the headline table, one column per architecture."""
-    from sim.reporting.footer import MEMBER_COUNTRIES
+    from sim.reporting.footer import caveat
 
     ncbs = len(scenario.world.countries)
     days = scenario.horizon_days - scenario.warmup_days
     title = f"{scenario.name}: {ncbs} countries, {days:g} days measured"
-    if ncbs < MEMBER_COUNTRIES:
-        title += f"\nILLUSTRATIVE world of {ncbs} NCBs, not a world result."
+    if caveat(ncbs):
+        title += f"\n{caveat(ncbs)}"
     return f"{title}\n{metrics_table(columns)}"
 
 

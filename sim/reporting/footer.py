@@ -32,14 +32,19 @@ class Scale:
 def scale_of(results: Results) -> Scale:
     """The manifest's ``scale`` (written by the sweep from the scenario as run), else the
     scenario's own keys (a single run, or a sweep written before ``scale`` was recorded)."""
-    s = results.scenario
-    recorded: dict[str, Any] = results.manifest.get("scale") or {}
+    return manifest_scale(results.manifest, results.name)
+
+
+def manifest_scale(manifest: dict[str, Any], name: str = "") -> Scale:
+    """The scale a results directory's manifest records (see :func:`scale_of`)."""
+    s = manifest.get("scenario") or {}
+    recorded: dict[str, Any] = manifest.get("scale") or {}
     world = s.get("world") or {}
     records = s.get("records") or {}
     horizon = float(recorded.get("horizon_days", s.get("horizon_days", 0.0)))
     warmup = float(recorded.get("warmup_days", s.get("warmup_days", 0.0)))
     return Scale(
-        scenario=str(recorded.get("scenario", s.get("name", results.name))),
+        scenario=str(recorded.get("scenario", s.get("name", name))),
         ncbs=int(recorded.get("ncbs", len(world.get("countries") or []))),
         sample_fraction=float(recorded.get("sample_fraction", records.get("sample_fraction", 1))),
         warmup_days=warmup,
@@ -51,6 +56,19 @@ def illustrative(results: Results) -> bool:
     """A world of fewer NCBs than INTERPOL's members: its figures are not world results."""
     ncbs = scale_of(results).ncbs
     return 0 < ncbs < MEMBER_COUNTRIES
+
+
+def caveat(ncbs: int) -> str:
+    """What every table, chart and report of an illustrative world says first; empty for the
+    world."""
+    if 0 < ncbs < MEMBER_COUNTRIES:
+        return f"ILLUSTRATIVE world of {ncbs} NCBs, not a world result."
+    return ""
+
+
+def manifest_caveat(manifest: dict[str, Any]) -> str:
+    """The caveat of the world a results directory's manifest describes."""
+    return caveat(manifest_scale(manifest).ncbs)
 
 
 def days_text(days: float) -> str:
@@ -79,6 +97,4 @@ def footer(results: Results) -> str:
     parts.append(f"{days_text(s.measured_days)} measured after {s.warmup_days:g} days' warm-up")
     parts.append(repetitions_text(results))
     text = ", ".join(parts) + "."
-    if illustrative(results):
-        text = f"ILLUSTRATIVE world of {s.ncbs} NCBs, not a world result. " + text
-    return text
+    return f"{caveat(s.ncbs)} {text}" if illustrative(results) else text
