@@ -176,7 +176,7 @@ def test_a_report_is_written_atomically(run_dir: Path, tmp_path: Path, monkeypat
         raise sim.results.problem(path, OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)))
 
     monkeypatch.setattr("sim.reporting.report.write_atomic", full)
-    result = invoke("report", str(run_dir), "-o", str(report))
+    result = invoke("report", str(run_dir), "-o", str(report), "--quiet")
     assert result.exit_code == 1
     assert one_line(result.stderr) == f"{report}: cannot write: No space left on device"
     assert report.read_text() == "previous report"

@@ -147,7 +147,7 @@ def test_outcomes_add_up_over_regions_and_kinds():
 
 
 SLTD_HITS_2023 = 232_423
-"""Hits of INTERPOL's SLTD in 2023 (3.6 billion searches; interpol.int via DOMAIN.md)."""
+"""Hits of INTERPOL's SLTD in 2023 (3.6 billion searches; interpol.int, SLTD)."""
 
 SLTD_BAND = (0.86, 1.13)
 """How far the assumptions that carry the status quo's travel-document hits can move them,

@@ -259,3 +259,48 @@ def test_compare_shows_the_shortlist_in_100_columns(sweep_out: Path) -> None:
         assert max(len(line) for line in text.splitlines()) <= 100
     one = invoke("compare", str(sweep_out), "--metric", "exposure").stdout
     assert headings(one) == ["exposure"]
+
+
+# --- 8. the words around the numbers are right ---------------------------------------------
+
+
+def test_scenarios_list_names_each_scenario_once_and_says_which_demo(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(ROOT)
+    listed = invoke("scenarios", "list").stdout.splitlines()[1:]
+    names = [line.split()[0] for line in listed]
+    assert len(names) == len(set(names)), names
+    small = next(line for line in listed if line.startswith("demo-default "))
+    assert "copy: scenarios/demo-default.yaml" in small and "--scenario small" in small
+    world = next(line for line in listed if line.startswith("world-2023-demo "))
+    assert "behind `pdsa demo`" in world
+
+
+def test_the_demo_help_names_the_world() -> None:
+    text = invoke("demo", "--help").stdout
+    assert "embedded scenario" not in text and "whole world in 2023" in text
+
+
+def test_shipped_files_spell_routing_and_cite_what_the_repository_has() -> None:
+    for file in [*ROOT.glob("experiments/*.yaml"), *ROOT.glob("scenarios/*.yaml")]:
+        assert "index: true" not in file.read_text(), file
+    for file in [ROOT / "README.md", *ROOT.glob("*/**/*.md")]:
+        for cited in re.findall(r"\b([A-Z][A-Z_]+\.md)\b", file.read_text()):
+            assert cited == "README.md" or list(ROOT.glob(f"**/{cited}")), (file, cited)
+
+
+# --- 13. the report says how far it has got ----------------------------------------------------
+
+
+def test_report_shows_its_progress(sweep_out: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["report", str(sweep_out), "-o", str(tmp_path / "r.html")])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"wrote {tmp_path / 'r.html'}\n"
+    lines = result.stderr.splitlines()
+    assert re.match(r"report: chart comparison 1/\d+  elapsed 0:0\d$", lines[0]), lines
+    assert lines[-1].startswith("report: charts done  elapsed ")
+    quiet = CliRunner().invoke(
+        main, ["report", str(sweep_out), "-o", str(tmp_path / "q.html"), "--quiet"]
+    )
+    assert quiet.exit_code == 0 and quiet.stderr == ""

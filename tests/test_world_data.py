@@ -23,7 +23,7 @@ EU = {
     "IRL", "ITA", "LVA", "LTU", "LUX", "MLT", "NLD", "POL", "PRT", "ROU", "SVK", "SVN", "ESP",
     "SWE",
 }  # fmt: skip
-# Plausible region sizes: DOMAIN.md's rough figures, widened for the documented judgement calls.
+# Plausible region sizes: the rough figures usually quoted, widened for the judgement calls.
 REGION_SIZES = {
     "africa": (45, 56),
     "americas": (35, 40),

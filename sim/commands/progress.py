@@ -173,3 +173,42 @@ class SweepProgress:
                 f"  elapsed {duration(progress.elapsed)}  ETA {duration(progress.eta)}",
                 err=True,
             )
+
+
+class StepsProgress:
+    """A command's steps, each counted (``pdsa report``: reading the results, then the charts
+    one by one): on a terminal a bar over the charts with elapsed time and ETA; otherwise a
+    plain line as the first step starts, then at most one every few seconds, and as the last
+    ends."""
+
+    def __init__(self, label: str, tty: bool) -> None:
+        self.label = label
+        self.tty = tty
+        self.bar: Any = None
+        self.started = time.monotonic()
+        self.last_line = 0.0
+
+    def __call__(self, what: str, done: int, total: int) -> None:
+        if self.tty:
+            self.draw(what, done, total)
+            return
+        now = time.monotonic()
+        if done in (0, total) or now - self.last_line >= PLAIN_EVERY_SECONDS:
+            self.last_line = now
+            state = "done" if done == total else f"{done + 1}/{total}"
+            click.echo(
+                f"{self.label}: {what} {state}  elapsed {duration(now - self.started)}", err=True
+            )
+
+    def draw(self, what: str, done: int, total: int) -> None:
+        if self.bar is None or self.bar.total != total:
+            if self.bar is not None:
+                self.bar.close()
+            self.bar = tqdm(
+                total=total, desc=self.label, bar_format=BAR_FORMAT, leave=False, file=sys.stderr
+            )
+        self.bar.set_description_str(f"{self.label}: {what}", refresh=False)
+        self.bar.update(done - self.bar.n)
+        if done == total:
+            self.bar.close()
+            self.bar = None

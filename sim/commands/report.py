@@ -100,15 +100,19 @@ def plot(
     help="html: one self-contained file; md: Markdown with the figures in a folder beside it;"
     " pptx: slides, the bottom line then one chart each (pip install 'pdsa[slides]').",
 )  # fmt: skip
-def report(results_dir: Path, out_file: Path | None, fmt: str) -> None:
+@click.option("--quiet", is_flag=True, help="No progress on stderr.")
+def report(results_dir: Path, out_file: Path | None, fmt: str, quiet: bool) -> None:
     """Write the report for decision makers: bottom line, summary, charts, metrics,
     assumptions, provenance (or the bottom line and the charts as slides)."""
+    from sim.commands.progress import StepsProgress, is_terminal
     from sim.reporting.report import write_report
     from sim.reporting.slides import SlidesUnavailable
 
-    results = load_or_fail(results_dir)
+    results = load_or_fail(results_dir)  # a bad directory: its one line, no progress before
+    progress = None if quiet else StepsProgress("report", is_terminal())
     out_file = out_file or results_dir / f"report.{fmt}"
     try:
-        click.echo(f"wrote {done_or_fail(lambda: write_report(results, out_file, fmt))}")
+        written = done_or_fail(lambda: write_report(results, out_file, fmt, progress))
     except SlidesUnavailable as error:
         fail(ConfigError(str(out_file), "--format", str(error)))
+    click.echo(f"wrote {written}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
@@ -32,10 +32,23 @@ class Entry:
     name: str
     file: str
     text: str
+    copies: tuple[str, ...] = ()
+    """Local files that hold the same scenario (``scenarios/demo-default.yaml``, the embedded
+    small demo's copy for experiments to point at): listed on this entry's row, not twice."""
 
     @property
     def stem(self) -> str:
         return Path(self.file).stem
+
+    def called(self, name: str) -> bool:
+        """Whether ``name`` is this scenario's name, file stem or path (or a copy's)."""
+        return name in (self.name, self.stem, self.file, *self.copies) or any(
+            name == Path(copy).stem for copy in self.copies
+        )
+
+    def shown_file(self) -> str:
+        copies = ", ".join(self.copies)
+        return f"{self.file} (copy: {copies})" if copies else self.file
 
     def question(self) -> str:
         return opening_question(self.text)
@@ -70,8 +83,33 @@ def library(local_dir: Path = LOCAL_DIR) -> list[Entry]:
     ]
     if local_dir.is_dir():
         files = sorted([*local_dir.glob("*.yaml"), *local_dir.glob("*.yml")])
-        found += [_entry(str(path), shown_text(path)) for path in files if path.is_file()]
+        for path in files:
+            if path.is_file():
+                found = with_local(found, _entry(str(path), shown_text(path)))
     return found
+
+
+def with_local(found: list[Entry], local: Entry) -> list[Entry]:
+    """``found`` with a local file added, or noted as a copy of the built-in scenario whose
+    content (comments aside) it repeats."""
+    content = _mapping(local.text)
+    for i, entry in enumerate(found):
+        if (
+            content is not None
+            and entry.file.startswith("sim/")
+            and _mapping(entry.text) == content
+        ):
+            found[i] = replace(entry, copies=(*entry.copies, local.file))
+            return found
+    return [*found, local]
+
+
+def _mapping(text: str) -> dict | None:
+    try:
+        raw = parse_yaml(text)
+    except yaml.YAMLError:
+        return None
+    return raw if isinstance(raw, dict) else None
 
 
 def shown_text(path: Path) -> str:
@@ -97,7 +135,7 @@ def find(name: str, entries: list[Entry]) -> Entry | None:
     if Path(name).is_file():
         return Entry(name=name, file=name, text=shown_text(Path(name)))
     for entry in reversed(entries):
-        if name in (entry.name, entry.stem, entry.file):
+        if entry.called(name):
             return entry
     return None
 
@@ -171,7 +209,7 @@ def list_scenarios() -> None:
             arch = architecture_label(entry.load())
         except ConfigError:
             arch = "INVALID (pdsa validate)"
-        rows.append((entry.name, entry.file, arch, entry.question()))
+        rows.append((entry.name, entry.shown_file(), arch, entry.question()))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     for row in rows:
         click.echo("  ".join([*(c.ljust(w) for c, w in zip(row, widths, strict=False)), row[3]]))

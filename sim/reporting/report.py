@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import html
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -343,15 +343,30 @@ def failures(results: Results) -> pd.DataFrame:
     return pd.concat([table, pd.DataFrame(extra)], ignore_index=True) if extra else table
 
 
-def figures(results: Results, names: Sequence[str] | None = None, size: str = "a4") -> list[Figure]:
+OnProgress = Callable[[str, int, int], None]
+"""``(what, done, total)``: the report's progress, one chart at a time (``done`` of ``total``),
+``done == 0`` as a step starts."""
+
+
+def figures(
+    results: Results,
+    names: Sequence[str] | None = None,
+    size: str = "a4",
+    on_progress: OnProgress | None = None,
+) -> list[Figure]:
     """The named figures (by default every chart with something to show for ``results``) as
     PNG at ``size``; a chart with nothing to show (no grid, behaviour off) is left out, never
-    embedded empty."""
+    embedded empty. ``on_progress`` hears of each chart as it is drawn."""
     out = []
-    for name in names or charts_for(results):
+    chosen = list(names or charts_for(results))
+    for i, name in enumerate(chosen):
+        if on_progress is not None:
+            on_progress(f"chart {name}", i, len(chosen))
         fig, data = CHARTS[name](results)
         if not is_placeholder(fig):
             out.append(Figure(name, CHART_TITLES[name], render(fig, "png", size), data))
+    if on_progress is not None:
+        on_progress("charts", len(chosen), len(chosen))
     return out
 
 
@@ -534,17 +549,20 @@ def markdown_report(results: Results, figs: Sequence[Figure], figure_dir: str) -
     return "\n\n".join(parts) + "\n"
 
 
-def write_report(results: Results, out: str | Path, fmt: str = "html") -> Path:
+def write_report(
+    results: Results, out: str | Path, fmt: str = "html", on_progress: OnProgress | None = None
+) -> Path:
     """Write the report, atomically; for Markdown the figures and their CSV go to
     ``<stem>_figures/``; ``pptx``: a slide deck, the bottom line then one slide per chart.
-    Raises :class:`ResultsError` when no run succeeded (nothing written)."""
+    ``on_progress`` hears of each chart drawn. Raises :class:`ResultsError` when no run
+    succeeded (nothing written)."""
     out = Path(out)
     results.require_success()
     if fmt == "pptx":
         from sim.reporting.slides import write_slides
 
-        return write_slides(results, figures(results, size="slide"), out)
-    figs = figures(results)
+        return write_slides(results, figures(results, size="slide", on_progress=on_progress), out)
+    figs = figures(results, on_progress=on_progress)
     if fmt == "html":
         write_atomic(out, html_report(results, figs).encode("utf-8"))
         return out
