@@ -245,3 +245,37 @@ def salib_indices(
 
 
 MORRIS_KEYS = ("mu_star", "mu_star_conf", "sigma")
+
+
+# --- drift over the measured window -------------------------------------------------------------
+
+DRIFT_METRICS = ("completeness", "inconsistency_rate")
+"""The headline shares whose trend over the measured window a reader must be told of."""
+
+DRIFT_ABSOLUTE = 0.05
+DRIFT_RELATIVE = 0.25
+"""A share drifts when its mean over the last quarter of the measured window differs from its
+mean over the first quarter by at least 5 percentage points and a quarter of the larger: the
+systems had not settled (a store filling up, ghosts accumulating), and one number over the
+window averages a trend."""
+
+
+def drifts(timeseries: pd.DataFrame) -> pd.DataFrame:
+    """Per variant and drifting metric: its mean over the first and the last quarter of the
+    measured days (the world's series, averaged over the runs); empty when nothing drifts."""
+    columns = ["variant", "metric", "first", "last"]
+    world = timeseries[timeseries["region"] == "all"] if "region" in timeseries else timeseries
+    metrics = [m for m in DRIFT_METRICS if m in world.columns]
+    if world.empty or not metrics or "day" not in world.columns:
+        return pd.DataFrame(columns=columns)
+    rows = []
+    for variant, series in world.groupby("variant", sort=False):
+        daily = series.groupby("day")[metrics].mean().sort_index()
+        quarter = max(1, len(daily) // 4)
+        first, last = daily.iloc[:quarter].mean(), daily.iloc[-quarter:].mean()
+        for metric in metrics:
+            a, b = float(first[metric]), float(last[metric])
+            gap = abs(b - a)
+            if gap >= DRIFT_ABSOLUTE and gap >= DRIFT_RELATIVE * max(abs(a), abs(b)):
+                rows.append([str(variant), metric, a, b])
+    return pd.DataFrame(rows, columns=columns)

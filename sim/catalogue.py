@@ -754,3 +754,15 @@ def difference_with_unit(metric: str, value: Any) -> str:
     """``+13.7 pp``, ``-2.1 hours``; ``from never`` bare."""
     text = difference_text(metric, value)
     return text if NEVER in text or text == MISSING else f"{text} {difference_unit(metric)}"
+
+
+def drift_sentence(variant: str, metric: str, first: float, last: float) -> str:
+    """``fragmented: inconsistency rate moves from 35.0 % to 65.5 % ...``: a headline share
+    that drifts over the measured window, and what that means for the one number shown."""
+    label = metric_spec(metric).label.lower()
+    return (
+        f"{variant}: {label} moves from {value_with_unit(metric, first)} in the first quarter of"
+        f" the measured window to {value_with_unit(metric, last)} in the last; the one number"
+        " shown averages a trend (the systems had not settled: measure longer, or start them"
+        " full with records.prehistory_days)."
+    )

@@ -478,6 +478,7 @@ def feature_scores(x: pd.DataFrame, y: np.ndarray, seed: int = 0) -> pd.Series:
             x.reset_index(drop=True),
             np.asarray(y, dtype=float),
             mode=feature_scoring.RuleInductionType.REGRESSION,
+            max_features=max(1, round(x.shape[1] / 3)),  # its default, but at least one
             random_state=seed,
         )
     return scores.iloc[:, 0].rename("score").rename_axis("uncertainty")

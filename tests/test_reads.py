@@ -304,3 +304,188 @@ def test_report_shows_its_progress(sweep_out: Path, tmp_path: Path) -> None:
         main, ["report", str(sweep_out), "-o", str(tmp_path / "q.html"), "--quiet"]
     )
     assert quiet.exit_code == 0 and quiet.stderr == ""
+
+
+# --- 5. the assumptions the run used, per record kind --------------------------------------
+
+
+def test_key_assumptions_list_each_record_kind_as_it_ran(tmp_path: Path) -> None:
+    """Every kind overrides the records' defaults: the report lists the kinds' values, not
+    the defaults no record used."""
+    kinds = {
+        "travel_documents": {"share": 0.7, "lifetime_days": {"dist": "exponential",
+                             "mean": 5475}, "scope": {"global": 0.95, "regional": 0.04,
+                             "national": 0.01}, "review_days": 3650},
+        "notices": {"share": 0.3, "updates_per_record_per_day": 0.004},
+    }  # fmt: skip
+    scenario = merge(TWO_COUNTRIES, {"records": {"kinds": kinds}, "horizon_days": 120})
+    file = tmp_path / "s.yaml"
+    file.write_text(yaml.safe_dump(scenario))
+    invoke("run", str(file), "--out", str(tmp_path / "run"), "--quiet")
+    invoke("report", str(tmp_path / "run"), "-o", str(tmp_path / "r.html"), "--quiet")
+    rows = dict(
+        (row[0], row[1])
+        for row in html_tables(section((tmp_path / "r.html").read_text(), "Key assumptions"))[0]
+    )
+    travel = rows["Records: travel documents"]
+    assert "70 % of new records" in travel and "mean 5475 days" in travel
+    assert "scope global 95 % / regional 4 % / national 1 %" in travel
+    assert "review every 3,650 days" in travel
+    notices = rows["Records: notices"]
+    assert "0.004 updates a day" in notices and "mean 30 days" in notices  # the default lifetime
+    assert "Record lifetime (days)" not in rows
+
+
+# --- 6. a number that averages a trend says so -------------------------------------------------
+
+
+def test_a_drifting_headline_is_named_in_the_demo_and_the_report(tmp_path: Path) -> None:
+    """The small world's status quo keeps accumulating ghosts over its first year: its
+    inconsistency moves by more than half between the first and the last quarter of the
+    window; the demo's table and the report both say so rather than show one number."""
+    out = tmp_path / "demo"
+    printed = invoke("demo", "--scenario", "small", "--quiet", "--out", str(out)).stdout
+    drift = re.search(r"fragmented: inconsistency rate moves from ([\d.]+) % .* to ([\d.]+) %",
+                      printed)  # fmt: skip
+    assert drift and float(drift[2]) > 1.5 * float(drift[1]), printed
+    invoke("report", str(out), "-o", str(tmp_path / "r.html"), "--quiet")
+    text = (tmp_path / "r.html").read_text()
+    summary = section(text, "Executive summary")
+    assert f"fragmented: inconsistency rate moves from {drift[1]} %" in summary
+    assert "averages a trend" in section(text, "Key assumptions")
+
+
+# --- 7. the assumptions of what ran: set, worlds ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def worlds_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two architectures in plausible worlds of today's hub entry probability, the number of
+    worlds and the horizon given on the command line (--worlds, --set)."""
+    folder = tmp_path_factory.mktemp("reads-worlds")
+    experiment = {
+        "name": "reads-worlds",
+        "scenario": str(DEMO_DEFAULT),
+        "seed": 3,
+        "set": {"records": {"sample_fraction": 0.3}},
+        "variants": {"centralized": {"architecture": {"kind": "centralized"}}, "fragmented": {}},
+        "uncertainties": {
+            "design": "lhs",
+            "worlds": 16,
+            "parameters": {"architecture.entry_probability.hub": {"range": [0.8, 0.99]}},
+        },
+    }
+    file = folder / "worlds.yaml"
+    file.write_text(yaml.safe_dump(experiment))
+    out = folder / "out"
+    invoke("sweep", str(file), "--out", str(out), "--workers", "2", "--quiet",
+           "--worlds", "3", "--set", "horizon_days=100")  # fmt: skip
+    return out
+
+
+def test_key_assumptions_are_what_ran(sweep_out: Path, worlds_out: Path, tmp_path: Path) -> None:
+    """The report's key assumptions show the experiment's set (120 days, not the scenario's
+    365), the command line's, and the sampled range of a guess; its table says over worlds."""
+    invoke("report", str(sweep_out), "-o", str(tmp_path / "a.html"), "--quiet")
+    rows = dict(html_tables(section((tmp_path / "a.html").read_text(), "Key assumptions"))[0])
+    assert rows["Simulated period"].startswith("120 days")
+    assert (
+        "horizon_days = 120; records.sample_fraction = 0.5"
+        in rows["Set for every run by the experiment"]
+    )
+    invoke("report", str(worlds_out), "-o", str(tmp_path / "w.html"), "--quiet")
+    text = (tmp_path / "w.html").read_text()
+    table = html_tables(section(text, "Key assumptions"))[0]
+    rows = dict(table)
+    assert rows["Simulated period"].startswith("100 days")
+    guesses = [value for label, value in table if label == "Status-quo guess [E]"]
+    assert "today's entry probability (hub sampled over 0.8-0.99, platform 0.9)" in guesses
+    assert "architecture.entry_probability.hub 0.8-0.99" in rows["Sampled over 3 plausible worlds"]
+    assert "Mean over 3 sampled worlds (1 run(s) in each, pooled)" in section(text, "Metrics")
+
+
+def test_three_framings_of_one_comparison_agree(worlds_out: Path, tmp_path: Path) -> None:
+    """The bottom line, the summary and the robustness section tell one story about the
+    leader on completeness: a tie in one is a tie (level) in the others."""
+    from sim.reporting import load_results
+    from sim.reporting.report import executive_summary
+    from sim.reporting.robust_text import robustness_sentences
+    from sim.reporting.standing import level_best
+
+    results = load_results(worlds_out)
+    invoke("report", str(worlds_out), "-o", str(tmp_path / "r.html"), "--quiet")
+    text = (tmp_path / "r.html").read_text().replace("&#x27;", "'")
+    bottom = re.search(r"<p class='bottom'>(.*?)</p>", text)[1]
+    summary = next(s for s in executive_summary(results) if "completeness" in s)
+    odds = robustness_sentences(results)[0]
+    level = level_best(results, "completeness")
+    if len(level) > 1:
+        assert " tie for the best completeness" in bottom or "not significantly ahead" in bottom
+        assert " tie on completeness" in summary or "no significant difference" in summary
+        assert odds.startswith("On average over the worlds")
+    else:
+        assert bottom.startswith(f"{level[0]} leads on completeness")
+        assert summary.startswith(f"{level[0]} leads on completeness")
+        assert odds.startswith(f"{level[0]} ranks first on completeness")
+
+
+# --- 9. the bottom line leads with the decision ------------------------------------------------
+
+
+def test_the_bottom_line_leads_with_the_decision(sweep_out: Path, tmp_path: Path) -> None:
+    """Two sentences (who leads on completeness, at what price, resting on which assumption),
+    then the detail as bullets; on the slides, the decision alone in large type, then a slide
+    of key assumptions and caveats."""
+    from pptx import Presentation
+    from pptx.util import Pt
+
+    invoke("report", str(sweep_out), "-o", str(tmp_path / "r.html"), "--quiet")
+    part = section((tmp_path / "r.html").read_text().replace("&#x27;", "'"), "Bottom line")
+    decision = re.search(r"<p class='bottom'>(.*?)</p>", part)[1]
+    sentences = re.split(r"(?<=[.)])\s+(?=[A-Z])", decision)
+    assert len(sentences) == 2 and len(decision.split()) <= 60, decision
+    assert sentences[0].startswith("centralized leads on completeness with ")
+    assert "at the price of " in sentences[0]
+    assert sentences[1].startswith("It rests on today's entry probability")
+    assert len(re.findall(r"<li>", part)) >= 3
+    deck = tmp_path / "d.pptx"
+    invoke("report", str(sweep_out), "-o", str(deck), "--format", "pptx", "--quiet")
+    first, second, *_ = Presentation(str(deck)).slides
+    body = first.shapes[1].text_frame
+    assert body.text == decision
+    assert all(r.font.size >= Pt(24) for p in body.paragraphs for r in p.runs)
+    assert second.shapes[0].text_frame.text == "Key assumptions and caveats"
+    points = second.shapes[1].text_frame.text
+    assert "ILLUSTRATIVE world of 12 NCBs" in points and "today's entry probability" in points
+
+
+# --- 15. sweep --set and --worlds; a copied experiment finds its way back ----------------------
+
+
+def test_sweep_set_and_worlds_are_recorded_and_rerun(worlds_out: Path) -> None:
+    import json
+
+    manifest = json.loads((worlds_out / "manifest.json").read_text())
+    assert manifest["command_line"] == {"set": {"horizon_days": 100}, "worlds": 3}
+    assert manifest["set"] == {"records.sample_fraction": 0.3, "horizon_days": 100}
+    assert manifest["worlds"] == 3 and manifest["scale"]["horizon_days"] == 100
+    runs = sorted(p.stem for p in (worlds_out / "runs").glob("*.json"))
+    assert len(runs) == 2 * 3
+    rerun = invoke("rerun", str(worlds_out), runs[0]).stdout
+    assert "match the stored run exactly" in rerun
+
+
+def test_a_copied_experiment_says_where_it_looked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copy = tmp_path / "mine" / "four.yaml"
+    copy.parent.mkdir()
+    copy.write_text((ROOT / "experiments" / "four-architectures.yaml").read_text())
+    monkeypatch.chdir(ROOT)
+    result = CliRunner().invoke(main, ["sweep", str(copy), "--out", str(tmp_path / "o"),
+                                       "--dry-run"])  # fmt: skip
+    assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert f"looked for '{tmp_path / 'scenarios' / 'demo-default.yaml'}'" in result.stderr
+    back = Path("..", "..", *Path(ROOT).relative_to(tmp_path.anchor).parts, "scenarios")
+    relative = __import__("os").path.relpath(DEMO_DEFAULT, copy.parent)
+    assert f"point it back with scenario: '{relative}'" in result.stderr, (result.stderr, back)

@@ -223,7 +223,7 @@ def test_pptx_has_the_bottom_line_then_one_slide_per_chart(sweep_dir: Path, tmp_
     from pptx.enum.shapes import MSO_SHAPE_TYPE
 
     from sim.cli import main
-    from sim.reporting.bottom_line import bottom_line
+    from sim.reporting.bottom_line import verdict
     from sim.reporting.charts import charts_for
     from sim.reporting.charts.base import is_placeholder
     from sim.reporting.report import CHART_READING, CHART_TITLES
@@ -235,10 +235,12 @@ def test_pptx_has_the_bottom_line_then_one_slide_per_chart(sweep_dir: Path, tmp_
     results = load_results(sweep_dir)
     embedded = [n for n in charts_for(results) if not is_placeholder(CHARTS[n](results)[0])]
     deck = Presentation(str(out))
-    first, *charts = list(deck.slides)
+    first, assumptions, detail, *charts = list(deck.slides)
     texts = [s.text_frame.text for s in first.shapes if s.has_text_frame]
     assert texts[0].endswith("the bottom line")
-    assert texts[1] == bottom_line(results) and texts[2] == footer(results)
+    assert texts[1] == verdict(results).decision and texts[2] == footer(results)
+    assert assumptions.shapes[0].text_frame.text == "Key assumptions and caveats"
+    assert detail.shapes[0].text_frame.text.startswith("The detail")
     assert len(charts) == len(embedded) > 0
     for slide, name in zip(charts, embedded, strict=True):
         kinds = [s.shape_type for s in slide.shapes]

@@ -25,6 +25,8 @@ from sim.config.loading import yaml_mapping
 from sim.sizing import check_size
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from sim.sweeps.experiment import Experiment
     from sim.sweeps.plan import RunSpec
 
@@ -90,14 +92,32 @@ def demo(
     except ConfigError as error:
         fail(error)
     columns = demo_runs(plan, quiet) if out_dir is None else demo_sweep(experiment, out_dir, quiet)
-    click.echo(demo_table(next(iter(scenarios.values())), columns))
+    click.echo(demo_table(next(iter(scenarios.values())), columns, daily(columns, out_dir)))
     if out_dir is not None:
         click.echo(f"wrote {out_dir} (pdsa plot, report and compare read it)")
 
 
-def demo_table(scenario: Scenario, columns: dict[str, Any]) -> str:
+def daily(columns: dict[str, Any], out_dir: Path | None) -> pd.DataFrame:
+    """The runs' daily series, keyed by column label: from the runs in memory, or as the
+    sweep wrote them into ``out_dir`` (the same numbers)."""
+    import pandas as pd
+
+    if out_dir is not None:
+        from sim.sweeps.store import read_table
+
+        table = read_table(out_dir, "timeseries")
+        if table is None:
+            return pd.DataFrame()
+        return table.assign(variant=table["variant"].astype(str).map(label_of))
+    frames = [r.timeseries.assign(variant=label) for label, r in columns.items()]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def demo_table(
+    scenario: Scenario, columns: dict[str, Any], timeseries: pd.DataFrame | None = None
+) -> str:
     """The title line (the scenario, its size and window; an illustrative world says so), then
-    the headline table, one column per architecture."""
+    the headline table, one column per architecture, and its notes (drifts included)."""
     from sim.reporting.footer import caveat
 
     ncbs = len(scenario.world.countries)
@@ -105,7 +125,7 @@ def demo_table(scenario: Scenario, columns: dict[str, Any]) -> str:
     title = f"{scenario.name}: {ncbs} countries, {days:g} days measured"
     if caveat(ncbs):
         title += f"\n{caveat(ncbs)}"
-    return f"{title}\n{metrics_table(columns)}"
+    return f"{title}\n{metrics_table(columns, timeseries)}"
 
 
 def demo_raw(horizon_days: float | None, which: str) -> tuple[str, dict[str, Any]]:

@@ -13,6 +13,7 @@ from sim.catalogue import (
     HEADLINE_METRICS,
     NEVER_QUANTILES,
     difference_text,
+    drift_sentence,
     metric_spec,
     number_text,
     value_text,
@@ -73,9 +74,11 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
-def metrics_table(columns: Mapping[str, Measured]) -> str:
+def metrics_table(columns: Mapping[str, Measured], timeseries: pd.DataFrame | None = None) -> str:
     """Headline metrics as rows (name, unit), one column per run, shares in percent, with a
-    one-line note under the table for each figure that needs one."""
+    one-line note under the table for each figure that needs one; with the runs' daily
+    ``timeseries`` (a ``variant`` column naming the columns), a note for each headline share
+    that drifts over the measured window."""
     from sim.reporting.definitions import info
 
     rows = [
@@ -88,6 +91,10 @@ def metrics_table(columns: Mapping[str, Measured]) -> str:
     ]
     table = format_table(["metric", "unit", *columns], rows)
     notes = table_notes(columns, [c for row in rows for c in row[2:]])
+    if timeseries is not None and not timeseries.empty:
+        from sim.analysis import drifts
+
+        notes += [drift_sentence(*row) for row in drifts(timeseries).itertuples(index=False)]
     return table + "".join(f"\n{note}" for note in notes)
 
 

@@ -42,6 +42,16 @@ DRY_RUN_LISTED = 40
     metavar="ADDRESS",
     help="Run on a Dask distributed cluster, e.g. tcp://host:8786 (pip install 'pdsa[dask]').",
 )
+@click.option(
+    "--set", "assignments", multiple=True, metavar="PATH=VALUE",
+    help="Override a scenario key in every run, e.g. --set horizon_days=120 (repeatable; added"
+    " to the experiment's set:, recorded in the manifest).",
+)  # fmt: skip
+@click.option(
+    "--worlds", type=click.IntRange(min=2),
+    help="Sample this many plausible worlds in place of the experiment's uncertainties.worlds"
+    " (recorded in the manifest).",
+)  # fmt: skip
 @click.option("--resume", is_flag=True, help="Complete the sweep already in --out.")
 @click.option(
     "--allow-version-change",
@@ -65,6 +75,8 @@ def sweep(
     out_dir: Path,
     workers: int | None,
     scheduler: str | None,
+    assignments: tuple[str, ...],
+    worlds: int | None,
     resume: bool,
     allow_version_change: bool,
     dry_run: bool,
@@ -84,7 +96,7 @@ def sweep(
     limit = size_limit(max_memory, accept_any_size, concurrent)
     shared = max_memory is None and concurrent > 1
     try:
-        experiment = load_experiment(experiment_file)
+        experiment = load_experiment(experiment_file, assignments=assignments, worlds=worlds)
         plan = build_plan(experiment)
         if shared:
             check_plan_size(experiment, plan, limit, shared_limit_hint(concurrent))

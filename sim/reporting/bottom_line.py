@@ -10,6 +10,9 @@ worlds, else the status-quo guesses and the varied keys of the scenario.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
 import pandas as pd
 
 from sim.analysis import paired_differences, summarise
@@ -19,6 +22,7 @@ from sim.reporting.definitions import info
 from sim.reporting.loading import Results
 from sim.reporting.outcome_text import baseline_words
 from sim.reporting.robust_text import name_of
+from sim.reporting.standing import best_shown, level_with
 
 DIMENSIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("completeness", ("completeness",)),
@@ -66,11 +70,7 @@ def pair(metric: str, a: float, b: float) -> str:
 
 def best_of(column: pd.Series, metric: str) -> list[str]:
     """The variants with the best value as shown (equal when they print the same)."""
-    valued = column.dropna()
-    if valued.empty:
-        return []
-    top = valued.max() if better_higher(metric) else valued.min()
-    return [str(v) for v, x in valued.items() if shown(metric, x) == shown(metric, top)]
+    return best_shown(column, metric)
 
 
 def leader_of(table: pd.DataFrame) -> str | None:
@@ -116,39 +116,47 @@ def significance(results: Results, table: pd.DataFrame, leader: str, metric: str
 
 
 def best_set(results: Results, table: pd.DataFrame, metric: str) -> list[str]:
-    """The best variant on ``metric`` and every variant level with it: the same value as shown,
-    or a paired difference whose interval holds zero (one run has no interval: equal only)."""
-    best = best_of(table[metric], metric)
-    if not best or results.single_run:
-        return best
-    diff = paired_differences(first_point(results), best[0], [metric])
-    level = diff.loc[~diff["significant"].astype(bool), "variant"].astype(str)
-    valued = set(table[metric].dropna().index)
-    return [*best, *(v for v in level if v in valued and v not in best)]
+    """The best variant on ``metric`` and every variant level with it (the one rule of
+    :mod:`sim.reporting.standing`)."""
+    return level_with(results, table[metric], metric)
 
 
 def strengths_and_prices(results: Results, table: pd.DataFrame, leader: str) -> list[str]:
     """Where the leader is also best (or level with the best), and where others beat it beyond
     the noise, with both values and who they are. A metric on which every variant is level
     weighs nothing and is left out."""
-    also, prices = [], []
+    also = []
     for metric in table.columns[1:]:
         value = table.loc[leader, metric]
         best = best_set(results, table, metric)
         if not best or pd.isna(value) or len(best) == table[metric].notna().sum():
             continue
-        label = info(metric).label.lower()
         if leader in best:
-            also.append(f"{label} ({shown(metric, value)})")
-        else:
-            versus = pair(metric, value, table.loc[best[0], metric])
-            prices.append(f"{label} ({versus} for {join(best)})")
+            also.append(f"{info(metric).label.lower()} ({shown(metric, value)})")
+    prices = [words for _, words in prices_of(results, table, leader)]
     out = [f"{leader} is also best, or level with the best, on {join(also)}." if also else ""]
     if prices:
         out.append(f"{leader} gives way on {join(prices)}.")
     else:
         out.append(f"{leader} gives way on nothing weighed.")
     return [s for s in out if s]
+
+
+def prices_of(results: Results, table: pd.DataFrame, leader: str) -> list[tuple[float, str]]:
+    """(relative gap, words) of each weighed metric on which others beat the leader beyond
+    the noise, in the order the dimensions are weighed."""
+    prices = []
+    for metric in table.columns[1:]:
+        value = table.loc[leader, metric]
+        best = best_set(results, table, metric)
+        if not best or pd.isna(value) or len(best) == table[metric].notna().sum():
+            continue
+        if leader not in best:
+            other = table.loc[best[0], metric]
+            versus = pair(metric, value, other)
+            words = f"{info(metric).label.lower()} ({versus} for {join(best)})"
+            prices.append((relative_gap(value, other), words))
+    return prices
 
 
 def alternatives_sentence(results: Results, table: pd.DataFrame, leader: str) -> str:
@@ -178,10 +186,16 @@ def worse_than(results: Results, table: pd.DataFrame, rival: str, leader: str) -
             continue
         if (a > b) == better_higher(metric) or not beaten(results, rival, leader, metric):
             continue
-        gap = abs(a - b) / max(abs(a), abs(b))
         words = f"{info(metric).label.lower()} ({pair(metric, a, b)})"
-        found.append((gap, words))
+        found.append((relative_gap(a, b), words))
     return [words for _, words in sorted(found, key=lambda f: -f[0])]
+
+
+def relative_gap(a: float, b: float) -> float:
+    """How far apart two values are, relative to the larger (1 when one is *never*)."""
+    if np.isinf(a) or np.isinf(b):
+        return 1.0
+    return abs(a - b) / max(abs(a), abs(b))
 
 
 def beaten(results: Results, loser: str, winner: str, metric: str) -> bool:
@@ -232,18 +246,28 @@ def robust_drivers(found) -> list[str]:  # noqa: ANN001 (sim.robustness.Assessme
     return [name_of(u, found.keys) for u in named[:3]]
 
 
-def status_quo_guesses(results: Results) -> list[str]:
-    """The hand-keying guesses of a fragmented scenario, in words with their values."""
-    architecture = results.scenario.get("architecture") or {}
+def status_quo_guesses(results: Results, sampled: dict[str, str] | None = None) -> list[str]:
+    """The hand-keying guesses of a fragmented baseline as it ran, in words with their
+    values (a value the worlds sample: its range)."""
+    architecture = results.scenario_as_run.get("architecture") or {}
     if architecture.get("kind") != "fragmented":
         return []
     out = []
     for key in STATUS_QUO_GUESSES:
         values = architecture.get(key)
         if isinstance(values, dict):
-            words = ", ".join(f"{store} {guess_text(v)}" for store, v in values.items())
+            words = ", ".join(
+                f"{store} {sampled_or(sampled or {}, f'architecture.{key}.{store}', v)}"
+                for store, v in values.items()
+            )
             out.append(f"today's {key.replace('_', ' ')} ({words})")
     return out
+
+
+def sampled_or(sampled: dict[str, str], path: str, value: object) -> str:
+    """A guess's range when the worlds sample it (or its distribution's mean), else its
+    value."""
+    return sampled.get(path) or sampled.get(f"{path}.mean") or guess_text(value)
 
 
 def guess_text(value: object) -> str:
@@ -257,20 +281,66 @@ def join(items: list[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
-def bottom_line(results: Results) -> str:
-    """The paragraph; empty when there is nothing to weigh (every run failed)."""
+@dataclass(frozen=True)
+class BottomLine:
+    """The decision in two sentences (who leads on the question, at what price, resting on
+    which assumption), then the detail, one point each."""
+
+    decision: str
+    details: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        return " ".join([self.decision, *self.details])
+
+
+def price_words(results: Results, table: pd.DataFrame, leader: str) -> str:
+    """``, at the price of <its largest shortfall>``, or ``, giving way on nothing weighed``."""
+    prices = prices_of(results, table, leader)
+    if not prices:
+        return ", giving way on nothing weighed"
+    return f", at the price of {max(prices, key=lambda p: p[0])[1]}"
+
+
+def key_assumption(results: Results) -> str:
+    """The one assumption the decision rests on, in a few words."""
+    found = results.robustness
+    if found is not None:
+        share = found.ranks[1].get(found.leader, float("nan"))
+        names = robust_drivers(found)
+        moves = f", moving most with {names[0]}" if names else ""
+        return (
+            f"It holds in {100 * share:.0f} % of {found.worlds} plausible worlds for"
+            f" {found.leader}{moves} (see 'How robust is the ranking?')."
+        )
+    guesses, varied = status_quo_guesses(results), [name_of(f) for f in results.factors]
+    if guesses:
+        return f"It rests on {guesses[0]}, a guess no public figure fixes (see 'Key assumptions')."
+    if varied:
+        return f"It rests on the first point of the grid over {join(varied)}."
+    return "It rests on this scenario's assumptions (see 'Key assumptions')."
+
+
+def verdict(results: Results) -> BottomLine | None:
+    """The bottom line; None when there is nothing to weigh (every run failed)."""
     table = means(results)
     leader = leader_of(table) if not table.empty else None
     if leader is None:
-        return ""
+        return None
     if len(table.index) == 1:
-        return f"One variant ({leader}): nothing to weigh it against. " + assumptions_sentence(
-            results
-        )
-    sentences = [
-        lead_sentence(results, table, leader),
+        decision = f"One variant ({leader}): nothing to weigh it against. {key_assumption(results)}"
+        return BottomLine(decision, (assumptions_sentence(results),))
+    lead = lead_sentence(results, table, leader).removesuffix(".")
+    first = lead + price_words(results, table, leader) + "."
+    details = [
         *strengths_and_prices(results, table, leader),
         alternatives_sentence(results, table, leader),
         assumptions_sentence(results),
     ]
-    return " ".join(s for s in sentences if s)
+    return BottomLine(f"{first} {key_assumption(results)}", tuple(d for d in details if d))
+
+
+def bottom_line(results: Results) -> str:
+    """The decision and its detail as one text; empty when there is nothing to weigh."""
+    found = verdict(results)
+    return found.text if found is not None else ""

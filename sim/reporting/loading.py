@@ -96,6 +96,12 @@ class Results:
         return self.manifest.get("scenario") or {}
 
     @property
+    def scenario_as_run(self) -> dict[str, Any]:
+        """The baseline's scenario as it ran (the experiment's ``set`` applied), as the
+        manifest records it; the base scenario for results written before it did."""
+        return self.manifest.get("scenario_as_run") or self.scenario
+
+    @property
     def name(self) -> str:
         experiment = self.manifest.get("experiment")
         if isinstance(experiment, dict):

@@ -25,10 +25,12 @@ from sim.catalogue import (
     NEVER_QUANTILES,
     better_higher,
     difference_with_unit,
+    drift_sentence,
     number_text,
     value_with_unit,
 )
-from sim.reporting.bottom_line import bottom_line, status_quo_guesses
+from sim.config import ConfigError
+from sim.reporting.bottom_line import status_quo_guesses, verdict
 from sim.reporting.charts import (
     CHARTS,
     ROBUSTNESS_CHARTS,
@@ -238,7 +240,7 @@ def executive_summary(results: Results) -> list[str]:
         if not results.single_run
         else ""
     )
-    return [head + "." + note, *sentences, *outcome_sentences(results)]
+    return [head + "." + note, *drift_notes(results), *sentences, *outcome_sentences(results)]
 
 
 # --- tables ----------------------------------------------------------------------------------
@@ -275,11 +277,15 @@ def dist_text(dist: Any) -> str:
 
 
 def assumptions(results: Results) -> list[tuple[str, str]]:
-    """The scenario's key parameters, in words. Most are estimates, not facts."""
-    s = results.scenario
+    """The key parameters of the scenario as it ran (the baseline's, with the experiment's
+    ``set`` applied), in words: each record kind with its own values, the keys the experiment
+    set, and the uncertainties sampled over worlds with their ranges. Most are estimates, not
+    facts."""
+    s = results.scenario_as_run
     if not s:
         return []
-    world, records = s.get("world") or {}, s.get("records") or {}
+    world = s.get("world") or {}
+    sampled = sampled_keys(results)
     rows = [
         ("Scenario", str(s.get("name", "?"))),
         ("Simulated period", f"{s.get('horizon_days', 0):g} days, of which the first "
@@ -287,11 +293,7 @@ def assumptions(results: Results) -> list[tuple[str, str]]:
         ("Countries (NCBs)", str(len(world.get("countries") or []) or world.get("preset", "?"))),
         ("Regional platforms", ", ".join(p.get("name", "?") for p in world.get("platforms") or [])
          or "none"),
-        ("New records per country per day", f"{records.get('creation_per_country_per_day', '?')}"),
-        ("Record lifetime (days)", dist_text(records.get("lifetime_days"))),
-        ("Updates per record per day", f"{records.get('updates_per_record_per_day', '?')}"),
-        ("Scope of records (global / regional / national)",
-         " / ".join(f"{100 * float(v):.0f} %" for v in (records.get("scope") or {}).values())),
+        *record_rows(s, sampled),
         ("Searches per country per day", str((s.get("queries") or {}).get("per_country_per_day"))),
     ]  # fmt: skip
     for name, link in (s.get("links") or {}).items():
@@ -309,14 +311,129 @@ def assumptions(results: Results) -> list[tuple[str, str]]:
                     f"average, lasting {outage['mttr_hours']:g} hours on average",
                 )
             )
-    rows += [("Status-quo guess [E]", guess) for guess in status_quo_guesses(results)]
-    if results.factors:
-        rows.append(("Varied over a grid", ", ".join(results.factors)))
+    rows += [("Status-quo guess [E]", guess) for guess in status_quo_guesses(results, sampled)]
+    rows += experiment_rows(results)
     if results.kind == "run":
         rows.append(("Architecture", json.dumps(s.get("architecture"))))
     else:
         rows.append(("Variants compared", ", ".join(results.variants)))
     return rows
+
+
+def record_rows(s: dict[str, Any], sampled: dict[str, str]) -> list[tuple[str, str]]:
+    """New records a day, then each record kind with the values the run used (a kind's own,
+    else the records' defaults); a value sampled over worlds shows its range."""
+    from sim.config import scenario_from_dict
+
+    records = s.get("records") or {}
+    created = sampled.get(
+        "records.creation_per_country_per_day", f"{records.get('creation_per_country_per_day')}"
+    )
+    rows = [("New records per country per day", created)]
+    try:
+        kinds = scenario_from_dict(s).records.kind_specs()
+    except ConfigError:  # a scenario written by another version: its defaults, as stored
+        return [*rows, ("Record lifetime (days)", dist_text(records.get("lifetime_days")))]
+    for kind in kinds:
+        where = f"records.kinds.{kind.name}" if kind.name in (records.get("kinds") or {}) else ""
+        rows.append((f"Records: {kind.name.replace('_', ' ')}", kind_text(kind, where, sampled)))
+    return rows
+
+
+def kind_text(kind: Any, where: str, sampled: dict[str, str]) -> str:
+    """``58 % of new records; lifetime exponential, mean 1,460 days; 0.001 updates a day;
+    scope global 95 % / regional 4 % / national 1 %; review every 1,825 days, extended with
+    probability 0.5``."""
+
+    def value(key: str, text: str) -> str:
+        return sampled.get(f"{where}.{key}" if where else f"records.{key}", text)
+
+    g, r, n = kind.scope.shares()
+    parts = [
+        f"{100 * kind.share:.3g} % of new records",
+        f"lifetime {value('lifetime_days', dist_text(kind.lifetime_days.model_dump()))} days",
+        f"{value('updates_per_record_per_day', f'{kind.updates_per_record_per_day:g}')} updates"
+        " a day",
+        f"scope global {100 * g:.3g} % / regional {100 * r:.3g} % / national {100 * n:.3g} %",
+    ]
+    if kind.review_days:
+        parts.append(
+            f"review every {kind.review_days:,.0f} days, extended with probability"
+            f" {value('extension_probability', f'{kind.extension_probability:g}')}"
+        )
+    return "; ".join(parts)
+
+
+def sampled_keys(results: Results) -> dict[str, str]:
+    """Scenario key -> ``sampled over [0.8, 0.99]`` for each key the worlds sample."""
+    ranges = results.manifest.get("uncertainty_ranges") or {}
+    if not results.worlds:
+        return {}
+    out = {}
+    for keys in ranges.values():
+        for path, values in keys.items():
+            out[path] = f"sampled over {range_text(values)}"
+    return out
+
+
+def range_text(values: list[Any]) -> str:
+    """``0.8-0.99`` for a range, ``{7, 14, 30}`` for a set of values."""
+    if len(values) == 2 and all(isinstance(v, int | float) for v in values):
+        return f"{values[0]:g}-{values[1]:g}"
+    return "{" + ", ".join(str(v) for v in values) + "}"
+
+
+def experiment_rows(results: Results) -> list[tuple[str, str]]:
+    """What the experiment changed for every run (its ``set``, with ``pdsa sweep --set``),
+    what it varied over a grid, and the uncertainties it sampled over worlds."""
+    m, rows = results.manifest, []
+    if m.get("set"):
+        values = "; ".join(f"{path} = {value}" for path, value in m["set"].items())
+        rows.append(("Set for every run by the experiment", values))
+    if results.factors:
+        rows.append(("Varied over a grid", ", ".join(results.factors)))
+    if results.worlds:
+        ranges = m.get("uncertainty_ranges") or {}
+        sampled = "; ".join(
+            f"{name}: " + ", ".join(f"{path} {range_text(v)}" for path, v in keys.items())
+            for name, keys in ranges.items()
+        ) or ", ".join(results.uncertainties)
+        rows.append((f"Sampled over {results.worlds} plausible worlds", sampled))
+    return rows
+
+
+def drift_notes(results: Results) -> list[str]:
+    """A sentence for each headline share that drifts over the measured window (charted grid
+    point), so that its one number is not read as a steady state."""
+    from sim.analysis import drifts
+
+    ts = results.timeseries
+    if ts.empty or "variant" not in ts.columns:
+        return []
+    point = first_point(results)
+    if "run_id" in ts.columns and not point.empty:
+        ts = ts[ts["run_id"].isin(set(point["run_id"]))]
+    return [drift_sentence(*row) for row in drifts(ts).itertuples(index=False)]
+
+
+def caveats(results: Results) -> list[str]:
+    """What the numbers rest on, for the slide of key assumptions and caveats: whether the
+    world is illustrative, trends the single numbers average, the untested guesses (or the
+    robustness over worlds), what the experiment set and sampled."""
+    from sim.reporting.bottom_line import assumptions_sentence
+    from sim.reporting.footer import caveat, scale_of
+
+    scale = scale_of(results)
+    out = [caveat(scale.ncbs)] if caveat(scale.ncbs) else []
+    if scale.sample_fraction < 1:
+        out.append(
+            f"{100 * scale.sample_fraction:.3g} % of the records simulated; counts scaled back"
+            " to real volume."
+        )
+    out += drift_notes(results)
+    out.append(assumptions_sentence(results))
+    out += [f"{label}: {value}." for label, value in experiment_rows(results)]
+    return [c for c in out if c]
 
 
 def provenance(results: Results) -> list[tuple[str, str]]:
@@ -429,8 +546,15 @@ def html_robustness(results: Results, figs: Sequence[Figure]) -> str:
 
 
 def html_bottom_line(results: Results) -> str:
-    text = bottom_line(results)
-    return f"<h2>Bottom line</h2><p class='bottom'>{esc(text)}</p>" if text else ""
+    """The decision in two sentences, then its detail as bullets."""
+    found = verdict(results)
+    if found is None:
+        return ""
+    details = "".join(f"<li>{esc(d)}</li>" for d in found.details)
+    return (
+        f"<h2>Bottom line</h2><p class='bottom'>{esc(found.decision)}</p>"
+        f"<ul class='summary'>{details}</ul>"
+    )
 
 
 def html_footer(results: Results) -> str:
@@ -462,17 +586,29 @@ Variants: {esc(", ".join(results.variants))}. Baseline: {esc(baseline_named(resu
 {html_robustness(results, figs)}
 <h2>Charts</h2>{charts}
 <h2>Metrics</h2>
-<p class="note">Mean over replications with the 95 % confidence interval in brackets
+<p class="note">{esc(mean_words(results))} with the 95 % confidence interval in brackets
 {esc(point_sentence(results))}.</p>
 {html_frame(table) if not table.empty else "<p>No metrics.</p>"}
 <h2>Key assumptions</h2>
-<p class="note">Scenario parameters, most of them estimates rather than published figures: read
-the results as "if these assumptions hold".</p>{html_pairs(assumptions(results))}
+<p class="note">Scenario parameters as they ran, most of them estimates rather than published
+figures: read the results as "if these assumptions hold".</p>
+<ul class="summary">{"".join(f"<li>{esc(c)}</li>" for c in caveats(results))}</ul>
+{html_pairs(assumptions(results))}
 <h2>What the metrics mean</h2>{html_pairs(definitions)}
 <h2>Provenance</h2>{html_pairs(provenance(results))}
 <h2>Failed runs</h2>{failed_html}
 </body></html>
 """
+
+
+def mean_words(results: Results) -> str:
+    """``Mean over 5 replications``, ``Mean over 64 sampled worlds (1 run each, pooled)``."""
+    if results.worlds:
+        n = int(results.manifest.get("replications") or 1)
+        return f"Mean over {results.worlds} sampled worlds ({n} run(s) in each, pooled)"
+    if results.single_run:
+        return "One run per variant (no interval)"
+    return f"Mean over {results.replications} replications"
 
 
 def baseline_named(results: Results) -> str:
@@ -519,6 +655,13 @@ def md_robustness(results: Results, figs: Sequence[Figure], figure_dir: str) -> 
     ]
 
 
+def md_bottom_line(results: Results) -> list[str]:
+    found = verdict(results)
+    if found is None:
+        return []
+    return ["## Bottom line", f"**{found.decision}**", "\n".join(f"- {d}" for d in found.details)]
+
+
 def markdown_report(results: Results, figs: Sequence[Figure], figure_dir: str) -> str:
     table = metric_table(results)
     failed = failures(results)
@@ -527,17 +670,18 @@ def markdown_report(results: Results, figs: Sequence[Figure], figure_dir: str) -
         f"# {results.name}: data-sharing architectures compared",
         f"Variants: {', '.join(results.variants)}. Baseline: {baseline_named(results)}.",
         f"_{footer(results)}_",
-        *(["## Bottom line", bottom_line(results)] if bottom_line(results) else []),
+        *md_bottom_line(results),
         "## Executive summary",
         "\n".join(f"- {s}" for s in executive_summary(results)),
         *md_robustness(results, figs, figure_dir),
         "## Charts",
         *md_figures(standard, figure_dir),
         "## Metrics",
-        f"Mean [95 % confidence interval] {point_sentence(results)}.",
+        f"{mean_words(results)} [95 % confidence interval] {point_sentence(results)}.",
         md_table(table) if not table.empty else "No metrics.",
         "## Key assumptions",
-        "Scenario parameters, most of them estimates rather than published figures.",
+        "Scenario parameters as they ran, most of them estimates rather than published figures.",
+        "\n".join(f"- {c}" for c in caveats(results)),
         md_pairs(assumptions(results)),
         "## What the metrics mean",
         md_pairs([(meta.label, meta.definition) for meta in CATALOGUE.values()]),

@@ -46,15 +46,25 @@ def name_of(uncertainty: str, keys: dict[str, list[str]] | None = None) -> str:
     return " ".join(p.replace("_", " ") for p in parts[1:] or parts)
 
 
-def odds_sentence(found: Assessment) -> str:
+def odds_sentence(found: Assessment, level: list[str] | None = None) -> str:
+    """How often each lever ranks first; when the pooled comparison finds several levers
+    ``level`` (as the bottom line and the summary say), that comes first: first places then
+    split between equals rather than crown a winner."""
     first = found.ranks[1].sort_values(ascending=False)
     label = info(found.metric).label.lower()
     others = [f"{lever} in {pct(share)}" for lever, share in first.iloc[1:].items() if share > 0]
     tail = f"; {', '.join(others)}" if others else "; no other lever ever does"
-    return (
+    odds = (
         f"{found.leader} ranks first on {label} in {pct(first.iloc[0])} of {found.worlds}"
         f" plausible worlds{tail}."
     )
+    if level and len(level) > 1 and found.leader in level:
+        together = ", ".join(level)
+        return (
+            f"On average over the worlds {together} are level on {label}, as the bottom line"
+            f" says: first places split between them rather than crown a winner. {odds}"
+        )
+    return odds
 
 
 def regret_sentence(found: Assessment) -> str:
@@ -176,8 +186,10 @@ def robustness_sentences(results: Results) -> list[str]:
     found = results.robustness
     if found is None:
         return []
+    from sim.reporting.standing import level_best
+
     sentences = [
-        odds_sentence(found),
+        odds_sentence(found, level_best(results, found.metric)),
         regret_sentence(found),
         discovery_sentence(found, found.discovery),
         *break_even_sentences(found),

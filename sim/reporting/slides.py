@@ -1,6 +1,8 @@
-"""The report as a slide deck (``pdsa report --format pptx``): the bottom line first, then one
-slide per chart with its title, the chart at slide size, the footer naming the scenario, and
-what to read in it in the speaker notes. Needs python-pptx (``pip install 'pdsa[slides]'``)."""
+"""The report as a slide deck (``pdsa report --format pptx``): the decision first (two
+sentences, large), the key assumptions and caveats, the detail of what each architecture gains
+and pays, then one slide per chart with its title, the chart at slide size, the footer naming
+the scenario, and what to read in it in the speaker notes. Needs python-pptx (``pip install
+'pdsa[slides]'``)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sim.reporting.bottom_line import bottom_line
+from sim.reporting.bottom_line import verdict
 from sim.reporting.footer import footer
 from sim.reporting.loading import Results
 from sim.results import write_atomic
@@ -37,8 +39,12 @@ def presentation() -> Any:
     return deck
 
 
+DECISION_PT, POINT_PT, FOOTER_PT = 26, 16, 11
+"""Type sizes: the decision read from the back of the room, the points, the footer."""
+
+
 def text_box(slide: Any, text: str, top: float, height: float, size: int, bold: bool = False):  # noqa: ANN201
-    """A wrapped text box across the slide."""
+    """A wrapped text box across the slide; each line of ``text`` a paragraph."""
     from pptx.util import Inches, Pt
 
     box = slide.shapes.add_textbox(
@@ -53,12 +59,42 @@ def text_box(slide: Any, text: str, top: float, height: float, size: int, bold: 
     return box
 
 
+def bullet_slide(deck: Any, results: Results, title: str, points: Sequence[str]) -> Any:
+    """A slide of points, one paragraph each, under its title, with the footer."""
+    slide = deck.slides.add_slide(deck.slide_layouts[6])
+    text_box(slide, title, MARGIN, TITLE_HEIGHT, 28, bold=True)
+    body = "\n".join(f"\u2022 {p}" for p in points)
+    text_box(slide, body, MARGIN + TITLE_HEIGHT, HEIGHT - 2.2, POINT_PT)
+    text_box(slide, footer(results), HEIGHT - 0.9, 0.5, FOOTER_PT)
+    return slide
+
+
 def bottom_line_slide(deck: Any, results: Results) -> None:
+    """The decision alone, large; its detail in the speaker notes."""
+    found = verdict(results)
     slide = deck.slides.add_slide(deck.slide_layouts[6])  # blank
     text_box(slide, f"{results.name}: the bottom line", MARGIN, TITLE_HEIGHT, 28, bold=True)
-    body = bottom_line(results) or "Every run failed: there is nothing to weigh."
-    text_box(slide, body, MARGIN + TITLE_HEIGHT, HEIGHT - 2.2, 15)
-    text_box(slide, footer(results), HEIGHT - 0.9, 0.5, 11)
+    body = found.decision if found else "Every run failed: there is nothing to weigh."
+    text_box(slide, body, MARGIN + TITLE_HEIGHT + 0.3, HEIGHT - 2.5, DECISION_PT)
+    text_box(slide, footer(results), HEIGHT - 0.9, 0.5, FOOTER_PT)
+    if found is not None:
+        slide.notes_slide.notes_text_frame.text = "\n".join(found.details)
+
+
+def assumptions_slide(deck: Any, results: Results) -> None:
+    """What the numbers rest on: an illustrative world's caveat, the untested guesses or the
+    sampled ranges, what the experiment set, and trends the single numbers average."""
+    from sim.reporting.report import caveats
+
+    bullet_slide(deck, results, "Key assumptions and caveats", caveats(results))
+
+
+def detail_slide(deck: Any, results: Results) -> None:
+    """What the leader is also best on, where it gives way, what the others pay."""
+    found = verdict(results)
+    if found is not None and found.details:
+        bullet_slide(deck, results, "The detail: what each architecture gains and pays",
+                     found.details[:-1] or found.details)  # fmt: skip
 
 
 def chart_slide(deck: Any, title: str, png: bytes, notes: str) -> None:
@@ -85,6 +121,8 @@ def write_slides(results: Results, figs: Sequence[Any], out: Path) -> Path:
 
     deck = presentation()
     bottom_line_slide(deck, results)
+    assumptions_slide(deck, results)
+    detail_slide(deck, results)
     for fig in figs:
         chart_slide(deck, fig.title, fig.png, reading(fig.name, fig.title))
     buffer = io.BytesIO()

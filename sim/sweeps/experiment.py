@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -147,6 +148,8 @@ class Experiment:
         run_timeout_seconds: a run still going after this long is stopped and recorded as
             failed (``--run-timeout`` overrides it); None: no limit.
         chosen_baseline: the variant the file names as ``baseline``, if it names one.
+        command_line: what ``pdsa sweep --set`` and ``--worlds`` changed in the file (``set``:
+            dotted path -> value, ``worlds``), already applied to ``raw``; empty if nothing.
     """
 
     name: str
@@ -166,6 +169,7 @@ class Experiment:
     uncertainties: Uncertainties | None = None
     run_timeout_seconds: float | None = None
     chosen_baseline: str | None = None
+    command_line: dict[str, Any] = field(default_factory=dict)
 
     @property
     def factors(self) -> list[str]:
@@ -221,7 +225,11 @@ def fingerprint(data: Any) -> str:
 
 
 def load_experiment(
-    source: str | Path | Mapping[str, Any], *, base_raw: Mapping[str, Any] | None = None
+    source: str | Path | Mapping[str, Any],
+    *,
+    base_raw: Mapping[str, Any] | None = None,
+    assignments: tuple[str, ...] = (),
+    worlds: int | None = None,
 ) -> Experiment:
     """Read and check an experiment file (or an in-memory mapping).
 
@@ -229,12 +237,16 @@ def load_experiment(
         source: the experiment file, or its mapping (``scenario`` then relative to the cwd).
         base_raw: use this base scenario mapping instead of the file ``scenario`` names (a
             results directory reruns from the resolved scenario it stored).
+        assignments: ``dotted.path=value`` overrides added to the file's ``set`` (``pdsa sweep
+            --set``), after what it sets.
+        worlds: the number of worlds to sample in place of the file's (``--worlds``).
     """
     if isinstance(source, Mapping):
         file, raw, folder = None, dict(source), Path.cwd()
     else:
         file, raw, folder = str(source), load_yaml_mapping(source), Path(source).parent
     check_keys(raw, EXPERIMENT_KEYS, file, "")
+    raw, command_line = with_command_line(raw, assignments, worlds, file)
     scenario_file, base = base_scenario(raw, folder, file, base_raw)
     variants = variants_of(raw, file)
     if raw.get("sample") is not None and raw.get("uncertainties") is not None:
@@ -260,6 +272,7 @@ def load_experiment(
         uncertainties=uncertainties_of(raw.get("uncertainties"), file),
         run_timeout_seconds=timeout_value(raw, file),
         chosen_baseline=baseline_of(raw, list(variants), file),
+        command_line=command_line,
     )
     if experiment.n_runs > MAX_RUNS:
         message = f"plans {experiment.n_runs:,} runs, more than {MAX_RUNS:,}; split it"
@@ -297,10 +310,68 @@ def base_scenario(
         if exc.key_path:  # a problem inside the scenario file: that file is the one to fix
             raise
         shown = excerpt(value, 200)
+        if is_missing(path):  # a copied experiment, say: where it looked, how to point it back
+            message = f"{shown}: {exc.message}{where_to_point(value, path, folder)}"
+            raise ConfigError(file, "scenario", message) from None
         if str(path) != value:
             shown += f" ({excerpt(str(path), 200)})"
         message = f"{shown}: {exc.message}"
         raise ConfigError(file, "scenario", message) from None
+
+
+def is_missing(path: Path) -> bool:
+    """Whether nothing is at ``path`` (a path the system cannot even ask about is not)."""
+    if "\x00" in str(path):
+        return False
+    try:
+        return not path.exists()
+    except (OSError, ValueError):
+        return False
+
+
+def where_to_point(value: str, path: Path, folder: Path) -> str:
+    """Where a copied experiment looked for its scenario, and how to point it back: a path
+    relative to the experiment file's folder, or absolute; a file of that name in the current
+    directory's ``scenarios/`` is offered as it would be written."""
+    looked = excerpt(os.path.normpath(os.path.abspath(path)), 200)
+    hint = (
+        f"; looked for {looked}, since a relative scenario: is read from the experiment file's"
+        f" folder ({excerpt(os.path.abspath(folder), 200)})"
+    )
+    candidate = Path.cwd() / "scenarios" / Path(value).name
+    if candidate.is_file():
+        relative = os.path.relpath(candidate, os.path.abspath(folder))
+        return hint + f"; point it back with scenario: {excerpt(relative, 200)}"
+    return hint + "; point it back with a path from that folder, or an absolute one"
+
+
+def with_command_line(
+    raw: dict[str, Any], assignments: tuple[str, ...], worlds: int | None, file: str | None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``raw`` with ``--set`` added to its ``set`` (as dotted paths, after the file's own) and
+    ``--worlds`` in place of its number of worlds; and what was changed, for the manifest."""
+    from sim.config.overrides import parse_assignment
+    from sim.sweeps.plan import leaves
+
+    changed: dict[str, Any] = {}
+    if assignments:
+        pairs = []
+        for text in assignments:
+            try:
+                pairs.append(parse_assignment(text))
+            except ConfigError as exc:
+                raise exc.in_file(file) from None
+        shared = shared_of(raw.get("set"), file)
+        raw = raw | {"set": dict(leaves(shared)) | dict(pairs)}
+        changed["set"] = dict(pairs)
+    if worlds is not None:
+        block = raw.get("uncertainties")
+        if not isinstance(block, Mapping):
+            message = "the experiment samples no worlds (it has no uncertainties:)"
+            raise ConfigError(file, "uncertainties", message, origin="--worlds")
+        raw = raw | {"uncertainties": {**block, "worlds": worlds}}
+        changed["worlds"] = worlds
+    return raw, changed
 
 
 def baseline_of(raw: Mapping[str, Any], variants: list[str], file: str | None) -> str | None:

@@ -18,6 +18,7 @@ from sim.config import resolved_dict, scenario_sha256
 from sim.results import package_version
 from sim.sweeps import store
 from sim.sweeps.experiment import Experiment
+from sim.sweeps.plan import leaves
 from sim.sweeps.store import ResultsDirError
 
 DEPENDENCIES = (
@@ -109,9 +110,14 @@ def version_changes(previous: Mapping[str, Any], manifest: Mapping[str, Any]) ->
 
 
 def experiment_text(experiment: Experiment) -> str:
-    if experiment.file is not None:
+    """The experiment as it ran: its file, or (with ``--set`` or ``--worlds`` given, or from
+    a mapping) its mapping with those applied, which ``pdsa rerun`` reads back."""
+    if experiment.file is not None and not experiment.command_line:
         return Path(experiment.file).read_text(encoding="utf-8")
-    return yaml.safe_dump(experiment.raw, sort_keys=False)
+    head = ""
+    if experiment.command_line:
+        head = f"# {experiment.file} as run, with the command line's {experiment.command_line}\n"
+    return head + yaml.safe_dump(experiment.raw, sort_keys=False)
 
 
 def new_manifest(experiment: Experiment) -> dict[str, Any]:
@@ -123,6 +129,9 @@ def new_manifest(experiment: Experiment) -> dict[str, Any]:
         "scenario_sha256": scenario_sha256(experiment.base),
         "scenario": resolved_dict(experiment.base),
         "scenario_raw": experiment.base_raw,
+        "scenario_as_run": as_run(experiment),
+        "set": dict(leaves(experiment.shared)),
+        "command_line": experiment.command_line,
         "scale": scale_entry(experiment),
         "architectures": architecture_kinds(experiment),
         "variants": list(experiment.variants),
@@ -152,6 +161,16 @@ def architecture_kinds(experiment: Experiment) -> dict[str, str | None]:
     }
 
 
+def as_run(experiment: Experiment) -> dict[str, Any]:
+    """The baseline's scenario as it runs (its variant's overrides and the experiment's
+    ``set`` applied), resolved: what the report's key assumptions show."""
+    from sim.config import scenario_from_dict
+    from sim.sweeps.plan import variant_scenarios
+
+    raw = variant_scenarios(experiment)[experiment.baseline]
+    return resolved_dict(scenario_from_dict(raw, experiment.file))
+
+
 def scale_entry(experiment: Experiment) -> dict[str, Any]:
     """The baseline's size and window as it runs (the experiment's ``set`` applied), which
     every chart's footer names: the base scenario alone may be sampled or timed otherwise."""
@@ -177,6 +196,10 @@ def uncertainty_entries(experiment: Experiment) -> dict[str, Any]:
         return {}
     return {
         "uncertainties": {p.name: [k.path for k in p.keys] for p in u.parameters},
+        "uncertainty_ranges": {
+            p.name: {k.path: list(k.values) if k.values else [k.low, k.high] for k in p.keys}
+            for p in u.parameters
+        },
         "uncertainty_design": u.design,
         "worlds": u.worlds,
         "grid_factors": list(experiment.grid),
