@@ -489,3 +489,71 @@ def test_a_copied_experiment_says_where_it_looked(
     back = Path("..", "..", *Path(ROOT).relative_to(tmp_path.anchor).parts, "scenarios")
     relative = __import__("os").path.relpath(DEMO_DEFAULT, copy.parent)
     assert f"point it back with scenario: '{relative}'" in result.stderr, (result.stderr, back)
+
+
+# --- 11. charts a decision maker reads ---------------------------------------------------------
+
+
+def drawn_figure(results, name: str):  # noqa: ANN001, ANN201
+    """A chart as the report draws it (rendered, so that its texts have their places)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from sim.reporting.charts import CHARTS, render
+
+    fig, _ = CHARTS[name](results)
+    render(fig, "png")
+    FigureCanvasAgg(fig).draw()
+    return fig
+
+
+def test_counts_are_written_not_offset_and_labels_do_not_overprint(tmp_path: Path) -> None:
+    from sim.reporting import load_results
+
+    scenario = merge(TWO_COUNTRIES, {
+        "queries": {"per_country_per_day": 2_000_000, "sample_fraction": 0.00002},
+        "outages": {"ncb": {"mtbf_days": 20, "mttr_hours": 12},
+                    "hub": {"mtbf_days": 60, "mttr_hours": 8}},
+        "horizon_days": 150,
+    })  # fmt: skip
+    file = tmp_path / "s.yaml"
+    file.write_text(yaml.safe_dump(scenario))
+    invoke("run", str(file), "--out", str(tmp_path / "run"), "--quiet")
+    results = load_results(tmp_path / "run")
+    fig = drawn_figure(results, "outcomes_costs")
+    for ax in fig.axes:
+        assert ax.yaxis.get_offset_text().get_text() == "", ax.get_title()
+        assert not any("e+" in t.get_text() for t in ax.get_yticklabels())
+    staff = next(ax for ax in fig.axes if ax.get_title().startswith("Staff hours"))
+    assert any("," in t.get_text() for t in staff.get_yticklabels())
+    # the hub's outages shaded, the national nodes' a line: not one grey span per node outage
+    over = drawn_figure(results, "over_time")
+    spans = [p for ax in over.axes for p in ax.patches if p.get_gid() == "outage"]
+    hub = results.outages[results.outages["store"] == "hub"]
+    assert len(spans) == len(hub) * 2  # both panels
+    assert any(line.get_gid() == "ncbs-down" for ax in over.axes for line in ax.lines)
+    assert "share of the national nodes down each day" in over.texts[-1].get_text() or any(
+        "national nodes down each day" in t.get_text() for t in over.texts
+    )
+
+
+def test_tradeoff_labels_and_region_labels_stay_clear(tmp_path: Path) -> None:
+    """Where the best architectures cluster, their names share one label: no two labels
+    overprint; the regions chart keeps its axis label inside the figure, clear of its title."""
+    from sim.reporting import load_results
+
+    out = tmp_path / "demo"
+    invoke("demo", "--scenario", "small", "--horizon-days", "150", "--quiet", "--out", str(out))
+    results = load_results(out)
+    fig = drawn_figure(results, "tradeoff")
+    renderer = fig.canvas.get_renderer()
+    (ax,) = [a for a in fig.axes if a.texts]
+    boxes = [t.get_window_extent(renderer) for t in ax.texts]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not a.overlaps(b), (a, b)
+    assert sorted(n for t in ax.texts for n in t.get_text().split("\n")) == sorted(results.variants)
+    regions = drawn_figure(results, "regions")
+    renderer = regions.canvas.get_renderer()
+    label = regions.axes[0].yaxis.label.get_window_extent(renderer)
+    title = regions.texts[0].get_window_extent(renderer)
+    assert label.y1 <= regions.bbox.y1 and not label.overlaps(title)

@@ -144,6 +144,26 @@ def line_with_band(
         )
 
 
+def count_words(count: float) -> str:
+    """``7.7 billion``, ``3.1 million``, ``42,000``, ``0.50``: a count as a reader says it, no
+    ``1e7`` offset to decode (below a thousand, the tables' one rule)."""
+    from sim.catalogue import number_text
+
+    for size, word in ((1e9, "billion"), (1e6, "million")):
+        if abs(count) >= size:
+            return f"{count / size:.3g} {word}"
+    whole = abs(count) >= 1000 or float(count).is_integer()  # a tick at 300, not 300.0
+    return f"{count:,.0f}" if whole else number_text(count)
+
+
+def count_axis(ax: Axes, axis: str = "y") -> None:
+    """Tick labels of ``axis`` as :func:`count_words` writes counts (no offset, no 1e5)."""
+    from matplotlib.ticker import FuncFormatter
+
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_formatter(FuncFormatter(lambda v, _: count_words(v)))
+
+
 def factor_label(dotted: str) -> str:
     """``links.ncb_to_hub.delay_hours.mean`` -> ``links › ncb_to_hub › delay (hours) mean``."""
     parts = dotted.split(".")

@@ -88,6 +88,26 @@ def label_stack(names: pd.Series, x: pd.Series, y: pd.Series, near: float = 0.06
     return stack
 
 
+def label_groups(
+    names: pd.Series, x: pd.Series, y: pd.Series, near: float = 0.1
+) -> list[tuple[list[str], float, float]]:
+    """Points drawn close together (within ``near`` of the data's range, in both directions)
+    share one label, their names one under the other, placed at the group's top-left point:
+    where the decision is, the best variants cluster, and labels stacked point by point
+    overprint each other. Returns (names, x, y) per label."""
+    span_x = float(x.max() - x.min()) or 1.0
+    span_y = float(y.max() - y.min()) or 1.0
+    groups: list[tuple[list[str], float, float]] = []
+    for name, px, py in zip(names, x, y, strict=True):
+        for members, gx, gy in groups:
+            if abs(px - gx) / span_x < near and abs(py - gy) / span_y < near:
+                members.append(str(name))
+                break
+        else:
+            groups.append(([str(name)], float(px), float(py)))
+    return groups
+
+
 def pareto_efficient(frame: pd.DataFrame) -> pd.Series:
     """Not dominated: no other variant is at least as complete and at most as inconsistent,
     and strictly better on one."""

@@ -10,6 +10,7 @@ from sim.reporting.charts.base import (
     add_caption,
     add_title,
     caption,
+    count_words,
     empty_chart,
     error_bars,
     mark_missing,
@@ -23,10 +24,7 @@ from sim.reporting.palette import NEUTRAL, variant_colours
 
 def in_words(count: float) -> str:
     """``7.7 billion``, ``3.1 million``, ``42,000``: no ``1e9`` offset to decode."""
-    for size, word in ((1e9, "billion"), (1e6, "million")):
-        if abs(count) >= size:
-            return f"{count / size:.3g} {word}"
-    return f"{count:,.0f}"
+    return count_words(count)
 
 
 def load(results: Results) -> tuple[Figure, pd.DataFrame]:

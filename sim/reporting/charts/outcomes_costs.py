@@ -11,6 +11,7 @@ from sim.reporting.charts.base import (
     add_caption,
     add_title,
     caption,
+    count_axis,
     empty_chart,
     error_bars,
     mark_missing,
@@ -61,7 +62,7 @@ def outcomes_costs(results: Results) -> tuple[Figure, pd.DataFrame]:
         ax.set_title(f"{meta.label}\n({better})", fontsize=8.5)
         ax.set_ylabel(meta.unit, fontsize=8)
         ax.set_xlabel("Architecture", fontsize=8)
-        ax.ticklabel_format(axis="y", style="sci", scilimits=(-3, 4))
+        count_axis(ax)
         ax.set_xticks(range(len(variants)), variants, rotation=30, ha="right", fontsize=7)
     notes = ("outcomes above, costs below, at real volume", point_note(results))
     add_caption(fig, caption(results, extra="; ".join(n for n in notes if n)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -19,7 +20,7 @@ from sim.reporting.charts.base import (
 from sim.reporting.charts.data import drawn, first_point, summary_table
 from sim.reporting.definitions import info
 from sim.reporting.loading import Results
-from sim.reporting.palette import OUTAGE_SHADE, variant_colours
+from sim.reporting.palette import NEUTRAL, OUTAGE_SHADE, variant_colours
 
 
 def over_time(results: Results) -> tuple[Figure, pd.DataFrame]:
@@ -69,19 +70,53 @@ def daily_lines(
         ax.grid(alpha=0.3)
     extra = ""
     if results.single_run:
-        shaded = shade_outages(axes, results.outages)
-        extra = (
-            f"grey: {shaded} outage period(s) of hubs, platforms or NCBs"
-            if shaded
-            else "no outages"
-        )
+        extra = outage_marks(axes, results, (float(table["day"].min()), float(table["day"].max())))
     axes[0].legend(frameon=False, ncols=min(len(variants), 4), loc="lower left")
     add_caption(fig, caption(results, extra=extra))
     return fig, table
 
 
+def outage_marks(axes: Sequence[Axes], results: Results, days: tuple[float, float]) -> str:
+    """The hub's and the platforms' outages shaded (few, and each takes a shared system down),
+    the national nodes' summarised as the share of them down each day on the last panel (a
+    world has thousands: shaded, they would grey the whole chart); the caption's words."""
+    from sim.reporting.footer import scale_of
+
+    outages = results.outages
+    if outages.empty or "store" not in outages.columns:
+        return "no outages"
+    # every variant of one seed sees the same outages (common random numbers): count them once
+    outages = outages.drop_duplicates(["store", "start_day", "end_day"])
+    national = outages["store"].astype(str).str.startswith("ncb")
+    shaded = shade_outages(axes, outages[~national])
+    words = [f"grey: {shaded} outage period(s) of the hub or a platform" if shaded else ""]
+    if national.any():
+        share = nodes_down(outages[national], scale_of(results).ncbs, (days[0], days[1] + 1))
+        twin = axes[-1].twinx()
+        twin.plot(share.index, 100 * share.to_numpy(), color=NEUTRAL, lw=0.8, ls=":",
+                  gid="ncbs-down")  # fmt: skip
+        twin.set_ylabel("National nodes down (%)", fontsize=7, color=NEUTRAL)
+        twin.tick_params(labelsize=7, colors=NEUTRAL)
+        twin.set_ylim(bottom=0)
+        words.append(
+            f"dotted, right axis: share of the national nodes down each day"
+            f" ({int(national.sum()):,} outage periods)"
+        )
+    return "; ".join(w for w in words if w)
+
+
+def nodes_down(outages: pd.DataFrame, ncbs: int, window: tuple[float, float]) -> pd.Series:
+    """Per whole day in ``window``: the time-averaged share of the ``ncbs`` national nodes
+    that were down (each outage's overlap with the day, summed, over the nodes)."""
+    days = np.arange(max(0, int(np.floor(window[0]))), int(np.floor(window[1])))
+    start = outages["start_day"].to_numpy(dtype=float)[:, None]
+    end = outages["end_day"].to_numpy(dtype=float)[:, None]
+    overlap = np.clip(np.minimum(end, days + 1.0) - np.maximum(start, days), 0.0, 1.0)
+    return pd.Series(overlap.sum(axis=0) / max(ncbs, 1), index=days + 0.5)
+
+
 def shade_outages(axes: Sequence[Axes], outages: pd.DataFrame) -> int:
-    """Grey spans where any store was down; returns how many periods were shaded."""
+    """Grey spans where a store was down; returns how many periods were shaded."""
     if outages.empty:
         return 0
     for ax in axes:

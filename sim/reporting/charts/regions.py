@@ -31,7 +31,7 @@ def regions(results: Results) -> tuple[Figure, pd.DataFrame]:
     table["completeness"] *= 100.0
     grid = table.pivot(index="region", columns="variant", values="completeness")
     grid = grid.reindex(columns=variants)
-    fig = new_figure(1.2 + 0.42 * len(grid))
+    fig = new_figure(max(3.2, 1.6 + 0.42 * len(grid)))  # room for the axis labels
     add_title(fig, title)
     ax = fig.add_subplot()
     image = ax.imshow(
@@ -57,7 +57,7 @@ def regions(results: Results) -> tuple[Figure, pd.DataFrame]:
     ax.set_xticks(range(len(variants)), variants, rotation=20, ha="right")
     ax.set_yticks(range(len(grid)), [r.replace("_", " ") for r in grid.index])
     ax.set_xlabel("Architecture")
-    ax.set_ylabel("Region of the querying officer")
+    ax.set_ylabel("Officer's region")
     fig.colorbar(image, ax=ax, label="Completeness (%)", shrink=0.9)
     add_caption(fig, caption(results, interval=False, extra=point_note(results)))
     return fig, table.reset_index(drop=True)

@@ -9,7 +9,7 @@ from sim.reporting.charts.base import add_caption, add_title, caption, empty_cha
 from sim.reporting.charts.data import (
     drawn,
     first_point,
-    label_stack,
+    label_groups,
     pareto_efficient,
     point_note,
     summary_table,
@@ -32,7 +32,6 @@ def tradeoff(results: Results) -> tuple[Figure, pd.DataFrame]:
     fig = new_figure(4.2)
     add_title(fig, "Completeness against inconsistency: top left is best")
     ax = fig.add_subplot()
-    stack = label_stack(table["variant"], table["inconsistency_rate"], table["completeness"])
     for _, row in table.iterrows():
         v = row["variant"]
         x, y = row["inconsistency_rate"], row["completeness"]
@@ -65,9 +64,13 @@ def tradeoff(results: Results) -> tuple[Figure, pd.DataFrame]:
                 zorder=4,
                 gid=f"pareto:{v}",
             )
+    for names, x, y in label_groups(
+        table["variant"], table["inconsistency_rate"], table["completeness"]
+    ):
         ax.annotate(
-            v, (x, y), xytext=(8, 6 - 10 * stack[v]), textcoords="offset points", fontsize=8
-        )
+            "\n".join(names), (x, y), xytext=(10, -4), textcoords="offset points", fontsize=8,
+            va="top", gid=f"label:{', '.join(names)}",
+        )  # fmt: skip
     ax.scatter([], [], s=160, facecolors="none", edgecolors="black", label="Pareto-efficient")
     ax.set_xlabel(info("inconsistency_rate").axis_label + ": wrong records among those returned")
     ax.set_ylabel(info("completeness").axis_label)
