@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from sim.analysis import paired_differences, summarise
-from sim.catalogue import HEADLINE_METRICS
+from sim.catalogue import HEADLINE_METRICS, metric_spec
 from sim.commands.formatting import headline_cell
 from sim.config import ConfigError, scenario_from_dict
 from sim.config.loading import resolved_dict, yaml_mapping
@@ -174,12 +174,10 @@ def test_background_run_equals_run_one_on_the_same_seed(tiny: Path):
         alone = run_one(variant.scenario)
         assert snapshot.done[variant.label].metrics == alone.metrics
     table = headline_table(snapshot.done)
-    assert list(table.index) == ["centralized", "fragmented"]
-    assert list(table.columns) == list(HEADLINE_METRICS)
+    assert list(table.columns) == ["metric", "unit", "centralized", "fragmented"]
+    assert list(table["metric"]) == [metric_spec(m).label for m in HEADLINE_METRICS]
     for label, result in snapshot.done.items():
-        assert list(table.loc[label]) == [
-            headline_cell(result.metrics, m) for m in HEADLINE_METRICS
-        ]
+        assert list(table[label]) == [headline_cell(result.metrics, m) for m in HEADLINE_METRICS]
 
 
 def test_a_stopped_run_keeps_what_finished(tiny: Path):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -26,7 +27,7 @@ from typing import Any
 import pytest
 import yaml
 
-from sim.catalogue import HEADLINE_METRICS
+from sim.catalogue import HEADLINE_METRICS, metric_spec
 from sim.commands.formatting import headline_cell
 from sim.config import ConfigError
 from sim.explore.controls import load_source
@@ -244,13 +245,17 @@ def test_a_small_run_in_the_browser(explorer: Explorer, page: Page, tmp_path: Pa
         assert f"{label}: finished in" in each
     assert page.js("pdsa.all('progress.pdsa-progress').map(p => p.value / p.max)") == [1]
     rows = page.js("pdsa.rows('headline')")
-    assert [row[0] for row in rows] == ["centralized", "hybrid push", "fragmented"]
-    for row in rows:
-        assert len(row) == 1 + len(HEADLINE_METRICS)
-        values = dict(zip(HEADLINE_METRICS, row[1:], strict=True))
-        assert 0 < float(values["completeness"]) <= 100, row  # percent, as the CLI prints it
-        numbers = [v for v in values.values() if is_number(v)]
-        assert len(numbers) >= len(HEADLINE_METRICS) - 3, row  # a lag may be "never"
+    head = page.js("[...pdsa.root('headline').querySelectorAll('table thead th')]"
+                   ".map(c => c.textContent.trim())")  # fmt: skip
+    assert head == ["metric", "unit", "centralized", "hybrid push", "fragmented"]
+    assert [row[0] for row in rows] == [metric_spec(m).label for m in HEADLINE_METRICS]
+    by_metric = {m: row for m, row in zip(HEADLINE_METRICS, rows, strict=True)}
+    assert by_metric["completeness"][1] == "%"  # the catalogue's unit, as the CLI prints it
+    for value in by_metric["completeness"][2:]:
+        assert 0 < float(value) <= 100  # percent, not a fraction
+    for column in range(2, 5):
+        numbers = [row[column] for row in rows if is_number(row[column])]
+        assert len(numbers) >= len(HEADLINE_METRICS) - 3  # a lag may be "never"
     width, height, shown = page.until("pdsa.image('over-time')")
     assert width > 0 and height > 0 and shown > 0
     page.until("pdsa.shown('yaml') && pdsa.image('regions')")
@@ -262,7 +267,8 @@ def test_a_small_run_in_the_browser(explorer: Explorer, page: Page, tmp_path: Pa
     assert again["horizon_days"] == 120 and again["architecture"]["kind"] == "centralized"
     summary = json.loads(page.download("summary", tmp_path / "summary").read_text())
     shown = headline_cell(summary["metrics"], "completeness")
-    assert shown == rows[0][1]  # centralized's row, formatted as the CLI formats it
+    assert shown == by_metric["completeness"][2]  # centralized's, as the CLI formats it
+    assert "ILLUSTRATIVE world of 12 NCBs" in page.js("pdsa.text('caveat')")
     png = page.screenshot(tmp_path / "explore-run.png")
     assert not blank(png)
     assert page.errors() == []
@@ -305,7 +311,21 @@ def test_a_results_directory_in_the_browser(
     assert width > 0 and height > 0 and shown > 0
     rows = page.until("pdsa.rows('comparison').length > 0 && pdsa.rows('comparison')")
     assert {row[0] for row in rows} == set(load_variants(sweep_dir))
-    assert page.until("pdsa.rows('differences').length > 0")
+    differences = page.until("pdsa.rows('differences').length > 0 && pdsa.rows('differences')")
+    # the CLI's catalogue labels, units and formatter: 85.5 [.., ..] and +13.7 [..] pp, not
+    # raw fractions, ci_low columns or True/False
+    text = page.js("pdsa.text('comparison') + ' ' + pdsa.text('differences')")
+    assert "Completeness (%): mean [95% CI]" in text
+    for raw in ("ci_low", "mean_diff", "True", "False", "point_id"):
+        assert raw not in text, raw
+    for row in rows:
+        mean = row[2].split(" [")[0]
+        assert 1 < float(mean) <= 100, row  # percent
+    assert all(re.fullmatch(r"[-+]?[\d.]+ \[[-+]?[\d.]+, [-+]?[\d.]+\] pp( \*)?", row[1])
+               for row in differences), differences  # fmt: skip
+    labels = page.js("[...pdsa.root('metric').querySelector('select').options]"
+                     ".map(o => o.textContent)")  # fmt: skip
+    assert "Completeness (%)" in labels and "completeness" not in labels
     png = page.screenshot(tmp_path / "explore-results.png")
     assert not blank(png)
     assert page.errors() == []
@@ -315,3 +335,21 @@ def load_variants(path: Path) -> list[str]:
     from sim.reporting import load_results
 
     return load_results(path).variants
+
+
+def test_the_run_page_says_which_world_and_offers_both(explorer: Explorer, page: Page):
+    """The page opens on the twelve NCBs (seconds a run) and says it is not the world;
+    ``pdsa demo``'s whole world is one click away, and then the warning goes."""
+    page.open(explorer.url)
+    choices = page.js("[...pdsa.root('embedded').querySelectorAll('button')]"
+                      ".map(b => b.textContent.trim())")  # fmt: skip
+    assert choices == ["Illustrative: twelve NCBs (seconds a run)",
+                       "The whole world in 2023, as pdsa demo (minutes a run)"]  # fmt: skip
+    warning = page.until("pdsa.shown('caveat') && pdsa.text('caveat')")
+    assert warning.startswith("ILLUSTRATIVE world of 12 NCBs, not a world result.")
+    assert "12 countries" in page.js("pdsa.text('about')")
+    page.js("[...pdsa.root('embedded').querySelectorAll('button')][1].click()")
+    about = page.until("pdsa.text('about').includes('196 countries') && pdsa.text('about')")
+    assert about.startswith("world-2023-demo")
+    assert page.until("!pdsa.shown('caveat')")
+    assert page.errors() == []

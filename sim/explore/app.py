@@ -19,14 +19,28 @@ from typing import Any
 import pandas as pd
 import panel as pn
 
-from sim.commands.formatting import format_value
 from sim.config import ConfigError
 from sim.explore import browse
-from sim.explore.controls import ARCHITECTURES, Controls, Source, controls_from, load_source
+from sim.explore.controls import (
+    ARCHITECTURES,
+    EMBEDDED_CHOICES,
+    Controls,
+    Source,
+    controls_from,
+    load_source,
+)
 from sim.explore.controls import variants as make_variants
-from sim.explore.runs import BackgroundRun, Snapshot, headline_table, ncb_day, summary_json
+from sim.explore.runs import (
+    BackgroundRun,
+    Snapshot,
+    headline_notes,
+    headline_table,
+    ncb_day,
+    summary_json,
+)
 from sim.reporting import Results, ResultsError
 from sim.reporting.charts import CHARTS, render
+from sim.reporting.footer import caveat, manifest_caveat
 from sim.reporting.loading import results_from_runs
 from sim.reporting.palette import OKABE_ITO, variant_colours
 
@@ -74,11 +88,19 @@ class RunPage:
         self.shown: tuple[str, ...] = ()
         self.variants: dict[str, Any] = {}
         self.callback: Any = None
+        self.embedded = pn.widgets.RadioButtonGroup(
+            label="Embedded scenario", options=list(EMBEDDED_CHOICES),
+            value=next(iter(EMBEDDED_CHOICES)), css_classes=css("embedded"),
+        )  # fmt: skip
+        self.embedded.param.watch(lambda _: self.load_embedded(), "value")
         self.path = pn.widgets.TextInput(
             label="Scenario file",
             value=scenario_file or "",
-            placeholder="empty: the embedded twelve-NCB scenario",
+            placeholder="empty: the embedded scenario chosen above",
             css_classes=css("path"),
+        )
+        self.caveat = pn.pane.Alert(
+            "", alert_type="warning", visible=False, css_classes=css("caveat")
         )
         self.load = pn.widgets.Button(label="Load", css_classes=css("load"))
         self.message = pn.pane.Alert(
@@ -105,6 +127,7 @@ class RunPage:
             None, index=False, css_classes=css("headline"), sizing_mode="stretch_width",
             styles={"overflow-x": "auto"},
         )  # fmt: skip
+        self.notes = pn.pane.HTML("", css_classes=css("notes"), styles={"font-size": "12px"})
         self.over_time = png_pane(None, "over-time")
         self.daily_region = pn.widgets.Select(
             label="Day by day, for officers in", options=[browse.WORLD],
@@ -145,10 +168,25 @@ class RunPage:
         self.set_controls(controls_from(source.scenario))
         scenario = source.scenario
         self.about.object = (
-            f"**{scenario.name}**: {len(scenario.world.countries)} countries,"
+            f"**{scenario.name}** ({source.file}): {len(scenario.world.countries)} countries,"
             f" {scenario.warmup_days:g} days of warm-up left out of the measures."
             f" {scenario.description}"
         )
+        warning = caveat(len(scenario.world.countries))
+        self.caveat.object = (
+            f"{warning} `pdsa demo` runs the whole world: choose it above." if warning else ""
+        )
+        self.caveat.visible = bool(warning)
+
+    def load_embedded(self) -> None:
+        """The embedded scenario chosen (the twelve NCBs, or the world as ``pdsa demo``)."""
+        self.path.value = ""
+        try:
+            self.fill(load_source(None, EMBEDDED_CHOICES[self.embedded.value]))
+        except ConfigError as error:
+            self.show_error(str(error))
+            return
+        self.show_error(None)
 
     def set_controls(self, controls: Controls) -> None:
         self.architectures.value = list(controls.architectures)
@@ -168,7 +206,8 @@ class RunPage:
 
     def load_file(self) -> None:
         try:
-            source = load_source((self.path.value or "").strip() or None)
+            which = EMBEDDED_CHOICES[self.embedded.value]
+            source = load_source((self.path.value or "").strip() or None, which)
         except ConfigError as error:
             self.show_error(str(error))
             return
@@ -196,6 +235,7 @@ class RunPage:
         self.variants = {v.label: v for v in chosen}
         self.shown = ()
         self.table.object = None
+        self.notes.object = ""
         self.over_time.object = None
         self.behaviour_chart.object = None
         self.last = None
@@ -227,7 +267,10 @@ class RunPage:
         self.shown = tuple(snapshot.done)
         if not snapshot.done:
             return
-        self.table.object = headline_table(snapshot.done).reset_index()
+        self.table.object = headline_table(snapshot.done)
+        self.notes.object = "  \n".join(
+            escape(n) for n in headline_notes(snapshot.done).splitlines()
+        )
         self.last = self.results(snapshot)
         self.daily_region.options = browse.daily_regions(self.last)
         self.redraw_daily()
@@ -310,14 +353,17 @@ class RunPage:
             self.architectures, self.seed, self.behaviour, *numbers, width=320,
         )  # fmt: skip
         results = pn.Column(
+            self.embedded,
             pn.Row(self.path, self.load),
             self.message,
+            self.caveat,
             self.about,
             pn.Row(self.start, self.stop),
             self.progress,
             self.status,
             self.each,
             self.table,
+            self.notes,
             self.downloads,
             self.daily_region,
             self.over_time,
@@ -368,7 +414,7 @@ class ResultsPage:
         self.results = None  # no refresh while the choices change
         self.variants.options = list(results.variants)
         self.variants.value = list(results.variants)
-        self.metric.options = browse.metric_choices(results)
+        self.metric.options = browse.metric_labels(results)
         self.region.options = browse.region_choices(results)
         self.chart_name.options = browse.chart_choices(results)
         self.ranges = {
@@ -382,8 +428,10 @@ class ResultsPage:
             if self.ranges
             else []
         )
+        warning = manifest_caveat(results.manifest)
         self.about.object = (
-            f"**{results.name}** ({results.kind}): {len(results.variants)} variants,"
+            (f"**{warning}**  \n" if warning else "")
+            + f"**{results.name}** ({results.kind}): {len(results.variants)} variants,"
             f" {len(results.ok_runs)} runs, baseline {results.baseline}"
         )
         self.results = results
@@ -405,8 +453,8 @@ class ResultsPage:
         if self.results is None:
             return
         selection = self.selection()
-        self.comparison.object = formatted(browse.comparison(self.results, selection))
-        self.differences.object = formatted(browse.differences(self.results, selection))
+        self.comparison.object = browse.comparison_shown(self.results, selection)
+        self.differences.object = browse.differences_shown(self.results, selection)
         self.chart.object = browse.chart_png(self.results, selection)
 
     def view(self) -> pn.viewable.Viewable:
@@ -491,13 +539,6 @@ def range_slider(name: str, low: float, high: float) -> pn.widgets.RangeSlider:
         label=name, start=low, end=high if high > low else low + step, value=(low, high),
         step=step, css_classes=css("range"),
     )  # fmt: skip
-
-
-def formatted(frame: pd.DataFrame) -> pd.DataFrame:
-    """Numbers as the CLI prints them."""
-    return frame.apply(
-        lambda column: column.map(format_value) if pd.api.types.is_float_dtype(column) else column
-    )
 
 
 def pages(scenario: str | None, results_dir: Path | None) -> tuple[RunPage, ResultsPage, pn.Tabs]:

@@ -158,3 +158,58 @@ def chart_png(results: Results, selection: Selection) -> bytes:
     day-by-day charts for the chosen region."""
     figure, _ = CHARTS[selection.chart](region_view(chosen(results, selection), selection.region))
     return render(figure, "png")
+
+
+# --- as the CLI shows them --------------------------------------------------------------------
+
+
+def metric_labels(results: Results) -> dict[str, str]:
+    """The metric choices by their catalogue label and unit (``Completeness (%)``)."""
+    from sim.catalogue import metric_spec
+
+    return {metric_spec(m).axis_label: m for m in metric_choices(results)}
+
+
+def comparison_shown(results: Results, selection: Selection) -> pd.DataFrame:
+    """:func:`comparison` as ``pdsa compare`` prints it: each variant's runs and its mean with
+    the 95 % interval, in display units (shares in percent), under the metric's label."""
+    from sim.catalogue import metric_spec
+    from sim.commands.compare import clipped, with_interval
+    from sim.commands.formatting import shown_value
+
+    metric = selection.metric or metric_choices(results)[0]
+    table = comparison(results, selection)
+    share = metric_spec(metric).share
+    rows = [
+        [str(row.variant), str(row.n),
+         with_interval(row.mean, *clipped(row, share), shown_value(metric))]
+        for row in table.itertuples(index=False)
+    ]  # fmt: skip
+    heading = f"{metric_spec(metric).axis_label}: mean [95% CI]"
+    return pd.DataFrame(rows, columns=["variant", "runs", heading])
+
+
+def differences_shown(results: Results, selection: Selection) -> pd.DataFrame:
+    """:func:`differences` as ``pdsa compare`` prints them: signed, shares in percentage
+    points, ``*`` when the paired interval excludes zero."""
+    from sim.commands.compare import difference_cell
+
+    metric = selection.metric or metric_choices(results)[0]
+    table = differences(results, selection)
+    kept = chosen(results, selection)
+    if table.empty:
+        return pd.DataFrame()
+    pp = " pp" if _share(metric) else ""
+    frame = table.rename(columns={"ci_low": "diff_ci_low", "ci_high": "diff_ci_high"})
+    rows = [
+        [str(row.variant), difference_cell(row, metric, str(kept.baseline), pp)]
+        for row in frame.itertuples(index=False)
+    ]
+    heading = f"vs {kept.baseline} [95% CI] (* significant at 95 %)"
+    return pd.DataFrame(rows, columns=["variant", heading])
+
+
+def _share(metric: str) -> bool:
+    from sim.catalogue import metric_spec
+
+    return metric_spec(metric).share

@@ -88,12 +88,24 @@ class Variant:
         return yaml.safe_dump(self.raw, sort_keys=False, allow_unicode=True)
 
 
-def load_source(path: str | Path | None) -> Source:
-    """The scenario in ``path`` (the embedded twelve-NCB one when None); a bad file raises
+EMBEDDED_CHOICES = {
+    "Illustrative: twelve NCBs (seconds a run)": "small",
+    "The whole world in 2023, as pdsa demo (minutes a run)": "world-2023",
+}
+"""The embedded scenarios the Run page offers (``pdsa demo --scenario``'s), by what a user
+reads: the page opens on the twelve NCBs, which run in seconds, and says it is not the world."""
+
+
+def load_source(path: str | Path | None, embedded: str = "small") -> Source:
+    """The scenario in ``path``, or when None the embedded one ``embedded`` names (``small``:
+    twelve NCBs; ``world-2023``: the whole world, as ``pdsa demo``); a bad file raises
     :class:`ConfigError` with the CLI's message."""
     if path is None:
-        text = resources.files("sim").joinpath(EMBEDDED_SCENARIO).read_text(encoding="utf-8")
-        file = f"sim/{EMBEDDED_SCENARIO}"
+        from sim.commands.demo import DEMO_SCENARIOS
+
+        inside = DEMO_SCENARIOS.get(embedded, EMBEDDED_SCENARIO)
+        text = resources.files("sim").joinpath(inside).read_text(encoding="utf-8")
+        file = f"sim/{inside}"
         raw = yaml_mapping(text, file)
     else:
         file, raw = str(path), load_yaml_mapping(path)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from sim.catalogue import HEADLINE_METRICS
+from sim.catalogue import HEADLINE_METRICS, metric_spec, shown_unit
 from sim.commands.formatting import headline_cell
 from sim.explore.controls import Variant
 from sim.results import RunResult, json_safe
@@ -154,14 +154,25 @@ def summary_json(result: RunResult) -> str:
 
 
 def headline_table(done: dict[str, RunResult]) -> pd.DataFrame:
-    """The headline metrics as the CLI prints them (``n/a``, ``never``), one row per
-    architecture."""
-    rows = {
-        label: [headline_cell(r.metrics, m) for m in HEADLINE_METRICS] for label, r in done.items()
-    }
-    frame = pd.DataFrame.from_dict(rows, orient="index", columns=list(HEADLINE_METRICS))
-    frame.index.name = "architecture"
-    return frame
+    """The headline metrics as ``pdsa demo`` prints them: one row per metric under the
+    catalogue's label, its unit, one column per architecture, values by the one formatter
+    (shares in percent, ``never``, ``n/a``)."""
+    rows = [
+        [metric_spec(m).label, shown_unit(m), *(headline_cell(r.metrics, m) for r in done.values())]
+        for m in HEADLINE_METRICS
+    ]
+    return pd.DataFrame(rows, columns=["metric", "unit", *done])
+
+
+def headline_notes(done: dict[str, RunResult]) -> str:
+    """The notes ``pdsa demo`` prints under its table (what never, n/a and 0 mean; a share
+    that drifts over the window), one line each."""
+    from sim.commands.formatting import metrics_table
+
+    frames = [r.timeseries.assign(variant=label) for label, r in done.items()]
+    series = pd.concat(frames, ignore_index=True) if frames else None
+    table = metrics_table(done, series)
+    return "\n".join(table.splitlines()[2 + len(HEADLINE_METRICS) :])
 
 
 def ncb_day(done: Mapping[str, RunResult], regions: Mapping[str, str], day: int) -> pd.DataFrame:
