@@ -3,7 +3,9 @@ its schema class in ``sim.config.schema``."""
 
 from __future__ import annotations
 
-from sim.architectures.base import NODES, Channel, Context, Strategy, channels
+from typing import Any
+
+from sim.architectures.base import NODES, Channel, Context, Setting, Strategy, channels
 from sim.architectures.centralized import Centralized
 from sim.architectures.federated import Federated
 from sim.architectures.fragmented import Fragmented
@@ -20,6 +22,35 @@ REGISTRY: dict[str, type[Strategy]] = {
 }
 
 
+def named_settings() -> dict[str, dict[str, Any]]:
+    """Every named setting of every registered architecture, as the ``architecture`` mapping
+    it stands for, by label, in the registry's order."""
+    return {
+        setting.label: {"kind": kind, **setting.settings}
+        for kind, strategy in REGISTRY.items()
+        for setting in strategy.settings
+    }
+
+
+def demo_settings() -> dict[str, dict[str, Any]]:
+    """The named settings ``pdsa demo`` compares (and the explorer ticks when it opens)."""
+    return {
+        setting.label: {"kind": kind, **setting.settings}
+        for kind, strategy in REGISTRY.items()
+        for setting in strategy.settings
+        if setting.demo
+    }
+
+
+def exercised_settings() -> dict[str, dict[str, Any]]:
+    """Every named setting with what the invariant tests add to exercise it."""
+    return {
+        setting.label: {"kind": kind, **setting.settings, **setting.exercise}
+        for kind, strategy in REGISTRY.items()
+        for setting in strategy.settings
+    }
+
+
 def plan_of(spec: ArchitectureBase, world: WorldIndex, scenario: Scenario) -> Topology:
     """The plan of the architecture ``spec`` describes."""
     return REGISTRY[spec.kind].plan_for(spec, world, scenario)
@@ -34,9 +65,13 @@ __all__ = [
     "NODES",
     "REGISTRY",
     "Channel",
+    "Setting",
     "Context",
     "Strategy",
     "build_strategy",
     "channels",
+    "demo_settings",
+    "exercised_settings",
+    "named_settings",
     "plan_of",
 ]

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import ClassVar
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -77,10 +77,29 @@ NODES = "nodes"
 """The channel of searches the owners answer: their national nodes."""
 
 
+@dataclass(frozen=True)
+class Setting:
+    """A named setting of an architecture, as the demo, the explorer and the tests offer it:
+    every list of architectures is read from the registry's settings, so a new architecture
+    is demoed, explorable, sized and tested without touching them."""
+
+    label: str
+    """How tables and pages name it (``hybrid push``)."""
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    """The ``architecture`` mapping without its ``kind``."""
+    demo: bool = False
+    """A column of ``pdsa demo``, ticked when the explorer opens."""
+    exercise: Mapping[str, Any] = field(default_factory=dict)
+    """Settings the invariant tests add to exercise what the architecture can do (entry
+    probabilities below 1, a batch of a few days...), beyond its defaults."""
+
+
 class Strategy(ABC):
     """Base of the architectures: executes the plan; subclasses add the dynamic parts."""
 
     kind: ClassVar[str]
+    settings: ClassVar[tuple[Setting, ...]] = ()
+    """Its named settings, in the order lists show them."""
 
     def __init__(self, context: Context, spec: ArchitectureBase) -> None:
         self.spec = spec

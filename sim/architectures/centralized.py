@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sim.architectures.base import Strategy
+from sim.architectures.base import Setting, Strategy
 from sim.config.schema import ArchitectureBase, Reluctance, Scenario
 from sim.topology import HUB, SHAREABLE, Consult, Route, Topology, everyone, link_profiles
 from sim.world import WorldIndex
@@ -10,6 +10,7 @@ from sim.world import WorldIndex
 
 class Centralized(Strategy):
     kind = "centralized"
+    settings = (Setting("centralized", demo=True),)
 
     @classmethod
     def plan_for(cls, spec: ArchitectureBase, world: WorldIndex, scenario: Scenario) -> Topology:

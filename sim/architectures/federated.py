@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.architectures.base import Context, Strategy
+from sim.architectures.base import Context, Setting, Strategy
 from sim.config.schema import ArchitectureBase, Reluctance, Scenario
 from sim.config.schema import Federated as FederatedSpec
 from sim.engine.dists import SECONDS, Sampler
@@ -44,6 +44,11 @@ CHUNK = 8192
 
 class Federated(Strategy):
     kind = "federated"
+    settings = (
+        Setting("federated broadcast", {"routing": "broadcast"}, demo=True),
+        Setting("federated issuer", {"routing": "issuer"}, demo=True),
+        Setting("federated index", {"routing": "index"}),
+    )
 
     @classmethod
     def plan_for(cls, spec: ArchitectureBase, world: WorldIndex, scenario: Scenario) -> Topology:

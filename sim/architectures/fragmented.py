@@ -9,7 +9,7 @@ synchronise; officers ask their platforms and the hub. All of it is rows of the 
 
 from __future__ import annotations
 
-from sim.architectures.base import Strategy
+from sim.architectures.base import Setting, Strategy
 from sim.architectures.hybrid import platforms_and_hub
 from sim.config.schema import ArchitectureBase, Reluctance, Scenario
 from sim.config.schema import Fragmented as FragmentedSpec
@@ -29,6 +29,17 @@ from sim.world import GLOBAL, WorldIndex
 
 class Fragmented(Strategy):
     kind = "fragmented"
+    settings = (
+        Setting(
+            "fragmented",
+            demo=True,
+            exercise={
+                "entry_probability": {"hub": 0.7, "platform": 0.8},
+                "update_probability": {"hub": 0.5, "platform": 0.6},
+                "entry_delay_hours": {"hub": {"dist": "exponential", "mean": 10.0}},
+            },
+        ),
+    )
 
     @classmethod
     def plan_for(cls, spec: ArchitectureBase, world: WorldIndex, scenario: Scenario) -> Topology:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.architectures.base import Strategy
+from sim.architectures.base import Setting, Strategy
 from sim.config.schema import ArchitectureBase, Reluctance, Scenario
 from sim.config.schema import Hybrid as HybridSpec
 from sim.topology import (
@@ -33,6 +33,15 @@ from sim.world import GLOBAL, WorldIndex
 
 class Hybrid(Strategy):
     kind = "hybrid"
+    settings = (
+        Setting("hybrid push", {"sync": "push"}, demo=True),
+        Setting(
+            "hybrid batch",
+            {"sync": "batch"},
+            exercise={"sync_interval_days": 3.0, "redistribute": "region"},
+        ),
+        Setting("hybrid push, copies to all", {"sync": "push", "redistribute": "all"}),
+    )
 
     @classmethod
     def plan_for(cls, spec: ArchitectureBase, world: WorldIndex, scenario: Scenario) -> Topology:
