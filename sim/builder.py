@@ -190,15 +190,32 @@ def build(
 def agents(
     model: mesa.Model, scenario: Scenario, world: WorldIndex, streams: Streams
 ) -> tuple[GlobalHub, list[RegionalPlatform], list[NCB]]:
-    """The hub, the platforms and the NCBs, each with its store, in the world's order."""
-    hub = GlobalHub(model, store(scenario, "hub", "hub", streams))
+    """The hub, the platforms and the NCBs, each with its store and its settings, in the
+    world's order."""
+    stores, outages = scenario.stores, scenario.outages
+    hub = GlobalHub(model, store(scenario, "hub", "hub", streams), stores.hub, outages.hub)
     platforms = [
-        RegionalPlatform(model, store(scenario, f"platform.{name}", "platform", streams))
+        RegionalPlatform(
+            model,
+            store(scenario, f"platform.{name}", "platform", streams),
+            stores.platform,
+            outages.platform,
+        )
         for name in world.platforms
     ]
+    staff = scenario.behaviour.workload.staff_hours_per_day
     ncbs = [
-        NCB(model, i, store(scenario, f"ncb.{code}", "ncb", streams))
-        for i, code in enumerate(world.codes)
+        NCB(
+            model,
+            i,
+            store(scenario, f"ncb.{country.code}", "ncb", streams),
+            code=country.code,
+            region=country.region,
+            platforms=country.platforms,
+            weight=country.weight,
+            staff_hours_per_day=staff * country.weight,
+        )
+        for i, country in enumerate(scenario.world.countries)
     ]
     return hub, platforms, ncbs
 
