@@ -124,24 +124,23 @@ class Network:
         self.dropped[reason] = self.dropped.get(reason, 0) + int(n)
 
     def entries(self, idx: np.ndarray) -> np.ndarray:
-        """Systems each change ``idx`` is keyed into by hand, had it left when it happened:
-        each system keyed by hand that enters it, and one for the change an NCB writes out to
-        the systems automated routes feed; none for a pointer or a record that stays home."""
+        """Systems each change ``idx`` is keyed into by hand (staff work), on one footing for
+        every architecture: the national entry, once per change of every record whatever its
+        scope (the same everywhere); an automated route (a message over a link, a store's
+        synchronisation, an index fed by the national system) costs no keying; each system a
+        route keys by hand enters the change into counts once more (today's manual multiple
+        entry). Had the change left when it happened."""
         src = self.source
         rec, t = src.change_rec[idx], src.change_time[idx]
-        count = np.zeros(idx.size, dtype=np.int64)
-        written = np.zeros(idx.size, dtype=bool)
+        count = np.ones(idx.size, dtype=np.int64)
         for compiled in self.direct:
-            route = compiled.route
-            if route.pointers:
+            manual = compiled.route.profile.manual
+            if manual is None:
                 continue
             rows = np.flatnonzero(compiled.carries(src, rec, t))
-            if route.profile.manual is None:
-                written[rows] = True
-            else:
-                _, keyed = self.keying[route.target].keyed(idx[rows], route.profile.manual)
-                np.add.at(count, rows[keyed], 1)
-        return count + written
+            _, keyed = self.keying[compiled.route.target].keyed(idx[rows], manual)
+            np.add.at(count, rows[keyed], 1)
+        return count
 
     def never_keyed(self, store: str) -> np.ndarray | None:
         """Per record, never keyed into ``store`` by hand (None: nothing is keyed there)."""
