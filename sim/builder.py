@@ -17,7 +17,7 @@ import numpy as np
 from sim.agents import NCB, GlobalHub, RegionalPlatform
 from sim.architectures import Context, Strategy, build_strategy, channels, plan_of
 from sim.behaviour import Behaviour, Overlay, Sampling
-from sim.config.schema import LINK_CLASSES, Scenario
+from sim.config.schema import LINK_CLASSES, OutageSpec, Scenario, StoreSpec
 from sim.config.schema import Link as LinkSpec
 from sim.engine.dists import SECONDS, Sampler
 from sim.engine.links import Link
@@ -29,6 +29,7 @@ from sim.records import SourceRecords, day_bounds, draw_records
 from sim.rng import Streams
 from sim.routing import Network, QueryBook
 from sim.routing.subjects import Subjects
+from sim.settings import Resolved
 from sim.topology import PlanError, Profile, Topology, check
 from sim.world import WorldIndex
 
@@ -190,30 +191,36 @@ def build(
 def agents(
     model: mesa.Model, scenario: Scenario, world: WorldIndex, streams: Streams
 ) -> tuple[GlobalHub, list[RegionalPlatform], list[NCB]]:
-    """The hub, the platforms and the NCBs, each with its store and its settings, in the
-    world's order."""
-    stores, outages = scenario.stores, scenario.outages
-    hub = GlobalHub(model, store(scenario, "hub", "hub", streams), stores.hub, outages.hub)
-    platforms = [
-        RegionalPlatform(
-            model,
-            store(scenario, f"platform.{name}", "platform", streams),
-            stores.platform,
-            outages.platform,
-        )
-        for name in world.platforms
-    ]
-    staff = scenario.behaviour.workload.staff_hours_per_day
+    """The hub, the platforms and the NCBs, each with its store and the settings the run
+    resolved for it (``sim.settings``: the most specific wins), in the world's order."""
+    resolved = Resolved(scenario, world)
+    horizon = scenario.horizon_days
+    hub_spec, hub_outages = scenario.stores.hub, scenario.outages.hub
+    hub = GlobalHub(
+        model, store("hub", "hub", hub_spec, hub_outages, horizon, streams), hub_spec, hub_outages
+    )
+    platforms = []
+    for p, name in enumerate(world.platforms):
+        spec, outages = resolved.platform_store(p), resolved.platform_outages(p)
+        node = store(f"platform.{name}", "platform", spec, outages, horizon, streams)
+        platforms.append(RegionalPlatform(model, node, spec, outages))
     ncbs = [
         NCB(
             model,
             i,
-            store(scenario, f"ncb.{country.code}", "ncb", streams),
+            store(
+                f"ncb.{country.code}",
+                "ncb",
+                resolved.node_store(i),
+                resolved.node_outages(i),
+                horizon,
+                streams,
+            ),
             code=country.code,
             region=country.region,
-            platforms=country.platforms,
+            platforms=tuple(p for p in country.platforms if p in world.platforms),
             weight=country.weight,
-            staff_hours_per_day=staff * country.weight,
+            staff_hours_per_day=resolved.staff_hours_per_day(i),
         )
         for i, country in enumerate(scenario.world.countries)
     ]
@@ -341,13 +348,16 @@ def link(scenario: Scenario, name: str, spec: LinkSpec, klass: str, streams: Str
     )
 
 
-def store(scenario: Scenario, name: str, kind: str, streams: Streams) -> Store:
+def store(
+    name: str,
+    kind: str,
+    spec: StoreSpec,
+    outages: OutageSpec | None,
+    horizon: float,
+    streams: Streams,
+) -> Store:
     """A store of ``kind`` (hub, platform, ncb), its outages drawn from its own stream."""
-    spec = getattr(scenario.stores, kind)
-    outage = getattr(scenario.outages, kind)
-    availability = Availability.draw(
-        outage, scenario.horizon_days, streams.get(f"outage.{name}"), name
-    )
+    availability = Availability.draw(outages, horizon, streams.get(f"outage.{name}"), name)
     return Store(
         name,
         kind,

@@ -25,7 +25,7 @@ from sim.engine.outages import DownWindows
 from sim.log import CostLog, QueryLog, RunLog, StoreLog
 from sim.records import SourceRecords, retention_removals
 from sim.routing.deadline import answer_probability
-from sim.topology import PlanError, short_name
+from sim.topology import Consult, PlanError, short_name
 
 PREHISTORY = 0.0
 """Times before day 0 are folded onto day 0 in the run log (order kept): only the state they
@@ -155,12 +155,17 @@ class DataSharingModel(mesa.Model):
         """Per consult of the plan, the chance an owner's answer beats the deadline."""
         stores = self.scenario.stores
 
-        def service(store: str) -> Sampler:
-            kind = "ncb" if store == "ncb" else self.parts.by_name[store].kind
-            return Sampler(getattr(stores, kind).service_seconds, SECONDS)
+        def service_of(consult: Consult) -> Callable[[str], Sampler]:
+            """Service times at a store, or (``ncb``) at the nodes of the row's owners (a
+            row groups owners whose nodes serve alike)."""
+            owners = consult.owners
+            node = self.parts.nodes[0 if owners is None else int(np.argmax(owners))]
+            return lambda store: (
+                node.service if store == "ncb" else self.parts.by_name[store].service
+            )
 
         return tuple(
-            answer_probability(c, self.parts.links, service, self._deadline(), self.streams)
+            answer_probability(c, self.parts.links, service_of(c), self._deadline(), self.streams)
             for c in self.parts.plan.consults
         )
 
@@ -228,9 +233,7 @@ class DataSharingModel(mesa.Model):
             answered=answered,
             last_answer=last,
             asked_of={name: np.concatenate(qids) for name, qids in book.asked_of.items()},
-            broadcast=(
-                np.concatenate(book.broadcasts) if book.broadcasts else np.empty(0, np.int64)
-            ),
+            broadcast=list(book.broadcasts),
             weight=1.0 / self.scenario.queries.sample_fraction,
             subject=self.parts.subjects.drawn,
         )

@@ -13,6 +13,7 @@ should be refused, not coerced. What a machine can hold is a separate question, 
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -257,8 +258,26 @@ def architecture_label(resolved: Mapping[str, Any] | None) -> str:
 # --- world -------------------------------------------------------------------------------
 
 
+PlatformStatus = Literal["operational", "planned", "none"]
+
+
 class Platform(Frozen):
+    """A regional platform as it is: whether it runs, and, when it does, how much of its
+    members' data is keyed into it and how often it is down (``sim/data/README.md`` gives the
+    source or assumption of each preset value)."""
+
     name: str = Field(min_length=1)
+    status: PlatformStatus = "operational"
+    """operational: a working alert database its members write to and search; planned (a
+    system adopted but not yet running, as AFRIPOL's AFSECOM) or none (a cooperation body
+    without a shared database): no store, no route, no search; its members use the hub and
+    their other platforms, and records scoped regionally are shared through operational
+    platforms only."""
+    entry_probability: Probability | None = None
+    """Share of its members' records keyed into it today (the status quo, keyed by hand),
+    overriding ``architecture.entry_probability.platform``; null: the architecture's."""
+    outages: OutageSpec | None = None
+    """Its own up and down times, overriding ``outages.platform``; null: the world's."""
 
 
 class Country(Frozen):
@@ -728,6 +747,89 @@ class Behaviour(Frozen):
     sharing: Sharing = Sharing()
 
 
+# --- settings by region, platform and country ----------------------------------------------
+
+
+class LinkOverride(Frozen):
+    """A link's delays where they differ from the world's; a key left out keeps the world's."""
+
+    delay_hours: Dist | None = None
+    query_delay_seconds: Dist | None = None
+
+
+class NodeLinks(Frozen):
+    """The links an NCB's messages travel: to the hub, to its platforms, and, for a search
+    another NCB asks it, between national nodes (the node asked)."""
+
+    ncb_to_hub: LinkOverride | None = None
+    ncb_to_platform: LinkOverride | None = None
+    ncb_to_ncb: LinkOverride | None = None
+
+
+class PlatformLinks(Frozen):
+    """The links of one platform: its members' messages to it, and its synchronisation with
+    the hub both ways."""
+
+    ncb_to_platform: LinkOverride | None = None
+    platform_to_hub: LinkOverride | None = None
+    hub_to_platform: LinkOverride | None = None
+
+
+class Keying(Frozen):
+    """Keying by hand into a system (today's status quo) where it differs from the world's."""
+
+    entry_probability: Probability | None = None
+    update_probability: Probability | None = None
+    entry_delay_hours: Dist | None = None
+
+
+class NodeKeying(Frozen):
+    hub: Keying = Keying()
+    platform: Keying = Keying()
+
+
+class NodeSettings(Frozen):
+    """Settings of the NCBs of a region or of one country: their links, their national nodes'
+    availability and capacity, their keying into the hub and the platforms, their staff."""
+
+    links: NodeLinks = NodeLinks()
+    outages: OutageSpec | None = None
+    """Their national nodes' up and down times, overriding ``outages.ncb``."""
+    store: StoreSpec | None = None
+    """Their national nodes' servers and service times, overriding ``stores.ncb``."""
+    entry: NodeKeying = NodeKeying()
+    staff_hours_per_day: Duration | None = None
+    """Staff time of an NCB of weight 1, overriding ``behaviour.workload.staff_hours_per_day``."""
+
+
+class PlatformSettings(Frozen):
+    """Settings of one platform: its links, availability, capacity and keying by hand."""
+
+    links: PlatformLinks = PlatformLinks()
+    outages: OutageSpec | None = None
+    store: StoreSpec | None = None
+    entry: Keying = Keying()
+
+
+class Settings(Frozen):
+    """Settings that differ by region, platform or country, overriding the world-wide values.
+    The most specific wins: a country's over a platform's over its region's over the world's
+    (the platform's own data in ``world.platforms`` counts as the platform's, below
+    ``settings.platforms``). Which settings apply where:
+
+    - an NCB's links to the hub and to a platform, and a national node asked by another NCB:
+      country, then (to a platform) that platform, then region, then ``links``;
+    - a national node's outages, capacity and staff: country, region, the world's;
+    - keying into the hub: country, region, ``architecture``; into a platform: country, the
+      platform (``settings.platforms``, then ``world.platforms``), region, ``architecture``;
+    - a platform's outages, capacity and synchronisation links: the platform, the world's.
+    """
+
+    regions: dict[str, NodeSettings] = Field(default_factory=dict)
+    platforms: dict[str, PlatformSettings] = Field(default_factory=dict)
+    countries: dict[str, NodeSettings] = Field(default_factory=dict)
+
+
 # --- the scenario ------------------------------------------------------------------------
 
 
@@ -750,6 +852,23 @@ class Scenario(Frozen):
     queries: Queries = Queries()
     behaviour: Behaviour = Behaviour()
     costs: Costs = Costs()
+    settings: Settings = Settings()
+    """Settings by region, platform and country (the most specific wins)."""
+
+    @model_validator(mode="after")
+    def _settings_name_the_world(self) -> Scenario:
+        named = {
+            "regions": sorted({c.region for c in self.world.countries}),
+            "platforms": [p.name for p in self.world.platforms],
+            "countries": [c.code for c in self.world.countries],
+        }
+        for section, known in named.items():
+            for name in getattr(self.settings, section):
+                if name not in known:
+                    raise ValueError(
+                        f"settings.{section}.{name}: {not_in_world(name, section, known)}"
+                    )
+        return self
 
     @model_validator(mode="after")
     def _denied_countries_exist(self) -> Scenario:
@@ -808,3 +927,15 @@ class Scenario(Frozen):
                 f"warmup_days: {self.warmup_days:g} must be < horizon_days ({self.horizon_days:g})"
             )
         return self
+
+
+def not_in_world(name: str, section: str, known: list[str]) -> str:
+    """``not a region of the world; did you mean 'africa'?``"""
+    guess = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    what = {"regions": "a region", "platforms": "a platform", "countries": "a country"}[section]
+    hint = (
+        f"; did you mean {guess[0]!r}?"
+        if guess
+        else f" (the world's: {', '.join(known[:12])}{'...' if len(known) > 12 else ''})"
+    )
+    return f"not {what} of the world{hint}"

@@ -39,7 +39,7 @@ def returned_by_owners(
     returned = owners_cumulative(
         log, layout, grid, gate_of(log, reading), log.answer_probability[row], window
     )
-    projected = summed(layout.projection(ent, view.queriers, view.kinds), returned)
+    projected = summed(layout.projection(ent, view.queriers, view.kinds, view.owners), returned)
     zero = np.zeros_like(projected)
     quantities = {"vis": projected, "vis_act": projected, "ghost": zero, "stale": zero}
     return view.queriers, grid, quantities | {"stale_any": zero, "conflict": zero}

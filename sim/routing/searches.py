@@ -38,8 +38,9 @@ class QueryBook:
     """When the last answer back within the deadline arrived (``-inf``: none)."""
     asked_of: dict[str, list[np.ndarray]] = field(default_factory=dict)
     """Searches asked of each store or node (by store name): the load it must answer."""
-    broadcasts: list[np.ndarray] = field(default_factory=list)
-    """Searches asked of every national node but the querier's own."""
+    broadcasts: list[tuple[np.ndarray, np.ndarray | None]] = field(default_factory=list)
+    """Searches asked of every national node of a set (a mask; None: every node) but the
+    querier's own."""
 
     def __post_init__(self) -> None:
         self.n_asked = np.zeros(self.time.size, dtype=np.int64)
@@ -86,14 +87,20 @@ class QueryBook:
         self.answers(qid, back)
 
     def broadcast(
-        self, qid: np.ndarray, n_asked: int, n_answered: np.ndarray, last: np.ndarray
+        self,
+        qid: np.ndarray,
+        n_asked: int | np.ndarray,
+        n_answered: np.ndarray,
+        last: np.ndarray,
+        nodes: np.ndarray | None = None,
     ) -> None:
-        """Searches asked of every other national node at once (``n_asked`` of them), with
-        the answers each got back within the deadline and when the last of them came."""
+        """Searches asked of every other national node at once (of ``nodes``, a mask; None:
+        every node), ``n_asked`` of them each, with the answers each got back within the
+        deadline and when the last of them came."""
         self.n_asked[qid] += n_asked
         self.n_answered[qid] += n_answered
         np.maximum.at(self.last_answer, qid, last)
-        self.broadcasts.append(qid)
+        self.broadcasts.append((qid, nodes))
 
 
 class Searches:
