@@ -153,16 +153,14 @@ class DataSharingModel(mesa.Model):
 
     def _answer_probabilities(self) -> tuple[float, ...]:
         """Per consult of the plan, the chance an owner's answer beats the deadline."""
-        stores = self.scenario.stores
+        stores = self.parts.by_name
 
         def service_of(consult: Consult) -> Callable[[str], Sampler]:
             """Service times at a store, or (``ncb``) at the nodes of the row's owners (a
             row groups owners whose nodes serve alike)."""
             owners = consult.owners
             node = self.parts.nodes[0 if owners is None else int(np.argmax(owners))]
-            return lambda store: (
-                node.service if store == "ncb" else self.parts.by_name[store].service
-            )
+            return lambda store: node.service if store == "ncb" else stores[store].service
 
         return tuple(
             answer_probability(c, self.parts.links, service_of(c), self._deadline(), self.streams)
