@@ -150,6 +150,7 @@ def build(
         store_spec=scenario.stores,
         query_spec=scenario.queries,
         n_days=n_days,
+        scenario=scenario,
     )
     strategy = build_strategy(scenario.architecture, context)
     behaviour = None

@@ -10,6 +10,7 @@ from sim.architectures.centralized import Centralized
 from sim.architectures.federated import Federated
 from sim.architectures.fragmented import Fragmented
 from sim.architectures.hybrid import Hybrid
+from sim.architectures.mixed import Mixed
 from sim.config.schema import ArchitectureBase, Scenario
 from sim.topology import Topology
 from sim.world import WorldIndex
@@ -19,6 +20,7 @@ REGISTRY: dict[str, type[Strategy]] = {
     "federated": Federated,
     "hybrid": Hybrid,
     "fragmented": Fragmented,
+    "mixed": Mixed,
 }
 
 

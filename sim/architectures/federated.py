@@ -100,14 +100,19 @@ class Federated(Strategy):
     def __init__(self, context: Context, spec: ArchitectureBase) -> None:
         super().__init__(context, spec)
         self.deadline = spec.query_deadline_seconds * SECONDS
-        self.owner_rows = [(i, c) for i, c in enumerate(self.plan.consults) if c.target == OWNERS]
+        mine = {id(c) for c in self.plan.consults if c.target == OWNERS}
+        self.owner_rows = [
+            (i, c) for i, c in enumerate(self.network.plan.consults) if id(c) in mine
+        ]
+        """Its consults of the owners, by their index in the run's plan (of which, in a mix,
+        its own are a part)."""
         self.link_of = self._node_links()
         """Per owner, the link a search to its node travels over."""
         gates = self.plan.gates()
         self.gate: Store | None = self.stores[gates[0]] if gates else None
         """The pointer index searches ask first, if any."""
         self.direct_fanout = all(node.pool.servers is None for node in self.nodes)
-        self.rng = context.streams.get("federated.queries")
+        self.rng = context.stream("federated.queries")
         self.hit_fraction = context.query_spec.hit_fraction
         self._hit_owner = np.full(context.queries.n_queries, -1, dtype=np.int64)
         self._hub_answers_seen = 0
@@ -125,11 +130,9 @@ class Federated(Strategy):
 
     # --- queries -------------------------------------------------------------------------------
 
-    def route_queries(self, qid: np.ndarray, querier: np.ndarray, t: np.ndarray) -> None:
-        """Searches to stores as the plan says; then, row by row, whom the searches the owners
-        answer ask: the index first (once per search), the issuer, or every other node of the
-        row's owners."""
-        super().route_queries(qid, querier, t)
+    def ask_owners(self, qid: np.ndarray, querier: np.ndarray, t: np.ndarray) -> None:
+        """Row by row, whom the searches the owners answer ask: the index first (once per
+        search), the issuer, or every other node of the row's owners."""
         asking = self.network.searches
         indexed = np.zeros(qid.size, dtype=bool)
         for i, consult in self.owner_rows:
@@ -168,7 +171,7 @@ class Federated(Strategy):
                 self._ask_queue(int(j), qid[others], t[others])
 
     def _row_nodes(self, row: int) -> np.ndarray:
-        owners = self.plan.consults[row].owners
+        owners = self.network.plan.consults[row].owners
         return np.arange(self.world.n_countries) if owners is None else np.flatnonzero(owners)
 
     def _broadcast(
@@ -177,7 +180,7 @@ class Federated(Strategy):
         """Fan-out to every other node of ``nodes`` with no queueing: each node answers unless
         it is down when the query reaches it, and the answers back within the deadline count."""
         n, m = qid.size, nodes.size
-        link = self.links[self.plan.consults[row].profile.link]
+        link = self.links[self.network.plan.consults[row].profile.link]
         position = np.full(self.world.n_countries, -1, dtype=np.int64)
         position[nodes] = np.arange(m)
         among = position[querier]  # the querier's own node, if it is one of them: not asked
@@ -195,7 +198,7 @@ class Federated(Strategy):
         answered, last = broadcast_answers(
             t, among, out, back, service, self._down[row], self.deadline
         )
-        owners = self.plan.consults[row].owners
+        owners = self.network.plan.consults[row].owners
         self.queries.broadcast(qid, fanout, answered, last, owners)
 
     def _ask_issuers(
@@ -260,13 +263,12 @@ class Federated(Strategy):
         node.receive_queries(qid, t + out, back)
         self.queries.ask(node.name, qid)
 
-    def settle(self, now: float) -> None:
+    def before_serving(self, now: float) -> None:
         """The index first: its answers before ``now`` send the owners the queries that reach
         them before ``now``, which join the owners' queues before those serve (FIFO)."""
         if self.gate is not None:
             self.gate.process_until(now)
             self._second_leg(now)
-        super().settle(now)
 
     def _second_leg(self, now: float) -> None:
         """Hits named by the index: ask the owner once the index has answered."""

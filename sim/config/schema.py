@@ -238,7 +238,42 @@ class Fragmented(ArchitectureBase):
     """Manual keying delay, on top of the link's delay."""
 
 
-Architecture = Annotated[Centralized | Federated | Hybrid | Fragmented, Field(discriminator="kind")]
+Single = Annotated[Centralized | Federated | Hybrid | Fragmented, Field(discriminator="kind")]
+"""One architecture for every record kind."""
+
+
+class Mixed(ArchitectureBase):
+    """An architecture per record kind, as the realistic options are mixed: travel documents
+    through the hub (as SLTD is), notices through the regional platforms, biometrics asked of
+    their owners hit/no-hit (as Prüm is). Each kind's records travel and are searched as under
+    its own architecture; the mix's ``query_deadline_seconds`` holds for all of them."""
+
+    kind: Literal["mixed"]
+    by_kind: dict[str, Single] = Field(min_length=1)
+    """Record kind (``records.kinds``) -> its architecture."""
+    other: Single | None = None
+    """The architecture of the kinds ``by_kind`` does not name (null: it must name them all)."""
+
+    def parts(self, kinds: tuple[str, ...]) -> list[tuple[tuple[str, ...], ArchitectureBase]]:
+        """(record kinds, architecture) of each part, the mix's deadline in each; kinds that
+        share one setting are one part."""
+        out: dict[str, tuple[list[str], ArchitectureBase]] = {}
+        for name in kinds:
+            spec = self.by_kind.get(name, self.other)
+            assert spec is not None
+            spec = spec.model_copy(update={"query_deadline_seconds": self.query_deadline_seconds})
+            key = spec.model_dump_json()
+            out.setdefault(key, ([], spec))[0].append(name)
+        return [(tuple(names), spec) for names, spec in out.values()]
+
+    def label(self) -> str:
+        given = "; ".join(f"{k} {spec.label()}" for k, spec in self.by_kind.items())
+        return f"mixed: {given}" + (f"; other {self.other.label()}" if self.other else "")
+
+
+Architecture = Annotated[
+    Centralized | Federated | Hybrid | Fragmented | Mixed, Field(discriminator="kind")
+]
 
 _ARCHITECTURE: TypeAdapter[Architecture] = TypeAdapter(Architecture)
 
@@ -854,6 +889,29 @@ class Scenario(Frozen):
     costs: Costs = Costs()
     settings: Settings = Settings()
     """Settings by region, platform and country (the most specific wins)."""
+
+    @model_validator(mode="after")
+    def _mix_names_the_kinds(self) -> Scenario:
+        arch = self.architecture
+        if not isinstance(arch, Mixed):
+            return self
+        names = [k.name for k in self.records.kind_specs()]
+        for name in arch.by_kind:
+            if name not in names:
+                guess = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+                hint = (
+                    f"; did you mean {guess[0]!r}?"
+                    if guess
+                    else f" (records.kinds: {', '.join(names)})"
+                )
+                raise ValueError(f"architecture.by_kind.{name}: not a record kind{hint}")
+        missing = [n for n in names if n not in arch.by_kind]
+        if missing and arch.other is None:
+            raise ValueError(
+                f"architecture.by_kind: no architecture for {', '.join(missing)}"
+                " (name them, or give architecture.other)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _settings_name_the_world(self) -> Scenario:

@@ -125,17 +125,22 @@ class Searches:
 
     def ask(self, qid: np.ndarray, querier: np.ndarray, t: np.ndarray) -> None:
         """Each group of queriers asks, in parallel, every store its consults name that hold
-        for the search's kind at the time it is made."""
+        for the search's kind at the time it is made; a store that several rows name (for
+        the records of different owners) is asked once."""
         for queriers, rows in self.groups:
             mine = np.isin(querier, queriers)
             if not mine.any():
                 continue
+            asking: dict[str, tuple[str, np.ndarray]] = {}
             for i in rows:
                 consult = self.plan.consults[i]
                 if consult.target == OWNERS:
                     continue
                 sel = self.holds(i, mine, qid, t)
-                self.ask_store(consult.target, consult.profile.link, qid[sel], t[sel])
+                link, before = asking.get(consult.target, (consult.profile.link, None))
+                asking[consult.target] = (link, sel if before is None else before | sel)
+            for target, (link, sel) in asking.items():
+                self.ask_store(target, link, qid[sel], t[sel])
 
     def holds(self, i: int, mine: np.ndarray, qid: np.ndarray, t: np.ndarray) -> np.ndarray:
         """Of the searches ``mine``, those that consult row ``i`` holds for."""
