@@ -111,7 +111,7 @@ class CachedHub(Strategy):
             mine = np.isin(querier, queriers)
             for i in rows:
                 consult = self.plan.consults[i]
-                sel = searches.holds(i, mine, qid, t)
+                sel = searches.holds(consult, mine, qid, t)
                 if consult.target == HUB:
                     searches.ask_store(HUB, consult.profile.link, qid[sel], t[sel])
                 else:

@@ -60,8 +60,9 @@ class Context:
     scenario: Scenario
     """The scenario as validated (what a plan is made from)."""
     name: str = ""
-    """The part of a mix this context is for (its record kinds), named in its random streams
-    so that two parts of one kind draw apart; empty for a whole architecture."""
+    """The part of a composite plan this context is for (``mix0``, ``stage1/mix0``; see
+    ``Route.part``), named in its random streams so that two parts of one kind draw apart;
+    empty for a whole architecture."""
 
     def stream(self, name: str) -> np.random.Generator:
         """The random stream ``name`` of this architecture (of this part of a mix)."""

@@ -25,7 +25,8 @@ class Mixed(Strategy):
     @classmethod
     def plan_for(cls, spec: ArchitectureBase, world: WorldIndex, scenario: Scenario) -> Topology:
         assert isinstance(spec, MixedSpec)
-        return sum((plan for _, _, plan in parts(spec, world, scenario)), start=Topology())
+        mix = parts(spec, world, scenario)
+        return sum((plan.tagged(f"mix{i}") for i, (_, _, plan) in enumerate(mix)), Topology())
 
     def __init__(self, context: Context, spec: ArchitectureBase) -> None:
         super().__init__(context, spec)
@@ -34,14 +35,10 @@ class Mixed(Strategy):
 
         self.parts: list[Strategy] = []
         self.kinds: list[tuple[str, ...]] = []
-        routes, consults = 0, 0
-        for kinds, part, plan in parts(spec, context.world, context.scenario):
-            own = Topology(
-                context.plan.routes[routes : routes + len(plan.routes)],
-                context.plan.consults[consults : consults + len(plan.consults)],
-            )
-            routes, consults = routes + len(plan.routes), consults + len(plan.consults)
-            part_context = replace(context, plan=own, name="+".join(kinds))
+        kind_names = tuple(k.name for k in context.scenario.records.kind_specs())
+        for i, (kinds, part) in enumerate(spec.parts(kind_names)):
+            name = f"{context.name}/mix{i}" if context.name else f"mix{i}"
+            part_context = replace(context, plan=context.plan.part(name), name=name)
             self.parts.append(REGISTRY[part.kind](part_context, part))
             self.kinds.append(kinds)
 

@@ -865,6 +865,62 @@ class Settings(Frozen):
     countries: dict[str, NodeSettings] = Field(default_factory=dict)
 
 
+# --- migration in waves --------------------------------------------------------------------
+
+
+class Wave(Frozen):
+    """The NCBs that move on one day: every country of ``regions`` and the ``countries``."""
+
+    day: Days
+    """Simulation day the wave moves (counted from 0, warm-up included)."""
+    regions: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+
+
+class Stage(Frozen):
+    """One step of a road map: the architecture its waves move to."""
+
+    to: Architecture
+    waves: tuple[Wave, ...] = Field(min_length=1)
+
+
+MAX_TRANSFER_PER_DAY = 1e9
+"""Most records an NCB of weight 1 hands over in a day: beyond it a rate is a typo."""
+
+
+class Bulk(Frozen):
+    """Records already held when a wave moves are handed over in bulk to the systems of the
+    architecture it moves to: every active record of the wave's NCBs, oldest first, as a
+    backlog at a rate (N records at rate r take N / r days)."""
+
+    records_per_day: Annotated[float, Strict(), Field(gt=0, le=MAX_TRANSFER_PER_DAY)]
+    """Records an NCB of weight 1 hands over a day, in the real volume (scaled by its weight
+    and by ``records.sample_fraction`` in the run). [E]"""
+
+
+class Reconcile(Frozen):
+    """A clean-up when a wave moves: every system holding the wave's records is corrected
+    where it shows a record its owner has deleted (a ghost) or an older version than the
+    owner's (stale), record by record at a rate, each correction a staff cost."""
+
+    records_per_day: Annotated[float, Strict(), Field(gt=0, le=MAX_TRANSFER_PER_DAY)]
+    """Corrections an NCB of weight 1 makes a day, in the real volume. [E]"""
+    hours_per_record: Duration = 0.05
+    """Staff time per correction (finding the copy, deleting or updating it). [E] 0.02-0.25."""
+
+
+class Migration(Frozen):
+    """A road map: the NCBs move, wave by wave, from the scenario's ``architecture`` through
+    each stage's. A country's records travel and are searched as its own current architecture
+    says (the systems of every stage run in parallel while waves move); ``bulk`` and
+    ``reconcile`` say what becomes of the records the systems already held (neither: they are
+    left to age out, removed by retention)."""
+
+    stages: tuple[Stage, ...] = ()
+    bulk: Bulk | None = None
+    reconcile: Reconcile | None = None
+
+
 # --- the scenario ------------------------------------------------------------------------
 
 
@@ -889,6 +945,54 @@ class Scenario(Frozen):
     costs: Costs = Costs()
     settings: Settings = Settings()
     """Settings by region, platform and country (the most specific wins)."""
+    migration: Migration = Migration()
+    """A road map from ``architecture`` to others, by waves of NCBs (none by default)."""
+
+    @model_validator(mode="after")
+    def _waves_name_the_world(self) -> Scenario:
+        regions = sorted({c.region for c in self.world.countries})
+        codes = [c.code for c in self.world.countries]
+        for i, stage in enumerate(self.migration.stages):
+            moved: set[str] = set()
+            for j, wave in enumerate(stage.waves):
+                at = f"migration.stages.{i}.waves.{j}"
+                for k, name in enumerate(wave.regions):
+                    if name not in regions:
+                        raise ValueError(
+                            f"{at}.regions.{k}: {not_in_world(name, 'regions', regions)}"
+                        )
+                for k, name in enumerate(wave.countries):
+                    if name not in codes:
+                        raise ValueError(
+                            f"{at}.countries.{k}: {not_in_world(name, 'countries', codes)}"
+                        )
+                members = set(wave.countries) | {
+                    c.code for c in self.world.countries if c.region in wave.regions
+                }
+                if not members:
+                    raise ValueError(f"{at}: names no country (give regions or countries)")
+                twice = sorted(members & moved)
+                if twice:
+                    raise ValueError(f"{at}: {', '.join(twice[:5])} already moved in this stage")
+                moved |= members
+        for code in codes:
+            days = [d for d in self.migration_days(code)]
+            if days != sorted(days):
+                raise ValueError(
+                    f"migration.stages: {code} would move to a later stage before an earlier one"
+                    f" (days {', '.join(f'{d:g}' for d in days)})"
+                )
+        return self
+
+    def migration_days(self, code: str) -> list[float]:
+        """The days country ``code`` moves, stage after stage (stages it skips left out)."""
+        region = next(c.region for c in self.world.countries if c.code == code)
+        return [
+            wave.day
+            for stage in self.migration.stages
+            for wave in stage.waves
+            if code in wave.countries or region in wave.regions
+        ]
 
     @model_validator(mode="after")
     def _mix_names_the_kinds(self) -> Scenario:
