@@ -85,7 +85,7 @@ def test_the_plan_switches_each_wave_on_its_day():
         if route.owners[ccc]:
             stage = route.part.split("/")[0]
             window = (route.start_day, route.end_day)
-            assert window == ((0.0, 100.0) if stage == "stage0" else (100.0, np.inf)), route
+            assert window == ((-np.inf, 100.0) if stage == "stage0" else (100.0, np.inf)), route
     assert {r.part for r in log.plan.routes} == {"stage0", "stage1"}
 
 

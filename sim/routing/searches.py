@@ -151,7 +151,7 @@ class Searches:
         if kinds is None:
             kinds = self._kinds[id(consult)] = kind_mask(consult.kinds, self.kind_names)
         sel = mine & kinds[self.book.kind[qid]]
-        if consult.start_day > 0 or np.isfinite(consult.end_day):
+        if np.isfinite(consult.start_day) or np.isfinite(consult.end_day):
             sel &= (t >= consult.start_day) & (t < consult.end_day)
         return sel
 
