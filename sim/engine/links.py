@@ -37,6 +37,7 @@ class Link:
         self.rng = rng
         self.changes_sent = 0
         self._messages: list[tuple[np.ndarray, float, np.ndarray | None]] = []
+        self._cache: tuple[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
         """(send times, messages each at real volume, record kind of each change or None for
         searches); a change of no known kind has kind -1."""
 
@@ -74,20 +75,33 @@ class Link:
 
     def messages_per_day(self, n_days: int) -> np.ndarray:
         """Messages that left on each day ``0 .. n_days - 1``."""
-        counts, weights, _ = self._tally(n_days, 0)
+        counts, weights, _ = self._tallied(n_days)
         return counts.sum(axis=0) @ weights
 
     def changes_by_kind(self, n_days: int, n_kinds: int) -> np.ndarray:
         """[kind, day]: record changes that left on each day at real volume, by their record's
         kind; the last row (``n_kinds``) holds changes of no known kind."""
-        counts, weights, searches = self._tally(n_days, n_kinds)
-        return (counts[:, :, ~searches] @ weights[~searches])[: n_kinds + 1]
+        counts, weights, searches = self._tallied(n_days)
+        by_row = counts[:, :, ~searches] @ weights[~searches]  # kinds, no kind, searches
+        out = np.zeros((n_kinds + 1, n_days))
+        known = min(n_kinds, by_row.shape[0] - 2)
+        out[:known] = by_row[:known]
+        out[n_kinds] = by_row[-2]
+        return out
 
     def searches_per_day(self, n_days: int) -> np.ndarray:
         """Searches (a request and its answer: two messages) that left on each day at real
         volume."""
-        counts, weights, searches = self._tally(n_days, 0)
+        counts, weights, searches = self._tallied(n_days)
         return counts.sum(axis=0)[:, searches] @ (weights[searches] / 2)
+
+    def _tallied(self, n_days: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``_tally`` over every kind sent, computed once per run (after its last message)."""
+        kinds = [int(k.max()) + 1 for _, _, k in self._messages if k is not None and k.size]
+        key = (n_days, len(self._messages))
+        if self._cache is None or self._cache[0] != key:
+            self._cache = (key, self._tally(n_days, max(kinds, default=0)))
+        return self._cache[1]
 
     def _tally(self, n_days: int, n_kinds: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Messages counted once over every batch sent: ``counts[row, day, w]`` the items of

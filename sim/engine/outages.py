@@ -135,7 +135,6 @@ class DownWindows:
             self.ends,
         )
 
-
     def next_up(self, node: np.ndarray, t: np.ndarray) -> np.ndarray:
         """``t[i]`` itself when node ``node[i]`` is up then, else the end of its down window
         containing it (``Availability.next_up``, for many nodes at once)."""
