@@ -15,20 +15,24 @@ import mesa
 import numpy as np
 
 from sim.agents import NCB, GlobalHub, RegionalPlatform
-from sim.architectures import Context, Strategy, build_strategy, channels, plan_of
+from sim.architectures import Context, Strategy, channels, run_plan, run_strategy
 from sim.behaviour import Behaviour, Overlay, Sampling
-from sim.config.schema import LINK_CLASSES, Scenario
+from sim.config.schema import LINK_CLASSES, OutageSpec, Scenario, StoreSpec
 from sim.config.schema import Link as LinkSpec
 from sim.engine.dists import SECONDS, Sampler
 from sim.engine.links import Link
-from sim.engine.outages import Availability
+from sim.engine.outages import Availability, DownWindows
 from sim.engine.queue import ServerPool
 from sim.engine.store import Store
 from sim.log import SubjectMix
 from sim.records import SourceRecords, day_bounds, draw_records
 from sim.rng import Streams
 from sim.routing import Network, QueryBook
+from sim.routing.routes import Compiled
 from sim.routing.subjects import Subjects
+from sim.routing.transfers import Transfers
+from sim.routing.transfers import Wave as TransferWave
+from sim.settings import Resolved
 from sim.topology import PlanError, Profile, Topology, check
 from sim.world import WorldIndex
 
@@ -77,6 +81,8 @@ class Parts:
     ncbs: list[NCB]
     overlay: Overlay | None
     network: Network
+    transfers: Transfers | None
+    """A road map's bulk handovers and corrections (None: none)."""
     subjects: Subjects
     strategy: Strategy
     behaviour: Behaviour | None
@@ -106,7 +112,7 @@ def build(
     streams = Streams(seed)
     world = WorldIndex.from_schema(scenario.world, scenario.records.denials)
     n_days = math.ceil(scenario.horizon_days)
-    plan = plan_of(scenario.architecture, world, scenario)
+    plan = run_plan(scenario, world)
     hub, platforms, ncbs = agents(model, scenario, world, streams)
     kind_names = tuple(k.name for k in scenario.records.kind_specs())
     stores = {s.name: s for s in [hub.store, *(p.store for p in platforms)]}
@@ -135,6 +141,7 @@ def build(
         streams.get("queries.subject"),
     )
     network = Network(plan, acting, stores, nodes, links, streams, book, world.n_countries)
+    transfers = road_map_transfers(scenario, world, plan, acting, stores)
     context = Context(
         world=world,
         source=acting,
@@ -149,8 +156,9 @@ def build(
         store_spec=scenario.stores,
         query_spec=scenario.queries,
         n_days=n_days,
+        scenario=scenario,
     )
-    strategy = build_strategy(scenario.architecture, context)
+    strategy = run_strategy(scenario, context)
     behaviour = None
     if overlay is not None:
         behaviour = Behaviour(
@@ -181,6 +189,7 @@ def build(
         ncbs=ncbs,
         overlay=overlay,
         network=network,
+        transfers=transfers,
         subjects=subjects,
         strategy=strategy,
         behaviour=behaviour,
@@ -190,17 +199,76 @@ def build(
 def agents(
     model: mesa.Model, scenario: Scenario, world: WorldIndex, streams: Streams
 ) -> tuple[GlobalHub, list[RegionalPlatform], list[NCB]]:
-    """The hub, the platforms and the NCBs, each with its store, in the world's order."""
-    hub = GlobalHub(model, store(scenario, "hub", "hub", streams))
-    platforms = [
-        RegionalPlatform(model, store(scenario, f"platform.{name}", "platform", streams))
-        for name in world.platforms
-    ]
+    """The hub, the platforms and the NCBs, each with its store and the settings the run
+    resolved for it (``sim.settings``: the most specific wins), in the world's order."""
+    resolved = Resolved(scenario, world)
+    horizon = scenario.horizon_days
+    hub_spec, hub_outages = scenario.stores.hub, scenario.outages.hub
+    hub = GlobalHub(
+        model, store("hub", "hub", hub_spec, hub_outages, horizon, streams), hub_spec, hub_outages
+    )
+    platforms = []
+    for p, name in enumerate(world.platforms):
+        spec, outages = resolved.platform_store(p), resolved.platform_outages(p)
+        node = store(f"platform.{name}", "platform", spec, outages, horizon, streams)
+        platforms.append(RegionalPlatform(model, node, spec, outages))
     ncbs = [
-        NCB(model, i, store(scenario, f"ncb.{code}", "ncb", streams))
-        for i, code in enumerate(world.codes)
+        NCB(
+            model,
+            i,
+            store(
+                f"ncb.{country.code}",
+                "ncb",
+                resolved.node_store(i),
+                resolved.node_outages(i),
+                horizon,
+                streams,
+            ),
+            code=country.code,
+            region=country.region,
+            platforms=tuple(p for p in country.platforms if p in world.platforms),
+            weight=country.weight,
+            staff_hours_per_day=resolved.staff_hours_per_day(i),
+        )
+        for i, country in enumerate(scenario.world.countries)
     ]
     return hub, platforms, ncbs
+
+
+def road_map_transfers(
+    scenario: Scenario,
+    world: WorldIndex,
+    plan: Topology,
+    source: SourceRecords,
+    stores: dict[str, Store],
+) -> Transfers | None:
+    """The bulk handovers and reconciliations of the road map's waves, if it has any: each
+    wave's NCBs, the direct routes of the stage they move to that start then, and each NCB's
+    rates in simulated records a day (its weight times the sampled fraction)."""
+    migration = scenario.migration
+    if not migration.stages or (migration.bulk is None and migration.reconcile is None):
+        return None
+    kinds = source.kind_names
+    waves = []
+    for k, stage in enumerate(migration.stages, start=1):
+        own = plan.part(f"stage{k}")
+        for wave in stage.waves:
+            owners = np.array(
+                [
+                    c.code in wave.countries or c.region in wave.regions
+                    for c in scenario.world.countries
+                ]
+            )
+            routes = [
+                Compiled.of(r, kinds)
+                for r in own.routes
+                if r.via is None and r.start_day == wave.day and (r.owners & owners).any()
+            ]
+            waves.append(TransferWave(wave.day, owners, routes))
+    scale = world.weight * scenario.records.sample_fraction
+    bulk = None if migration.bulk is None else migration.bulk.records_per_day * scale
+    fix = None if migration.reconcile is None else migration.reconcile.records_per_day * scale
+    return Transfers(waves, source, stores, bulk, fix)
 
 
 def planned_records(
@@ -324,13 +392,16 @@ def link(scenario: Scenario, name: str, spec: LinkSpec, klass: str, streams: Str
     )
 
 
-def store(scenario: Scenario, name: str, kind: str, streams: Streams) -> Store:
+def store(
+    name: str,
+    kind: str,
+    spec: StoreSpec,
+    outages: OutageSpec | None,
+    horizon: float,
+    streams: Streams,
+) -> Store:
     """A store of ``kind`` (hub, platform, ncb), its outages drawn from its own stream."""
-    spec = getattr(scenario.stores, kind)
-    outage = getattr(scenario.outages, kind)
-    availability = Availability.draw(
-        outage, scenario.horizon_days, streams.get(f"outage.{name}"), name
-    )
+    availability = Availability.draw(outages, horizon, streams.get(f"outage.{name}"), name)
     return Store(
         name,
         kind,
@@ -343,10 +414,7 @@ def store(scenario: Scenario, name: str, kind: str, streams: Streams) -> Store:
 
 def send_times(source: SourceRecords, nodes: list[Availability]) -> np.ndarray:
     """A change leaves its NCB when it happens, or when the national node is back up."""
+    if not any(a.has_outages for a in nodes):
+        return source.change_time.copy()
     owner = source.owner[source.change_rec]
-    send = source.change_time.copy()
-    for o, availability in enumerate(nodes):
-        if availability.has_outages:
-            mine = owner == o
-            send[mine] = availability.next_up(send[mine])
-    return send
+    return DownWindows(nodes).next_up(owner, source.change_time)

@@ -83,7 +83,9 @@ class QueryLog:
     asked_of: dict[str, np.ndarray]
     """Searches asked of each store and national node (``hub``, ``platform.SIS``,
     ``ncb.FRA``), by query id; searches broadcast to every node are in ``broadcast``."""
-    broadcast: np.ndarray
+    broadcast: list[tuple[np.ndarray, np.ndarray | None]]
+    """Searches asked of every national node of a set (a mask; None: every node) but the
+    querier's own: (query ids, the set)."""
     """Searches asked of every national node but the querier's own."""
     weight: float
     """Real searches one sampled search stands for (1 / ``queries.sample_fraction``)."""
@@ -122,6 +124,10 @@ class CostLog:
     prices: Costs
     workload: Workload
     stores: Stores
+    corrections: tuple[np.ndarray, np.ndarray] | None = None
+    """A road map's reconciliation: (owner, time) of each correction made (None: the run has
+    no road map), and what each costs in staff hours, ``correction_hours``."""
+    correction_hours: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -176,8 +176,11 @@ class Route:
     """The target pulls these changes from ``via`` when the architecture's own code says so (a
     cache refreshed on read): the engine leaves the route to it; what the target is meant to
     hold counts them all the same."""
-    start_day: float = 0.0
+    start_day: float = -math.inf
     end_day: float = math.inf
+    part: str = ""
+    """Which part of a composite plan the row belongs to (``mix0``, ``stage1/mix0``): the
+    part's own code (a federation's searches) runs on its rows only."""
 
     def describe(self) -> str:
         sender = f"via {self.via}" if self.via else "from the owners' NCBs"
@@ -187,16 +190,21 @@ class Route:
 @dataclass(frozen=True, eq=False)
 class Consult:
     """The searches of ``queriers`` (a mask over the countries) for records of ``kinds`` (None:
-    every kind), made from ``start_day`` up to ``end_day``, ask ``target`` (a store, or
-    ``OWNERS``) over ``profile``; it answers as ``reading`` says."""
+    every kind) and of ``owners`` (a mask; None: every owner), made from ``start_day`` up to
+    ``end_day``, ask ``target`` (a store, or ``OWNERS``) over ``profile``; it answers as
+    ``reading`` says. Rows for other owners may read by other rules (the owners of a wave
+    that moved to a federation answer for their records; the others' are in the stores)."""
 
     target: str
     queriers: np.ndarray
     profile: Profile
     reading: Reading = field(default_factory=Shows)
     kinds: tuple[str, ...] | None = None
-    start_day: float = 0.0
+    owners: np.ndarray | None = None
+    start_day: float = -math.inf
     end_day: float = math.inf
+    part: str = ""
+    """Which part of a composite plan the row belongs to (see ``Route.part``)."""
 
     def describe(self) -> str:
         return f"consult of {self.target} ({type(self.reading).__name__})"
@@ -249,6 +257,41 @@ class Topology:
         )
 
     # --- what the engine and the metrics ask of it -------------------------------------------
+
+    def for_owners(self, owners: np.ndarray) -> Topology:
+        """The same rows, holding only for the records of ``owners`` (a mask): routes carry
+        only their changes, consults return only their records; rows left with no owner go."""
+        routes = tuple(replace(r, owners=r.owners & owners) for r in self.routes)
+        consults = tuple(
+            replace(c, owners=owners.copy() if c.owners is None else c.owners & owners)
+            for c in self.consults
+        )
+        return Topology(
+            tuple(r for r in routes if r.owners.any()),
+            tuple(c for c in consults if c.owners is not None and c.owners.any()),
+        )
+
+    def tagged(self, part: str) -> Topology:
+        """The same rows, marked as the part ``part`` (their own parts inside it)."""
+
+        def joined(own: str) -> str:
+            return f"{part}/{own}" if own else part
+
+        return Topology(
+            tuple(replace(r, part=joined(r.part)) for r in self.routes),
+            tuple(replace(c, part=joined(c.part)) for c in self.consults),
+        )
+
+    def part(self, part: str) -> Topology:
+        """The rows of the part ``part`` (and of the parts inside it); all rows for ``""``."""
+
+        def inside(own: str) -> bool:
+            return not part or own == part or own.startswith(part + "/")
+
+        return Topology(
+            tuple(r for r in self.routes if inside(r.part)),
+            tuple(c for c in self.consults if inside(c.part)),
+        )
 
     def targets(self) -> list[str]:
         """Stores some route sends changes to, in order of first mention."""
@@ -370,13 +413,16 @@ class Phase:
 
 @dataclass(frozen=True)
 class View:
-    """Queriers who, for the same kinds of records, consult the same rows at every time."""
+    """Queriers who, for the records of the same kinds and owners, consult the same rows at
+    every time."""
 
     queriers: np.ndarray
     """Country indices, ascending."""
     kinds: np.ndarray
     """Kind indices."""
     phases: tuple[Phase, ...]
+    owners: np.ndarray | None = None
+    """Owner indices whose records the view covers; None: every owner."""
 
 
 def querier_groups(plan: Topology, n_countries: int) -> list[tuple[np.ndarray, tuple[int, ...]]]:
@@ -391,7 +437,8 @@ def querier_groups(plan: Topology, n_countries: int) -> list[tuple[np.ndarray, t
 
 
 def views(plan: Topology, n_countries: int, kind_names: Sequence[str]) -> list[View]:
-    """Every (querier, kind) in exactly one view, with the rows it consults over time."""
+    """Every (querier, kind, owner) in exactly one view, with the rows it consults over
+    time."""
     out: list[View] = []
     masks = [kind_mask(c.kinds, kind_names) for c in plan.consults]
     for queriers, rows in querier_groups(plan, n_countries):
@@ -401,8 +448,30 @@ def views(plan: Topology, n_countries: int, kind_names: Sequence[str]) -> list[V
             if mine:
                 by_rows.setdefault(mine, []).append(k)
         for mine, kinds in by_rows.items():
-            out.append(View(queriers, np.array(kinds, dtype=np.int64), phases(plan, mine)))
+            for owners, held in owner_groups(plan, mine, n_countries):
+                kind_index = np.array(kinds, dtype=np.int64)
+                out.append(View(queriers, kind_index, phases(plan, held), owners))
     return out
+
+
+def owner_groups(
+    plan: Topology, rows: tuple[int, ...], n_countries: int
+) -> list[tuple[np.ndarray | None, tuple[int, ...]]]:
+    """The owners split by which of ``rows`` hold for their records: (owner indices, or None
+    for every owner when no row names owners, the rows)."""
+    named = [i for i in rows if plan.consults[i].owners is not None]
+    if not named:
+        return [(None, rows)]
+    groups: dict[tuple[int, ...], list[int]] = {}
+    for o in range(n_countries):
+        held = tuple(i for i in rows if _holds_for(plan.consults[i], o))
+        if held:
+            groups.setdefault(held, []).append(o)
+    return [(np.array(os, dtype=np.int64), held) for held, os in groups.items()]
+
+
+def _holds_for(consult: Consult, owner: int) -> bool:
+    return consult.owners is None or bool(consult.owners[owner])
 
 
 def phases(plan: Topology, rows: tuple[int, ...]) -> tuple[Phase, ...]:

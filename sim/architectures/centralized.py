@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-from sim.architectures.base import Strategy
+from sim.architectures.base import Setting, Strategy
 from sim.config.schema import ArchitectureBase, Reluctance, Scenario
-from sim.topology import HUB, SHAREABLE, Consult, Route, Topology, everyone, link_profiles
+from sim.settings import Resolved, consults_split, routes_split
+from sim.topology import HUB, SHAREABLE, Topology, everyone
 from sim.world import WorldIndex
 
 
 class Centralized(Strategy):
     kind = "centralized"
+    settings = (Setting("centralized", demo=True),)
 
     @classmethod
     def plan_for(cls, spec: ArchitectureBase, world: WorldIndex, scenario: Scenario) -> Topology:
-        to_hub = link_profiles(scenario)["ncb_to_hub"]
+        resolved = Resolved(scenario, world)
+
+        def to_hub(country: int):  # noqa: ANN202
+            return resolved.profile("ncb_to_hub", country)
+
         return Topology(
-            routes=(Route(HUB, everyone(world), SHAREABLE, to_hub),),
-            consults=(Consult(HUB, everyone(world), to_hub),),
+            routes=routes_split(HUB, everyone(world), SHAREABLE, to_hub),
+            consults=consults_split(HUB, everyone(world), to_hub),
         )
 
     def sharing_reluctance(self, reluctance: Reluctance) -> float:

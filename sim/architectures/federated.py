@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.architectures.base import Context, Strategy
-from sim.config.schema import ArchitectureBase, Reluctance, Scenario
+from sim.architectures.base import Context, Setting, Strategy
+from sim.config.schema import ArchitectureBase, Reluctance, Scenario, StoreSpec
 from sim.config.schema import Federated as FederatedSpec
-from sim.engine.dists import SECONDS, Sampler
+from sim.engine.dists import SECONDS
 from sim.engine.fanout import DownWindows, broadcast_answers
+from sim.engine.links import Link
 from sim.engine.store import Store
+from sim.settings import Resolved, grouped, routes_split
 from sim.topology import (
     HUB,
     OWNERS,
@@ -31,10 +33,8 @@ from sim.topology import (
     Consult,
     OwnerAnswers,
     Profile,
-    Route,
     Topology,
     everyone,
-    link_profiles,
 )
 from sim.world import WorldIndex
 
@@ -44,65 +44,105 @@ CHUNK = 8192
 
 class Federated(Strategy):
     kind = "federated"
+    settings = (
+        Setting("federated broadcast", {"routing": "broadcast"}, demo=True),
+        Setting("federated issuer", {"routing": "issuer"}, demo=True),
+        Setting("federated index", {"routing": "index"}),
+    )
 
     @classmethod
     def plan_for(cls, spec: ArchitectureBase, world: WorldIndex, scenario: Scenario) -> Topology:
+        """One consult per group of owners whose nodes are reached alike (their link and
+        their node's capacity), so that each group's answers are weighed by their own chance
+        of beating the deadline; with an index, also per group of queriers reaching it alike."""
         assert isinstance(spec, FederatedSpec)
-        profiles = link_profiles(scenario)
-        nodes, to_hub = profiles["ncb_to_ncb"], profiles["ncb_to_hub"]
+        resolved = Resolved(scenario, world)
+
+        def node(o: int) -> tuple[Profile, StoreSpec]:
+            return resolved.profile("ncb_to_ncb", o), resolved.node_store(o)
+
+        groups = grouped(everyone(world), node)
+        owner_groups = [(None if len(groups) == 1 else mask, key[0]) for mask, key in groups]
         if spec.routing == "index":
-            return Topology(
-                routes=(Route(HUB, everyone(world), SHAREABLE, to_hub, pointers=True),),
-                consults=(Consult(OWNERS, everyone(world), nodes, index_first(to_hub)),),
+
+            def to_hub(c: int) -> Profile:
+                return resolved.profile("ncb_to_hub", c)
+
+            routes = routes_split(HUB, everyone(world), SHAREABLE, to_hub, pointers=True)
+            consults = tuple(
+                Consult(OWNERS, queriers, profile, index_first(gate), owners=owners)
+                for queriers, gate in grouped(everyone(world), to_hub)
+                for owners, profile in owner_groups
             )
-        broadcast = Consult(OWNERS, everyone(world), nodes, OwnerAnswers())
+            return Topology(routes, consults)
         issued = issuer_kinds(scenario) if spec.routing == "issuer" else ()
-        if not issued:
-            return Topology(consults=(broadcast,))
         others = tuple(k.name for k in scenario.records.kind_specs() if k.name not in issued)
-        return Topology(
-            consults=(
-                Consult(OWNERS, everyone(world), nodes, OwnerAnswers(ask="issuer"), kinds=issued),
-                Consult(OWNERS, everyone(world), nodes, OwnerAnswers(), kinds=others),
+        rows: list[Consult] = []
+        for owners, profile in owner_groups:
+            if issued:
+                rows.append(
+                    Consult(
+                        OWNERS, everyone(world), profile, OwnerAnswers(ask="issuer"), issued, owners
+                    )
+                )
+            rows.append(
+                Consult(
+                    OWNERS,
+                    everyone(world),
+                    profile,
+                    OwnerAnswers(),
+                    others if issued else None,
+                    owners,
+                )
             )
-        )
+        return Topology(consults=tuple(rows))
 
     def __init__(self, context: Context, spec: ArchitectureBase) -> None:
         super().__init__(context, spec)
         self.deadline = spec.query_deadline_seconds * SECONDS
-        stores = context.store_spec
-        self.node_service = Sampler(stores.ncb.service_seconds, SECONDS)
-        owners = [c for c in self.plan.consults if c.target == OWNERS]
-        self.node_link = self.links[owners[0].profile.link if owners else "ncb_to_ncb"]
-        """The link searches to the owners' nodes travel over."""
+        self.owner_rows = [c for c in self.plan.consults if c.target == OWNERS]
+        """Its consults of the owners (in a composite plan, of its own part)."""
+        self.link_of = self._node_links()
+        """Per owner, the link a search to its node travels over."""
         gates = self.plan.gates()
         self.gate: Store | None = self.stores[gates[0]] if gates else None
         """The pointer index searches ask first, if any."""
-        self.direct_fanout = stores.ncb.servers is None
-        self.rng = context.streams.get("federated.queries")
+        self.direct_fanout = all(node.pool.servers is None for node in self.nodes)
+        self.rng = context.stream("federated.queries")
         self.hit_fraction = context.query_spec.hit_fraction
         self._hit_owner = np.full(context.queries.n_queries, -1, dtype=np.int64)
         self._hub_answers_seen = 0
-        self._down: DownWindows | None = None
+        self._down: dict[int, DownWindows] = {}
+
+    def _node_links(self) -> list[Link]:
+        """The link of each owner's node, from the consult rows that name its records."""
+        default = self.links["ncb_to_ncb"]
+        out = [default] * self.world.n_countries
+        for consult in self.owner_rows:
+            owners = consult.owners
+            for o in range(self.world.n_countries) if owners is None else np.flatnonzero(owners):
+                out[o] = self.links[consult.profile.link]
+        return out
 
     # --- queries -------------------------------------------------------------------------------
 
-    def route_queries(self, qid: np.ndarray, querier: np.ndarray, t: np.ndarray) -> None:
-        """Searches to stores as the plan says; then, row by row, whom the searches the owners
-        answer ask: the index first, the issuer, or every other node."""
-        super().route_queries(qid, querier, t)
+    def ask_owners(self, qid: np.ndarray, querier: np.ndarray, t: np.ndarray) -> None:
+        """Row by row, whom the searches the owners answer ask: the index first (once per
+        search), the issuer, or every other node of the row's owners."""
         asking = self.network.searches
-        for i, consult in enumerate(self.plan.consults):
+        indexed = np.zeros(qid.size, dtype=bool)
+        for consult in self.owner_rows:
             reading = consult.reading
-            if consult.target != OWNERS or not isinstance(reading, OwnerAnswers):
-                continue
-            sel = asking.holds(i, consult.queriers[querier], qid, t)
+            assert isinstance(reading, OwnerAnswers)
+            sel = asking.holds(consult, consult.queriers[querier], qid, t)
             if reading.gate is not None:
+                sel &= ~indexed
+                indexed |= sel
                 self._ask_index(reading, qid[sel], querier[sel], t[sel])
             elif reading.ask == "issuer":
-                self._ask_issuers(qid[sel], querier[sel], t[sel])
+                self._ask_issuers(consult, qid[sel], querier[sel], t[sel])
             else:
-                self._broadcast_all(qid[sel], querier[sel], t[sel])
+                self._broadcast_all(consult, qid[sel], querier[sel], t[sel])
 
     def _ask_index(
         self, reading: OwnerAnswers, qid: np.ndarray, querier: np.ndarray, t: np.ndarray
@@ -113,52 +153,76 @@ class Federated(Strategy):
         hit = self.rng.random(qid.size) < self.hit_fraction
         self._hit_owner[qid[hit]] = self._random_other_owner(querier[hit])
 
-    def _broadcast_all(self, qid: np.ndarray, querier: np.ndarray, t: np.ndarray) -> None:
-        """Every other node is asked: computed at once with no queueing at the nodes, or
-        through the nodes' queues when they have servers."""
+    def _broadcast_all(
+        self, row: Consult, qid: np.ndarray, querier: np.ndarray, t: np.ndarray
+    ) -> None:
+        """Every other node of the row's owners is asked: computed at once with no queueing
+        at the nodes, or through the nodes' queues when they have servers."""
+        nodes = self._row_nodes(row)
         if self.direct_fanout:
             for start in range(0, qid.size, CHUNK):
                 part = slice(start, start + CHUNK)
-                self._broadcast(qid[part], querier[part], t[part])
+                self._broadcast(row, nodes, qid[part], querier[part], t[part])
         else:
-            for j, node in enumerate(self.nodes):
+            for j in nodes:
                 others = querier != j
-                self._ask_queue(node, qid[others], t[others])
+                self._ask_queue(int(j), qid[others], t[others])
 
-    def _broadcast(self, qid: np.ndarray, querier: np.ndarray, t: np.ndarray) -> None:
-        """Fan-out to every other node with no queueing: each node answers unless it is down
-        when the query reaches it, and the answers back within the deadline count."""
-        n, m = qid.size, len(self.nodes)
-        link = self.node_link
-        link.count_broadcast(t, m - 1)
+    def _row_nodes(self, row: Consult) -> np.ndarray:
+        owners = row.owners
+        return np.arange(self.world.n_countries) if owners is None else np.flatnonzero(owners)
+
+    def _broadcast(
+        self, row: Consult, nodes: np.ndarray, qid: np.ndarray, querier: np.ndarray, t: np.ndarray
+    ) -> None:
+        """Fan-out to every other node of ``nodes`` with no queueing: each node answers unless
+        it is down when the query reaches it, and the answers back within the deadline count."""
+        n, m = qid.size, nodes.size
+        link = self.links[row.profile.link]
+        position = np.full(self.world.n_countries, -1, dtype=np.int64)
+        position[nodes] = np.arange(m)
+        among = position[querier]  # the querier's own node, if it is one of them: not asked
+        fanout = m - (among >= 0)
+        if (among >= 0).all():
+            link.count_broadcast(t, m - 1)
+        else:
+            for f in np.unique(fanout):
+                link.count_broadcast(t[fanout == f], int(f))
         out = link.query_delays(n * m).reshape(n, m)
         back = link.query_delays(n * m).reshape(n, m)
-        service = self._node_service(n * m).reshape(n, m)
-        if self._down is None:  # the nodes' outages are drawn before the run starts
-            self._down = DownWindows([node.availability for node in self.nodes])
+        service = self._node_service(int(nodes[0]), n * m).reshape(n, m)
+        key = id(row)
+        if key not in self._down:  # the nodes' outages are drawn before the run starts
+            self._down[key] = DownWindows([self.nodes[j].availability for j in nodes])
         answered, last = broadcast_answers(
-            t, querier, out, back, service, self._down, self.deadline
+            t, among, out, back, service, self._down[key], self.deadline
         )
-        self.queries.broadcast(qid, m - 1, answered, last)
+        self.queries.broadcast(qid, fanout, answered, last, row.owners)
 
-    def _ask_issuers(self, qid: np.ndarray, querier: np.ndarray, t: np.ndarray) -> None:
-        """Each search asks the node of the country that issued its subject; a country's
-        own documents and vehicles are answered by its national system, with no message."""
+    def _ask_issuers(
+        self, consult: Consult, qid: np.ndarray, querier: np.ndarray, t: np.ndarray
+    ) -> None:
+        """Each search asks the node of the country that issued its subject (if the row holds
+        for that country's records); a country's own documents and vehicles are answered by
+        its national system, with no message."""
         issuer = self.queries.issuer[qid]
+        if consult.owners is not None:
+            mine = consult.owners[issuer]
+            qid, querier, t, issuer = qid[mine], querier[mine], t[mine], issuer[mine]
         for j in np.unique(issuer):
             mine = issuer == j
             local = mine & (querier == j)
             remote = mine & ~local
             if local.any():
-                self._ask_own_node(j, qid[local], t[local])
+                self._ask_own_node(int(j), qid[local], t[local])
             if remote.any():
-                self._ask_node(j, qid[remote], t[remote])
+                self._ask_node(int(j), qid[remote], t[remote])
 
     def _ask_own_node(self, j: int, qid: np.ndarray, t: np.ndarray) -> None:
         """The querier's own node answers (it is up: the search was sent)."""
         node = self.nodes[j]
         if self.direct_fanout:
-            self.queries.direct(node.name, qid, t + self._node_service(qid.size))
+            self.queries.direct(node.name, qid, t + self._node_service(j, qid.size))
         else:
             node.receive_queries(qid, t, np.zeros(qid.size))
             self.queries.ask(node.name, qid)
@@ -167,19 +231,21 @@ class Federated(Strategy):
         """One round trip to node ``j``: it answers unless it is down when the query arrives."""
         node = self.nodes[j]
         if not self.direct_fanout:
-            self._ask_queue(node, qid, t)
+            self._ask_queue(j, qid, t)
             return
-        out, back = self.node_link.query_round_trip(t)
+        out, back = self.link_of[j].query_round_trip(t)
         arrival = t + out
-        done = arrival + self._node_service(qid.size) + back
+        done = arrival + self._node_service(j, qid.size) + back
         self.queries.direct(
             node.name, qid, np.where(node.availability.is_up(arrival), done, np.inf)
         )
 
-    def _node_service(self, n: int) -> np.ndarray:
-        if self.node_service.is_zero:
+    def _node_service(self, j: int, n: int) -> np.ndarray:
+        """Service times at node ``j``'s kind of node (``stores.ncb`` as resolved for it)."""
+        service = self.nodes[j].service
+        if service.is_zero:
             return np.zeros(n)
-        return self.node_service.draw(self.rng, n)
+        return service.draw(self.rng, n)
 
     def _random_other_owner(self, querier: np.ndarray) -> np.ndarray:
         """The owner an index hit points to: another country, uniformly."""
@@ -188,19 +254,19 @@ class Federated(Strategy):
             return np.full(querier.size, -1)
         return (querier + self.rng.integers(1, m, size=querier.size)) % m
 
-    def _ask_queue(self, node: Store, qid: np.ndarray, t: np.ndarray) -> None:
-        """Searches join a national node's queue (nodes with servers), over the nodes' link."""
-        out, back = self.node_link.query_round_trip(t)
+    def _ask_queue(self, j: int, qid: np.ndarray, t: np.ndarray) -> None:
+        """Searches join national node ``j``'s queue (nodes with servers), over its link."""
+        node = self.nodes[j]
+        out, back = self.link_of[j].query_round_trip(t)
         node.receive_queries(qid, t + out, back)
         self.queries.ask(node.name, qid)
 
-    def settle(self, now: float) -> None:
+    def before_serving(self, now: float) -> None:
         """The index first: its answers before ``now`` send the owners the queries that reach
         them before ``now``, which join the owners' queues before those serve (FIFO)."""
         if self.gate is not None:
             self.gate.process_until(now)
             self._second_leg(now)
-        super().settle(now)
 
     def _second_leg(self, now: float) -> None:
         """Hits named by the index: ask the owner once the index has answered."""
@@ -215,7 +281,7 @@ class Federated(Strategy):
             return
         for j in np.unique(owner):
             mine = owner == j
-            self._ask_queue(self.nodes[j], qid[mine], t[mine])
+            self._ask_queue(int(j), qid[mine], t[mine])
 
     # --- what the behaviour asks -----------------------------------------------------------
 

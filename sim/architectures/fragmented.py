@@ -9,18 +9,20 @@ synchronise; officers ask their platforms and the hub. All of it is rows of the 
 
 from __future__ import annotations
 
-from sim.architectures.base import Strategy
+from functools import partial
+
+from sim.architectures.base import Setting, Strategy
 from sim.architectures.hybrid import platforms_and_hub
 from sim.config.schema import ArchitectureBase, Reluctance, Scenario
 from sim.config.schema import Fragmented as FragmentedSpec
+from sim.settings import Resolved, routes_split
 from sim.topology import (
     HUB,
     SHAREABLE,
     Manual,
-    Route,
+    Profile,
     Topology,
     everyone,
-    link_profiles,
     members,
     platform_store,
 )
@@ -29,11 +31,22 @@ from sim.world import GLOBAL, WorldIndex
 
 class Fragmented(Strategy):
     kind = "fragmented"
+    settings = (
+        Setting(
+            "fragmented",
+            demo=True,
+            exercise={
+                "entry_probability": {"hub": 0.7, "platform": 0.8},
+                "update_probability": {"hub": 0.5, "platform": 0.6},
+                "entry_delay_hours": {"hub": {"dist": "exponential", "mean": 10.0}},
+            },
+        ),
+    )
 
     @classmethod
     def plan_for(cls, spec: ArchitectureBase, world: WorldIndex, scenario: Scenario) -> Topology:
         assert isinstance(spec, FragmentedSpec)
-        profiles = link_profiles(scenario)
+        resolved = Resolved(scenario, world)
         by_hand = {
             system: Manual(
                 getattr(spec.entry_probability, system),
@@ -42,16 +55,23 @@ class Fragmented(Strategy):
             )
             for system in ("hub", "platform")
         }
-        to_hub = profiles["ncb_to_hub"].keyed_by_hand(by_hand["hub"])
-        to_platform = profiles["ncb_to_platform"].keyed_by_hand(by_hand["platform"])
-        routes = (
-            Route(HUB, everyone(world), (GLOBAL,), to_hub),
-            *(
-                Route(platform_store(name), members(world, p), SHAREABLE, to_platform)
-                for p, name in enumerate(world.platforms)
-            ),
+
+        def to_hub(c: int) -> Profile:
+            manual = resolved.keying(c, None, by_hand["hub"])
+            return resolved.profile("ncb_to_hub", c).keyed_by_hand(manual)
+
+        def to_platform(c: int, p: int) -> Profile:
+            manual = resolved.keying(c, p, by_hand["platform"])
+            return resolved.profile("ncb_to_platform", c, p).keyed_by_hand(manual)
+
+        routes = routes_split(HUB, everyone(world), (GLOBAL,), to_hub) + tuple(
+            route
+            for p, name in enumerate(world.platforms)
+            for route in routes_split(
+                platform_store(name), members(world, p), SHAREABLE, partial(to_platform, p=p)
+            )
         )
-        return Topology(routes, platforms_and_hub(world, profiles))
+        return Topology(routes, platforms_and_hub(world, resolved))
 
     def sharing_reluctance(self, reluctance: Reluctance) -> float:
         return reluctance.fragmented

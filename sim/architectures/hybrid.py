@@ -11,20 +11,21 @@ hub directly. Officers ask their platforms and the hub. All of it is rows of the
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
-from sim.architectures.base import Strategy
+from sim.architectures.base import Setting, Strategy
 from sim.config.schema import ArchitectureBase, Reluctance, Scenario
 from sim.config.schema import Hybrid as HybridSpec
+from sim.settings import Resolved, consults_split, routes_split
 from sim.topology import (
     HUB,
     SHAREABLE,
     Consult,
-    Profile,
     Route,
     Topology,
     everyone,
-    link_profiles,
     members,
     platform_store,
 )
@@ -33,34 +34,50 @@ from sim.world import GLOBAL, WorldIndex
 
 class Hybrid(Strategy):
     kind = "hybrid"
+    settings = (
+        Setting("hybrid push", {"sync": "push"}, demo=True),
+        Setting(
+            "hybrid batch",
+            {"sync": "batch"},
+            exercise={"sync_interval_days": 3.0, "redistribute": "region"},
+        ),
+        Setting("hybrid push, copies to all", {"sync": "push", "redistribute": "all"}),
+    )
 
     @classmethod
     def plan_for(cls, spec: ArchitectureBase, world: WorldIndex, scenario: Scenario) -> Topology:
         assert isinstance(spec, HybridSpec)
-        profiles = link_profiles(scenario)
+        resolved = Resolved(scenario, world)
         every = spec.sync_interval_days if spec.sync == "batch" else None
         return Topology(
-            writes(world, profiles) + passed_on(world, profiles, spec.redistribute, every),
-            platforms_and_hub(world, profiles),
+            writes(world, resolved) + passed_on(world, resolved, spec.redistribute, every),
+            platforms_and_hub(world, resolved),
         )
 
     def sharing_reluctance(self, reluctance: Reluctance) -> float:
         return reluctance.hybrid
 
 
-def writes(world: WorldIndex, profiles: dict[str, Profile]) -> tuple[Route, ...]:
+def writes(world: WorldIndex, resolved: Resolved) -> tuple[Route, ...]:
     """Each NCB writes its shareable records to each of its platforms, its global ones to the
     hub when it is in none."""
     to_platforms = tuple(
-        Route(platform_store(name), members(world, p), SHAREABLE, profiles["ncb_to_platform"])
+        route
         for p, name in enumerate(world.platforms)
+        for route in routes_split(
+            platform_store(name),
+            members(world, p),
+            SHAREABLE,
+            partial(resolved.profile, "ncb_to_platform", platform=p),
+        )
     )
     alone = np.asarray(~world.membership.any(axis=1))
-    return (*to_platforms, Route(HUB, alone, (GLOBAL,), profiles["ncb_to_hub"]))
+    to_hub = routes_split(HUB, alone, (GLOBAL,), lambda c: resolved.profile("ncb_to_hub", c))
+    return to_platforms + to_hub
 
 
 def passed_on(
-    world: WorldIndex, profiles: dict[str, Profile], redistribute: str, every: float | None
+    world: WorldIndex, resolved: Resolved, redistribute: str, every: float | None
 ) -> tuple[Route, ...]:
     """Each platform passes its members' global records on to the hub; the hub passes them on
     to the platforms ``redistribute`` names (none of the owner's own)."""
@@ -69,7 +86,7 @@ def passed_on(
             HUB,
             members(world, p),
             (GLOBAL,),
-            profiles["platform_to_hub"],
+            resolved.profile("platform_to_hub", platform=p),
             via=platform_store(name),
             every_days=every,
         )
@@ -81,7 +98,7 @@ def passed_on(
             platform_store(name),
             copies[:, p],
             (GLOBAL,),
-            profiles["hub_to_platform"],
+            resolved.profile("hub_to_platform", platform=p),
             via=HUB,
             every_days=every,
         )
@@ -91,13 +108,19 @@ def passed_on(
     return up + down
 
 
-def platforms_and_hub(world: WorldIndex, profiles: dict[str, Profile]) -> tuple[Consult, ...]:
+def platforms_and_hub(world: WorldIndex, resolved: Resolved) -> tuple[Consult, ...]:
     """Officers ask each platform of their NCB and the hub."""
     platforms = tuple(
-        Consult(platform_store(name), members(world, p), profiles["ncb_to_platform"])
+        consult
         for p, name in enumerate(world.platforms)
+        for consult in consults_split(
+            platform_store(name),
+            members(world, p),
+            partial(resolved.profile, "ncb_to_platform", platform=p),
+        )
     )
-    return (*platforms, Consult(HUB, everyone(world), profiles["ncb_to_hub"]))
+    hub = consults_split(HUB, everyone(world), lambda q: resolved.profile("ncb_to_hub", q))
+    return platforms + hub
 
 
 def hub_copies(world: WorldIndex, redistribute: str) -> np.ndarray:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from mesa.agent import AgentSet
 
 from sim.agents import NCB
 from sim.architectures import Channel
@@ -84,9 +85,11 @@ class Behaviour:
         self.overlay = overlay
         self.records = overlay.records
         self.ncbs = ncbs
+        self.agents = AgentSet(ncbs)
+        """The NCBs, stepped at each day's end through Mesa's agent set."""
         self.send_time = send_time
         self.channels = channels
-        capacity = spec.workload.staff_hours_per_day * world.weight
+        capacity = np.array([ncb.staff_hours_per_day for ncb in ncbs])
         self.workload = Workload(
             spec.workload,
             capacity,
@@ -166,15 +169,7 @@ class Behaviour:
         then decides how much to share."""
         counts = self.lookups.outcomes(day, querier, t)
         peers = self.sharing.peer_level(day)
-        for ncb in self.ncbs:
-            scale = float(self.lookup_scale[ncb.index])
-            seen = {
-                channel.name: {name: scale * float(counts[name][ncb.index, c]) for name in counts}
-                for c, channel in enumerate(self.channels)
-                if channel.consulted[ncb.index]
-            }
-            ncb.observe(self.spec, seen)
-            ncb.decide(self.spec, float(peers[ncb.index]))
+        self.agents.do("end_of_day", self.spec, self.channels, counts, self.lookup_scale, peers)
         for ncb in self.ncbs:
             self.trust_daily[ncb.index, day] = ncb.mean_trust()
             self.propensity_daily[ncb.index, day] = ncb.propensity

@@ -51,7 +51,7 @@ def owner_part(
     grid = days.refined(log, [*log.node_availability, cache.availability])
     visible = IndexedIntervals(layout.group(log, rec), lo, hi, grid.points, layout.n_groups)
     projected = summed(
-        layout.projection(ent, view.queriers, view.kinds),
+        layout.projection(ent, view.queriers, view.kinds, view.owners),
         visible.cumulative(weight=log.answer_probability[row]),
     )
     zero = np.zeros_like(projected)

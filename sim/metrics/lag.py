@@ -59,10 +59,12 @@ def lag_sample(log: RunLog, shown: dict[str, Shown]) -> LagSample:
     columns: list[np.ndarray] = []
     tables: list[np.ndarray] = []
     kinds: list[np.ndarray] = []
-    for view, view_kinds, first, never in first_visible_by_view(log, shown):
+    for view, view_kinds, view_owners, first, never in first_visible_by_view(log, shown):
         rec = candidates
         if view_kinds.size < len(src.kind_names):
             rec = rec[np.isin(src.kind[rec], view_kinds)]
+        if view_owners is not None:
+            rec = rec[np.isin(src.owner[rec], view_owners)]
         known = (first[rec] <= log.horizon) | (src.deleted[rec] <= log.horizon) | never[rec]
         rec = rec[known]
         visible_first = first[rec] < src.deleted[rec]
@@ -100,9 +102,9 @@ def view_weights(log: RunLog, queriers: np.ndarray) -> np.ndarray:
 
 def first_visible_by_view(
     log: RunLog, shown: dict[str, Shown]
-) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
-    """Yield (queriers, kinds, first time anything the view consults returns each record,
-    whether nothing it consults is ever sent it)."""
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray, np.ndarray]]:
+    """Yield (queriers, kinds, owners (None: all), first time anything the view consults
+    returns each record, whether nothing it consults is ever sent it)."""
     n = log.source.n_records
     first_of: dict[str, np.ndarray] = {}
     for view in plan_views(log.plan, log.world.n_countries, log.source.kind_names):
@@ -113,7 +115,7 @@ def first_visible_by_view(
                 seen, unsent = first_and_never(log, shown, first_of, phase, row)
                 first = np.minimum(first, seen)
                 never &= unsent
-        yield view.queriers, view.kinds, first, never
+        yield view.queriers, view.kinds, view.owners, first, never
 
 
 def first_and_never(
@@ -135,7 +137,7 @@ def first_and_never(
     key = shown_key(log, consult)
     if key not in first_of:
         first_of[key] = first_shown(shown[key], n)
-    first = first_of[key] if window == (0.0, np.inf) else first_within(shown[key], n, window)
+    first = first_of[key] if window == (-np.inf, np.inf) else first_within(shown[key], n, window)
     return first, never_sent(log, log.stores[base_name(key)])
 
 

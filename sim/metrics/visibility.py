@@ -169,7 +169,7 @@ def view_integrals(
                 [log.stores[base_name(k)].availability for k in view_keys(log, view)]
                 + [log.node_availability[q] for q in view.queriers],
             )
-            projection = layout.projection(ent, view.queriers, view.kinds)
+            projection = layout.projection(ent, view.queriers, view.kinds, view.owners)
             integrals[id(view)] = (view, ViewIntegral(projection, grid))
         acc = integrals[id(view)][1]
         lo, hi, masks = up_pieces(

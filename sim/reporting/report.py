@@ -705,7 +705,9 @@ def write_report(
     if fmt == "pptx":
         from sim.reporting.slides import write_slides
 
-        return write_slides(results, figures(results, size="slide", on_progress=on_progress), out)
+        slide_figures = figures(results, size="slide", on_progress=on_progress)
+        charts = [(f.title, f.png, reading(f.name, f.title)) for f in slide_figures]
+        return write_slides(results, charts, out, caveats(results))
     figs = figures(results, on_progress=on_progress)
     if fmt == "html":
         write_atomic(out, html_report(results, figs).encode("utf-8"))

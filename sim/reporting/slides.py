@@ -81,12 +81,11 @@ def bottom_line_slide(deck: Any, results: Results) -> None:
         slide.notes_slide.notes_text_frame.text = "\n".join(found.details)
 
 
-def assumptions_slide(deck: Any, results: Results) -> None:
-    """What the numbers rest on: an illustrative world's caveat, the untested guesses or the
-    sampled ranges, what the experiment set, and trends the single numbers average."""
-    from sim.reporting.report import caveats
-
-    bullet_slide(deck, results, "Key assumptions and caveats", caveats(results))
+def assumptions_slide(deck: Any, results: Results, caveats: Sequence[str]) -> None:
+    """What the numbers rest on (``report.caveats``): an illustrative world's caveat, the
+    untested guesses or the sampled ranges, what the experiment set, and trends the single
+    numbers average."""
+    bullet_slide(deck, results, "Key assumptions and caveats", caveats)
 
 
 def detail_slide(deck: Any, results: Results) -> None:
@@ -115,16 +114,20 @@ def chart_slide(deck: Any, title: str, png: bytes, notes: str) -> None:
     slide.notes_slide.notes_text_frame.text = notes
 
 
-def write_slides(results: Results, figs: Sequence[Any], out: Path) -> Path:
-    """The deck: the bottom line, then each figure (``report.Figure``) on a slide of its own."""
-    from sim.reporting.report import reading
-
+def write_slides(
+    results: Results,
+    charts: Sequence[tuple[str, bytes, str]],
+    out: Path,
+    caveats: Sequence[str] = (),
+) -> Path:
+    """The deck: the decision, the key assumptions and ``caveats``, the detail, then each chart
+    (title, PNG, how to read it) on a slide of its own."""
     deck = presentation()
     bottom_line_slide(deck, results)
-    assumptions_slide(deck, results)
+    assumptions_slide(deck, results, caveats)
     detail_slide(deck, results)
-    for fig in figs:
-        chart_slide(deck, fig.title, fig.png, reading(fig.name, fig.title))
+    for title, png, notes in charts:
+        chart_slide(deck, title, png, notes)
     buffer = io.BytesIO()
     deck.save(buffer)
     write_atomic(out, buffer.getvalue())

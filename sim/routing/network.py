@@ -3,7 +3,7 @@ to a settle point with what their relays pass on, the batch syncs, the searches 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
@@ -16,6 +16,7 @@ from sim.routing.batches import Batches
 from sim.routing.keying import Keying
 from sim.routing.routes import Compiled, push_relays
 from sim.routing.searches import QueryBook, Searches
+from sim.routing.transfers import Transfers, version_at
 from sim.topology import OWNERS, Topology
 
 
@@ -120,28 +121,38 @@ class Network:
             arrival = self.links[link].carry_changes(t, self.source.kind[rec])
             self.stores[store].receive_changes(rec, version, arrival)
 
+    def transfer(
+        self, transfers: Transfers, day_end: float, settle: Callable[[float], None]
+    ) -> None:
+        """Send the bulk handovers and corrections of a road map that leave before
+        ``day_end``, each in the version its record has when it leaves (a ghost's correction:
+        its deletion); ``settle(day)`` serves the stores before a wave is worked out."""
+        src = self.source
+        for store, link, rec, t, deletion in transfers.due(day_end, settle):
+            version = np.where(deletion, src.last_version[rec], version_at(src, rec, t))
+            self.pass_on(store, link, rec, version, t)
+
     def drop(self, reason: str, n: int) -> None:
         self.dropped[reason] = self.dropped.get(reason, 0) + int(n)
 
     def entries(self, idx: np.ndarray) -> np.ndarray:
-        """Systems each change ``idx`` is keyed into by hand, had it left when it happened:
-        each system keyed by hand that enters it, and one for the change an NCB writes out to
-        the systems automated routes feed; none for a pointer or a record that stays home."""
+        """Systems each change ``idx`` is keyed into by hand (staff work), on one footing for
+        every architecture: the national entry, once per change of every record whatever its
+        scope (the same everywhere); an automated route (a message over a link, a store's
+        synchronisation, an index fed by the national system) costs no keying; each system a
+        route keys by hand enters the change into counts once more (today's manual multiple
+        entry). Had the change left when it happened."""
         src = self.source
         rec, t = src.change_rec[idx], src.change_time[idx]
-        count = np.zeros(idx.size, dtype=np.int64)
-        written = np.zeros(idx.size, dtype=bool)
+        count = np.ones(idx.size, dtype=np.int64)
         for compiled in self.direct:
-            route = compiled.route
-            if route.pointers:
+            manual = compiled.route.profile.manual
+            if manual is None:
                 continue
             rows = np.flatnonzero(compiled.carries(src, rec, t))
-            if route.profile.manual is None:
-                written[rows] = True
-            else:
-                _, keyed = self.keying[route.target].keyed(idx[rows], route.profile.manual)
-                np.add.at(count, rows[keyed], 1)
-        return count + written
+            _, keyed = self.keying[compiled.route.target].keyed(idx[rows], manual)
+            np.add.at(count, rows[keyed], 1)
+        return count
 
     def never_keyed(self, store: str) -> np.ndarray | None:
         """Per record, never keyed into ``store`` by hand (None: nothing is keyed there)."""

@@ -10,7 +10,7 @@ import numpy as np
 
 from sim.engine.links import Link
 from sim.engine.store import Store
-from sim.topology import OWNERS, Topology, kind_mask, querier_groups
+from sim.topology import OWNERS, Consult, Topology, kind_mask, querier_groups
 
 
 @dataclass
@@ -38,8 +38,9 @@ class QueryBook:
     """When the last answer back within the deadline arrived (``-inf``: none)."""
     asked_of: dict[str, list[np.ndarray]] = field(default_factory=dict)
     """Searches asked of each store or node (by store name): the load it must answer."""
-    broadcasts: list[np.ndarray] = field(default_factory=list)
-    """Searches asked of every national node but the querier's own."""
+    broadcasts: list[tuple[np.ndarray, np.ndarray | None]] = field(default_factory=list)
+    """Searches asked of every national node of a set (a mask; None: every node) but the
+    querier's own."""
 
     def __post_init__(self) -> None:
         self.n_asked = np.zeros(self.time.size, dtype=np.int64)
@@ -86,14 +87,20 @@ class QueryBook:
         self.answers(qid, back)
 
     def broadcast(
-        self, qid: np.ndarray, n_asked: int, n_answered: np.ndarray, last: np.ndarray
+        self,
+        qid: np.ndarray,
+        n_asked: int | np.ndarray,
+        n_answered: np.ndarray,
+        last: np.ndarray,
+        nodes: np.ndarray | None = None,
     ) -> None:
-        """Searches asked of every other national node at once (``n_asked`` of them), with
-        the answers each got back within the deadline and when the last of them came."""
+        """Searches asked of every other national node at once (of ``nodes``, a mask; None:
+        every node), ``n_asked`` of them each, with the answers each got back within the
+        deadline and when the last of them came."""
         self.n_asked[qid] += n_asked
         self.n_answered[qid] += n_answered
         np.maximum.at(self.last_answer, qid, last)
-        self.broadcasts.append(qid)
+        self.broadcasts.append((qid, nodes))
 
 
 class Searches:
@@ -114,27 +121,43 @@ class Searches:
         self.stores = stores
         self.links = links
         self.groups = querier_groups(plan, n_countries)
-        self.kinds = [kind_mask(c.kinds, kind_names) for c in plan.consults]
+        self.members = [np.isin(np.arange(n_countries), queriers) for queriers, _ in self.groups]
+        """Per group, a mask over the countries: who is in it."""
+        self.kind_names = kind_names
+        self._kinds: dict[int, np.ndarray] = {}
 
     def ask(self, qid: np.ndarray, querier: np.ndarray, t: np.ndarray) -> None:
         """Each group of queriers asks, in parallel, every store its consults name that hold
-        for the search's kind at the time it is made."""
-        for queriers, rows in self.groups:
-            mine = np.isin(querier, queriers)
+        for the search's kind at the time it is made; a store that several rows name (for
+        the records of different owners) is asked once."""
+        for member, (_, rows) in zip(self.members, self.groups, strict=True):
+            mine = member[querier]
             if not mine.any():
                 continue
+            asking: dict[str, tuple[str, np.ndarray]] = {}
             for i in rows:
                 consult = self.plan.consults[i]
                 if consult.target == OWNERS:
                     continue
-                sel = self.holds(i, mine, qid, t)
-                self.ask_store(consult.target, consult.profile.link, qid[sel], t[sel])
+                sel = self.holds(consult, mine, qid, t)
+                link, before = asking.get(consult.target, (consult.profile.link, None))
+                asking[consult.target] = (link, sel if before is None else before | sel)
+            for target, (link, sel) in asking.items():
+                self.ask_store(target, link, qid[sel], t[sel])
 
-    def holds(self, i: int, mine: np.ndarray, qid: np.ndarray, t: np.ndarray) -> np.ndarray:
-        """Of the searches ``mine``, those that consult row ``i`` holds for."""
-        consult = self.plan.consults[i]
-        sel = mine & self.kinds[i][self.book.kind[qid]]
-        if consult.start_day > 0 or np.isfinite(consult.end_day):
+    def holds(
+        self, consult: Consult, mine: np.ndarray, qid: np.ndarray, t: np.ndarray
+    ) -> np.ndarray:
+        """Of the searches ``mine``, those ``consult`` holds for (their kind, their time)."""
+        if consult.kinds is None and not (
+            np.isfinite(consult.start_day) or np.isfinite(consult.end_day)
+        ):
+            return mine
+        kinds = self._kinds.get(id(consult))
+        if kinds is None:
+            kinds = self._kinds[id(consult)] = kind_mask(consult.kinds, self.kind_names)
+        sel = mine & kinds[self.book.kind[qid]]
+        if np.isfinite(consult.start_day) or np.isfinite(consult.end_day):
             sel &= (t >= consult.start_day) & (t < consult.end_day)
         return sel
 
