@@ -96,6 +96,7 @@ def test_a_lock_left_by_a_dead_sweep_is_taken_over(tmp_path: Path) -> None:
     assert json.loads((out / LOCK_FILE).read_text())["pid"] == os.getpid()
 
 
+@pytest.mark.slow
 def test_two_real_sweeps_on_one_directory(tmp_path: Path) -> None:
     slow = {"variants": {"long": {"horizon_days": 4000}}, "grid": {}, "replications": 1}
     first = write_experiment(tmp_path / "a", slow)
@@ -250,6 +251,7 @@ def killing_env(tmp_path: Path, once: str, always: str) -> dict[str, str]:
     return env | {"PDSA_TEST_KILL": f"{once},{always}", "PDSA_TEST_KILL_MARKERS": str(hooks)}
 
 
+@pytest.mark.slow
 def test_a_dead_worker_costs_one_run_retried_or_recorded_with_its_cause(
     finished: tuple[Path, Path], tmp_path: Path
 ) -> None:
@@ -291,6 +293,7 @@ def alive(pid: int) -> bool:
     return "\nState:\tZ" not in status  # a zombie has ended; only its parent has to reap it
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc")
 def test_workers_end_when_the_sweep_is_killed(tmp_path: Path) -> None:
     """Before: killing the parent left its workers running, about 195 MB each."""

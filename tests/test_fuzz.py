@@ -23,6 +23,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
@@ -219,6 +220,7 @@ def test_run_survives_mutated_scenarios(case: tuple[str, str]) -> None:
         check(*invoke_in(folder, *case, "run", "--quiet", "--max-memory", "500MB"))
 
 
+@pytest.mark.slow
 @budget("dry_run")
 @given(mutated(EXPERIMENTS, HARSH))
 def test_sweep_dry_run_survives_mutated_experiments(case: tuple[str, str]) -> None:

@@ -192,6 +192,7 @@ def meant_to_send(log) -> int:
     return total
 
 
+@pytest.mark.slow
 @fast
 @given(small_scenarios())
 def test_every_rate_is_a_share(s):

@@ -383,6 +383,7 @@ def worlds_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_key_assumptions_are_what_ran(sweep_out: Path, worlds_out: Path, tmp_path: Path) -> None:
     """The report's key assumptions show the experiment's set (120 days, not the scenario's
     365), the command line's, and the sampled range of a guess; its table says over worlds."""
@@ -404,6 +405,7 @@ def test_key_assumptions_are_what_ran(sweep_out: Path, worlds_out: Path, tmp_pat
     assert "Mean over 3 sampled worlds (1 run(s) in each, pooled)" in section(text, "Metrics")
 
 
+@pytest.mark.slow
 def test_three_framings_of_one_comparison_agree(worlds_out: Path, tmp_path: Path) -> None:
     """The bottom line, the summary and the robustness section tell one story about the
     leader on completeness: a tie in one is a tie (level) in the others."""
@@ -445,7 +447,7 @@ def test_the_bottom_line_leads_with_the_decision(sweep_out: Path, tmp_path: Path
     sentences = re.split(r"(?<=[.)])\s+(?=[A-Z])", decision)
     assert len(sentences) == 2 and len(decision.split()) <= 60, decision
     assert sentences[0].startswith("centralized leads on completeness with ")
-    assert "at the price of " in sentences[0]
+    assert "at the price of " in sentences[0] or "giving way on nothing weighed" in sentences[0]
     assert sentences[1].startswith("It rests on today's entry probability")
     assert len(re.findall(r"<li>", part)) >= 3
     deck = tmp_path / "d.pptx"
@@ -462,6 +464,7 @@ def test_the_bottom_line_leads_with_the_decision(sweep_out: Path, tmp_path: Path
 # --- 15. sweep --set and --worlds; a copied experiment finds its way back ----------------------
 
 
+@pytest.mark.slow
 def test_sweep_set_and_worlds_are_recorded_and_rerun(worlds_out: Path) -> None:
     import json
 
@@ -557,3 +560,25 @@ def test_tradeoff_labels_and_region_labels_stay_clear(tmp_path: Path) -> None:
     label = regions.axes[0].yaxis.label.get_window_extent(renderer)
     title = regions.texts[0].get_window_extent(renderer)
     assert label.y1 <= regions.bbox.y1 and not label.overlaps(title)
+
+
+# --- 14. the README's tests: how long, which file, a quick subset ------------------------------
+
+
+def test_the_readme_says_how_to_run_the_tests_and_how_long_they_take() -> None:
+    """The Quick start holds two commands, the demo and the full suite as CI runs it; beside
+    it, how long the suite takes, the quick subset (``-m "not slow"``) and how to see each
+    test; pytest prints each file's name as it runs it (no ``-q`` in its options)."""
+    import tomllib
+
+    readme = (ROOT / "README.md").read_text()
+    quick = readme[readme.index("## Quick start") : readme.index("## What it models")]
+    commands = re.findall(r"```bash\n(.*?)\n```", quick, flags=re.S)
+    full = "python -m pip install -e '.[test]' && python -m pytest"
+    assert commands[:2] == ["python -m pip install -e . && pdsa demo", full]
+    assert [c for c in commands if "&&" in c] == commands[:2]  # two commands to start with
+    assert full in (ROOT / ".ci" / "run").read_text().splitlines()[-1]
+    assert 'python -m pytest -m "not slow"' in quick
+    assert re.search(r"about \d+ minutes", quick) and "python -m pytest -v" in quick
+    options = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]
+    assert "-q" not in options["ini_options"]["addopts"].split()

@@ -102,6 +102,7 @@ def test_demo_is_checked_too(stub_runner) -> None:  # noqa: F811
     assert stub_runner == []
 
 
+@pytest.mark.slow
 def test_a_sweep_with_a_run_too_large_is_refused_before_any_run(tmp_path: Path) -> None:
     experiment = write_experiment(
         tmp_path, {"variants": {"small": {}, "huge": {"queries": {"per_country_per_day": 1e6}}}}

@@ -121,6 +121,7 @@ def test_variant_naming_a_new_kind_replaces_the_architecture(tmp_path):
 # --- executors agree ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_serial_processes_and_dask_give_identical_metrics(tmp_path):
     from distributed import Client, LocalCluster
 
@@ -145,6 +146,7 @@ def test_serial_processes_and_dask_give_identical_metrics(tmp_path):
 # --- kill -9 and resume -------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_sigkill_then_resume_equals_an_uninterrupted_sweep(tmp_path):
     experiment = write_experiment(tmp_path, {"replications": 6})
     out = tmp_path / "killed"
@@ -322,6 +324,7 @@ def test_compare_and_rerun(tmp_path):
     assert rerun.exit_code == 0 and "match the stored run exactly" in rerun.output
 
 
+@pytest.mark.slow
 def test_sobol_sample_and_sensitivity(tmp_path):
     sample = {
         "method": "sobol",
@@ -397,6 +400,7 @@ def test_dry_run_lists_runs_and_writes_nothing(tmp_path):
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_progress_lines_when_not_a_terminal(tmp_path):
     result = CliRunner()
     out = tmp_path / "out"

@@ -274,6 +274,7 @@ def test_runs_table_names_the_world_and_each_uncertainty(tmp_path):
     assert manifest["worlds"] == 2 and manifest["uncertainty_design"] == "lhs"
 
 
+@pytest.mark.slow
 def test_sigkill_then_resume_equals_an_uninterrupted_sweep_with_worlds(tmp_path):
     experiment = write_experiment(tmp_path)
     out = tmp_path / "killed"
