@@ -30,7 +30,7 @@ from sim.metrics.integrals import IndexedIntervals
 from sim.metrics.intervals import Shown, base_name, shown_key, subtract_windows, up_pieces
 from sim.metrics.layout import RETURNED, Grid, Layout
 from sim.metrics.owners import returned_by_owners
-from sim.metrics.segments import Slots, subset_slots
+from sim.metrics.segments import COLUMNS, Slots, subset_slots
 from sim.topology import CacheThenOwner, OwnerAnswers, Phase, Shows, View
 from sim.topology import views as plan_views
 
@@ -222,11 +222,10 @@ class ViewIntegral:
         n = cols.size
         shape = (seen.size, len(RETURNED), n)
         values, jumps = np.zeros(shape), np.zeros(shape)
-        quantities = np.arange(len(RETURNED))
         for subset, lo, hi in pieces:
             i0, i1 = (int(i) for i in self.grid.index(np.array([lo, hi])))
             ids = slots.slot_of[seen, subset]
-            piece = slots.cumulative[np.ix_(ids, quantities, cols[i0 : i1 + 1])]
+            piece = slots.cumulative[np.ix_(ids, cols[i0 : i1 + 1], COLUMNS)].transpose(0, 2, 1)
             piece = piece - piece[:, :, :1]
             values[:, :, i0 : i1 + 1] += piece
             if i1 + 1 < n:
