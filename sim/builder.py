@@ -9,6 +9,7 @@ the seed and the scenario only, never on the order in which the pieces are built
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import mesa
@@ -117,8 +118,9 @@ def build(
     kind_names = tuple(k.name for k in scenario.records.kind_specs())
     stores = {s.name: s for s in [hub.store, *(p.store for p in platforms)]}
     check(plan, list(stores), world.n_countries, kind_names)
-    source = source if source is not None else planned_records(scenario, world, streams, plan)
-    queries = sampled_queries(scenario, world, streams, n_days)
+    if source is None:
+        source = WORLD_DRAWS.records(scenario, seed, plan.misses_changes(), world, streams)
+    queries = WORLD_DRAWS.queries(scenario, seed, world, streams, n_days)
     links = run_links(scenario, plan, streams)
     send_time = send_times(source, [ncb.node.availability for ncb in ncbs])
     overlay = Overlay(source, world) if scenario.behaviour.enabled else None
@@ -271,8 +273,51 @@ def road_map_transfers(
     return Transfers(waves, source, stores, bulk, fix)
 
 
+class Draws:
+    """The records and searches of the last few worlds drawn in this process, reused by the
+    next run of the same world (same seed, same records, searches and countries: the levers of
+    a sweep run in the same worlds). A value drawn once is the value drawn again: the streams
+    depend on the seed and their names only, and the arrays are read-only."""
+
+    def __init__(self, size: int = 2) -> None:
+        self.size = size
+        self._records: OrderedDict[tuple[int, str], SourceRecords] = OrderedDict()
+        self._queries: OrderedDict[tuple[int, str], SampledQueries] = OrderedDict()
+
+    def records(
+        self,
+        scenario: Scenario,
+        seed: int,
+        keep_ghosts: bool,
+        world: WorldIndex,
+        streams: Streams,
+    ) -> SourceRecords:
+        parts = (scenario.records, scenario.world, scenario.horizon_days, keep_ghosts)
+        lapse = scenario.behaviour.enabled and scenario.behaviour.workload.review_grace_days
+        key = (seed, repr((parts, lapse)))
+        if key not in self._records:
+            drawn = planned_records(scenario, world, streams, keep_ghosts)
+            self._remember(self._records, key, drawn)
+        return self._records[key]
+
+    def queries(
+        self, scenario: Scenario, seed: int, world: WorldIndex, streams: Streams, n_days: int
+    ) -> SampledQueries:
+        parts = (scenario.queries, scenario.records.kind_specs(), scenario.world)
+        key = (seed, repr((parts, scenario.horizon_days)))
+        if key not in self._queries:
+            drawn = sampled_queries(scenario, world, streams, n_days)
+            self._remember(self._queries, key, drawn)
+        return self._queries[key]
+
+    def _remember(self, cache: OrderedDict, key: tuple[int, str], value: object) -> None:
+        cache[key] = value
+        while len(cache) > self.size:
+            cache.popitem(last=False)
+
+
 def planned_records(
-    scenario: Scenario, world: WorldIndex, streams: Streams, plan: Topology
+    scenario: Scenario, world: WorldIndex, streams: Streams, keep_ghosts: bool
 ) -> SourceRecords:
     """Every record's lifecycle; with behaviour on, each review also plans a dormant lapse;
     when a system keyed by hand can miss a deletion, the ghosts the past left at day 0 too."""
@@ -284,7 +329,7 @@ def planned_records(
         scenario.horizon_days,
         streams,
         lapse_after_days=grace,
-        keep_ghosts=plan.misses_changes(),
+        keep_ghosts=keep_ghosts,
     )
 
 
@@ -306,7 +351,7 @@ def sampled_queries(
     issuer = streams.get("queries.issuer").choice(
         world.n_countries, size=querier.size, p=world.weight / world.weight.sum()
     )
-    return SampledQueries(
+    drawn = SampledQueries(
         querier[order],
         t[order],
         rate,
@@ -315,6 +360,9 @@ def sampled_queries(
         issuer,
         names_issuer,
     )
+    for array in (drawn.querier, drawn.time, drawn.rate, drawn.days, drawn.kind, drawn.issuer):
+        array.flags.writeable = False  # shared by the runs of one world (``Draws``)
+    return drawn
 
 
 def search_mix(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
@@ -410,6 +458,10 @@ def store(
         availability,
         streams.get(f"service.{name}"),
     )
+
+
+WORLD_DRAWS = Draws()
+"""This process's draws of the last worlds (a sweep worker runs a world's levers in turn)."""
 
 
 def send_times(source: SourceRecords, nodes: list[Availability]) -> np.ndarray:
