@@ -127,20 +127,21 @@ OUTAGE_COLUMNS = ["store", "start_day", "end_day", "domain"]
 
 
 def outage_table(log, domains: Sequence[DomainOutage] = ()) -> pd.DataFrame:
-    """``outages.csv``: each store's down periods, when it was down whatever the cause (its
-    own outages and its failure domains' events merged), ``domain`` naming the domains whose
-    events fall in the period (``;``-separated; empty for the store's own outages alone);
-    then one row per domain event, ``store`` ``domain.<name>``, the window every member of
-    the domain shared."""
-    named = [(name, s.availability) for name, s in log.stores.items()]
+    """``outages.csv``: each store's down periods (``hub``, ``SIS``, ``ncb.FRA``), when it was
+    down whatever the cause (its own outages and its failure domains' events merged),
+    ``domain`` naming the domains whose events fall in the period (``;``-separated; empty for
+    the store's own outages alone); then one row per domain event, ``store``
+    ``domain.<name>``: the window every member of the domain shared."""
+    named = [(name, s.store, s.availability) for name, s in log.stores.items()]
     named += [
-        (f"ncb.{code}", a) for code, a in zip(log.world.codes, log.node_availability, strict=True)
+        (f"ncb.{code}", f"ncb.{code}", a)
+        for code, a in zip(log.world.codes, log.node_availability, strict=True)
     ]
-    causes = domain_causes(dict(named), domains)
+    causes = domain_causes({store: a for _, store, a in named}, domains)
     rows = []
-    for name, availability in named:
+    for name, store, availability in named:
         for k, (start, end) in enumerate(zip(availability.starts, availability.ends, strict=True)):
-            cause = ";".join(causes.get((name, k), []))
+            cause = ";".join(causes.get((store, k), []))
             rows.append(
                 {"store": name, "start_day": float(start), "end_day": float(end), "domain": cause}
             )

@@ -627,6 +627,28 @@ class CorrelatedOutage(Frozen):
     scheduled: tuple[DomainEvent, ...] = ()
     """Forced events of the whole domain, on top of the random ones."""
 
+    def summary(self) -> str:
+        """``regions africa; platforms WAPIS: one every 120 days, lasting 18 hours on average;
+        scheduled: day 165 for 72 hours``: the domain in a line, for tables and reports."""
+        spec = self.domain
+        parts = [
+            f"{section} {', '.join(getattr(spec, section))}"
+            for section in ("regions", "countries", "platforms")
+            if getattr(spec, section)
+        ] + (["the hub"] if spec.hub else [])
+        events = []
+        if self.mtbf_days is not None and self.duration_hours is not None:
+            events.append(
+                f"one every {self.mtbf_days:g} days, lasting"
+                f" {self.duration_hours.mean_value():g} hours on average"
+            )
+        if self.scheduled:
+            forced = ", ".join(
+                f"day {e.start_day:g} for {e.duration_hours:g} hours" for e in self.scheduled
+            )
+            events.append(f"scheduled: {forced}")
+        return f"{'; '.join(parts)}: {'; '.join(events)}"
+
     @model_validator(mode="after")
     def _has_events(self) -> CorrelatedOutage:
         if self.mtbf_days is None and not self.scheduled:
