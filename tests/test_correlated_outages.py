@@ -397,3 +397,31 @@ def test_summary_says_what_goes_down_and_how_often():
         " scheduled: day 165 for 72 hours"
     )
     assert math.isclose(domain.duration_hours.mean_value(), 12)  # type: ignore[union-attr]
+
+
+def test_the_regional_outage_scenario_takes_west_africa_down_together():
+    """The shipped scenario, 40 days, its forced event moved to day 20 and its random ones
+    made rare: WAPIS and the 17 national nodes are down from day 20 for 120 hours, with the
+    domain named; no other store is; and West Africa's officers (in the africa region) lose
+    searches while the other regions do not."""
+    from sim.config import load_scenario
+
+    file = Path(__file__).resolve().parent.parent / "scenarios" / "world-2023-regional-outage.yaml"
+    quiet = ["horizon_days=40", "warmup_days=10", "outages.correlated.0.mtbf_days=1000000"]
+    forced = run_one(load_scenario(file, [*quiet, "outages.correlated.0.scheduled.0.start_day=20"]))
+    calm = run_one(load_scenario(file, [*quiet, "outages.correlated.0.scheduled.0.start_day=50"]))
+    table = forced.outages
+    event = table[table["store"] == "domain.west-africa-network"]
+    assert event[["start_day", "end_day"]].values.tolist() == [[20.0, 25.0]]
+    hit = table[
+        table["domain"].str.contains("west-africa-network")
+        & (table["start_day"] <= 20)
+        & (table["end_day"] >= 25)
+    ]
+    stores = set(hit["store"]) - {"domain.west-africa-network"}
+    assert len(stores) == 18 and "WAPIS" in stores and "ncb.NGA" in stores
+    assert not table[table["store"] == "ncb.FRA"]["domain"].astype(bool).any()
+    africa = forced.by_region["africa"]["query_availability"]
+    assert africa < calm.by_region["africa"]["query_availability"] - 0.02
+    europe = forced.by_region["europe"]["query_availability"]
+    assert europe == pytest.approx(calm.by_region["europe"]["query_availability"], abs=0.01)
