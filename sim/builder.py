@@ -16,7 +16,7 @@ import mesa
 import numpy as np
 
 from sim.agents import NCB, GlobalHub, RegionalPlatform
-from sim.architectures import Context, Strategy, build_strategy, channels, plan_of
+from sim.architectures import Context, Strategy, channels, run_plan, run_strategy
 from sim.behaviour import Behaviour, Overlay, Sampling
 from sim.config.schema import LINK_CLASSES, OutageSpec, Scenario, StoreSpec
 from sim.config.schema import Link as LinkSpec
@@ -30,7 +30,10 @@ from sim.log import SubjectMix
 from sim.records import SourceRecords, day_bounds, draw_records
 from sim.rng import Streams
 from sim.routing import Network, QueryBook
+from sim.routing.routes import Compiled
 from sim.routing.subjects import Subjects
+from sim.routing.transfers import Transfers
+from sim.routing.transfers import Wave as TransferWave
 from sim.settings import Resolved
 from sim.topology import PlanError, Profile, Topology, check
 from sim.world import WorldIndex
@@ -80,6 +83,8 @@ class Parts:
     ncbs: list[NCB]
     overlay: Overlay | None
     network: Network
+    transfers: Transfers | None
+    """A road map's bulk handovers and corrections (None: none)."""
     subjects: Subjects
     strategy: Strategy
     behaviour: Behaviour | None
@@ -109,7 +114,7 @@ def build(
     streams = Streams(seed)
     world = WorldIndex.from_schema(scenario.world, scenario.records.denials)
     n_days = math.ceil(scenario.horizon_days)
-    plan = plan_of(scenario.architecture, world, scenario)
+    plan = run_plan(scenario, world)
     hub, platforms, ncbs = agents(model, scenario, world, streams)
     kind_names = tuple(k.name for k in scenario.records.kind_specs())
     stores = {s.name: s for s in [hub.store, *(p.store for p in platforms)]}
@@ -138,6 +143,7 @@ def build(
         streams.get("queries.subject"),
     )
     network = Network(plan, acting, stores, nodes, links, streams, book, world.n_countries)
+    transfers = road_map_transfers(scenario, world, plan, acting, stores)
     context = Context(
         world=world,
         source=acting,
@@ -152,8 +158,9 @@ def build(
         store_spec=scenario.stores,
         query_spec=scenario.queries,
         n_days=n_days,
+        scenario=scenario,
     )
-    strategy = build_strategy(scenario.architecture, context)
+    strategy = run_strategy(scenario, context)
     behaviour = None
     if overlay is not None:
         behaviour = Behaviour(
@@ -184,6 +191,7 @@ def build(
         ncbs=ncbs,
         overlay=overlay,
         network=network,
+        transfers=transfers,
         subjects=subjects,
         strategy=strategy,
         behaviour=behaviour,
@@ -232,6 +240,42 @@ def agents(
         for i, country in enumerate(scenario.world.countries)
     ]
     return hub, platforms, ncbs
+
+
+def road_map_transfers(
+    scenario: Scenario,
+    world: WorldIndex,
+    plan: Topology,
+    source: SourceRecords,
+    stores: dict[str, Store],
+) -> Transfers | None:
+    """The bulk handovers and reconciliations of the road map's waves, if it has any: each
+    wave's NCBs, the direct routes of the stage they move to that start then, and each NCB's
+    rates in simulated records a day (its weight times the sampled fraction)."""
+    migration = scenario.migration
+    if not migration.stages or (migration.bulk is None and migration.reconcile is None):
+        return None
+    kinds = source.kind_names
+    waves = []
+    for k, stage in enumerate(migration.stages, start=1):
+        own = plan.part(f"stage{k}")
+        for wave in stage.waves:
+            owners = np.array(
+                [
+                    c.code in wave.countries or c.region in wave.regions
+                    for c in scenario.world.countries
+                ]
+            )
+            routes = [
+                Compiled.of(r, kinds)
+                for r in own.routes
+                if r.via is None and r.start_day == wave.day and (r.owners & owners).any()
+            ]
+            waves.append(TransferWave(wave.day, owners, routes))
+    scale = world.weight * scenario.records.sample_fraction
+    bulk = None if migration.bulk is None else migration.bulk.records_per_day * scale
+    fix = None if migration.reconcile is None else migration.reconcile.records_per_day * scale
+    return Transfers(waves, source, stores, bulk, fix)
 
 
 def planned_records(

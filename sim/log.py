@@ -124,6 +124,10 @@ class CostLog:
     prices: Costs
     workload: Workload
     stores: Stores
+    corrections: tuple[np.ndarray, np.ndarray] | None = None
+    """A road map's reconciliation: (owner, time) of each correction made (None: the run has
+    no road map), and what each costs in staff hours, ``correction_hours``."""
+    correction_hours: float = 0.0
 
 
 @dataclass(frozen=True)

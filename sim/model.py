@@ -75,6 +75,8 @@ class DataSharingModel(mesa.Model):
         if behaviour is not None:
             changes, t_send = behaviour.todays_changes(day, changes, t_send)
         self.strategy.route_changes(changes, t_send)
+        if self.parts.transfers is not None:
+            self.parts.network.transfer(self.parts.transfers, day + 1, self.strategy.settle)
         self._send_queries(self._rows(self.parts.queries.days, day))
         self.env.run(until=day + 1)
         if behaviour is not None:
@@ -153,16 +155,14 @@ class DataSharingModel(mesa.Model):
 
     def _answer_probabilities(self) -> tuple[float, ...]:
         """Per consult of the plan, the chance an owner's answer beats the deadline."""
-        stores = self.scenario.stores
+        stores = self.parts.by_name
 
         def service_of(consult: Consult) -> Callable[[str], Sampler]:
             """Service times at a store, or (``ncb``) at the nodes of the row's owners (a
             row groups owners whose nodes serve alike)."""
             owners = consult.owners
             node = self.parts.nodes[0 if owners is None else int(np.argmax(owners))]
-            return lambda store: (
-                node.service if store == "ncb" else self.parts.by_name[store].service
-            )
+            return lambda store: node.service if store == "ncb" else stores[store].service
 
         return tuple(
             answer_probability(c, self.parts.links, service_of(c), self._deadline(), self.streams)
@@ -185,7 +185,22 @@ class DataSharingModel(mesa.Model):
             prices=scenario.costs,
             workload=scenario.behaviour.workload,
             stores=scenario.stores,
+            corrections=self._corrections(),
+            correction_hours=(
+                0.0
+                if scenario.migration.reconcile is None
+                else scenario.migration.reconcile.hours_per_record
+            ),
         )
+
+    def _corrections(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The reconciliation's corrections (owner, time) of a road map; None without one."""
+        if not self.scenario.migration.stages:
+            return None
+        transfers = self.parts.transfers
+        if transfers is None:
+            return np.empty(0, dtype=np.int64), np.empty(0)
+        return transfers.correction_log()
 
     def _store_logs(self) -> dict[str, StoreLog]:
         """What the hub and each platform applied, and removed by retention, by output name

@@ -101,19 +101,16 @@ class Resolved:
         most specific override that gives it. The link is named by the overrides that
         contributed (``ncb_to_hub@r:africa``), so that one link is one resolution."""
         world = getattr(self.scenario.links, klass)
-        delays = {
-            "delay_hours": world.delay_hours,
-            "query_delay_seconds": world.query_delay_seconds,
-        }
-        used: list[str] = []
+        keys = ("delay_hours", "query_delay_seconds")
+        delays = {key: (getattr(world, key), "") for key in keys}
         for scope, override in reversed(self._link_chain(klass, country, platform)):
-            given = [key for key in delays if getattr(override, key) is not None]
-            if given:
-                used.append(scope)
-                for key in given:
-                    delays[key] = getattr(override, key)
-        name = klass if not used else f"{klass}@{'+'.join(reversed(used))}"
-        return Profile(name, klass, delays["delay_hours"], delays["query_delay_seconds"])
+            for key in keys:
+                if getattr(override, key) is not None:
+                    delays[key] = (getattr(override, key), scope)
+        chain = [scope for scope, _ in self._link_chain(klass, country, platform)]
+        used = [scope for scope in chain if any(delays[k][1] == scope for k in keys)]
+        name = klass if not used else f"{klass}@{'+'.join(used)}"
+        return Profile(name, klass, delays["delay_hours"][0], delays["query_delay_seconds"][0])
 
     def _link_chain(
         self, klass: str, country: int | None, platform: int | None

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.architectures import plan_of
+from sim.architectures import run_plan
 from sim.config.errors import ConfigError
 from sim.config.schema import CorrelatedOutage, KindSpec, OutageSpec, Scenario
 from sim.engine.domains import members
@@ -237,7 +237,7 @@ def copies(scenario: Scenario) -> float:
     """Stores that apply each change, at most: per owner, the routes of the architecture's
     plan that carry its global records (sent by it or passed on), averaged over the owners."""
     world = WorldIndex.from_schema(scenario.world, scenario.records.denials)
-    plan = plan_of(scenario.architecture, world, scenario)
+    plan = run_plan(scenario, world)
     carried = [r.owners for r in plan.routes if GLOBAL in r.scopes]
     if not carried:
         return 0.0

@@ -178,6 +178,9 @@ class Route:
     hold counts them all the same."""
     start_day: float = 0.0
     end_day: float = math.inf
+    part: str = ""
+    """Which part of a composite plan the row belongs to (``mix0``, ``stage1/mix0``): the
+    part's own code (a federation's searches) runs on its rows only."""
 
     def describe(self) -> str:
         sender = f"via {self.via}" if self.via else "from the owners' NCBs"
@@ -200,6 +203,8 @@ class Consult:
     owners: np.ndarray | None = None
     start_day: float = 0.0
     end_day: float = math.inf
+    part: str = ""
+    """Which part of a composite plan the row belongs to (see ``Route.part``)."""
 
     def describe(self) -> str:
         return f"consult of {self.target} ({type(self.reading).__name__})"
@@ -252,6 +257,41 @@ class Topology:
         )
 
     # --- what the engine and the metrics ask of it -------------------------------------------
+
+    def for_owners(self, owners: np.ndarray) -> Topology:
+        """The same rows, holding only for the records of ``owners`` (a mask): routes carry
+        only their changes, consults return only their records; rows left with no owner go."""
+        routes = tuple(replace(r, owners=r.owners & owners) for r in self.routes)
+        consults = tuple(
+            replace(c, owners=owners.copy() if c.owners is None else c.owners & owners)
+            for c in self.consults
+        )
+        return Topology(
+            tuple(r for r in routes if r.owners.any()),
+            tuple(c for c in consults if c.owners is not None and c.owners.any()),
+        )
+
+    def tagged(self, part: str) -> Topology:
+        """The same rows, marked as the part ``part`` (their own parts inside it)."""
+
+        def joined(own: str) -> str:
+            return f"{part}/{own}" if own else part
+
+        return Topology(
+            tuple(replace(r, part=joined(r.part)) for r in self.routes),
+            tuple(replace(c, part=joined(c.part)) for c in self.consults),
+        )
+
+    def part(self, part: str) -> Topology:
+        """The rows of the part ``part`` (and of the parts inside it); all rows for ``""``."""
+
+        def inside(own: str) -> bool:
+            return not part or own == part or own.startswith(part + "/")
+
+        return Topology(
+            tuple(r for r in self.routes if inside(r.part)),
+            tuple(c for c in self.consults if inside(c.part)),
+        )
 
     def targets(self) -> list[str]:
         """Stores some route sends changes to, in order of first mention."""

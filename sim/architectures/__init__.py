@@ -10,6 +10,8 @@ from sim.architectures.centralized import Centralized
 from sim.architectures.federated import Federated
 from sim.architectures.fragmented import Fragmented
 from sim.architectures.hybrid import Hybrid
+from sim.architectures.migration import Migrating
+from sim.architectures.mixed import Mixed
 from sim.config.schema import ArchitectureBase, Scenario
 from sim.topology import Topology
 from sim.world import WorldIndex
@@ -19,6 +21,7 @@ REGISTRY: dict[str, type[Strategy]] = {
     "federated": Federated,
     "hybrid": Hybrid,
     "fragmented": Fragmented,
+    "mixed": Mixed,
 }
 
 
@@ -61,6 +64,20 @@ def build_strategy(spec: ArchitectureBase, context: Context) -> Strategy:
     return REGISTRY[spec.kind](context, spec)
 
 
+def run_plan(scenario: Scenario, world: WorldIndex) -> Topology:
+    """The plan of a run: its architecture's, or, with a ``migration``, its road map's."""
+    if scenario.migration.stages:
+        return Migrating.plan_for(scenario.architecture, world, scenario)
+    return plan_of(scenario.architecture, world, scenario)
+
+
+def run_strategy(scenario: Scenario, context: Context) -> Strategy:
+    """The strategy of a run (see ``run_plan``), seeing only ``context``."""
+    if scenario.migration.stages:
+        return Migrating(context, scenario.architecture)
+    return build_strategy(scenario.architecture, context)
+
+
 __all__ = [
     "NODES",
     "REGISTRY",
@@ -74,4 +91,6 @@ __all__ = [
     "exercised_settings",
     "named_settings",
     "plan_of",
+    "run_plan",
+    "run_strategy",
 ]

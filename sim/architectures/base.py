@@ -57,6 +57,16 @@ class Context:
     query_spec: Queries
     n_days: int
     """Days the model steps through: change rows of day d are routed on day d."""
+    scenario: Scenario
+    """The scenario as validated (what a plan is made from)."""
+    name: str = ""
+    """The part of a composite plan this context is for (``mix0``, ``stage1/mix0``; see
+    ``Route.part``), named in its random streams so that two parts of one kind draw apart;
+    empty for a whole architecture."""
+
+    def stream(self, name: str) -> np.random.Generator:
+        """The random stream ``name`` of this architecture (of this part of a mix)."""
+        return self.streams.get(name if not self.name else f"{name}.{self.name}")
 
 
 @dataclass(frozen=True)
@@ -127,13 +137,21 @@ class Strategy(ABC):
 
     def route_queries(self, qid: np.ndarray, querier: np.ndarray, t: np.ndarray) -> None:
         """Send searches ``qid`` (their queriers, when they leave) to the stores their
-        consults name; an architecture whose owners answer adds whom those searches ask."""
+        consults name, then as ``ask_owners`` says."""
         self.network.ask(qid, querier, t)
+        self.ask_owners(qid, querier, t)
+
+    def ask_owners(self, qid: np.ndarray, querier: np.ndarray, t: np.ndarray) -> None:  # noqa: B027
+        """Whom the searches its owners answer ask (the architecture's own: none here)."""
 
     def settle(self, now: float) -> None:
         """Serve everything that arrives before ``now``, relayed changes included, each in its
-        FIFO place."""
+        FIFO place, after ``before_serving``."""
+        self.before_serving(now)
         self.network.settle(now)
+
+    def before_serving(self, now: float) -> None:  # noqa: B027
+        """What the architecture does before the stores serve up to ``now`` (none here)."""
 
     # --- what the behaviour asks ---------------------------------------------------------------
 

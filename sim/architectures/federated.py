@@ -100,14 +100,15 @@ class Federated(Strategy):
     def __init__(self, context: Context, spec: ArchitectureBase) -> None:
         super().__init__(context, spec)
         self.deadline = spec.query_deadline_seconds * SECONDS
-        self.owner_rows = [(i, c) for i, c in enumerate(self.plan.consults) if c.target == OWNERS]
+        self.owner_rows = [c for c in self.plan.consults if c.target == OWNERS]
+        """Its consults of the owners (in a composite plan, of its own part)."""
         self.link_of = self._node_links()
         """Per owner, the link a search to its node travels over."""
         gates = self.plan.gates()
         self.gate: Store | None = self.stores[gates[0]] if gates else None
         """The pointer index searches ask first, if any."""
         self.direct_fanout = all(node.pool.servers is None for node in self.nodes)
-        self.rng = context.streams.get("federated.queries")
+        self.rng = context.stream("federated.queries")
         self.hit_fraction = context.query_spec.hit_fraction
         self._hit_owner = np.full(context.queries.n_queries, -1, dtype=np.int64)
         self._hub_answers_seen = 0
@@ -117,7 +118,7 @@ class Federated(Strategy):
         """The link of each owner's node, from the consult rows that name its records."""
         default = self.links["ncb_to_ncb"]
         out = [default] * self.world.n_countries
-        for _, consult in self.owner_rows:
+        for consult in self.owner_rows:
             owners = consult.owners
             for o in range(self.world.n_countries) if owners is None else np.flatnonzero(owners):
                 out[o] = self.links[consult.profile.link]
@@ -125,17 +126,15 @@ class Federated(Strategy):
 
     # --- queries -------------------------------------------------------------------------------
 
-    def route_queries(self, qid: np.ndarray, querier: np.ndarray, t: np.ndarray) -> None:
-        """Searches to stores as the plan says; then, row by row, whom the searches the owners
-        answer ask: the index first (once per search), the issuer, or every other node of the
-        row's owners."""
-        super().route_queries(qid, querier, t)
+    def ask_owners(self, qid: np.ndarray, querier: np.ndarray, t: np.ndarray) -> None:
+        """Row by row, whom the searches the owners answer ask: the index first (once per
+        search), the issuer, or every other node of the row's owners."""
         asking = self.network.searches
         indexed = np.zeros(qid.size, dtype=bool)
-        for i, consult in self.owner_rows:
+        for consult in self.owner_rows:
             reading = consult.reading
             assert isinstance(reading, OwnerAnswers)
-            sel = asking.holds(i, consult.queriers[querier], qid, t)
+            sel = asking.holds(consult, consult.queriers[querier], qid, t)
             if reading.gate is not None:
                 sel &= ~indexed
                 indexed |= sel
@@ -143,7 +142,7 @@ class Federated(Strategy):
             elif reading.ask == "issuer":
                 self._ask_issuers(consult, qid[sel], querier[sel], t[sel])
             else:
-                self._broadcast_all(i, qid[sel], querier[sel], t[sel])
+                self._broadcast_all(consult, qid[sel], querier[sel], t[sel])
 
     def _ask_index(
         self, reading: OwnerAnswers, qid: np.ndarray, querier: np.ndarray, t: np.ndarray
@@ -154,7 +153,9 @@ class Federated(Strategy):
         hit = self.rng.random(qid.size) < self.hit_fraction
         self._hit_owner[qid[hit]] = self._random_other_owner(querier[hit])
 
-    def _broadcast_all(self, row: int, qid: np.ndarray, querier: np.ndarray, t: np.ndarray) -> None:
+    def _broadcast_all(
+        self, row: Consult, qid: np.ndarray, querier: np.ndarray, t: np.ndarray
+    ) -> None:
         """Every other node of the row's owners is asked: computed at once with no queueing
         at the nodes, or through the nodes' queues when they have servers."""
         nodes = self._row_nodes(row)
@@ -167,17 +168,17 @@ class Federated(Strategy):
                 others = querier != j
                 self._ask_queue(int(j), qid[others], t[others])
 
-    def _row_nodes(self, row: int) -> np.ndarray:
-        owners = self.plan.consults[row].owners
+    def _row_nodes(self, row: Consult) -> np.ndarray:
+        owners = row.owners
         return np.arange(self.world.n_countries) if owners is None else np.flatnonzero(owners)
 
     def _broadcast(
-        self, row: int, nodes: np.ndarray, qid: np.ndarray, querier: np.ndarray, t: np.ndarray
+        self, row: Consult, nodes: np.ndarray, qid: np.ndarray, querier: np.ndarray, t: np.ndarray
     ) -> None:
         """Fan-out to every other node of ``nodes`` with no queueing: each node answers unless
         it is down when the query reaches it, and the answers back within the deadline count."""
         n, m = qid.size, nodes.size
-        link = self.links[self.plan.consults[row].profile.link]
+        link = self.links[row.profile.link]
         position = np.full(self.world.n_countries, -1, dtype=np.int64)
         position[nodes] = np.arange(m)
         among = position[querier]  # the querier's own node, if it is one of them: not asked
@@ -190,13 +191,13 @@ class Federated(Strategy):
         out = link.query_delays(n * m).reshape(n, m)
         back = link.query_delays(n * m).reshape(n, m)
         service = self._node_service(int(nodes[0]), n * m).reshape(n, m)
-        if row not in self._down:  # the nodes' outages are drawn before the run starts
-            self._down[row] = DownWindows([self.nodes[j].availability for j in nodes])
+        key = id(row)
+        if key not in self._down:  # the nodes' outages are drawn before the run starts
+            self._down[key] = DownWindows([self.nodes[j].availability for j in nodes])
         answered, last = broadcast_answers(
-            t, among, out, back, service, self._down[row], self.deadline
+            t, among, out, back, service, self._down[key], self.deadline
         )
-        owners = self.plan.consults[row].owners
-        self.queries.broadcast(qid, fanout, answered, last, owners)
+        self.queries.broadcast(qid, fanout, answered, last, row.owners)
 
     def _ask_issuers(
         self, consult: Consult, qid: np.ndarray, querier: np.ndarray, t: np.ndarray
@@ -260,13 +261,12 @@ class Federated(Strategy):
         node.receive_queries(qid, t + out, back)
         self.queries.ask(node.name, qid)
 
-    def settle(self, now: float) -> None:
+    def before_serving(self, now: float) -> None:
         """The index first: its answers before ``now`` send the owners the queries that reach
         them before ``now``, which join the owners' queues before those serve (FIFO)."""
         if self.gate is not None:
             self.gate.process_until(now)
             self._second_leg(now)
-        super().settle(now)
 
     def _second_leg(self, now: float) -> None:
         """Hits named by the index: ask the owner once the index has answered."""

@@ -238,7 +238,42 @@ class Fragmented(ArchitectureBase):
     """Manual keying delay, on top of the link's delay."""
 
 
-Architecture = Annotated[Centralized | Federated | Hybrid | Fragmented, Field(discriminator="kind")]
+Single = Annotated[Centralized | Federated | Hybrid | Fragmented, Field(discriminator="kind")]
+"""One architecture for every record kind."""
+
+
+class Mixed(ArchitectureBase):
+    """An architecture per record kind, as the realistic options are mixed: travel documents
+    through the hub (as SLTD is), notices through the regional platforms, biometrics asked of
+    their owners hit/no-hit (as Prüm is). Each kind's records travel and are searched as under
+    its own architecture; the mix's ``query_deadline_seconds`` holds for all of them."""
+
+    kind: Literal["mixed"]
+    by_kind: dict[str, Single] = Field(min_length=1)
+    """Record kind (``records.kinds``) -> its architecture."""
+    other: Single | None = None
+    """The architecture of the kinds ``by_kind`` does not name (null: it must name them all)."""
+
+    def parts(self, kinds: tuple[str, ...]) -> list[tuple[tuple[str, ...], ArchitectureBase]]:
+        """(record kinds, architecture) of each part, the mix's deadline in each; kinds that
+        share one setting are one part."""
+        out: dict[str, tuple[list[str], ArchitectureBase]] = {}
+        for name in kinds:
+            spec = self.by_kind.get(name, self.other)
+            assert spec is not None
+            spec = spec.model_copy(update={"query_deadline_seconds": self.query_deadline_seconds})
+            key = spec.model_dump_json()
+            out.setdefault(key, ([], spec))[0].append(name)
+        return [(tuple(names), spec) for names, spec in out.values()]
+
+    def label(self) -> str:
+        given = "; ".join(f"{k} {spec.label()}" for k, spec in self.by_kind.items())
+        return f"mixed: {given}" + (f"; other {self.other.label()}" if self.other else "")
+
+
+Architecture = Annotated[
+    Centralized | Federated | Hybrid | Fragmented | Mixed, Field(discriminator="kind")
+]
 
 _ARCHITECTURE: TypeAdapter[Architecture] = TypeAdapter(Architecture)
 
@@ -934,6 +969,62 @@ class Settings(Frozen):
     countries: dict[str, NodeSettings] = Field(default_factory=dict)
 
 
+# --- migration in waves --------------------------------------------------------------------
+
+
+class Wave(Frozen):
+    """The NCBs that move on one day: every country of ``regions`` and the ``countries``."""
+
+    day: Days
+    """Simulation day the wave moves (counted from 0, warm-up included)."""
+    regions: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+
+
+class Stage(Frozen):
+    """One step of a road map: the architecture its waves move to."""
+
+    to: Architecture
+    waves: tuple[Wave, ...] = Field(min_length=1)
+
+
+MAX_TRANSFER_PER_DAY = 1e9
+"""Most records an NCB of weight 1 hands over in a day: beyond it a rate is a typo."""
+
+
+class Bulk(Frozen):
+    """Records already held when a wave moves are handed over in bulk to the systems of the
+    architecture it moves to: every active record of the wave's NCBs, oldest first, as a
+    backlog at a rate (N records at rate r take N / r days)."""
+
+    records_per_day: Annotated[float, Strict(), Field(gt=0, le=MAX_TRANSFER_PER_DAY)]
+    """Records an NCB of weight 1 hands over a day, in the real volume (scaled by its weight
+    and by ``records.sample_fraction`` in the run). [E]"""
+
+
+class Reconcile(Frozen):
+    """A clean-up when a wave moves: every system holding the wave's records is corrected
+    where it shows a record its owner has deleted (a ghost) or an older version than the
+    owner's (stale), record by record at a rate, each correction a staff cost."""
+
+    records_per_day: Annotated[float, Strict(), Field(gt=0, le=MAX_TRANSFER_PER_DAY)]
+    """Corrections an NCB of weight 1 makes a day, in the real volume. [E]"""
+    hours_per_record: Duration = 0.05
+    """Staff time per correction (finding the copy, deleting or updating it). [E] 0.02-0.25."""
+
+
+class Migration(Frozen):
+    """A road map: the NCBs move, wave by wave, from the scenario's ``architecture`` through
+    each stage's. A country's records travel and are searched as its own current architecture
+    says (the systems of every stage run in parallel while waves move); ``bulk`` and
+    ``reconcile`` say what becomes of the records the systems already held (neither: they are
+    left to age out, removed by retention)."""
+
+    stages: tuple[Stage, ...] = ()
+    bulk: Bulk | None = None
+    reconcile: Reconcile | None = None
+
+
 # --- the scenario ------------------------------------------------------------------------
 
 
@@ -958,6 +1049,77 @@ class Scenario(Frozen):
     costs: Costs = Costs()
     settings: Settings = Settings()
     """Settings by region, platform and country (the most specific wins)."""
+    migration: Migration = Migration()
+    """A road map from ``architecture`` to others, by waves of NCBs (none by default)."""
+
+    @model_validator(mode="after")
+    def _waves_name_the_world(self) -> Scenario:
+        regions = sorted({c.region for c in self.world.countries})
+        codes = [c.code for c in self.world.countries]
+        for i, stage in enumerate(self.migration.stages):
+            moved: set[str] = set()
+            for j, wave in enumerate(stage.waves):
+                at = f"migration.stages.{i}.waves.{j}"
+                for k, name in enumerate(wave.regions):
+                    if name not in regions:
+                        raise ValueError(
+                            f"{at}.regions.{k}: {not_in_world(name, 'regions', regions)}"
+                        )
+                for k, name in enumerate(wave.countries):
+                    if name not in codes:
+                        raise ValueError(
+                            f"{at}.countries.{k}: {not_in_world(name, 'countries', codes)}"
+                        )
+                members = set(wave.countries) | {
+                    c.code for c in self.world.countries if c.region in wave.regions
+                }
+                if not members:
+                    raise ValueError(f"{at}: names no country (give regions or countries)")
+                twice = sorted(members & moved)
+                if twice:
+                    raise ValueError(f"{at}: {', '.join(twice[:5])} already moved in this stage")
+                moved |= members
+        for code in codes:
+            days = [d for d in self.migration_days(code)]
+            if days != sorted(days):
+                raise ValueError(
+                    f"migration.stages: {code} would move to a later stage before an earlier one"
+                    f" (days {', '.join(f'{d:g}' for d in days)})"
+                )
+        return self
+
+    def migration_days(self, code: str) -> list[float]:
+        """The days country ``code`` moves, stage after stage (stages it skips left out)."""
+        region = next(c.region for c in self.world.countries if c.code == code)
+        return [
+            wave.day
+            for stage in self.migration.stages
+            for wave in stage.waves
+            if code in wave.countries or region in wave.regions
+        ]
+
+    @model_validator(mode="after")
+    def _mix_names_the_kinds(self) -> Scenario:
+        arch = self.architecture
+        if not isinstance(arch, Mixed):
+            return self
+        names = [k.name for k in self.records.kind_specs()]
+        for name in arch.by_kind:
+            if name not in names:
+                guess = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+                hint = (
+                    f"; did you mean {guess[0]!r}?"
+                    if guess
+                    else f" (records.kinds: {', '.join(names)})"
+                )
+                raise ValueError(f"architecture.by_kind.{name}: not a record kind{hint}")
+        missing = [n for n in names if n not in arch.by_kind]
+        if missing and arch.other is None:
+            raise ValueError(
+                f"architecture.by_kind: no architecture for {', '.join(missing)}"
+                " (name them, or give architecture.other)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _settings_name_the_world(self) -> Scenario:

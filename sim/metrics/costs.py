@@ -106,12 +106,19 @@ def staff_hours(log: RunLog, answered: np.ndarray) -> dict[str, np.ndarray]:
     def per_ncb(hours: np.ndarray) -> np.ndarray:
         return np.bincount(owner, hours, n) * scale
 
-    return {
+    hours = {
         "entry": per_ncb(np.where(version == 0, keyed, 0.0)),
         "updates": per_ncb(np.where(version > 0, keyed, 0.0)),
         "reviews": per_ncb(reviews.astype(float)),
         "answering": answered * work.hours_per_hit,
     }
+    if cost.corrections is not None:  # a road map: its clean-up, zero without one
+        owner, t = cost.corrections
+        done = (t >= log.warmup) & (t < log.horizon)
+        hours["reconciliation"] = (
+            np.bincount(owner[done], minlength=n) * cost.correction_hours * scale
+        )
+    return hours
 
 
 def staff_metrics(hours: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, float]:

@@ -3,7 +3,7 @@ to a settle point with what their relays pass on, the batch syncs, the searches 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
@@ -16,6 +16,7 @@ from sim.routing.batches import Batches
 from sim.routing.keying import Keying
 from sim.routing.routes import Compiled, push_relays
 from sim.routing.searches import QueryBook, Searches
+from sim.routing.transfers import Transfers, version_at
 from sim.topology import OWNERS, Topology
 
 
@@ -119,6 +120,17 @@ class Network:
         if rec.size:
             arrival = self.links[link].carry_changes(t, self.source.kind[rec])
             self.stores[store].receive_changes(rec, version, arrival)
+
+    def transfer(
+        self, transfers: Transfers, day_end: float, settle: Callable[[float], None]
+    ) -> None:
+        """Send the bulk handovers and corrections of a road map that leave before
+        ``day_end``, each in the version its record has when it leaves (a ghost's correction:
+        its deletion); ``settle(day)`` serves the stores before a wave is worked out."""
+        src = self.source
+        for store, link, rec, t, deletion in transfers.due(day_end, settle):
+            version = np.where(deletion, src.last_version[rec], version_at(src, rec, t))
+            self.pass_on(store, link, rec, version, t)
 
     def drop(self, reason: str, n: int) -> None:
         self.dropped[reason] = self.dropped.get(reason, 0) + int(n)

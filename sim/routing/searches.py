@@ -10,7 +10,7 @@ import numpy as np
 
 from sim.engine.links import Link
 from sim.engine.store import Store
-from sim.topology import OWNERS, Topology, kind_mask, querier_groups
+from sim.topology import OWNERS, Consult, Topology, kind_mask, querier_groups
 
 
 @dataclass
@@ -121,26 +121,36 @@ class Searches:
         self.stores = stores
         self.links = links
         self.groups = querier_groups(plan, n_countries)
-        self.kinds = [kind_mask(c.kinds, kind_names) for c in plan.consults]
+        self.kind_names = kind_names
+        self._kinds: dict[int, np.ndarray] = {}
 
     def ask(self, qid: np.ndarray, querier: np.ndarray, t: np.ndarray) -> None:
         """Each group of queriers asks, in parallel, every store its consults name that hold
-        for the search's kind at the time it is made."""
+        for the search's kind at the time it is made; a store that several rows name (for
+        the records of different owners) is asked once."""
         for queriers, rows in self.groups:
             mine = np.isin(querier, queriers)
             if not mine.any():
                 continue
+            asking: dict[str, tuple[str, np.ndarray]] = {}
             for i in rows:
                 consult = self.plan.consults[i]
                 if consult.target == OWNERS:
                     continue
-                sel = self.holds(i, mine, qid, t)
-                self.ask_store(consult.target, consult.profile.link, qid[sel], t[sel])
+                sel = self.holds(consult, mine, qid, t)
+                link, before = asking.get(consult.target, (consult.profile.link, None))
+                asking[consult.target] = (link, sel if before is None else before | sel)
+            for target, (link, sel) in asking.items():
+                self.ask_store(target, link, qid[sel], t[sel])
 
-    def holds(self, i: int, mine: np.ndarray, qid: np.ndarray, t: np.ndarray) -> np.ndarray:
-        """Of the searches ``mine``, those that consult row ``i`` holds for."""
-        consult = self.plan.consults[i]
-        sel = mine & self.kinds[i][self.book.kind[qid]]
+    def holds(
+        self, consult: Consult, mine: np.ndarray, qid: np.ndarray, t: np.ndarray
+    ) -> np.ndarray:
+        """Of the searches ``mine``, those ``consult`` holds for (their kind, their time)."""
+        kinds = self._kinds.get(id(consult))
+        if kinds is None:
+            kinds = self._kinds[id(consult)] = kind_mask(consult.kinds, self.kind_names)
+        sel = mine & kinds[self.book.kind[qid]]
         if consult.start_day > 0 or np.isfinite(consult.end_day):
             sel &= (t >= consult.start_day) & (t < consult.end_day)
         return sel
