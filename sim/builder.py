@@ -23,7 +23,7 @@ from sim.config.schema import Link as LinkSpec
 from sim.engine.dists import SECONDS, Sampler
 from sim.engine.domains import domain_outages, shared_windows
 from sim.engine.links import Link
-from sim.engine.outages import Availability
+from sim.engine.outages import Availability, DownWindows
 from sim.engine.queue import ServerPool
 from sim.engine.store import Store
 from sim.log import SubjectMix
@@ -425,10 +425,7 @@ def store(
 
 def send_times(source: SourceRecords, nodes: list[Availability]) -> np.ndarray:
     """A change leaves its NCB when it happens, or when the national node is back up."""
+    if not any(a.has_outages for a in nodes):
+        return source.change_time.copy()
     owner = source.owner[source.change_rec]
-    send = source.change_time.copy()
-    for o, availability in enumerate(nodes):
-        if availability.has_outages:
-            mine = owner == o
-            send[mine] = availability.next_up(send[mine])
-    return send
+    return DownWindows(nodes).next_up(owner, source.change_time)

@@ -176,7 +176,7 @@ class Route:
     """The target pulls these changes from ``via`` when the architecture's own code says so (a
     cache refreshed on read): the engine leaves the route to it; what the target is meant to
     hold counts them all the same."""
-    start_day: float = 0.0
+    start_day: float = -math.inf
     end_day: float = math.inf
     part: str = ""
     """Which part of a composite plan the row belongs to (``mix0``, ``stage1/mix0``): the
@@ -201,7 +201,7 @@ class Consult:
     reading: Reading = field(default_factory=Shows)
     kinds: tuple[str, ...] | None = None
     owners: np.ndarray | None = None
-    start_day: float = 0.0
+    start_day: float = -math.inf
     end_day: float = math.inf
     part: str = ""
     """Which part of a composite plan the row belongs to (see ``Route.part``)."""

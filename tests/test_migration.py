@@ -85,7 +85,7 @@ def test_the_plan_switches_each_wave_on_its_day():
         if route.owners[ccc]:
             stage = route.part.split("/")[0]
             window = (route.start_day, route.end_day)
-            assert window == ((0.0, 100.0) if stage == "stage0" else (100.0, np.inf)), route
+            assert window == ((-np.inf, 100.0) if stage == "stage0" else (100.0, np.inf)), route
     assert {r.part for r in log.plan.routes} == {"stage0", "stage1"}
 
 
@@ -203,3 +203,20 @@ def test_a_road_map_that_cannot_be_followed_is_refused(tmp_path, stages, message
     assert result.exit_code == 2
     assert len(result.output.strip().splitlines()) == 1
     assert message in result.output
+
+
+def test_before_the_first_wave_a_road_map_is_today_records_of_the_past_included():
+    """With records from before day 0 (a prehistory of 200 days), every day before the first
+    wave measures exactly as today's status quo: the first stage holds from before day 0."""
+    past = {"records": {**BASE["records"], "prehistory_days": 200.0}}
+    waves = [{"day": 150, "regions": ["europe"]}]
+    moved = run_one(
+        scenario({**road_map([{"to": {"kind": "hybrid"}, "waves": waves}]), **past}), seed=5
+    )
+    today = run_one(scenario({**BASE, **past}), seed=5)
+    before = slice(0, 150 - 20)
+    for name in ("completeness", "ghost_rate", "stale_rate"):
+        np.testing.assert_allclose(
+            daily(moved, name)[before], daily(today, name)[before], rtol=1e-12
+        )
+    assert daily(today, "completeness")[0] > 0.5

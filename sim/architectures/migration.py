@@ -30,7 +30,7 @@ def timelines(scenario: Scenario) -> list[tuple[tuple[float, int], ...]]:
     """Per country, its (day, stage) moves: stage 0 from day 0, then each stage it moves to."""
     out = []
     for country in scenario.world.countries:
-        moves = [(0.0, 0)]
+        moves = [(-np.inf, 0)]  # from before day 0: the prehistory's changes too
         for k, stage in enumerate(scenario.migration.stages, start=1):
             for wave in stage.waves:
                 if country.code in wave.countries or country.region in wave.regions:

@@ -319,7 +319,10 @@ class Window:
         self.fresh, self.moved = False, []
         inside = self.arrival[: self.n] < self.now
         arrived = np.flatnonzero(inside)
-        order = arrived[np.argsort(self.arrival[arrived], kind="stable")]
+        times = self.arrival[arrived]
+        if times.size > 1 and (times[1:] < times[:-1]).any():  # relayed copies joined
+            arrived = arrived[np.argsort(times, kind="stable")]
+        order = arrived
         return order, 0, np.flatnonzero(~inside & (self.departure[: self.n] < np.inf))
 
     def _reordered(self) -> tuple[np.ndarray, int, np.ndarray]:

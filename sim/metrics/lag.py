@@ -137,7 +137,7 @@ def first_and_never(
     key = shown_key(log, consult)
     if key not in first_of:
         first_of[key] = first_shown(shown[key], n)
-    first = first_of[key] if window == (0.0, np.inf) else first_within(shown[key], n, window)
+    first = first_of[key] if window == (-np.inf, np.inf) else first_within(shown[key], n, window)
     return first, never_sent(log, log.stores[base_name(key)])
 
 

@@ -13,7 +13,7 @@ import numpy as np
 from sim.log import RunLog, StoreLog
 from sim.metrics.integrals import IndexedIntervals
 from sim.metrics.intervals import Shown, first_shown, shown_intervals, subtract_windows
-from sim.metrics.layout import Grid, Layout, summed
+from sim.metrics.layout import Grid, Layout
 from sim.topology import OwnerAnswers, Phase, View
 from sim.world import NATIONAL
 
@@ -39,7 +39,7 @@ def returned_by_owners(
     returned = owners_cumulative(
         log, layout, grid, gate_of(log, reading), log.answer_probability[row], window
     )
-    projected = summed(layout.projection(ent, view.queriers, view.kinds, view.owners), returned)
+    projected = layout.project(ent, view.queriers, returned, view.kinds, view.owners)
     zero = np.zeros_like(projected)
     quantities = {"vis": projected, "vis_act": projected, "ghost": zero, "stale": zero}
     return view.queriers, grid, quantities | {"stale_any": zero, "conflict": zero}
@@ -62,7 +62,7 @@ def live_intervals(
         b = np.minimum(pointer.end, np.minimum(src.deleted[rec], log.horizon))
         a, b, parent = subtract_windows(a, b, gate.availability.starts, gate.availability.ends)
         rec = rec[parent]
-    if window[0] > 0 or np.isfinite(window[1]):
+    if np.isfinite(window[0]) or np.isfinite(window[1]):
         a, b = np.maximum(a, window[0]), np.minimum(b, window[1])
     owner = src.owner[rec]
     pieces_a, pieces_b, pieces_rec = [], [], []
@@ -84,7 +84,7 @@ def owners_cumulative(
     grid: Grid,
     gate: StoreLog | None,
     weight: float,
-    window: tuple[float, float] = (0.0, np.inf),
+    window: tuple[float, float] = (-np.inf, np.inf),
 ) -> np.ndarray:
     """Cumulative integral per record group of what the owners return, weighted by the chance
     the answer is back within the deadline."""

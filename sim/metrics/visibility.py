@@ -28,9 +28,9 @@ from sim.log import RunLog
 from sim.metrics.cache import owner_part
 from sim.metrics.integrals import IndexedIntervals
 from sim.metrics.intervals import Shown, base_name, shown_key, subtract_windows, up_pieces
-from sim.metrics.layout import RETURNED, Grid, Layout, summed
+from sim.metrics.layout import RETURNED, Grid, Layout
 from sim.metrics.owners import returned_by_owners
-from sim.metrics.segments import Slots, subset_slots
+from sim.metrics.segments import COLUMNS, Slots, subset_slots
 from sim.topology import CacheThenOwner, OwnerAnswers, Phase, Shows, View
 from sim.topology import views as plan_views
 
@@ -48,8 +48,8 @@ def daily_integrals(log: RunLog, shown: dict[str, Shown]) -> dict[str, np.ndarra
     others = np.broadcast_to(~np.eye(layout.n_countries, dtype=bool), ent.shape)
     shape = (layout.n_countries, layout.n_kinds, days.n_days)
     out = {
-        "act": per_day(summed(layout.projection(ent, everyone), active), days).reshape(shape),
-        "allact": per_day(summed(layout.projection(others, everyone), active), days).reshape(shape),
+        "act": per_day(layout.project(ent, everyone, active), days).reshape(shape),
+        "allact": per_day(layout.project(others, everyone, active), days).reshape(shape),
     }
     for name in RETURNED:
         out[name] = np.zeros(shape)
@@ -169,8 +169,7 @@ def view_integrals(
                 [log.stores[base_name(k)].availability for k in view_keys(log, view)]
                 + [log.node_availability[q] for q in view.queriers],
             )
-            projection = layout.projection(ent, view.queriers, view.kinds, view.owners)
-            integrals[id(view)] = (view, ViewIntegral(projection, grid))
+            integrals[id(view)] = (view, ViewIntegral(layout, ent, view, grid))
         acc = integrals[id(view)][1]
         lo, hi, masks = up_pieces(
             availabilities, max(log.warmup, phase.start), min(log.horizon, phase.end)
@@ -197,30 +196,57 @@ def view_keys(log: RunLog, view: View) -> list[str]:
 class ViewIntegral:
     """The cumulative integrals of one view on its own grid, per (querier, kind)."""
 
-    def __init__(self, projection: np.ndarray, grid: Grid) -> None:
-        self.projection = projection
+    def __init__(self, layout: Layout, ent: np.ndarray, view: View, grid: Grid) -> None:
+        self.layout = layout
+        self.ent = ent
+        self.view = view
         self.grid = grid
+
+    def seen_groups(self) -> np.ndarray:
+        """Per record group (owner, scope, kind): some querier of the view may see it."""
+        layout, view = self.layout, self.view
+        weights = layout.owner_weights(self.ent, view.queriers, view.owners)
+        owner_scope = np.asarray(weights.any(axis=0))  # o, s
+        kinds = np.zeros(layout.n_kinds, dtype=bool)
+        kinds[view.kinds] = True
+        return (owner_scope[:, None] & kinds[None, :]).reshape(-1)
 
     def integrate(
         self, slots: Slots, pieces: list[tuple[int, float, float]]
     ) -> dict[str, np.ndarray]:
         """Add up the pieces ``(subset, start, end)``: inside a piece the running value grows
         as that subset's integral, after it by the subset's total over the piece. Summed per
-        record class first, then projected per (querier, kind)."""
-        weights = self.projection[:, slots.class_group]
-        seen = np.flatnonzero(weights.any(axis=0))
+        record group first, then projected per (querier, kind)."""
+        seen = np.flatnonzero(self.seen_groups()[slots.class_group])
         cols = np.searchsorted(slots.points, self.grid.points)
         n = cols.size
         shape = (seen.size, len(RETURNED), n)
         values, jumps = np.zeros(shape), np.zeros(shape)
-        quantities = np.arange(len(RETURNED))
         for subset, lo, hi in pieces:
             i0, i1 = (int(i) for i in self.grid.index(np.array([lo, hi])))
             ids = slots.slot_of[seen, subset]
-            piece = slots.cumulative[np.ix_(ids, quantities, cols[i0 : i1 + 1])]
+            piece = slots.cumulative[np.ix_(ids, cols[i0 : i1 + 1], COLUMNS)].transpose(0, 2, 1)
             piece = piece - piece[:, :, :1]
             values[:, :, i0 : i1 + 1] += piece
             if i1 + 1 < n:
                 jumps[:, :, i1 + 1] += piece[:, :, -1]
         values += np.cumsum(jumps, axis=2)
-        return {name: summed(weights[:, seen], values[:, q]) for q, name in enumerate(RETURNED)}
+        del jumps
+        groups = by_group(values, slots.class_group[seen], self.layout.n_groups)
+        view, layout, ent = self.view, self.layout, self.ent
+        return {
+            name: layout.project(ent, view.queriers, groups[:, q], view.kinds, view.owners)
+            for q, name in enumerate(RETURNED)
+        }
+
+
+def by_group(values: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
+    """``values[class, quantity, point]`` summed over the classes of each record group:
+    ``[group, quantity, point]`` (zero for a group with no class)."""
+    order = np.argsort(group, kind="stable")
+    ordered = group[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if ordered.size else ordered
+    out = np.zeros((n_groups, *values.shape[1:]))
+    if ordered.size:
+        out[ordered[starts]] = np.add.reduceat(values[order], starts, axis=0)
+    return out

@@ -39,7 +39,7 @@ class Compiled:
             & self.kinds[source.kind[rec]]
             & self.scopes[source.sharing[rec]]
         )
-        if route.start_day > 0 or np.isfinite(route.end_day):
+        if np.isfinite(route.start_day) or np.isfinite(route.end_day):
             mask &= (t >= route.start_day) & (t < route.end_day)
         return mask
 

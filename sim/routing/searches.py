@@ -121,6 +121,8 @@ class Searches:
         self.stores = stores
         self.links = links
         self.groups = querier_groups(plan, n_countries)
+        self.members = [np.isin(np.arange(n_countries), queriers) for queriers, _ in self.groups]
+        """Per group, a mask over the countries: who is in it."""
         self.kind_names = kind_names
         self._kinds: dict[int, np.ndarray] = {}
 
@@ -128,8 +130,8 @@ class Searches:
         """Each group of queriers asks, in parallel, every store its consults name that hold
         for the search's kind at the time it is made; a store that several rows name (for
         the records of different owners) is asked once."""
-        for queriers, rows in self.groups:
-            mine = np.isin(querier, queriers)
+        for member, (_, rows) in zip(self.members, self.groups, strict=True):
+            mine = member[querier]
             if not mine.any():
                 continue
             asking: dict[str, tuple[str, np.ndarray]] = {}
@@ -147,11 +149,15 @@ class Searches:
         self, consult: Consult, mine: np.ndarray, qid: np.ndarray, t: np.ndarray
     ) -> np.ndarray:
         """Of the searches ``mine``, those ``consult`` holds for (their kind, their time)."""
+        if consult.kinds is None and not (
+            np.isfinite(consult.start_day) or np.isfinite(consult.end_day)
+        ):
+            return mine
         kinds = self._kinds.get(id(consult))
         if kinds is None:
             kinds = self._kinds[id(consult)] = kind_mask(consult.kinds, self.kind_names)
         sel = mine & kinds[self.book.kind[qid]]
-        if consult.start_day > 0 or np.isfinite(consult.end_day):
+        if np.isfinite(consult.start_day) or np.isfinite(consult.end_day):
             sel &= (t >= consult.start_day) & (t < consult.end_day)
         return sel
 
