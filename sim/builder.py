@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import mesa
@@ -21,6 +22,7 @@ from sim.behaviour import Behaviour, Overlay, Sampling
 from sim.config.schema import LINK_CLASSES, OutageSpec, Scenario, StoreSpec
 from sim.config.schema import Link as LinkSpec
 from sim.engine.dists import SECONDS, Sampler
+from sim.engine.domains import domain_outages, shared_windows
 from sim.engine.links import Link
 from sim.engine.outages import Availability, DownWindows
 from sim.engine.queue import ServerPool
@@ -205,14 +207,18 @@ def agents(
     resolved for it (``sim.settings``: the most specific wins), in the world's order."""
     resolved = Resolved(scenario, world)
     horizon = scenario.horizon_days
+    shared = shared_windows(domain_outages(scenario, streams))
     hub_spec, hub_outages = scenario.stores.hub, scenario.outages.hub
     hub = GlobalHub(
-        model, store("hub", "hub", hub_spec, hub_outages, horizon, streams), hub_spec, hub_outages
+        model,
+        store("hub", "hub", hub_spec, hub_outages, horizon, streams, shared),
+        hub_spec,
+        hub_outages,
     )
     platforms = []
     for p, name in enumerate(world.platforms):
         spec, outages = resolved.platform_store(p), resolved.platform_outages(p)
-        node = store(f"platform.{name}", "platform", spec, outages, horizon, streams)
+        node = store(f"platform.{name}", "platform", spec, outages, horizon, streams, shared)
         platforms.append(RegionalPlatform(model, node, spec, outages))
     ncbs = [
         NCB(
@@ -225,6 +231,7 @@ def agents(
                 resolved.node_outages(i),
                 horizon,
                 streams,
+                shared,
             ),
             code=country.code,
             region=country.region,
@@ -447,9 +454,13 @@ def store(
     outages: OutageSpec | None,
     horizon: float,
     streams: Streams,
+    shared: Mapping[str, Availability],
 ) -> Store:
-    """A store of ``kind`` (hub, platform, ncb), its outages drawn from its own stream."""
+    """A store of ``kind`` (hub, platform, ncb), its outages drawn from its own stream, down
+    also during the events of the failure domains it belongs to (``shared``, by store name)."""
     availability = Availability.draw(outages, horizon, streams.get(f"outage.{name}"), name)
+    if name in shared:
+        availability = Availability.union(availability, shared[name])
     return Store(
         name,
         kind,
