@@ -232,21 +232,24 @@ class ViewIntegral:
                 jumps[:, :, i1 + 1] += piece[:, :, -1]
         values += np.cumsum(jumps, axis=2)
         del jumps
-        groups = by_group(values, slots.class_group[seen], self.layout.n_groups)
+        groups, summed = by_group(values, slots.class_group[seen])
         view, layout, ent = self.view, self.layout, self.ent
         return {
-            name: layout.project(ent, view.queriers, groups[:, q], view.kinds, view.owners)
+            name: layout.project_groups(
+                ent, view.queriers, groups, summed[:, q], view.kinds, view.owners
+            )
             for q, name in enumerate(RETURNED)
         }
 
 
-def by_group(values: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
-    """``values[class, quantity, point]`` summed over the classes of each record group:
-    ``[group, quantity, point]`` (zero for a group with no class)."""
+def by_group(values: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``values[class, quantity, point]`` summed over the classes of each record group: the
+    groups present (ascending) and ``[group, quantity, point]``."""
     order = np.argsort(group, kind="stable")
     ordered = group[order]
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if ordered.size else ordered
-    out = np.zeros((n_groups, *values.shape[1:]))
-    if ordered.size:
-        out[ordered[starts]] = np.add.reduceat(values[order], starts, axis=0)
-    return out
+    if ordered.size == 0:
+        return ordered, values[:0]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    if starts.size == ordered.size:  # one class a group: nothing to add
+        return ordered, values[order]
+    return ordered[starts], np.add.reduceat(values[order], starts, axis=0)
