@@ -139,13 +139,21 @@ def returned_by_stores(
         return
     subsets = list(uses)
     points = np.unique(np.concatenate([acc.grid.points for _, acc in integrals]))
-    slots = subset_slots(log, layout, shown, subsets, points)
     pieces: dict[int, list[tuple[int, float, float]]] = {id(acc): [] for _, acc in integrals}
     for j, targets in enumerate(uses.values()):
         for acc, piece_lo, piece_hi in targets:
             pieces[id(acc)].append((j, piece_lo, piece_hi))
+    totals: dict[int, dict[str, np.ndarray]] = {}
+    for block in subset_slots(log, layout, shown, subsets, points):
+        for _, acc in integrals:
+            part = acc.integrate(block, pieces[id(acc)])
+            if part is None:
+                continue
+            total = totals.setdefault(id(acc), {})
+            for name, values in part.items():
+                total[name] = values if name not in total else total[name] + values
     for view, acc in integrals:
-        yield view.queriers, acc.grid, acc.integrate(slots, pieces[id(acc)])
+        yield view.queriers, acc.grid, totals.get(id(acc)) or acc.nothing()
 
 
 Uses = dict[tuple[str, ...], list[tuple["ViewIntegral", float, float]]]
@@ -211,20 +219,29 @@ class ViewIntegral:
         kinds[view.kinds] = True
         return (owner_scope[:, None] & kinds[None, :]).reshape(-1)
 
+    def nothing(self) -> dict[str, np.ndarray]:
+        """The integrals of a view that sees nothing."""
+        rows = self.view.queriers.size * self.layout.n_kinds
+        return {name: np.zeros((rows, self.grid.points.size)) for name in RETURNED}
+
     def integrate(
         self, slots: Slots, pieces: list[tuple[int, float, float]]
-    ) -> dict[str, np.ndarray]:
-        """Add up the pieces ``(subset, start, end)``: inside a piece the running value grows
-        as that subset's integral, after it by the subset's total over the piece. Summed per
-        record group first, then projected per (querier, kind)."""
+    ) -> dict[str, np.ndarray] | None:
+        """Add up the pieces ``(subset, start, end)`` for the classes of one block of slots
+        (None: the view sees none of them): inside a piece the running value grows as that
+        subset's integral, after it by the subset's total over the piece. Summed per record
+        group first, then projected per (querier, kind); the blocks' results add up."""
         seen = np.flatnonzero(self.seen_groups()[slots.class_group])
+        seen = seen[(seen >= slots.classes.start) & (seen < slots.classes.stop)]
+        if seen.size == 0:
+            return None
         cols = np.searchsorted(slots.points, self.grid.points)
         n = cols.size
         shape = (seen.size, len(RETURNED), n)
         values, jumps = np.zeros(shape), np.zeros(shape)
         for subset, lo, hi in pieces:
             i0, i1 = (int(i) for i in self.grid.index(np.array([lo, hi])))
-            ids = slots.slot_of[seen, subset]
+            ids = slots.rows(slots.slot_of[seen, subset])
             piece = slots.cumulative[np.ix_(ids, cols[i0 : i1 + 1], COLUMNS)].transpose(0, 2, 1)
             piece = piece - piece[:, :, :1]
             values[:, :, i0 : i1 + 1] += piece
