@@ -9,6 +9,8 @@ the seed and the scenario only, never on the order in which the pieces are built
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import mesa
@@ -20,6 +22,7 @@ from sim.behaviour import Behaviour, Overlay, Sampling
 from sim.config.schema import LINK_CLASSES, OutageSpec, Scenario, StoreSpec
 from sim.config.schema import Link as LinkSpec
 from sim.engine.dists import SECONDS, Sampler
+from sim.engine.domains import domain_outages, shared_windows
 from sim.engine.links import Link
 from sim.engine.outages import Availability, DownWindows
 from sim.engine.queue import ServerPool
@@ -117,8 +120,9 @@ def build(
     kind_names = tuple(k.name for k in scenario.records.kind_specs())
     stores = {s.name: s for s in [hub.store, *(p.store for p in platforms)]}
     check(plan, list(stores), world.n_countries, kind_names)
-    source = source if source is not None else planned_records(scenario, world, streams, plan)
-    queries = sampled_queries(scenario, world, streams, n_days)
+    if source is None:
+        source = WORLD_DRAWS.records(scenario, seed, plan.misses_changes(), world, streams)
+    queries = WORLD_DRAWS.queries(scenario, seed, world, streams, n_days)
     links = run_links(scenario, plan, streams)
     send_time = send_times(source, [ncb.node.availability for ncb in ncbs])
     overlay = Overlay(source, world) if scenario.behaviour.enabled else None
@@ -203,14 +207,18 @@ def agents(
     resolved for it (``sim.settings``: the most specific wins), in the world's order."""
     resolved = Resolved(scenario, world)
     horizon = scenario.horizon_days
+    shared = shared_windows(domain_outages(scenario, streams))
     hub_spec, hub_outages = scenario.stores.hub, scenario.outages.hub
     hub = GlobalHub(
-        model, store("hub", "hub", hub_spec, hub_outages, horizon, streams), hub_spec, hub_outages
+        model,
+        store("hub", "hub", hub_spec, hub_outages, horizon, streams, shared),
+        hub_spec,
+        hub_outages,
     )
     platforms = []
     for p, name in enumerate(world.platforms):
         spec, outages = resolved.platform_store(p), resolved.platform_outages(p)
-        node = store(f"platform.{name}", "platform", spec, outages, horizon, streams)
+        node = store(f"platform.{name}", "platform", spec, outages, horizon, streams, shared)
         platforms.append(RegionalPlatform(model, node, spec, outages))
     ncbs = [
         NCB(
@@ -223,6 +231,7 @@ def agents(
                 resolved.node_outages(i),
                 horizon,
                 streams,
+                shared,
             ),
             code=country.code,
             region=country.region,
@@ -271,8 +280,51 @@ def road_map_transfers(
     return Transfers(waves, source, stores, bulk, fix)
 
 
+class Draws:
+    """The records and searches of the last few worlds drawn in this process, reused by the
+    next run of the same world (same seed, same records, searches and countries: the levers of
+    a sweep run in the same worlds). A value drawn once is the value drawn again: the streams
+    depend on the seed and their names only, and the arrays are read-only."""
+
+    def __init__(self, size: int = 2) -> None:
+        self.size = size
+        self._records: OrderedDict[tuple[int, str], SourceRecords] = OrderedDict()
+        self._queries: OrderedDict[tuple[int, str], SampledQueries] = OrderedDict()
+
+    def records(
+        self,
+        scenario: Scenario,
+        seed: int,
+        keep_ghosts: bool,
+        world: WorldIndex,
+        streams: Streams,
+    ) -> SourceRecords:
+        parts = (scenario.records, scenario.world, scenario.horizon_days, keep_ghosts)
+        lapse = scenario.behaviour.enabled and scenario.behaviour.workload.review_grace_days
+        key = (seed, repr((parts, lapse)))
+        if key not in self._records:
+            drawn = planned_records(scenario, world, streams, keep_ghosts)
+            self._remember(self._records, key, drawn)
+        return self._records[key]
+
+    def queries(
+        self, scenario: Scenario, seed: int, world: WorldIndex, streams: Streams, n_days: int
+    ) -> SampledQueries:
+        parts = (scenario.queries, scenario.records.kind_specs(), scenario.world)
+        key = (seed, repr((parts, scenario.horizon_days)))
+        if key not in self._queries:
+            drawn = sampled_queries(scenario, world, streams, n_days)
+            self._remember(self._queries, key, drawn)
+        return self._queries[key]
+
+    def _remember(self, cache: OrderedDict, key: tuple[int, str], value: object) -> None:
+        cache[key] = value
+        while len(cache) > self.size:
+            cache.popitem(last=False)
+
+
 def planned_records(
-    scenario: Scenario, world: WorldIndex, streams: Streams, plan: Topology
+    scenario: Scenario, world: WorldIndex, streams: Streams, keep_ghosts: bool
 ) -> SourceRecords:
     """Every record's lifecycle; with behaviour on, each review also plans a dormant lapse;
     when a system keyed by hand can miss a deletion, the ghosts the past left at day 0 too."""
@@ -284,7 +336,7 @@ def planned_records(
         scenario.horizon_days,
         streams,
         lapse_after_days=grace,
-        keep_ghosts=plan.misses_changes(),
+        keep_ghosts=keep_ghosts,
     )
 
 
@@ -306,7 +358,7 @@ def sampled_queries(
     issuer = streams.get("queries.issuer").choice(
         world.n_countries, size=querier.size, p=world.weight / world.weight.sum()
     )
-    return SampledQueries(
+    drawn = SampledQueries(
         querier[order],
         t[order],
         rate,
@@ -315,6 +367,9 @@ def sampled_queries(
         issuer,
         names_issuer,
     )
+    for array in (drawn.querier, drawn.time, drawn.rate, drawn.days, drawn.kind, drawn.issuer):
+        array.flags.writeable = False  # shared by the runs of one world (``Draws``)
+    return drawn
 
 
 def search_mix(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
@@ -399,9 +454,13 @@ def store(
     outages: OutageSpec | None,
     horizon: float,
     streams: Streams,
+    shared: Mapping[str, Availability],
 ) -> Store:
-    """A store of ``kind`` (hub, platform, ncb), its outages drawn from its own stream."""
+    """A store of ``kind`` (hub, platform, ncb), its outages drawn from its own stream, down
+    also during the events of the failure domains it belongs to (``shared``, by store name)."""
     availability = Availability.draw(outages, horizon, streams.get(f"outage.{name}"), name)
+    if name in shared:
+        availability = Availability.union(availability, shared[name])
     return Store(
         name,
         kind,
@@ -410,6 +469,10 @@ def store(
         availability,
         streams.get(f"service.{name}"),
     )
+
+
+WORLD_DRAWS = Draws()
+"""This process's draws of the last worlds (a sweep worker runs a world's levers in turn)."""
 
 
 def send_times(source: SourceRecords, nodes: list[Availability]) -> np.ndarray:

@@ -27,7 +27,8 @@ import numpy as np
 
 from sim.architectures import run_plan
 from sim.config.errors import ConfigError
-from sim.config.schema import KindSpec, OutageSpec, Scenario
+from sim.config.schema import CorrelatedOutage, KindSpec, OutageSpec, Scenario
+from sim.engine.domains import members
 from sim.world import GLOBAL, WorldIndex
 
 GIB = 1024**3
@@ -249,7 +250,8 @@ def copies(scenario: Scenario) -> float:
 
 def outage_windows(scenario: Scenario) -> dict[str, float]:
     """Down windows drawn for the hub, the platforms and the national nodes: one per mean
-    up-and-down cycle over the horizon, plus the scheduled ones."""
+    up-and-down cycle over the horizon, plus the scheduled ones; and under ``domains`` each
+    failure domain's events, held by the domain and by every member it takes down."""
     stores = {
         "hub": 1,
         "platform": len(scenario.world.platforms),
@@ -261,7 +263,20 @@ def outage_windows(scenario: Scenario) -> dict[str, float]:
         cycle = cycle_days(spec)
         if spec is not None and cycle is not None:
             windows[kind] = count * (scenario.horizon_days / cycle + len(spec.scheduled))
+    windows["domains"] = sum(
+        domain_windows(domain, scenario.horizon_days) * (1 + len(members(domain, scenario.world)))
+        for domain in scenario.outages.correlated
+    )
     return windows
+
+
+def domain_windows(domain: CorrelatedOutage, horizon: float) -> float:
+    """A failure domain's events: one per mean up-and-down cycle, plus the scheduled ones."""
+    scheduled = float(len(domain.scheduled))
+    if domain.mtbf_days is None or domain.duration_hours is None:
+        return scheduled
+    cycle = domain.mtbf_days + domain.duration_hours.mean_value() / 24.0
+    return horizon / cycle + scheduled
 
 
 def syncs(scenario: Scenario) -> float:

@@ -22,7 +22,7 @@ from sim.architectures.base import Context, Setting, Strategy
 from sim.config.schema import ArchitectureBase, Reluctance, Scenario, StoreSpec
 from sim.config.schema import Federated as FederatedSpec
 from sim.engine.dists import SECONDS
-from sim.engine.fanout import DownWindows, broadcast_answers
+from sim.engine.fanout import DownWindows, RoundTrips, broadcast_outcomes
 from sim.engine.links import Link
 from sim.engine.store import Store
 from sim.settings import Resolved, grouped, routes_split
@@ -38,8 +38,11 @@ from sim.topology import (
 )
 from sim.world import WorldIndex
 
-CHUNK = 8192
-"""Queries fanned out at once: bounds memory at CHUNK x countries draws."""
+CHUNK = 65536
+"""Queries fanned out at once."""
+TRIPS = 1 << 20
+"""Draws standing for the distribution of a round trip to a national node (its quantiles to
+one part in a million)."""
 
 
 class Federated(Strategy):
@@ -113,6 +116,7 @@ class Federated(Strategy):
         self._hit_owner = np.full(context.queries.n_queries, -1, dtype=np.int64)
         self._hub_answers_seen = 0
         self._down: dict[int, DownWindows] = {}
+        self._trips: dict[int, RoundTrips] = {}
 
     def _node_links(self) -> list[Link]:
         """The link of each owner's node, from the consult rows that name its records."""
@@ -176,8 +180,9 @@ class Federated(Strategy):
         self, row: Consult, nodes: np.ndarray, qid: np.ndarray, querier: np.ndarray, t: np.ndarray
     ) -> None:
         """Fan-out to every other node of ``nodes`` with no queueing: each node answers unless
-        it is down when the query reaches it, and the answers back within the deadline count."""
-        n, m = qid.size, nodes.size
+        it is down when the query reaches it, and the answers back within the deadline count
+        (drawn from what they depend on: ``sim.engine.fanout.broadcast_outcomes``)."""
+        m = nodes.size
         link = self.links[row.profile.link]
         position = np.full(self.world.n_countries, -1, dtype=np.int64)
         position[nodes] = np.arange(m)
@@ -188,16 +193,32 @@ class Federated(Strategy):
         else:
             for f in np.unique(fanout):
                 link.count_broadcast(t[fanout == f], int(f))
-        out = link.query_delays(n * m).reshape(n, m)
-        back = link.query_delays(n * m).reshape(n, m)
-        service = self._node_service(int(nodes[0]), n * m).reshape(n, m)
-        key = id(row)
-        if key not in self._down:  # the nodes' outages are drawn before the run starts
-            self._down[key] = DownWindows([self.nodes[j].availability for j in nodes])
-        answered, last = broadcast_answers(
-            t, among, out, back, service, self._down[key], self.deadline
-        )
+        down, trips = self._fanout(row, nodes)
+
+        def exact(search: np.ndarray, node: np.ndarray, at: np.ndarray) -> tuple:  # noqa: ANN401
+            """One by one, the nodes going down or up while a search waits for them."""
+            out, back = link.query_delays(search.size), link.query_delays(search.size)
+            trip = out + self._node_service(int(nodes[0]), search.size) + back
+            in_time = down.nodes_up(node, at + out) & (trip <= self.deadline)
+            return in_time, at + trip
+
+        answered, last = broadcast_outcomes(t, among, down, trips, self.rng, exact)
         self.queries.broadcast(qid, fanout, answered, last, row.owners)
+
+    def _fanout(self, row: Consult, nodes: np.ndarray) -> tuple[DownWindows, RoundTrips]:
+        """The row's nodes' down windows (drawn before the run starts) and the distribution of
+        a round trip to one of them (a large sample of its own stream), computed once."""
+        key = id(row)
+        if key not in self._down:
+            link = self.links[row.profile.link]
+            rng = self.context.stream(f"federated.round_trips.{row.profile.link}")
+            service = self.nodes[int(nodes[0])].service
+            sample = link.query_delay.draw(rng, TRIPS) + link.query_delay.draw(rng, TRIPS)
+            if not service.is_zero:
+                sample = sample + service.draw(rng, TRIPS)
+            self._down[key] = DownWindows([self.nodes[j].availability for j in nodes])
+            self._trips[key] = RoundTrips(sample, self.deadline)
+        return self._down[key], self._trips[key]
 
     def _ask_issuers(
         self, consult: Consult, qid: np.ndarray, querier: np.ndarray, t: np.ndarray

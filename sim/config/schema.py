@@ -614,10 +614,114 @@ class OutageSpec(Frozen):
     scheduled: tuple[ScheduledOutage, ...] = ()
 
 
+Mtbf = Annotated[float, Strict(), Field(ge=MIN_INTERVAL_DAYS, le=MAX_MTBF_DAYS)]
+"""A mean time between failures in days: at least a minute (every failure is drawn one by
+one); a huge value means practically never."""
+
+
+class FailureDomain(Frozen):
+    """The stores that share a failure: a region's power grid or backbone, a data centre that
+    hosts several systems, the hub's site. One event takes every member down at once.
+
+    Members: the national node of every country of the ``regions`` and of the ``countries``,
+    the store of each of the ``platforms`` that is operational (a planned platform has none),
+    and the hub when ``hub`` is true. A region takes down its countries' national nodes only,
+    not the platforms its countries use: name those in ``platforms``."""
+
+    regions: tuple[str, ...] = ()
+    """INTERPOL regions (``world.countries[*].region``): every national node in them."""
+    countries: tuple[str, ...] = ()
+    """Country codes: their national nodes."""
+    platforms: tuple[str, ...] = ()
+    """Platform names: their stores."""
+    hub: StrictBool = False
+    """The global hub (its site: the building, its power, its network)."""
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> FailureDomain:
+        if not (self.regions or self.countries or self.platforms or self.hub):
+            raise ValueError("names no store: give regions, countries, platforms or hub: true")
+        return self
+
+
+class DomainEvent(Frozen):
+    """A forced outage of a whole failure domain: a stress test, or a known event replayed."""
+
+    start_day: Days
+    """Simulation day it starts (counted from 0, warm-up included)."""
+    duration_hours: Annotated[float, Strict(), Field(gt=0, le=MAX_DAYS * 24)]
+
+
+class CorrelatedOutage(Frozen):
+    """Outages that take every member of a failure domain down at once, on top of each
+    store's own (independent) outages: alternating up times, exponential of mean
+    ``mtbf_days``, and down times drawn from ``duration_hours`` (random stream
+    ``outage.domain.<name>``), plus the ``scheduled`` events. A member is down whenever its
+    own outages or any of its domains' events say so."""
+
+    name: str = Field(min_length=1, max_length=80)
+    """Names the domain in ``outages.csv`` and its random stream; unique."""
+    domain: FailureDomain
+    """The stores one event takes down: the national node of every country of ``regions``
+    and of ``countries``, the store of each operational platform of ``platforms`` (a planned
+    platform has none), the hub when ``hub: true``; nothing else. A region does not take down
+    the platforms its countries use unless they are named."""
+    mtbf_days: Mtbf | None = None
+    """Mean time between the domain's failures (exponential up times); null: only the
+    scheduled events."""
+    duration_hours: Dist | None = None
+    """How long each random event lasts (any distribution; required with ``mtbf_days``)."""
+    scheduled: tuple[DomainEvent, ...] = ()
+    """Forced events of the whole domain, on top of the random ones."""
+
+    def summary(self) -> str:
+        """``regions africa; platforms WAPIS: one every 120 days, lasting 18 hours on average;
+        scheduled: day 165 for 72 hours``: the domain in a line, for tables and reports."""
+        spec = self.domain
+        parts = [
+            f"{section} {', '.join(getattr(spec, section))}"
+            for section in ("regions", "countries", "platforms")
+            if getattr(spec, section)
+        ] + (["the hub"] if spec.hub else [])
+        events = []
+        if self.mtbf_days is not None and self.duration_hours is not None:
+            events.append(
+                f"one every {self.mtbf_days:g} days, lasting"
+                f" {self.duration_hours.mean_value():g} hours on average"
+            )
+        if self.scheduled:
+            forced = ", ".join(
+                f"day {e.start_day:g} for {e.duration_hours:g} hours" for e in self.scheduled
+            )
+            events.append(f"scheduled: {forced}")
+        return f"{'; '.join(parts)}: {'; '.join(events)}"
+
+    @model_validator(mode="after")
+    def _has_events(self) -> CorrelatedOutage:
+        if self.mtbf_days is None and not self.scheduled:
+            raise ValueError("no events: give mtbf_days and duration_hours, or scheduled")
+        if self.mtbf_days is not None and self.duration_hours is None:
+            raise ValueError("duration_hours: required with mtbf_days")
+        if self.duration_hours is not None and not self.duration_hours.mean_value() > 0:
+            raise ValueError("duration_hours: the mean must be above 0")
+        return self
+
+
 class Outages(Frozen):
     hub: OutageSpec | None = None
     platform: OutageSpec | None = None
     ncb: OutageSpec | None = None
+    correlated: tuple[CorrelatedOutage, ...] = ()
+    """Failure domains whose members go down together (a region's grid, a shared site),
+    besides the independent outages above."""
+
+    @model_validator(mode="after")
+    def _unique_domains(self) -> Outages:
+        names = [c.name for c in self.correlated]
+        for i, name in enumerate(names):
+            if name in names[:i]:
+                raise ValueError(f"correlated.{i}.name: duplicate domain {name!r}")
+        return self
 
 
 class SearchKind(Frozen):
@@ -1070,6 +1174,23 @@ class Scenario(Frozen):
                         raise ValueError(
                             f"outages.{kind}.scheduled.{i}.only.{j}: {name!r} is not a"
                             f" {'platform' if kind == 'platform' else 'country'} of the world"
+                        )
+        return self
+
+    @model_validator(mode="after")
+    def _domains_name_the_world(self) -> Scenario:
+        named = {
+            "regions": sorted({c.region for c in self.world.countries}),
+            "countries": [c.code for c in self.world.countries],
+            "platforms": [p.name for p in self.world.platforms],
+        }
+        for i, outage in enumerate(self.outages.correlated):
+            for section, known in named.items():
+                for j, name in enumerate(getattr(outage.domain, section)):
+                    if name not in known:
+                        raise ValueError(
+                            f"outages.correlated.{i}.domain.{section}.{j}:"
+                            f" {name!r} is {not_in_world(name, section, known)}"
                         )
         return self
 

@@ -14,7 +14,7 @@ import numpy as np
 from sim.log import RunLog
 from sim.metrics.integrals import IndexedIntervals
 from sim.metrics.intervals import Shown, shown_key, subtract_windows
-from sim.metrics.layout import Grid, Layout, summed
+from sim.metrics.layout import Grid, Layout
 from sim.metrics.owners import live_intervals
 from sim.topology import CacheThenOwner, Phase, View
 
@@ -50,10 +50,8 @@ def owner_part(
     cache = log.store_log(reading.cache)
     grid = days.refined(log, [*log.node_availability, cache.availability])
     visible = IndexedIntervals(layout.group(log, rec), lo, hi, grid.points, layout.n_groups)
-    projected = summed(
-        layout.projection(ent, view.queriers, view.kinds, view.owners),
-        visible.cumulative(weight=log.answer_probability[row]),
-    )
+    returned = visible.cumulative(weight=log.answer_probability[row])
+    projected = layout.project(ent, view.queriers, returned, view.kinds, view.owners)
     zero = np.zeros_like(projected)
     quantities = {"vis": projected, "vis_act": projected, "ghost": zero, "stale": zero}
     return view.queriers, grid, quantities | {"stale_any": zero, "conflict": zero}

@@ -13,7 +13,7 @@ import numpy as np
 from sim.log import RunLog, StoreLog
 from sim.metrics.integrals import IndexedIntervals
 from sim.metrics.intervals import Shown, first_shown, shown_intervals, subtract_windows
-from sim.metrics.layout import Grid, Layout, summed
+from sim.metrics.layout import Grid, Layout
 from sim.topology import OwnerAnswers, Phase, View
 from sim.world import NATIONAL
 
@@ -39,7 +39,7 @@ def returned_by_owners(
     returned = owners_cumulative(
         log, layout, grid, gate_of(log, reading), log.answer_probability[row], window
     )
-    projected = summed(layout.projection(ent, view.queriers, view.kinds, view.owners), returned)
+    projected = layout.project(ent, view.queriers, returned, view.kinds, view.owners)
     zero = np.zeros_like(projected)
     quantities = {"vis": projected, "vis_act": projected, "ghost": zero, "stale": zero}
     return view.queriers, grid, quantities | {"stale_any": zero, "conflict": zero}

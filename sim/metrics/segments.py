@@ -16,6 +16,7 @@ alike, each added to the grid as its start and end counts and time moments (``ad
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numba
@@ -39,19 +40,28 @@ not 195 stores."""
 
 @dataclass(frozen=True)
 class Slots:
-    """Cumulative integrals of each returned quantity per slot, and which slot each (class,
-    subset) reads.
+    """Cumulative integrals of each returned quantity for a block of slots (those of the
+    classes ``classes``), and which slot each (class, subset) reads.
 
-    ``cumulative[slot, quantity, j]`` integrates from 0 to ``points[j]`` (quantities in the
-    order of ``RETURNED``); the last slot is all zeros, read by a subset that shows nothing of
-    a class."""
+    ``cumulative[slot - first_slot, j, COLUMN[quantity]]`` integrates from 0 to
+    ``points[j]``; its last row is all zeros, read by a subset that shows nothing of a
+    class."""
 
     points: np.ndarray
     cumulative: np.ndarray
     slot_of: np.ndarray
-    """``[class, subset]``: the slot the subset's integrals of the class are."""
+    """``[class, subset]``: the slot the subset's integrals of the class are (the number of
+    slots: the zero row)."""
     class_group: np.ndarray
     """Record group (``Layout.group``) of each class."""
+    classes: range = range(0)
+    """The classes of this block."""
+    first_slot: int = 0
+    n_slots: int = 0
+
+    def rows(self, ids: np.ndarray) -> np.ndarray:
+        """Rows of ``cumulative`` of the slots ``ids`` (the zero slot: the last row)."""
+        return np.where(ids >= self.n_slots, self.cumulative.shape[0] - 1, ids - self.first_slot)
 
 
 def subset_slots(
@@ -60,8 +70,9 @@ def subset_slots(
     shown: dict[str, Shown],
     subsets: list[tuple[str, ...]],
     points: np.ndarray,
-) -> Slots:
-    """The integrals on ``points`` of what each subset of stores returns, by record class."""
+) -> Iterator[Slots]:
+    """The integrals on ``points`` of what each subset of stores returns, by record class, a
+    block of classes at a time (``class_blocks``)."""
     names = list(shown)
     if len(names) > MAX_STORES:
         raise ValueError(
@@ -83,30 +94,67 @@ def subset_slots(
     masks = [sum(1 << names.index(n) for n in subset) for subset in subsets]
     table = slot_table(class_key // layout.n_groups, class_shows, masks)
     parts = [shown[n] for n in names]
-    increments = np.zeros((table.n_slots + 1, points.size + 1, 2 * len(CLASSIFIED)))
-    source = per_record_changes(log)
-    sweep(
-        rec_class.astype(np.int32),
-        table.e_ptr,
-        table.e_mask,
-        table.e_slot,
-        meant,
-        np.minimum(src.deleted, log.horizon + 0.5),
+    stores = (
         np.cumsum([0] + [s.rec.size for s in parts]).astype(np.int64),
         np.concatenate([s.rec for s in parts]).astype(np.int32),
         np.concatenate([s.version for s in parts]).astype(np.int32),
         np.concatenate([s.start for s in parts]),
         np.concatenate([s.end for s in parts]),
-        *source,
-        points,
-        increments,
     )
-    return Slots(
-        points,
-        cumulative(increments, points),
-        table.slot_of,
-        (class_key % layout.n_groups).astype(np.int64),
-    )
+    first = store_offsets(src.n_records, stores[0], stores[1])
+    order = np.argsort(rec_class, kind="stable")  # by class, records in id order within
+    order = order[rec_class[order] >= 0]
+    source = per_record_changes(log)
+    deleted = np.minimum(src.deleted, log.horizon + 0.5)
+    group = (class_key % layout.n_groups).astype(np.int64)
+    for c0, c1 in class_blocks(table.e_ptr, points.size):
+        lo, hi = int(table.e_ptr[c0]), int(table.e_ptr[c1])
+        increments = np.zeros((hi - lo + 1, points.size + 1, 2 * len(CLASSIFIED)))
+        at = np.searchsorted(rec_class[order], [c0, c1])
+        sweep(
+            order[at[0] : at[1]],
+            rec_class.astype(np.int32),
+            table.e_ptr,
+            table.e_mask,
+            table.e_slot - lo,
+            meant,
+            deleted,
+            *stores,
+            first,
+            *source,
+            points,
+            increments,
+        )
+        yield Slots(
+            points,
+            cumulative(increments, points),
+            table.slot_of,
+            group,
+            range(c0, c1),
+            lo,
+            table.n_slots,
+        )
+        del increments
+
+
+BLOCK_BYTES = 256 * 2**20
+"""Largest array of increments one block of classes takes: the metrics' memory no longer
+grows with the number of classes times the points of the grid (a five-year run's)."""
+
+
+def class_blocks(e_ptr: np.ndarray, n_points: int) -> list[tuple[int, int]]:
+    """Consecutive ranges of classes whose slots' increments fit in ``BLOCK_BYTES`` (at least
+    one class a block)."""
+    per_slot = (n_points + 1) * 2 * len(CLASSIFIED) * 8
+    budget = max(1, BLOCK_BYTES // per_slot)
+    blocks, start = [], 0
+    n_classes = e_ptr.size - 1
+    while start < n_classes:
+        end = int(np.searchsorted(e_ptr, e_ptr[start] + budget, side="right")) - 1
+        end = min(max(end, start + 1), n_classes)
+        blocks.append((start, end))
+        start = end
+    return blocks
 
 
 def store_bits(flags: list[np.ndarray], n: int) -> np.ndarray:
@@ -206,22 +254,25 @@ def grouped_order(rec: np.ndarray, t: np.ndarray, ptr: np.ndarray) -> np.ndarray
     return order
 
 
+COLUMN = {"vis": 0, "vis_act": 1, "ghost": 2, "stale": 4, "stale_any": 6, "conflict": 8}
+"""Where each returned quantity sits along the last axis of ``Slots.cumulative``."""
+COLUMNS = np.array([COLUMN[name] for name in RETURNED])
+"""The columns of the quantities, in the order of ``RETURNED``."""
+
+
 def cumulative(increments: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """``[slot, quantity, point]`` integrals from the increments (see ``add_run``: ``t C(t) -
-    M(t)``), in the order of ``RETURNED`` (``vis_act`` = ``vis - ghost``). Written quantity by
-    quantity into the result: no temporary the size of the increments."""
+    """``[slot, point, column]`` integrals from the increments (see ``add_run``: ``t C(t) -
+    M(t)``), in place: quantity q's integral replaces its count column ``2q``, and ``vis_act``
+    (``vis - ghost``) takes the free column 1 (``COLUMN``). No second array the size of the
+    increments: they are the largest of the metrics."""
     n = points.size
     np.cumsum(increments, axis=1, out=increments)
-    out = np.empty((increments.shape[0], len(RETURNED), n))
-    for i, name in enumerate(RETURNED):
-        if name == "vis_act":
-            continue
-        q = CLASSIFIED.index(name)
-        np.multiply(increments[:, :n, 2 * q], points[None, :], out=out[:, i])
-        np.subtract(out[:, i], increments[:, :n, 2 * q + 1], out=out[:, i])
-    vis, ghost, vis_act = (RETURNED.index(name) for name in ("vis", "ghost", "vis_act"))
-    np.subtract(out[:, vis], out[:, ghost], out=out[:, vis_act])
-    return out
+    for q in range(len(CLASSIFIED)):
+        count = increments[:, :n, 2 * q]
+        np.multiply(count, points[None, :], out=count)
+        np.subtract(count, increments[:, :n, 2 * q + 1], out=count)
+    np.subtract(increments[:, :n, 0], increments[:, :n, 2], out=increments[:, :n, 1])
+    return increments[:, :n]
 
 
 @numba.njit(cache=True)
@@ -284,6 +335,7 @@ def store_offsets(n_records: int, st_ptr: np.ndarray, st_rec: np.ndarray) -> np.
 
 @numba.njit(cache=True)
 def sweep(
+    records,
     rec_class,
     e_ptr,
     e_mask,
@@ -295,6 +347,7 @@ def sweep(
     st_ver,
     st_start,
     st_end,
+    first,
     src_ptr,
     src_time,
     src_ver,
@@ -302,8 +355,9 @@ def sweep(
     points,
     increments,
 ):
-    """Classify every record's segments for each slot of its class and add each quantity's
-    runs (maximal spans in which it holds) to ``increments`` (see ``add_run``).
+    """Classify the segments of ``records`` (a block of classes) for each slot of their
+    class and add each quantity's runs (maximal spans in which it holds) to ``increments``
+    (see ``add_run``; ``e_slot`` shifted to the block's rows; ``first``: ``store_offsets``).
 
     Invariants: each store's intervals (``st_*``, store i from ``st_ptr[i]``) are sorted by
     record, then start, and disjoint within a record, so that a store's starts and ends,
@@ -311,7 +365,6 @@ def sweep(
     in time order. Each record is swept once along its merged breakpoints; between two of
     them every store shows one version (or nothing: -1)."""
     n_st = st_ptr.size - 1
-    first = store_offsets(rec_class.size, st_ptr, st_rec)
     mine = np.empty(n_st, dtype=np.int64)  # stores showing the record
     head = np.empty(n_st, dtype=np.int64)  # next event: 2 * interval + (0 start, 1 end)
     last = np.empty(n_st, dtype=np.int64)
@@ -322,13 +375,11 @@ def sweep(
     held = np.zeros(max_e, dtype=np.int64)  # per slot, the quantities that hold
     since = np.zeros((max_e, N_CLASSIFIED))  # and since when
     floor, scale = bucket_table(points)
-    # Class by class (records in id order within one): a class's slots of the increments
-    # stay in cache. Taken in id order, records hit the increments' hundred megabytes at
+    # Class by class (``records`` sorted by class, in id order within one): a class's slots
+    # of the increments stay in cache. Taken in id order, records hit the increments at
     # random, and the misses were most of the sweep's time.
-    for r in np.argsort(rec_class, kind="mergesort"):
+    for r in records:
         c = rec_class[r]
-        if c < 0:
-            continue
         n_mine, shows = 0, 0
         for i in range(n_st):
             if first[i, r + 1] > first[i, r]:

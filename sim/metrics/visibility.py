@@ -28,9 +28,9 @@ from sim.log import RunLog
 from sim.metrics.cache import owner_part
 from sim.metrics.integrals import IndexedIntervals
 from sim.metrics.intervals import Shown, base_name, shown_key, subtract_windows, up_pieces
-from sim.metrics.layout import RETURNED, Grid, Layout, summed
+from sim.metrics.layout import RETURNED, Grid, Layout
 from sim.metrics.owners import returned_by_owners
-from sim.metrics.segments import Slots, subset_slots
+from sim.metrics.segments import COLUMNS, Slots, subset_slots
 from sim.topology import CacheThenOwner, OwnerAnswers, Phase, Shows, View
 from sim.topology import views as plan_views
 
@@ -48,8 +48,8 @@ def daily_integrals(log: RunLog, shown: dict[str, Shown]) -> dict[str, np.ndarra
     others = np.broadcast_to(~np.eye(layout.n_countries, dtype=bool), ent.shape)
     shape = (layout.n_countries, layout.n_kinds, days.n_days)
     out = {
-        "act": per_day(summed(layout.projection(ent, everyone), active), days).reshape(shape),
-        "allact": per_day(summed(layout.projection(others, everyone), active), days).reshape(shape),
+        "act": per_day(layout.project(ent, everyone, active), days).reshape(shape),
+        "allact": per_day(layout.project(others, everyone, active), days).reshape(shape),
     }
     for name in RETURNED:
         out[name] = np.zeros(shape)
@@ -139,13 +139,21 @@ def returned_by_stores(
         return
     subsets = list(uses)
     points = np.unique(np.concatenate([acc.grid.points for _, acc in integrals]))
-    slots = subset_slots(log, layout, shown, subsets, points)
     pieces: dict[int, list[tuple[int, float, float]]] = {id(acc): [] for _, acc in integrals}
     for j, targets in enumerate(uses.values()):
         for acc, piece_lo, piece_hi in targets:
             pieces[id(acc)].append((j, piece_lo, piece_hi))
+    totals: dict[int, dict[str, np.ndarray]] = {}
+    for block in subset_slots(log, layout, shown, subsets, points):
+        for _, acc in integrals:
+            part = acc.integrate(block, pieces[id(acc)])
+            if part is None:
+                continue
+            total = totals.setdefault(id(acc), {})
+            for name, values in part.items():
+                total[name] = values if name not in total else total[name] + values
     for view, acc in integrals:
-        yield view.queriers, acc.grid, acc.integrate(slots, pieces[id(acc)])
+        yield view.queriers, acc.grid, totals.get(id(acc)) or acc.nothing()
 
 
 Uses = dict[tuple[str, ...], list[tuple["ViewIntegral", float, float]]]
@@ -169,8 +177,7 @@ def view_integrals(
                 [log.stores[base_name(k)].availability for k in view_keys(log, view)]
                 + [log.node_availability[q] for q in view.queriers],
             )
-            projection = layout.projection(ent, view.queriers, view.kinds, view.owners)
-            integrals[id(view)] = (view, ViewIntegral(projection, grid))
+            integrals[id(view)] = (view, ViewIntegral(layout, ent, view, grid))
         acc = integrals[id(view)][1]
         lo, hi, masks = up_pieces(
             availabilities, max(log.warmup, phase.start), min(log.horizon, phase.end)
@@ -197,30 +204,69 @@ def view_keys(log: RunLog, view: View) -> list[str]:
 class ViewIntegral:
     """The cumulative integrals of one view on its own grid, per (querier, kind)."""
 
-    def __init__(self, projection: np.ndarray, grid: Grid) -> None:
-        self.projection = projection
+    def __init__(self, layout: Layout, ent: np.ndarray, view: View, grid: Grid) -> None:
+        self.layout = layout
+        self.ent = ent
+        self.view = view
         self.grid = grid
+
+    def seen_groups(self) -> np.ndarray:
+        """Per record group (owner, scope, kind): some querier of the view may see it."""
+        layout, view = self.layout, self.view
+        weights = layout.owner_weights(self.ent, view.queriers, view.owners)
+        owner_scope = np.asarray(weights.any(axis=0))  # o, s
+        kinds = np.zeros(layout.n_kinds, dtype=bool)
+        kinds[view.kinds] = True
+        return (owner_scope[:, None] & kinds[None, :]).reshape(-1)
+
+    def nothing(self) -> dict[str, np.ndarray]:
+        """The integrals of a view that sees nothing."""
+        rows = self.view.queriers.size * self.layout.n_kinds
+        return {name: np.zeros((rows, self.grid.points.size)) for name in RETURNED}
 
     def integrate(
         self, slots: Slots, pieces: list[tuple[int, float, float]]
-    ) -> dict[str, np.ndarray]:
-        """Add up the pieces ``(subset, start, end)``: inside a piece the running value grows
-        as that subset's integral, after it by the subset's total over the piece. Summed per
-        record class first, then projected per (querier, kind)."""
-        weights = self.projection[:, slots.class_group]
-        seen = np.flatnonzero(weights.any(axis=0))
+    ) -> dict[str, np.ndarray] | None:
+        """Add up the pieces ``(subset, start, end)`` for the classes of one block of slots
+        (None: the view sees none of them): inside a piece the running value grows as that
+        subset's integral, after it by the subset's total over the piece. Summed per record
+        group first, then projected per (querier, kind); the blocks' results add up."""
+        seen = np.flatnonzero(self.seen_groups()[slots.class_group])
+        seen = seen[(seen >= slots.classes.start) & (seen < slots.classes.stop)]
+        if seen.size == 0:
+            return None
         cols = np.searchsorted(slots.points, self.grid.points)
         n = cols.size
         shape = (seen.size, len(RETURNED), n)
         values, jumps = np.zeros(shape), np.zeros(shape)
-        quantities = np.arange(len(RETURNED))
         for subset, lo, hi in pieces:
             i0, i1 = (int(i) for i in self.grid.index(np.array([lo, hi])))
-            ids = slots.slot_of[seen, subset]
-            piece = slots.cumulative[np.ix_(ids, quantities, cols[i0 : i1 + 1])]
+            ids = slots.rows(slots.slot_of[seen, subset])
+            piece = slots.cumulative[np.ix_(ids, cols[i0 : i1 + 1], COLUMNS)].transpose(0, 2, 1)
             piece = piece - piece[:, :, :1]
             values[:, :, i0 : i1 + 1] += piece
             if i1 + 1 < n:
                 jumps[:, :, i1 + 1] += piece[:, :, -1]
         values += np.cumsum(jumps, axis=2)
-        return {name: summed(weights[:, seen], values[:, q]) for q, name in enumerate(RETURNED)}
+        del jumps
+        groups, summed = by_group(values, slots.class_group[seen])
+        view, layout, ent = self.view, self.layout, self.ent
+        return {
+            name: layout.project_groups(
+                ent, view.queriers, groups, summed[:, q], view.kinds, view.owners
+            )
+            for q, name in enumerate(RETURNED)
+        }
+
+
+def by_group(values: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``values[class, quantity, point]`` summed over the classes of each record group: the
+    groups present (ascending) and ``[group, quantity, point]``."""
+    order = np.argsort(group, kind="stable")
+    ordered = group[order]
+    if ordered.size == 0:
+        return ordered, values[:0]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    if starts.size == ordered.size:  # one class a group: nothing to add
+        return ordered, values[order]
+    return ordered[starts], np.add.reduceat(values[order], starts, axis=0)

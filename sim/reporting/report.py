@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
 from sim.analysis import paired_differences, summarise
 from sim.catalogue import (
@@ -30,6 +31,7 @@ from sim.catalogue import (
     value_with_unit,
 )
 from sim.config import ConfigError
+from sim.config.schema import CorrelatedOutage
 from sim.reporting.bottom_line import status_quo_guesses, verdict
 from sim.reporting.charts import (
     CHARTS,
@@ -303,7 +305,9 @@ def assumptions(results: Results) -> list[tuple[str, str]]:
         ):
             rows.append((f"Delay on link {name.replace('_', ' ')} (hours)", dist_text(delay)))
     for store, outage in (s.get("outages") or {}).items():
-        if outage:
+        if store == "correlated":
+            rows += correlated_rows(outage or [])
+        elif outage:
             rows.append(
                 (
                     f"Outages of {store}",
@@ -434,6 +438,20 @@ def caveats(results: Results) -> list[str]:
     out.append(assumptions_sentence(results))
     out += [f"{label}: {value}." for label, value in experiment_rows(results)]
     return [c for c in out if c]
+
+
+def correlated_rows(domains: Sequence[Any]) -> list[tuple[str, str]]:
+    """One row per failure domain of a resolved scenario: its members and its events (its
+    name alone when a file from another version does not validate)."""
+    rows = []
+    for data in domains:
+        try:
+            text = CorrelatedOutage.model_validate(data).summary()
+        except ValidationError:
+            text = "(not readable by this version)"
+        name = data.get("name", "?") if isinstance(data, dict) else "?"
+        rows.append((f"Correlated outages of {name} (all down at once)", text))
+    return rows
 
 
 def provenance(results: Results) -> list[tuple[str, str]]:
