@@ -8,7 +8,7 @@ from typing import Any
 import click
 import pandas as pd
 
-from sim.commands import fail
+from sim.commands import echo, fail
 from sim.commands.formatting import (
     FORMATS,
     emit,
@@ -61,7 +61,7 @@ def compare(out_dir: Path, baseline: str | None, metrics: tuple[str, ...], fmt: 
     if fmt in ("table", "markdown"):
         points = point_names(runs, manifest)
         markdown = fmt == "markdown"
-        click.echo(human_table(table, baseline, manifest.get("worlds"), points, markdown))
+        echo(human_table(table, baseline, manifest.get("worlds"), points, markdown))
     else:
         emit(table, fmt)
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from sim.commands import fail
+from sim.commands import echo, fail
 from sim.commands.formatting import metrics_table
 from sim.commands.limits import size_limit, size_limit_options
 from sim.config import ConfigError, Scenario, apply_overrides, scenario_from_dict
@@ -74,7 +74,7 @@ def demo(
     except ConfigError as error:
         fail(error)
     if out_dir is not None:
-        click.echo(demo_sweep(which, horizon_days, seed, out_dir, quiet))
+        echo(demo_sweep(which, horizon_days, seed, out_dir, quiet))
         return
     from sim.commands.progress import RunsProgress, is_terminal
     from sim.runner import run_one
@@ -89,8 +89,8 @@ def demo(
     if not quiet:
         first = next(iter(variants.values()))
         days = first.horizon_days - first.warmup_days
-        click.echo(f"{first.name}: {len(first.world.countries)} countries, {days:g} days measured")
-    click.echo(metrics_table(results))
+        echo(f"{first.name}: {len(first.world.countries)} countries, {days:g} days measured")
+    echo(metrics_table(results))
 
 
 def demo_raw(horizon_days: float | None, which: str) -> tuple[str, dict[str, Any]]:
@@ -138,7 +138,7 @@ def demo_sweep(
             base_raw=raw,
         )
         if not quiet:
-            click.echo(f"running the demo as a sweep into {out_dir} ...", err=True)
+            echo(f"running the demo as a sweep into {out_dir} ...", err=True)
         outcome = run_sweep(experiment, out_dir, workers=1)
     except ConfigError as error:
         fail(error)

@@ -7,12 +7,13 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
-import click
 import pandas as pd
 
 from sim.catalogue import HEADLINE_METRICS
+from sim.commands import echo
 from sim.reporting.charts.data import LAG_QUANTILES
 from sim.reporting.tables import markdown_table
+from sim.textsafe import csv_bytes
 
 
 class Measured(Protocol):
@@ -185,13 +186,13 @@ def duration(seconds: float | None) -> str:
 
 def emit(frame: pd.DataFrame, fmt: str) -> None:
     if fmt == "csv":
-        click.echo(frame.to_csv(index=False), nl=False)
+        echo(csv_bytes(frame).decode("utf-8"), nl=False)
     elif fmt == "json":
-        click.echo(frame.to_json(orient="records", indent=2, double_precision=15))
+        echo(frame.to_json(orient="records", indent=2, double_precision=15))
     elif fmt == "markdown":
-        click.echo(markdown(frame))
+        echo(markdown(frame))
     else:
-        click.echo(frame.to_string(index=False))
+        echo(frame.to_string(index=False))
 
 
 def markdown(frame: pd.DataFrame) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 import click
 import pandas as pd
 
-from sim.commands import fail
+from sim.commands import echo, fail
 from sim.commands.formatting import format_table, format_value, markdown
 from sim.commands.reading import checked_metrics, read_results
 from sim.config import ConfigError
@@ -43,14 +43,17 @@ def robustness(
     checked_metrics(runs, (metric,), out_dir)
     try:
         parsed = [parse_threshold(t) for t in thresholds]
-        checked_metrics(runs, tuple(t.metric for t in parsed), out_dir)
+    except RobustnessError as error:
+        fail(ConfigError(str(out_dir), "--threshold", str(error)))
+    checked_metrics(runs, tuple(t.metric for t in parsed), out_dir, "--threshold")
+    try:
         result = assess(runs, manifest, metric, parsed, rival)
     except RobustnessError as error:
         fail(ConfigError(str(out_dir), "", str(error)))
     if fmt == "json":
-        click.echo(json.dumps(as_json(result), indent=2, default=str))
+        echo(json.dumps(as_json(result), indent=2, default=str))
     else:
-        click.echo(as_text(result, manifest, fmt == "markdown"))
+        echo(as_text(result, manifest, fmt == "markdown"))
 
 
 # --- text ------------------------------------------------------------------------------------

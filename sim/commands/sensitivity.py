@@ -17,7 +17,7 @@ import click
 import numpy as np
 import pandas as pd
 
-from sim.commands import fail
+from sim.commands import echo, fail
 from sim.commands.formatting import FORMATS, emit
 from sim.commands.reading import checked_metrics, read_results
 from sim.config import ConfigError
@@ -63,9 +63,9 @@ def sensitivity(out_dir: Path, metrics: tuple[str, ...], fmt: str) -> None:
         table, sentences, warnings = salib_table(runs, experiment, names, out_dir)
     emit(table, fmt)
     if fmt in ("table", "markdown"):
-        click.echo("\n" + "\n".join(sentences))
+        echo("\n" + "\n".join(sentences))
     for warning in warnings:
-        click.echo(f"warning: {warning}", err=True)
+        echo(f"warning: {warning}", err=True)
 
 
 def salib_table(

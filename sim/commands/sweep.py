@@ -13,9 +13,9 @@ from typing import Any
 
 import click
 
-from sim.commands import RUN_FAILED_EXIT, fail
+from sim.commands import RUN_FAILED_EXIT, echo, fail
 from sim.commands.formatting import duration
-from sim.commands.limits import size_limit, size_limit_options
+from sim.commands.limits import Seconds, size_limit, size_limit_options
 from sim.config import ConfigError
 from sim.results import OutputError
 from sim.sizing import shared_limit_hint
@@ -52,7 +52,7 @@ DRY_RUN_LISTED = 40
 @click.option("--chunk-size", type=click.IntRange(min=1), help="Runs per task (default: auto).")
 @click.option(
     "--run-timeout",
-    type=click.FloatRange(min=0, min_open=True, max=1e9),
+    type=Seconds(),
     metavar="SECONDS",
     help="Stop a run after this long and record it as failed (default: the experiment's"
     " run_timeout_seconds, else none).",
@@ -122,7 +122,7 @@ def sweep(
 
 
 def warn(message: str) -> None:
-    click.echo(f"warning: {message}", err=True)
+    echo(f"warning: {message}", err=True)
 
 
 def write_plots(outcome: Any, out_dir: Path, quiet: bool) -> None:
@@ -136,7 +136,7 @@ def write_plots(outcome: Any, out_dir: Path, quiet: bool) -> None:
     except (ResultsError, OutputError) as error:
         fail(error, RUN_FAILED_EXIT)
     if not quiet:
-        click.echo(f"wrote {len(written)} charts to {out_dir / 'plots'}")
+        echo(f"wrote {len(written)} charts to {out_dir / 'plots'}")
 
 
 def dry_run_report(experiment: Any, plan: list[Any], workers: int | None) -> None:
@@ -152,30 +152,30 @@ def dry_run_report(experiment: Any, plan: list[Any], workers: int | None) -> Non
     worlds = f" ({n_points // u.worlds} grid point(s) x {u.worlds} worlds, {u.design})" if u else ""
     copies = twins(plan)
     copied = f", {len(copies)} of them copies of an identical run" if copies else ""
-    click.echo(
+    echo(
         f"{experiment.name}: {len(experiment.variants)} variants x {n_points} points{worlds}"
         f" x {experiment.replications} replications = {len(plan)} runs{copied}"
     )
     for path, variants in skipped_keys(experiment).items():
-        click.echo(f"  {path}: skipped for {', '.join(variants)} (not a key of their scenario)")
+        echo(f"  {path}: skipped for {', '.join(variants)} (not a key of their scenario)")
     for spec in plan[:DRY_RUN_LISTED]:
         point = " ".join(
             f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in spec.point.items()
         )
-        click.echo(f"  {spec.run_id}  seed {spec.seed}  {point}".rstrip())
+        echo(f"  {spec.run_id}  seed {spec.seed}  {point}".rstrip())
     if len(plan) > DRY_RUN_LISTED:
-        click.echo(f"  ... and {len(plan) - DRY_RUN_LISTED} more")
+        echo(f"  ... and {len(plan) - DRY_RUN_LISTED} more")
     sizes = {
         spec.run_id: size_of(scenario_from_dict(spec.scenario)) for spec in unique_scenarios(plan)
     }
     largest = max(sizes, key=lambda rid: sizes[rid].memory_bytes)
-    click.echo(f"size: largest run {largest}: {sizes[largest].describe()}")
+    echo(f"size: largest run {largest}: {sizes[largest].describe()}")
     n = workers or default_workers()
     todo = [spec for spec in plan if spec.run_id not in copies]
     calibrated = estimate(todo)
     per_variant = ", ".join(f"{v} {t:.1f} s" for v, t in calibrated.per_run.items())
-    click.echo(f"calibrated on short runs of each variant, seconds per run: {per_variant}")
-    click.echo(
+    echo(f"calibrated on short runs of each variant, seconds per run: {per_variant}")
+    echo(
         f"estimate: {duration(calibrated.cpu_seconds)} of runs,"
         f" about {duration(calibrated.wall_seconds(n))} on {n} worker(s)"
     )
@@ -184,12 +184,12 @@ def dry_run_report(experiment: Any, plan: list[Any], workers: int | None) -> Non
 def report_outcome(outcome: Any, quiet: bool) -> None:
     counts = outcome.manifest["counts"]
     if not quiet:
-        click.echo(
+        echo(
             f"{counts['ok']}/{counts['total']} runs ok, {counts['failed']} failed;"
             f" wrote {outcome.out_dir}"
         )
     if outcome.failures:
-        click.echo(f"{len(outcome.failures)} run(s) failed:", err=True)
+        echo(f"{len(outcome.failures)} run(s) failed:", err=True)
         for failure in outcome.failures:
-            click.echo(f"  {failure['run_id']}: {failure['error']}", err=True)
+            echo(f"  {failure['run_id']}: {failure['error']}", err=True)
         sys.exit(RUN_FAILED_EXIT)

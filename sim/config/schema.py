@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -27,6 +28,8 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
+
+from sim.textsafe import MAX_DESCRIPTION, name_problem
 
 MAX_DAYS = 36_500.0
 """Longest span of simulated time in any key: a century."""
@@ -51,6 +54,9 @@ MAX_BYTES = 1e9
 MIN_SAMPLE_FRACTION = 1e-6
 """Smallest simulated fraction of the real volume: counts are scaled back by its inverse."""
 MAX_SEED = 2**63 - 1
+WORLD_REGION = "all"
+"""The region name the results give the whole world (``timeseries``, the explorer's region
+choice): no country's region may take it."""
 
 Probability = Annotated[float, Strict(), Field(ge=0, le=1)]
 Rate = Annotated[float, Strict(), Field(ge=0, le=MAX_RATE_PER_DAY)]
@@ -65,6 +71,26 @@ PositiveDuration = Annotated[float, Strict(), Field(gt=0, le=MAX_DURATION)]
 Weight = Annotated[float, Strict(), Field(gt=0, le=MAX_WEIGHT)]
 Factor = Annotated[float, Strict(), Field(ge=0, le=MAX_FACTOR)]
 Bytes = Annotated[float, Strict(), Field(gt=0, le=MAX_BYTES)]
+
+
+def _name(value: str) -> str:
+    """A name is one line of at most MAX_NAME characters (:mod:`sim.textsafe`): it is printed,
+    drawn and shown wherever the results go."""
+    problem = name_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+def _description(value: str) -> str:
+    problem = name_problem(value, MAX_DESCRIPTION, multiline=True)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+Name = Annotated[str, Field(min_length=1), AfterValidator(_name)]
+Description = Annotated[str, AfterValidator(_description)]
 
 
 class Frozen(BaseModel):
@@ -258,13 +284,20 @@ def architecture_label(resolved: Mapping[str, Any] | None) -> str:
 
 
 class Platform(Frozen):
-    name: str = Field(min_length=1)
+    name: Name
+
+
+def _region(value: str) -> str:
+    if value == WORLD_REGION:
+        message = "names the whole world in the results; name the region otherwise"
+        raise ValueError(f"{value!r} {message}")
+    return value
 
 
 class Country(Frozen):
-    code: str = Field(min_length=1)
+    code: Name
     """ISO 3166 alpha-3 code (any unique name)."""
-    region: str = Field(min_length=1)
+    region: Annotated[Name, AfterValidator(_region)]
     """INTERPOL region: queriers are grouped by it in ``by_region``."""
     platforms: tuple[str, ...] = ()
     """Regional platforms the NCB belongs to (names from world.platforms)."""
@@ -441,6 +474,15 @@ class Records(Frozen):
     prehistory_days: Days = 0.0
     """Records are also created this many days before day 0; those still active then are in
     the systems from the start. 0: every system starts empty (then use a long warm-up)."""
+
+    @model_validator(mode="after")
+    def _kind_names(self) -> Records:
+        for name in self.kinds:
+            problem = name_problem(name)
+            if problem is not None:
+                shown = repr(name if len(name) <= 40 else name[:37] + "...")
+                raise ValueError(f"kinds: kind name {shown}: {problem}")
+        return self
 
     @model_validator(mode="after")
     def _shares(self) -> Records:
@@ -732,8 +774,8 @@ class Behaviour(Frozen):
 
 
 class Scenario(Frozen):
-    name: str = "unnamed"
-    description: str = ""
+    name: Name = "unnamed"
+    description: Description = ""
     seed: Annotated[int, Strict(), Field(ge=0, le=MAX_SEED)] = 0
     """Seed of every random substream (``--seed`` overrides it)."""
     horizon_days: PositiveDays = 365.0

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from sim.commands import fail
+from sim.commands import echo, fail
 from sim.config import ConfigError
 
 INSTALL_HINT = "pdsa explore needs Panel: python -m pip install -e '.[explore]'"
@@ -39,6 +39,6 @@ def explore(target: str | None, port: int, host: str) -> None:
         try:
             load_source(scenario)
         except ConfigError as error:  # shown in the page too, where another file can be loaded
-            click.echo(str(error), err=True)
-    click.echo(f"pdsa explore: http://{host}:{port}/  (Ctrl+C stops it)")
+            echo(str(error), err=True)
+    echo(f"pdsa explore: http://{host}:{port}/  (Ctrl+C stops it)")
     serve(scenario, results_dir, host, port)

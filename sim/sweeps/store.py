@@ -30,6 +30,7 @@ from sim.config import ConfigError
 from sim.config.errors import cut
 from sim.config.overrides import value_type
 from sim.results import json_safe, write_atomic, write_json_atomic
+from sim.textsafe import csv_bytes, from_csv
 
 RUNS = "runs"
 MANIFEST = "manifest.json"
@@ -148,7 +149,7 @@ def write_tables(
 ) -> pd.DataFrame:
     """Write runs.csv/.parquet and the long tables from the run records; return the runs."""
     runs = runs_frame(records, factors, uncertainties)
-    write_atomic(out_dir / "runs.csv", runs.to_csv(index=False).encode())
+    write_atomic(out_dir / "runs.csv", csv_bytes(runs))
     write_parquet(out_dir / "runs.parquet", runs)
     write_parquet(out_dir / "timeseries.parquet", long_frame(records, "timeseries"))
     write_parquet(out_dir / "visibility.parquet", long_frame(records, "visibility_curve"))
@@ -230,7 +231,7 @@ def read_table(out_dir: Path, name: str) -> pd.DataFrame | None:
     """``name.parquet`` if present, else ``name.csv``, else None; a file that cannot be read
     is a :class:`ResultsDirError` naming it."""
     for path, reader in ((out_dir / f"{name}.parquet", pd.read_parquet),
-                         (out_dir / f"{name}.csv", pd.read_csv)):  # fmt: skip
+                         (out_dir / f"{name}.csv", from_csv)):  # fmt: skip
         if path.is_file():
             try:
                 return reader(path)
