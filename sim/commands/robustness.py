@@ -8,10 +8,12 @@ the leader loses first place, and the uncertainties that drive the metric.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
 import click
+import numpy as np
 import pandas as pd
 
 from sim.commands import echo, fail
@@ -51,7 +53,7 @@ def robustness(
     except RobustnessError as error:
         fail(ConfigError(str(out_dir), "", str(error)))
     if fmt == "json":
-        echo(json.dumps(as_json(result), indent=2, default=str))
+        echo(json.dumps(plain(as_json(result)), indent=2, allow_nan=False))
     else:
         echo(as_text(result, manifest, fmt == "markdown"))
 
@@ -79,6 +81,10 @@ def as_text(result: Any, manifest: dict[str, Any], md: bool) -> str:
         sections.append(section(title, result.drivers.rename_axis("uncertainty"), md))
     if result.note:
         sections.append(f"Note: {result.note}")
+    if result.left_out:
+        verb = "has" if len(result.left_out) == 1 else "have"
+        missing = ", ".join(result.left_out)
+        sections.append(f"Left out: {missing} {verb} no value of {result.metric} in any world.")
     return "\n\n".join(sections)
 
 
@@ -146,6 +152,24 @@ def discovery_sections(result: Any, md: bool) -> list[str]:
 # --- JSON ------------------------------------------------------------------------------------
 
 
+def plain(value: Any) -> Any:
+    """``value`` as strict JSON data: numpy scalars as Python ones, NaN and infinities (a
+    break-even with no interval) as null, sets as sorted lists, anything else as its text."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, set | frozenset):
+        return sorted(plain(v) for v in value)
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return str(value)
+
+
 def records(frame: pd.DataFrame | None) -> Any:
     if frame is None:
         return None
@@ -170,6 +194,7 @@ def as_json(result: Any) -> dict[str, Any]:
         "misses": discovery_json(result.misses),
         "drivers": records(result.drivers),
         "note": result.note,
+        "left_out": result.left_out,
     }
 
 

@@ -2,12 +2,18 @@
 
 Configuration problems (a bad experiment file, a results directory that cannot take the sweep)
 end as one line on stderr and exit status 2 before any run starts. A sweep with failed runs
-exits 1 after listing them.
+exits 1 after listing them. A sweep stopped part-way (SIGTERM, Ctrl-C, a Dask scheduler that
+went away) ends with one line saying how far it got and the command that resumes it: every run
+written so far is whole and kept.
 """
 
 from __future__ import annotations
 
+import shlex
+import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +84,7 @@ def sweep(
     """Run every variant x point x replication of an experiment, crash-safe and resumable."""
     from sim.sweeps import build_plan, load_experiment, run_sweep
     from sim.sweeps.api import check_plan_size
-    from sim.sweeps.executors import WorkersFailing, default_workers
+    from sim.sweeps.executors import SchedulerLost, WorkersFailing, default_workers
 
     concurrent = 1 if scheduler is not None else workers or default_workers()
     limit = size_limit(max_memory, accept_any_size, concurrent)
@@ -98,27 +104,101 @@ def sweep(
     from sim.commands.progress import SweepProgress, is_terminal
 
     on_progress = None if quiet else SweepProgress(is_terminal())
+    resume_hint = resume_command(experiment_file, out_dir, scheduler)
+    if scheduler is not None:
+        hush_dask()
     try:
-        outcome = run_sweep(
-            experiment,
-            out_dir,
-            workers=workers,
-            scheduler=scheduler,
-            resume=resume,
-            chunk=chunk_size,
-            on_progress=on_progress,
-            max_memory=None,  # checked above
-            run_timeout=run_timeout,
-            allow_version_change=allow_version_change,
-            on_warning=warn,
-        )
+        with stopped_by_signals():
+            outcome = run_sweep(
+                experiment,
+                out_dir,
+                workers=workers,
+                scheduler=scheduler,
+                resume=resume,
+                chunk=chunk_size,
+                on_progress=on_progress,
+                max_memory=None,  # checked above
+                run_timeout=run_timeout,
+                allow_version_change=allow_version_change,
+                on_warning=warn,
+            )
     except ConfigError as error:  # before any run
         fail(error)
     except (OutputError, WorkersFailing) as error:  # runs kept for --resume
         fail(error, RUN_FAILED_EXIT)
+    except SchedulerLost as error:
+        fail(f"{error}; {progress_words(out_dir, len(plan))}: {resume_hint}", RUN_FAILED_EXIT)
+    except Interrupted as stop:
+        name = signal.Signals(stop.signum).name
+        fail(f"stopped by {name}; {progress_words(out_dir, len(plan))}: {resume_hint}",
+             128 + stop.signum)  # fmt: skip
     if plot:
         write_plots(outcome, out_dir, quiet)
     report_outcome(outcome, quiet)
+
+
+class Interrupted(BaseException):
+    """A signal asked the sweep to stop. A BaseException, like KeyboardInterrupt, so that no
+    run records it as its own failure."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextmanager
+def stopped_by_signals() -> Iterator[None]:
+    """SIGTERM and SIGINT raise :class:`Interrupted` in this process (once: a second signal
+    while the workers are being stopped is ignored, so the ending stays one line)."""
+
+    def stop(signum: int, frame: object) -> None:
+        for each in STOP_SIGNALS:
+            signal.signal(each, signal.SIG_IGN)
+        raise Interrupted(signum)
+
+    previous = {each: signal.signal(each, stop) for each in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for each, handler in previous.items():
+            signal.signal(each, handler)
+
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+def progress_words(out_dir: Path, total: int) -> str:
+    """``5 of 12 runs written to DIR, whole``: what a stopped sweep leaves behind."""
+    from sim.sweeps import store
+
+    try:
+        done = len(store.finished_runs(out_dir))
+    except ConfigError:
+        done = 0
+    return f"{done} of {total} runs written to {out_dir}, every one whole; resume with"
+
+
+def resume_command(experiment_file: str, out_dir: Path, scheduler: str | None) -> str:
+    """The command that completes the sweep."""
+    words = ["pdsa", "sweep", experiment_file, "--out", str(out_dir), "--resume"]
+    words += ["--scheduler", scheduler] if scheduler else []
+    return " ".join(shlex.quote(w) for w in words)
+
+
+def hush_dask() -> None:
+    """Dask logs a lost scheduler with a traceback on stderr, also from its background tasks
+    after the sweep has stopped; the sweep says it in one line instead (this process only)."""
+    import logging
+
+    try:
+        import distributed  # noqa: F401  (its import sets up the handlers hushed here)
+    except ImportError:
+        return
+    for name in ("distributed", "tornado"):
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.CRITICAL + 1)
+        for handler in logger.handlers:  # child loggers with levels of their own log here
+            handler.setLevel(logging.CRITICAL + 1)
 
 
 def warn(message: str) -> None:

@@ -176,6 +176,12 @@ class Experiment:
         return self.uncertainties.names if self.uncertainties else []
 
     @property
+    def uncertainty_keys(self) -> dict[str, str]:
+        """Each uncertainty's column -> the key its value is read from (a group's first)."""
+        parameters = self.uncertainties.parameters if self.uncertainties else ()
+        return {u.name: u.keys[0].path for u in parameters}
+
+    @property
     def n_points(self) -> int:
         """Grid points times sample points (Saltelli: N x (d + 2), Morris: N x (d + 1)) or
         sampled worlds."""
