@@ -9,7 +9,8 @@ the key path in full (and the other key when two collide).
   grid, a sample or an uncertainty is overwritten by it and only multiplies the runs.
 - **Columns that collide.** The runs table holds bookkeeping columns, every metric, a column
   per grid or sampled key and one per uncertainty: an uncertainty named like any other
-  column would overwrite it.
+  column would overwrite it. Variants are columns of the summary tables (levers side by
+  side), so a variant may not take those names either, nor a table's own index column.
 - **Values outside their key's bounds as written.** Every listed value and both ends of every
   range are checked against the schema in each variant that has the key, so an experiment is
   refused or accepted whatever values the draws happen to land on.
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from sim.catalogue import CATALOGUE, FAMILIES
 from sim.config import ConfigError, scenario_from_dict, set_dotted, validate_path
-from sim.config.errors import excerpt
+from sim.config.errors import cut, excerpt
 from sim.config.overrides import key_type
 
 if TYPE_CHECKING:
@@ -35,6 +36,9 @@ BOOKKEEPING = (
 )  # fmt: skip
 """The runs table's own columns (``runs.csv``, ``runs.parquet``)."""
 SEED = "seed"
+TABLE_WORDS = ("uncertainty", "lever", "parameter", "metric")
+"""Index columns of the robustness and sensitivity tables, whose other columns are the
+levers (a variant named ``uncertainty`` stopped ``pdsa robustness`` with a ValueError)."""
 
 
 def column_problem(name: str) -> str | None:
@@ -98,13 +102,14 @@ def check_experiment(experiment: Experiment) -> None:
             if later.meets(earlier):
                 raise ConfigError(experiment.file, later.at, overlap_message(later, earlier))
     check_columns(experiment)
+    check_variant_names(experiment)
 
 
 def overlap_message(later: Varied, earlier: Varied) -> str:
     if later.path == earlier.path:
-        what = f"{excerpt(later.path, 80)} is also varied by {earlier.at}"
+        what = f"{cut(later.path, 80)} is also varied by {earlier.at}"
     elif later.path.startswith(earlier.path + "."):
-        what = f"{excerpt(later.path, 80)} lies inside {earlier.at}, which sets it whole"
+        what = f"{cut(later.path, 80)} lies inside {earlier.at}, which sets it whole"
     else:
         what = f"it sets the whole of {earlier.at}"
     return (
@@ -124,6 +129,22 @@ def check_columns(experiment: Experiment) -> None:
         if problem is not None:
             message = f"the name {excerpt(u.name, 80)} {problem}; name the group otherwise"
             raise ConfigError(experiment.file, at, message)
+
+
+def check_variant_names(experiment: Experiment) -> None:
+    """A variant's name must not be a column its tables already have (see the module
+    docstring), an uncertainty's or a varied key's."""
+    others = dict(factor_columns(experiment))
+    others |= {name: f"uncertainties.parameters.{name}" for name in experiment.uncertainty_names}
+    for variant in experiment.variants:
+        problem = column_problem(variant)
+        if problem is None and variant in TABLE_WORDS:
+            problem = "heads a column of the robustness and sensitivity tables"
+        if problem is None and variant in others:
+            problem = f"is also the name of {others[variant]}"
+        if problem is not None:
+            message = f"the name {excerpt(variant, 80)} {problem}; name the variant otherwise"
+            raise ConfigError(experiment.file, f"variants.{variant}", message)
 
 
 def factor_columns(experiment: Experiment) -> list[tuple[str, str]]:
