@@ -293,7 +293,9 @@ def local_crossing(x: np.ndarray, y: np.ndarray, rough: float) -> float:
     w = np.clip(1 - (distance / h) ** 3, 0, None) ** 3
     if np.count_nonzero(w) < 3:
         return rough
-    slope, intercept = np.polyfit(x - rough, y, 1, w=np.sqrt(w))
+    with warnings.catch_warnings():  # few distinct x near the crossing: the line is still fit
+        warnings.simplefilter("ignore", np.exceptions.RankWarning)
+        slope, intercept = np.polyfit(x - rough, y, 1, w=np.sqrt(w))
     if slope == 0 or abs(intercept / slope) > h:
         return rough
     return float(rough - intercept / slope)
@@ -535,6 +537,12 @@ def feature_scores(x: pd.DataFrame, y: np.ndarray, seed: int = 0) -> pd.Series:
     return scores
 
 
+def varies(y: np.ndarray) -> bool:
+    """Whether ``y`` moves by more than rounding (a completeness of 1.0 in every world, give
+    or take 1e-16, does not vary: no uncertainty drives it)."""
+    return bool(np.ptp(y) > 1e-9 * max(1.0, float(np.abs(y).max())))
+
+
 def coded_column(column: pd.Series) -> pd.Series:
     """Numbers as they are; anything else as category codes."""
     if pd.api.types.is_numeric_dtype(column):
@@ -559,10 +567,10 @@ def drivers(
         y = means[lever].dropna()
         scores[lever] = (
             feature_scores(x.loc[y.index], y.to_numpy(), seed)
-            if len(y) > 1 and np.ptp(y.to_numpy()) > 0
+            if len(y) > 1 and varies(y.to_numpy())
             else pd.Series(np.nan, index=list(names))
         )
-    frame = pd.DataFrame(scores).reindex(list(names))
+    frame = pd.DataFrame(scores).reindex(list(names)).rename_axis("uncertainty")
     scored = [c for c in frame.columns if frame[c].notna().any()]
     if not scored:
         return frame
