@@ -523,7 +523,7 @@ def value_boxes(name: str, values: list[str]) -> pn.widgets.CheckBoxGroup:
     """A filter on one sampled uncertainty that is not a number: a box per value, all ticked
     at first (Bokeh writes a box's label as text: a value's HTML is shown, not run)."""
     return pn.widgets.CheckBoxGroup(
-        name=name, options=list(values), value=list(values), css_classes=css("kept")
+        label=name, options=list(values), value=list(values), css_classes=css("kept")
     )
 
 
