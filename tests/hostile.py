@@ -75,3 +75,27 @@ def write(folder: Path) -> tuple[Path, Path]:
     scenario.write_text(yaml.safe_dump(SCENARIO, allow_unicode=True), encoding="utf-8")
     experiment.write_text(yaml.safe_dump(copy.deepcopy(EXPERIMENT)), encoding="utf-8")
     return scenario, experiment
+
+
+def invoke(*args: object) -> Any:
+    from click.testing import CliRunner
+
+    from sim.cli import main
+
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def run_dir(scenario: Path, folder: Path) -> Path:
+    """``pdsa run --out --plot`` of ``scenario`` in ``folder``."""
+    out = folder / "run"
+    result = invoke("run", scenario, "--out", out, "--plot", "--quiet")
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def sweep_dir(experiment: Path, folder: Path) -> Path:
+    """``pdsa sweep --plot`` of ``experiment`` in this process, in ``folder``."""
+    out = folder / "out"
+    result = invoke("sweep", experiment, "--out", out, "--workers", "1", "--quiet", "--plot")
+    assert result.exit_code == 0, result.output
+    return out

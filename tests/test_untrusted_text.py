@@ -39,25 +39,19 @@ def invoke(*args: object):
     return CliRunner().invoke(main, [str(a) for a in args])
 
 
-@pytest.fixture(scope="module")
-def files(tmp_path_factory) -> tuple[Path, Path]:
-    return hostile.write(tmp_path_factory.mktemp("hostile"))
+@pytest.fixture
+def files(hostile_files: tuple[Path, Path]) -> tuple[Path, Path]:
+    return hostile_files
 
 
-@pytest.fixture(scope="module")
-def run_dir(files, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("hostile-run") / "run"
-    result = invoke("run", files[0], "--out", out, "--plot", "--quiet")
-    assert result.exit_code == 0, result.output
-    return out
+@pytest.fixture
+def run_dir(hostile_run_dir: Path) -> Path:
+    return hostile_run_dir
 
 
-@pytest.fixture(scope="module")
-def sweep_dir(files, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("hostile-sweep") / "out"
-    result = invoke("sweep", files[1], "--out", out, "--workers", "1", "--quiet", "--plot")
-    assert result.exit_code == 0, result.output
-    return out
+@pytest.fixture
+def sweep_dir(hostile_sweep_dir: Path) -> Path:
+    return hostile_sweep_dir
 
 
 # --- the rule ---------------------------------------------------------------------------------
