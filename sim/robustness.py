@@ -291,11 +291,15 @@ def local_crossing(x: np.ndarray, y: np.ndarray, rough: float) -> float:
     k = min(len(x), max(10, int(len(x) * LOCAL_SHARE)))
     h = np.partition(distance, k - 1)[k - 1] or 1.0
     w = np.clip(1 - (distance / h) ** 3, 0, None) ** 3
-    if np.count_nonzero(w) < 3:
-        return rough
+    near = w > 0
+    if np.count_nonzero(near) < 3 or np.ptp(x[near]) == 0:
+        return rough  # too few worlds near it, or all at one value (a bootstrap of few worlds)
     with warnings.catch_warnings():  # few distinct x near the crossing: the line is still fit
         warnings.simplefilter("ignore", np.exceptions.RankWarning)
-        slope, intercept = np.polyfit(x - rough, y, 1, w=np.sqrt(w))
+        try:
+            slope, intercept = np.polyfit(x - rough, y, 1, w=np.sqrt(w))
+        except np.linalg.LinAlgError:
+            return rough
     if slope == 0 or abs(intercept / slope) > h:
         return rough
     return float(rough - intercept / slope)
