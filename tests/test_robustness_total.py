@@ -248,3 +248,15 @@ def test_every_chart_of_these_sweeps_is_offered_and_drawn(one_uncertainty: Path)
     for name in charts_for(results):
         figure, _ = CHARTS[name](results)
         assert figure is not None
+
+
+def test_a_break_even_over_few_worlds_is_found_whatever_the_resamples():
+    """Four worlds on three values: some bootstrap resamples hold one value only, whose local
+    line cannot be fit. Before: "SVD did not converge" stopped ``pdsa robustness`` (found by
+    the fuzz test on a sweep of four worlds)."""
+    from sim.robustness import break_even
+
+    x = np.array([1.0, 2.0, 2.0, 3.0])
+    value, low, high, share = break_even(x, np.array([-1.0, -0.2, 0.1, 1.0]), seed=0)
+    assert value is not None and 1 < value < 3
+    assert 0 < share <= 1
