@@ -285,6 +285,7 @@ def architecture_label(resolved: Mapping[str, Any] | None) -> str:
 
 class Platform(Frozen):
     name: Name
+    """One line of at most 200 characters."""
 
 
 def _region(value: str) -> str:
@@ -298,7 +299,8 @@ class Country(Frozen):
     code: Name
     """ISO 3166 alpha-3 code (any unique name)."""
     region: Annotated[Name, AfterValidator(_region)]
-    """INTERPOL region: queriers are grouped by it in ``by_region``."""
+    """INTERPOL region: queriers are grouped by it in ``by_region``. Not ``all``, the name the
+    results give the whole world."""
     platforms: tuple[str, ...] = ()
     """Regional platforms the NCB belongs to (names from world.platforms)."""
     weight: Weight = 1.0
@@ -775,7 +777,10 @@ class Behaviour(Frozen):
 
 class Scenario(Frozen):
     name: Name = "unnamed"
+    """One line of at most 200 characters, like every name in a scenario (regions, platforms,
+    country codes, record kinds): it is printed, drawn and shown as written, never as markup."""
     description: Description = ""
+    """At most 5,000 characters; paragraphs allowed, no other control character."""
     seed: Annotated[int, Strict(), Field(ge=0, le=MAX_SEED)] = 0
     """Seed of every random substream (``--seed`` overrides it)."""
     horizon_days: PositiveDays = 365.0
