@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import mesa
+import numpy as np
 import pandas as pd
 
 from sim.config.loading import resolved_dict, scenario_sha256
 from sim.config.schema import Scenario
+from sim.engine.domains import DomainOutage, domain_outages
+from sim.engine.outages import Availability
 from sim.metrics import compute_metrics
 from sim.model import DataSharingModel
 from sim.results import RunResult, package_version
+from sim.rng import Streams
 
 PHASES = ("drawing", "simulating", "metrics")
 """The phases of a run, in order, as ``on_progress`` names them."""
@@ -51,7 +55,7 @@ def run_one(
         counts=counts,
         timeseries=bundle.timeseries,
         visibility_curve=bundle.visibility_curve,
-        outages=outage_table(log),
+        outages=outage_table(log, domain_outages(scenario, Streams(seed))),
         seed=seed,
         scenario=resolved_dict(scenario),
         scenario_sha256=scenario_sha256(scenario),
@@ -119,13 +123,53 @@ def run_counts(model: DataSharingModel, log) -> dict[str, int]:
     } | ledger
 
 
-def outage_table(log) -> pd.DataFrame:
-    rows = []
-    named = [(name, s.availability) for name, s in log.stores.items()]
+OUTAGE_COLUMNS = ["store", "start_day", "end_day", "domain"]
+
+
+def outage_table(log, domains: Sequence[DomainOutage] = ()) -> pd.DataFrame:
+    """``outages.csv``: each store's down periods (``hub``, ``SIS``, ``ncb.FRA``), when it was
+    down whatever the cause (its own outages and its failure domains' events merged),
+    ``domain`` naming the domains whose events fall in the period (``;``-separated; empty for
+    the store's own outages alone); then one row per domain event, ``store``
+    ``domain.<name>``: the window every member of the domain shared."""
+    named = [(name, s.store, s.availability) for name, s in log.stores.items()]
     named += [
-        (f"ncb.{code}", a) for code, a in zip(log.world.codes, log.node_availability, strict=True)
+        (f"ncb.{code}", f"ncb.{code}", a)
+        for code, a in zip(log.world.codes, log.node_availability, strict=True)
     ]
-    for name, availability in named:
-        for start, end in zip(availability.starts, availability.ends, strict=True):
-            rows.append({"store": name, "start_day": float(start), "end_day": float(end)})
-    return pd.DataFrame(rows, columns=["store", "start_day", "end_day"])
+    causes = domain_causes({store: a for _, store, a in named}, domains)
+    rows = []
+    for name, store, availability in named:
+        for k, (start, end) in enumerate(zip(availability.starts, availability.ends, strict=True)):
+            cause = ";".join(causes.get((store, k), []))
+            rows.append(
+                {"store": name, "start_day": float(start), "end_day": float(end), "domain": cause}
+            )
+    for domain in domains:
+        for start, end in zip(domain.events.starts, domain.events.ends, strict=True):
+            rows.append(
+                {
+                    "store": f"domain.{domain.name}",
+                    "start_day": float(start),
+                    "end_day": float(end),
+                    "domain": domain.name,
+                }
+            )
+    return pd.DataFrame(rows, columns=OUTAGE_COLUMNS)
+
+
+def domain_causes(
+    availability: dict[str, Availability], domains: Sequence[DomainOutage]
+) -> dict[tuple[str, int], list[str]]:
+    """(store, index of its down period) to the domains with an event in that period, in
+    the scenario's order: each event lies inside one merged period of every member."""
+    causes: dict[tuple[str, int], list[str]] = {}
+    for domain in domains:
+        for store in domain.members:
+            windows = availability.get(store)
+            if windows is None or not domain.events.has_outages:
+                continue
+            at = np.searchsorted(windows.starts, domain.events.starts, side="right") - 1
+            for k in np.unique(at):
+                causes.setdefault((store, int(k)), []).append(domain.name)
+    return causes

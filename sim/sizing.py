@@ -23,8 +23,13 @@ import math
 import os
 from dataclasses import dataclass
 
+import numpy as np
+
+from sim.architectures import run_plan
 from sim.config.errors import ConfigError
-from sim.config.schema import Federated, KindSpec, OutageSpec, Scenario
+from sim.config.schema import CorrelatedOutage, KindSpec, OutageSpec, Scenario
+from sim.engine.domains import members
+from sim.world import GLOBAL, WorldIndex
 
 GIB = 1024**3
 MIB = 1024**2
@@ -35,34 +40,38 @@ and take about 10 s)."""
 STEP_EVENTS = 100
 
 BYTES = {
-    "base": 210 * MIB,
-    "records_drawn": 310.0,
-    "changes": 32.0,
-    "deliveries": 65.0,
-    "queries": 127.0,
-    "outage_windows": 81_000.0,
-    "agent_days": 432.0,
-    "grid_cells": 165.0,
+    "base": 292 * MIB,
+    "records_drawn": 65.0,
+    "changes": 20.0,
+    "deliveries": 145.0,
+    "queries": 188.0,
+    "outage_windows": 0.0,
+    "agent_days": 559.0,
+    "grid_cells": 141.0,
 }
 """Bytes per counted item: the smallest coefficients that bound the peak memory of every
 calibration run from above (a linear programme over the runs below), so that each term
-stays an upper bound; ``base`` is the interpreter with numpy, pandas, SciPy, Mesa and SimPy.
+stays an upper bound; ``base`` is the interpreter with numpy, pandas, SciPy, numba, Mesa and
+SimPy. ``deliveries`` counts the stores that apply each change as the plan's routes say
+(``copies``).
 
-Measured peak resident memory and the estimate (with :data:`MARGIN`), in MB::
+Measured peak resident memory and the estimate (with :data:`MARGIN`), in MB
+(``python experiments/memory_calibration.py --fit``, December 2026)::
 
     case                     measured  estimate      case                  measured  estimate
-    tiny (2 NCBs, 30 days)        200       230      century (36,500 days)      287       330
-    2.2M records                  912      1434      4.4M searches              732       842
-    5.5M changes (updates)       1026      1180      federated, 100 NCBs        510       719
-    hybrid, 5 platforms          1417      1630      60 NCBs, 11k outages      1205      2083
-    fragmented, 5 platforms      1533      1763      30 NCBs, 11k outages       635      1638
-    hub down 3,500 times          586       674      4 kinds, 2 denials        1490      1717
-    world-2023-fragmented        1850      2906      world-2023-hybrid-push    2170      3731
-    world-2023-federated          796      2723      world-2023-surge          1849      2911
-    world-2023-hub-outage        2442      2808
+    tiny (2 NCBs, 30 days)        292       336      century (36,500 days)      386       444
+    2.2M records                 1117      1285      4.4M searches             1079      1241
+    5.5M changes (updates)       1221      1404      federated, 100 NCBs        718       867
+    hybrid, 5 platforms           997      1181      60 NCBs, 11k outages       616      1104
+    fragmented, 5 platforms      1715      2003      30 NCBs, 11k outages       446       719
+    hub down 3,500 times          344       455      4 kinds, 2 denials        1014      1379
+    behaviour                    1491      2096      hybrid batch hourly        789       907
+    world-2023-fragmented        2175      2511      world-2023-hybrid-push    2096      2589
+    world-2023-federated          812      2104      world-2023-surge          2188      2516
+    world-2023-hub-outage        1314      2292
 
-The estimate errs high by design: at most 3.4 times the measure (federated, whose metrics
-hold less than the others'), 1.15 to 1.6 times for most.
+The estimate errs high by design: at most 2.6 times the measure (federated, whose metrics
+hold less than the others'), 1.15 to 1.8 times for the rest.
 """
 MARGIN = 1.15
 """Headroom over the fitted bound: seeds, library versions and allocators vary."""
@@ -229,23 +238,20 @@ def changes_per_record(kinds: tuple[KindSpec, ...], horizon: float) -> float:
 
 
 def copies(scenario: Scenario) -> float:
-    """Stores that apply each change: the hub and every platform at most (hybrid), the hub
-    and the owner's platforms (fragmented), the hub (centralized, a federated index)."""
-    kind = scenario.architecture.kind
-    platforms = len(scenario.world.platforms)
-    if kind == "hybrid":
-        return 1.0 + platforms
-    if kind == "fragmented":
-        countries = scenario.world.countries
-        return 1.0 + sum(len(c.platforms) for c in countries) / len(countries)
-    if isinstance(scenario.architecture, Federated):
-        return 1.0 if scenario.architecture.index else 0.0
-    return 1.0
+    """Stores that apply each change, at most: per owner, the routes of the architecture's
+    plan that carry its global records (sent by it or passed on), averaged over the owners."""
+    world = WorldIndex.from_schema(scenario.world, scenario.records.denials)
+    plan = run_plan(scenario, world)
+    carried = [r.owners for r in plan.routes if GLOBAL in r.scopes]
+    if not carried:
+        return 0.0
+    return float(np.sum(carried, axis=0).mean())
 
 
 def outage_windows(scenario: Scenario) -> dict[str, float]:
     """Down windows drawn for the hub, the platforms and the national nodes: one per mean
-    up-and-down cycle over the horizon, plus the scheduled ones."""
+    up-and-down cycle over the horizon, plus the scheduled ones; and under ``domains`` each
+    failure domain's events, held by the domain and by every member it takes down."""
     stores = {
         "hub": 1,
         "platform": len(scenario.world.platforms),
@@ -257,7 +263,20 @@ def outage_windows(scenario: Scenario) -> dict[str, float]:
         cycle = cycle_days(spec)
         if spec is not None and cycle is not None:
             windows[kind] = count * (scenario.horizon_days / cycle + len(spec.scheduled))
+    windows["domains"] = sum(
+        domain_windows(domain, scenario.horizon_days) * (1 + len(members(domain, scenario.world)))
+        for domain in scenario.outages.correlated
+    )
     return windows
+
+
+def domain_windows(domain: CorrelatedOutage, horizon: float) -> float:
+    """A failure domain's events: one per mean up-and-down cycle, plus the scheduled ones."""
+    scheduled = float(len(domain.scheduled))
+    if domain.mtbf_days is None or domain.duration_hours is None:
+        return scheduled
+    cycle = domain.mtbf_days + domain.duration_hours.mean_value() / 24.0
+    return horizon / cycle + scheduled
 
 
 def syncs(scenario: Scenario) -> float:

@@ -93,7 +93,7 @@ def test_the_flags_follow_the_changes_the_owners_actually_made():
     behaving = updated(0.0, review_days=10, extension_probability=0.8) | {
         "behaviour": {
             "enabled": True,
-            "workload": {"staff_hours_per_day": 10, "review_grace_days": 2},
+            "workload": {"staff_hours_per_day": 25, "review_grace_days": 2},
         }
     }
     result = run_one(scenario(behaving), seed=5)

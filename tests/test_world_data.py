@@ -15,6 +15,7 @@ from sim.data import (
     load_memberships,
     load_platforms,
 )
+from sim.world import WorldIndex
 
 ASEANAPOL = {"BRN", "KHM", "IDN", "LAO", "MYS", "MMR", "PHL", "SGP", "THA", "VNM"}
 GCCPOL = {"BHR", "KWT", "OMN", "QAT", "SAU", "ARE"}
@@ -121,3 +122,17 @@ def test_interpol_2023_world_validates_against_the_schema():
     assert by_code["FRA"].region == "europe"
     assert by_code["CHN"].weight == 5.0
     assert by_code["VAT"].platforms == ()
+
+
+def test_every_platform_says_how_it_is_and_why():
+    """Each platform's status is one of the three, an entry share where given is a share, and
+    every status and share is marked with its source or assumption."""
+    platforms = load_platforms()
+    assert set(platforms["status"]) <= {"operational", "planned", "none"}
+    assert all(b.startswith(("[S", "[E")) for b in platforms["status_basis"])
+    shares = [float(x) for x in platforms["entry_probability"] if x]
+    assert shares and all(0 <= x <= 1 for x in shares)
+    assert set(platforms.loc[platforms["status"] != "operational", "entry_probability"]) <= {""}
+    world = World.model_validate(interpol_2023_world())
+    operational = WorldIndex.from_schema(world).platforms
+    assert list(operational) == list(platforms.loc[platforms["status"] == "operational", "name"])

@@ -151,6 +151,7 @@ def _outage_facts(scenario: Scenario) -> list[tuple[str, str]]:
         spec = getattr(scenario.outages, kind)
         if spec is not None:
             rows.append((kind, ", ".join(f"{k} {v}" for k, v in spec.model_dump().items())))
+    rows += [(f"domain {d.name}", d.summary()) for d in scenario.outages.correlated]
     return rows
 
 

@@ -6,7 +6,8 @@ resolved scenario (``summary.json``) holds the lists a run actually used. Modifi
 what they change; everything they do not name stays as the preset has it. They apply in this
 order:
 
-1. ``platforms: [{name: X}, ...]`` adds platforms (an existing name is replaced);
+1. ``platforms: [{name: X, status: planned}, ...]`` adds platforms, or overrides the keys given
+   of an existing one (its status, its entry share, its outages);
 2. ``countries: [{code: FRA, region: ..., platforms: [...], weight: ...}, ...]`` overrides the
    keys given for an existing code, or adds a new country (then ``region`` is required);
 3. ``memberships: {SIS: {add: [GBR], remove: [CHE]}}`` edits platform memberships;
@@ -138,8 +139,9 @@ class _Expansion:
         for i, entry in enumerate(self.items("platforms")):
             checked = _checked_platform(entry, i, self.file)
             names = self.platform_names()
-            if checked["name"] in names:
-                self.platforms[names.index(checked["name"])] = checked
+            if checked["name"] in names:  # the keys given override the preset's
+                at = names.index(checked["name"])
+                self.platforms[at] = {**self.platforms[at], **checked}
             else:
                 self.platforms.append(checked)
 

@@ -36,8 +36,19 @@ def load_countries() -> pd.DataFrame:
 
 
 def load_platforms() -> pd.DataFrame:
-    """The regional platforms: name, full_name, kind, membership_source, confidence, note."""
+    """The regional platforms: name, full_name, kind, membership_source, confidence, note,
+    status (operational, planned, none), entry_probability (blank: the architecture's) and
+    status_basis (the source or assumption of both)."""
     return _read_csv("platforms.csv")
+
+
+def platform_entry(row: Any) -> dict[str, Any]:
+    """A platform as the scenario's ``world.platforms`` lists it: its name, its status and,
+    where the data gives one, the share of its members' records keyed into it."""
+    entry: dict[str, Any] = {"name": row.name, "status": row.status}
+    if row.entry_probability:
+        entry["entry_probability"] = float(row.entry_probability)
+    return entry
 
 
 def load_memberships() -> pd.DataFrame:
@@ -71,7 +82,8 @@ def interpol_2023_world() -> dict[str, Any]:
 
 @functools.cache
 def _interpol_2023_world() -> dict[str, Any]:
-    platform_names = list(load_platforms()["name"])
+    platforms = load_platforms()
+    platform_names = list(platforms["name"])
     members = load_memberships()
     platforms_of: dict[str, list[str]] = {}
     for name in platform_names:
@@ -79,7 +91,7 @@ def _interpol_2023_world() -> dict[str, Any]:
             platforms_of.setdefault(code, []).append(name)
     countries = load_countries().sort_values("code")
     return {
-        "platforms": [{"name": name} for name in platform_names],
+        "platforms": [platform_entry(row) for row in platforms.itertuples(index=False)],
         "countries": [
             {
                 "code": row.code,

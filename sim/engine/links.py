@@ -9,10 +9,11 @@ from sim.engine.dists import HOURS, SECONDS, Sampler
 
 
 class Link:
-    """One link class (``ncb_to_hub``...), shared by every pair of nodes it joins.
+    """One link (a plan profile's ``link``: by default a whole link class, ``ncb_to_hub``...),
+    shared by every pair of nodes whose messages travel over it.
 
     It counts what it carries (one message per change, two per query: request and answer), at
-    real volume, so that load is reported per link class.
+    real volume, so that load is reported per link class (``klass``).
     """
 
     def __init__(
@@ -22,10 +23,13 @@ class Link:
         rng: np.random.Generator,
         change_weight: float = 1.0,
         query_weight: float = 1.0,
+        klass: str | None = None,
     ) -> None:
         """``change_weight``, ``query_weight``: real changes (searches) one simulated change
-        (search) stands for, 1 / their sample fraction."""
+        (search) stands for, 1 / their sample fraction; ``klass``: the link class its messages
+        are counted under (its own name by default)."""
         self.name = name
+        self.klass = name if klass is None else klass
         self.change_weight = change_weight
         self.query_weight = query_weight
         self.change_delay = Sampler(spec.delay_hours, HOURS)
@@ -33,6 +37,7 @@ class Link:
         self.rng = rng
         self.changes_sent = 0
         self._messages: list[tuple[np.ndarray, float, np.ndarray | None]] = []
+        self._cache: tuple[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
         """(send times, messages each at real volume, record kind of each change or None for
         searches); a change of no known kind has kind -1."""
 
@@ -70,31 +75,60 @@ class Link:
 
     def messages_per_day(self, n_days: int) -> np.ndarray:
         """Messages that left on each day ``0 .. n_days - 1``."""
-        counts = np.zeros(n_days)
-        for t, weight, _ in self._messages:
-            counts += weight * per_day(t, n_days)
-        return counts
+        counts, weights, _ = self._tallied(n_days)
+        return counts.sum(axis=0) @ weights
 
     def changes_by_kind(self, n_days: int, n_kinds: int) -> np.ndarray:
         """[kind, day]: record changes that left on each day at real volume, by their record's
         kind; the last row (``n_kinds``) holds changes of no known kind."""
-        counts = np.zeros((n_kinds + 1, n_days))
-        for t, weight, kind in self._messages:
-            if kind is None:
-                continue
-            rows = np.where(kind < 0, n_kinds, kind)
-            for k in np.unique(rows):
-                counts[k] += weight * per_day(t[rows == k], n_days)
-        return counts
+        counts, weights, searches = self._tallied(n_days)
+        by_row = counts[:, :, ~searches] @ weights[~searches]  # kinds, no kind, searches
+        out = np.zeros((n_kinds + 1, n_days))
+        known = min(n_kinds, by_row.shape[0] - 2)
+        out[:known] = by_row[:known]
+        out[n_kinds] = by_row[-2]
+        return out
 
     def searches_per_day(self, n_days: int) -> np.ndarray:
         """Searches (a request and its answer: two messages) that left on each day at real
         volume."""
-        counts = np.zeros(n_days)
+        counts, weights, searches = self._tallied(n_days)
+        return counts.sum(axis=0)[:, searches] @ (weights[searches] / 2)
+
+    def _tallied(self, n_days: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``_tally`` over every kind sent, computed once per run (after its last message)."""
+        kinds = [int(k.max()) + 1 for _, _, k in self._messages if k is not None and k.size]
+        key = (n_days, len(self._messages))
+        if self._cache is None or self._cache[0] != key:
+            self._cache = (key, self._tally(n_days, max(kinds, default=0)))
+        return self._cache[1]
+
+    def _tally(self, n_days: int, n_kinds: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Messages counted once over every batch sent: ``counts[row, day, w]`` the items of
+        weight ``weights[w]`` (real messages each) that left on ``day``, rows the record kinds
+        (then one for no known kind, one for searches), and which weights are searches'. The
+        counts are whole numbers, so the totals do not depend on the order of the batches."""
+        keys = sorted({(weight, kind is None) for _, weight, kind in self._messages})
+        index = {key: i for i, key in enumerate(keys)}
+        rows, n_weights = n_kinds + 2, max(len(keys), 1)
+        times, row_of, weight_of = [], [], []
         for t, weight, kind in self._messages:
+            times.append(t)
             if kind is None:
-                counts += weight / 2 * per_day(t, n_days)
-        return counts
+                row_of.append(np.full(t.size, rows - 1))
+            else:
+                row_of.append(np.where(kind < 0, n_kinds, np.minimum(kind, n_kinds)))
+            weight_of.append(np.full(t.size, index[(weight, kind is None)]))
+        counts = np.zeros((rows, n_days, n_weights))
+        if times:
+            day = np.floor(np.concatenate(times)).astype(np.int64)
+            keep = (day >= 0) & (day < n_days)
+            row, w = np.concatenate(row_of)[keep], np.concatenate(weight_of)[keep]
+            flat = (row * n_days + day[keep]) * n_weights + w
+            counts = np.bincount(flat, minlength=counts.size).astype(float).reshape(counts.shape)
+        weights = np.array([weight for weight, _ in keys] or [0.0])
+        searches = np.array([search for _, search in keys] or [False])
+        return counts, weights, searches
 
 
 def per_day(t: np.ndarray, n_days: int) -> np.ndarray:

@@ -135,6 +135,33 @@ class DownWindows:
             self.ends,
         )
 
+    def next_up(self, node: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """``t[i]`` itself when node ``node[i]`` is up then, else the end of its down window
+        containing it (``Availability.next_up``, for many nodes at once)."""
+        return next_up_kernel(
+            np.ascontiguousarray(node, dtype=np.int64),
+            np.ascontiguousarray(t, dtype=float),
+            self.ptr,
+            self.starts,
+            self.ends,
+        )
+
+
+@numba.njit(cache=True)
+def next_up_kernel(node, t, ptr, starts, ends):
+    out = np.empty(t.size)
+    for i in range(t.size):
+        lo, hi = ptr[node[i]], ptr[node[i] + 1]
+        a, b = lo, hi
+        while a < b:  # the last window starting at or before t[i]
+            mid = (a + b) // 2
+            if starts[mid] <= t[i]:
+                a = mid + 1
+            else:
+                b = mid
+        out[i] = ends[a - 1] if a > lo and t[i] < ends[a - 1] else t[i]
+    return out
+
 
 @numba.njit(cache=True)
 def nodes_up_kernel(node, t, ptr, starts, ends):

@@ -124,8 +124,10 @@ class Store:
         if not due.any():
             return Batch.empty()
         rec, version, arrival, back = rec[due], version[due], arrival[due], back[due]
-        order = np.argsort(arrival, kind="stable")
-        return Batch(rec[order], version[order], arrival[order], back[order])
+        if arrival.size > 1 and (arrival[1:] < arrival[:-1]).any():
+            order = np.argsort(arrival, kind="stable")
+            rec, version, arrival, back = rec[order], version[order], arrival[order], back[order]
+        return Batch(rec, version, arrival, back)
 
     def service_times(self, n: int) -> np.ndarray:
         """Service times of the next ``n`` items, from the store's own stream."""

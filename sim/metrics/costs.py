@@ -13,6 +13,7 @@ import numpy as np
 from sim.engine.staff import keying_hours, review_hours
 from sim.log import CostLog, RunLog
 from sim.metrics.capacity import capacity_metrics
+from sim.metrics.held import holds_copies
 from sim.metrics.intervals import Shown
 from sim.metrics.layout import Grid
 from sim.metrics.outcomes import DAYS_PER_YEAR
@@ -68,7 +69,7 @@ def storage_gb(log: RunLog, shown: dict[str, Shown]) -> dict[str, float]:
     for name, store in log.stores.items():
         held = shown[name]
         years = held_record_days(held.start, held.end, log)
-        if store.holds_copies:
+        if holds_copies(log, store):
             volume = float(np.bincount(src.kind[held.rec], years, sizes.size) @ sizes)
         else:
             volume = float(years.sum()) * cost.prices.pointer_bytes
@@ -105,12 +106,19 @@ def staff_hours(log: RunLog, answered: np.ndarray) -> dict[str, np.ndarray]:
     def per_ncb(hours: np.ndarray) -> np.ndarray:
         return np.bincount(owner, hours, n) * scale
 
-    return {
+    hours = {
         "entry": per_ncb(np.where(version == 0, keyed, 0.0)),
         "updates": per_ncb(np.where(version > 0, keyed, 0.0)),
         "reviews": per_ncb(reviews.astype(float)),
         "answering": answered * work.hours_per_hit,
     }
+    if cost.corrections is not None:  # a road map: its clean-up, zero without one
+        owner, t = cost.corrections
+        done = (t >= log.warmup) & (t < log.horizon)
+        hours["reconciliation"] = (
+            np.bincount(owner[done], minlength=n) * cost.correction_hours * scale
+        )
+    return hours
 
 
 def staff_metrics(hours: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, float]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from sim.engine.outages import Availability
 from sim.log import RunLog
@@ -37,19 +38,61 @@ class Layout:
         src = log.source
         return (src.owner[rec] * self.n_scopes + src.scope[rec]) * self.n_kinds + src.kind[rec]
 
-    def projection(self, ent: np.ndarray, queriers: np.ndarray) -> np.ndarray:
-        """P[(q, k), (o, s, k')] = ent[s, q, o] if k == k': sums what q may see, kind by kind."""
+    def owner_weights(
+        self, ent: np.ndarray, queriers: np.ndarray, owners: np.ndarray | None = None
+    ) -> np.ndarray:
+        """E[q, (o, s)] = ent[s, q, o] (0 for an owner not in ``owners``): which owners' records
+        of which scope each querier may see."""
+        per_owner = np.transpose(ent[:, queriers, :], (1, 2, 0)).astype(float)  # q, o, s
+        if owners is not None:
+            keep = np.zeros(self.n_countries, dtype=bool)
+            keep[owners] = True
+            per_owner = per_owner * keep[None, :, None]
+        return np.ascontiguousarray(per_owner.reshape(queriers.size, -1))
+
+    def project(
+        self,
+        ent: np.ndarray,
+        queriers: np.ndarray,
+        values: np.ndarray,
+        kinds: np.ndarray | None = None,
+        owners: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Row (q, k), point p: the sum over the owners and scopes q may see of ``values[(o, s,
+        k), p]`` (only kinds ``kinds`` and owners ``owners``, all by default). Records of one
+        kind count only for that kind, so the sum is one matrix product per kind (a tenth of
+        the work of the whole projection, most of it zeros), on one BLAS thread: the products
+        are many and small, and a busy machine made threaded BLAS up to ten times slower."""
+        weights = self.owner_weights(ent, queriers, owners)
+        by_kind = values.reshape(self.n_countries * self.n_scopes, self.n_kinds, -1)
+        out = np.zeros((queriers.size, self.n_kinds, values.shape[-1]))
+        wanted = range(self.n_kinds) if kinds is None else kinds
+        with threadpool_limits(1, user_api="blas"):
+            for k in wanted:
+                out[:, k] = weights @ by_kind[:, k]
+        return out.reshape(queriers.size * self.n_kinds, -1)
+
+    def projection(
+        self,
+        ent: np.ndarray,
+        queriers: np.ndarray,
+        kinds: np.ndarray | None = None,
+        owners: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """P[(q, k), (o, s, k')] = ent[s, q, o] if k == k' (and k is one of ``kinds``, o one of
+        ``owners``, all by default): ``project`` as a matrix, for the small products."""
         per_owner = np.transpose(ent[:, queriers, :], (1, 2, 0))  # q, o, s
+        if owners is not None:
+            keep_owner = np.zeros(self.n_countries, dtype=bool)
+            keep_owner[owners] = True
+            per_owner = per_owner * keep_owner[None, :, None]
         eye = np.eye(self.n_kinds)
+        if kinds is not None and kinds.size < self.n_kinds:
+            keep = np.zeros(self.n_kinds)
+            keep[kinds] = 1.0
+            eye = eye * keep
         full = per_owner[:, None, :, :, None] * eye[None, :, None, None, :]  # q, k, o, s, k'
         return full.reshape(queriers.size * self.n_kinds, self.n_groups)
-
-
-def summed(projection: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """``projection @ values`` by numpy's own loops, not BLAS: these products are small, and
-    threaded BLAS on a busy two-core machine made them up to ten times slower (a one-thread
-    BLAS would be about three times faster than this, but its thread count is not ours)."""
-    return np.einsum("rg,gp->rp", projection, values)
 
 
 @dataclass(frozen=True)

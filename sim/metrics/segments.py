@@ -22,7 +22,8 @@ import numba
 import numpy as np
 
 from sim.log import RunLog
-from sim.metrics.intervals import Shown
+from sim.metrics.held import meant as meant_to_hold
+from sim.metrics.intervals import Shown, base_name
 from sim.metrics.layout import RETURNED, Layout
 
 CLASSIFIED = ("vis", "ghost", "stale", "stale_any", "conflict")
@@ -30,6 +31,10 @@ CLASSIFIED = ("vis", "ghost", "stale", "stale_any", "conflict")
 ``vis - ghost``)."""
 N_CLASSIFIED = len(CLASSIFIED)
 VIS, GHOST, STALE, STALE_ANY, CONFLICT = (1 << i for i in range(N_CLASSIFIED))
+MAX_STORES = 62
+"""Stores (and copy lifetimes of a store) one run's segment sweep can tell apart: one bit each
+of a signed 64-bit mask. A search that asks every national node is the owners' reading rule,
+not 195 stores."""
 
 
 @dataclass(frozen=True)
@@ -37,9 +42,8 @@ class Slots:
     """Cumulative integrals of each returned quantity per slot, and which slot each (class,
     subset) reads.
 
-    ``cumulative[slot, quantity, j]`` integrates from 0 to ``points[j]`` (quantities in the
-    order of ``RETURNED``); the last slot is all zeros, read by a subset that shows nothing of
-    a class."""
+    ``cumulative[slot, j, COLUMN[quantity]]`` integrates from 0 to ``points[j]``; the last
+    slot is all zeros, read by a subset that shows nothing of a class."""
 
     points: np.ndarray
     cumulative: np.ndarray
@@ -57,9 +61,14 @@ def subset_slots(
     points: np.ndarray,
 ) -> Slots:
     """The integrals on ``points`` of what each subset of stores returns, by record class."""
-    names = list(log.stores)
+    names = list(shown)
+    if len(names) > MAX_STORES:
+        raise ValueError(
+            f"{len(names)} stores and copy lifetimes read in one run; the segment sweep holds"
+            f" at most {MAX_STORES} (a bit each in a 64-bit mask)"
+        )
     src = log.source
-    meant = store_bits([log.stores[n].destined for n in names], src.n_records)
+    meant = store_bits([meant_to_hold(log, log.stores[base_name(n)]) for n in names], src.n_records)
     shows = np.zeros(src.n_records, dtype=np.int64)
     for i, name in enumerate(names):
         shows[shown[name].rec] |= np.int64(1) << i
@@ -196,22 +205,25 @@ def grouped_order(rec: np.ndarray, t: np.ndarray, ptr: np.ndarray) -> np.ndarray
     return order
 
 
+COLUMN = {"vis": 0, "vis_act": 1, "ghost": 2, "stale": 4, "stale_any": 6, "conflict": 8}
+"""Where each returned quantity sits along the last axis of ``Slots.cumulative``."""
+COLUMNS = np.array([COLUMN[name] for name in RETURNED])
+"""The columns of the quantities, in the order of ``RETURNED``."""
+
+
 def cumulative(increments: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """``[slot, quantity, point]`` integrals from the increments (see ``add_run``: ``t C(t) -
-    M(t)``), in the order of ``RETURNED`` (``vis_act`` = ``vis - ghost``). Written quantity by
-    quantity into the result: no temporary the size of the increments."""
+    """``[slot, point, column]`` integrals from the increments (see ``add_run``: ``t C(t) -
+    M(t)``), in place: quantity q's integral replaces its count column ``2q``, and ``vis_act``
+    (``vis - ghost``) takes the free column 1 (``COLUMN``). No second array the size of the
+    increments: they are the largest of the metrics."""
     n = points.size
     np.cumsum(increments, axis=1, out=increments)
-    out = np.empty((increments.shape[0], len(RETURNED), n))
-    for i, name in enumerate(RETURNED):
-        if name == "vis_act":
-            continue
-        q = CLASSIFIED.index(name)
-        np.multiply(increments[:, :n, 2 * q], points[None, :], out=out[:, i])
-        np.subtract(out[:, i], increments[:, :n, 2 * q + 1], out=out[:, i])
-    vis, ghost, vis_act = (RETURNED.index(name) for name in ("vis", "ghost", "vis_act"))
-    np.subtract(out[:, vis], out[:, ghost], out=out[:, vis_act])
-    return out
+    for q in range(len(CLASSIFIED)):
+        count = increments[:, :n, 2 * q]
+        np.multiply(count, points[None, :], out=count)
+        np.subtract(count, increments[:, :n, 2 * q + 1], out=count)
+    np.subtract(increments[:, :n, 0], increments[:, :n, 2], out=increments[:, :n, 1])
+    return increments[:, :n]
 
 
 @numba.njit(cache=True)

@@ -42,6 +42,8 @@ MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 """A second channel beside colour, for greyscale print."""
 
 OUTAGE_SHADE = "#BBBBBB"
+DOMAIN_SHADE = "#D55E00"
+"""Vermillion, hatched: a failure domain's events (every member down at once) over the grey."""
 NEUTRAL = "#555555"
 
 

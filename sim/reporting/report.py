@@ -17,9 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from pydantic import ValidationError
 
 from sim.analysis import paired_differences, summarise
 from sim.catalogue import CATALOGUE, better_higher
+from sim.config.schema import CorrelatedOutage
 from sim.reporting.bottom_line import bottom_line, status_quo_guesses
 from sim.reporting.charts import (
     CHARTS,
@@ -297,7 +299,9 @@ def assumptions(results: Results) -> list[tuple[str, str]]:
         ):
             rows.append((f"Delay on link {name.replace('_', ' ')} (hours)", dist_text(delay)))
     for store, outage in (s.get("outages") or {}).items():
-        if outage:
+        if store == "correlated":
+            rows += correlated_rows(outage or [])
+        elif outage:
             rows.append(
                 (
                     f"Outages of {store}",
@@ -312,6 +316,20 @@ def assumptions(results: Results) -> list[tuple[str, str]]:
         rows.append(("Architecture", json.dumps(s.get("architecture"))))
     else:
         rows.append(("Variants compared", ", ".join(results.variants)))
+    return rows
+
+
+def correlated_rows(domains: Sequence[Any]) -> list[tuple[str, str]]:
+    """One row per failure domain of a resolved scenario: its members and its events (its
+    name alone when a file from another version does not validate)."""
+    rows = []
+    for data in domains:
+        try:
+            text = CorrelatedOutage.model_validate(data).summary()
+        except ValidationError:
+            text = "(not readable by this version)"
+        name = data.get("name", "?") if isinstance(data, dict) else "?"
+        rows.append((f"Correlated outages of {name} (all down at once)", text))
     return rows
 
 
@@ -538,7 +556,9 @@ def write_report(results: Results, out: str | Path, fmt: str = "html") -> Path:
     if fmt == "pptx":
         from sim.reporting.slides import write_slides
 
-        return write_slides(results, figures(results, size="slide"), out)
+        slide_figures = figures(results, size="slide")
+        charts = [(f.title, f.png, reading(f.name, f.title)) for f in slide_figures]
+        return write_slides(results, charts, out)
     figs = figures(results)
     if fmt == "html":
         write_atomic(out, html_report(results, figs).encode("utf-8"))

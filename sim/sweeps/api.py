@@ -207,7 +207,9 @@ def execute(
     if on_progress is not None:
         on_progress(progress)
     n = how.workers or executors.default_workers()
+    todo, group = by_world(todo)
     size = how.chunk or executors.chunk_size(len(todo), n)
+    size = group * max(1, round(size / group)) if not how.chunk else size
     if how.scheduler is not None:
         executors.run_dask(todo, out, on_done, how.scheduler, size, how.timeout)
     elif n <= 1 or len(todo) <= 1:
@@ -215,6 +217,19 @@ def execute(
     else:
         workers = min(n, len(todo))
         executors.run_processes(todo, out, on_done, workers, size, how.timeout, on_warning)
+
+
+def by_world(todo: list[RunSpec]) -> tuple[list[RunSpec], int]:
+    """The runs one world after another (its seed and sampled values: every variant of a
+    replication of a world), and how many runs a world has at most: a worker given a world's
+    runs in turn draws its records and searches once (``sim.builder.Draws``); results do not
+    depend on the order."""
+    key = {id(spec): (spec.world or 0, spec.replication, spec.seed) for spec in todo}
+    ordered = sorted(todo, key=lambda spec: key[id(spec)])
+    sizes: dict[tuple[int, int, int], int] = {}
+    for spec in ordered:
+        sizes[key[id(spec)]] = sizes.get(key[id(spec)], 0) + 1
+    return ordered, max(sizes.values(), default=1)
 
 
 def finish(out: Path, experiment: Experiment, plan: list[RunSpec], manifest: dict) -> SweepOutcome:

@@ -19,7 +19,10 @@ from sim.reporting.charts.base import (
 from sim.reporting.charts.data import drawn, first_point, summary_table
 from sim.reporting.definitions import info
 from sim.reporting.loading import Results
-from sim.reporting.palette import OUTAGE_SHADE, variant_colours
+from sim.reporting.palette import DOMAIN_SHADE, OUTAGE_SHADE, variant_colours
+
+DOMAIN_PREFIX = "domain."
+"""How ``outages.csv`` names a failure domain's event rows (``sim.runner.outage_table``)."""
 
 
 def over_time(results: Results) -> tuple[Figure, pd.DataFrame]:
@@ -69,12 +72,15 @@ def daily_lines(
         ax.grid(alpha=0.3)
     extra = ""
     if results.single_run:
-        shaded = shade_outages(axes, results.outages)
+        shaded = shade_outages(axes, store_periods(results.outages))
+        domains = shade_domains(axes, domain_events(results.outages))
         extra = (
             f"grey: {shaded} outage period(s) of hubs, platforms or NCBs"
             if shaded
             else "no outages"
         )
+        if domains:
+            extra += f"; hatched: events of {', '.join(domains)}, every member down at once"
     axes[0].legend(frameon=False, ncols=min(len(variants), 4), loc="lower left")
     add_caption(fig, caption(results, extra=extra))
     return fig, table
@@ -98,3 +104,43 @@ def shade_outages(axes: Sequence[Axes], outages: pd.DataFrame) -> int:
             )
         ax.set_xlim(lo, hi)
     return len(outages)
+
+
+def store_periods(outages: pd.DataFrame) -> pd.DataFrame:
+    """The stores' down periods of ``outages.csv``, without the failure domains' event rows."""
+    if outages.empty:
+        return outages
+    return outages[~outages["store"].astype(str).str.startswith(DOMAIN_PREFIX)]
+
+
+def domain_events(outages: pd.DataFrame) -> pd.DataFrame:
+    """The failure domains' event rows of ``outages.csv`` (``store`` ``domain.<name>``)."""
+    if outages.empty:
+        return outages
+    return outages[outages["store"].astype(str).str.startswith(DOMAIN_PREFIX)]
+
+
+def shade_domains(axes: Sequence[Axes], events: pd.DataFrame) -> list[str]:
+    """Hatched spans over each failure domain's events, labelled once per domain in the first
+    panel's legend; returns the domains shaded, in order of first event."""
+    names: list[str] = []
+    for row in events.sort_values("start_day").itertuples():
+        name = str(row.store).removeprefix(DOMAIN_PREFIX)
+        first = name not in names
+        names += [name] if first else []
+        for i, ax in enumerate(axes):
+            lo, hi = ax.get_xlim()
+            ax.axvspan(
+                row.start_day,
+                row.end_day,
+                facecolor=DOMAIN_SHADE,
+                edgecolor=DOMAIN_SHADE,
+                alpha=0.3,
+                hatch="///",
+                lw=0,
+                gid="domain-outage",
+                zorder=0,
+                label=f"{name} down" if first and i == 0 else None,
+            )
+            ax.set_xlim(lo, hi)
+    return names
