@@ -21,6 +21,8 @@ from typing import Any
 
 import pandas as pd
 
+from sim.textsafe import csv_bytes
+
 
 def package_version(name: str = "pdsa") -> str | None:
     """The installed version of a distribution (this one by default); None if not installed."""
@@ -230,9 +232,9 @@ def write_run_outputs(
     check_run_dir(out_dir)
     files = {
         "summary.json": json_bytes(result.summary()),
-        "timeseries.csv": result.timeseries.to_csv(index=False).encode(),
-        "visibility.csv": result.visibility_curve.to_csv(index=False).encode(),
-        "outages.csv": result.outages.to_csv(index=False).encode(),
+        "timeseries.csv": csv_bytes(result.timeseries),
+        "visibility.csv": csv_bytes(result.visibility_curve),
+        "outages.csv": csv_bytes(result.outages),
     }
     write_dir_whole(out_dir, files, extra)
 

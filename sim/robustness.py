@@ -17,6 +17,7 @@ in the project uses. PRIM and feature scores use the EMA Workbench (``pip instal
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import warnings
@@ -47,22 +48,33 @@ class RobustnessError(ValueError):
 
 
 def lever_labels(runs: pd.DataFrame, grid: Sequence[str] = ()) -> pd.Series:
-    """Each run's lever: its variant, with the grid values its scenario took."""
+    """Each run's lever: its variant, with the grid values its scenario took. Values are
+    written exactly enough to tell every two apart (``0.5`` and ``0.5000001`` are two levers,
+    not one), so levers are keyed by value, not by a rounded label."""
     labels = runs["variant"].astype(str)
     for path in grid:
         if path not in runs:
             continue
         short = path.rsplit(".", 1)[-1]
-        values = runs[path].map(
-            lambda v: "" if pd.isna(v) else f"{v:g}" if isinstance(v, float) else str(v)
-        )
+        values = runs[path].map(value_label)
         labels = labels + np.where(values != "", f" {short}=" + values, "")
     return labels
 
 
-def world_table(runs: pd.DataFrame, metric: str, grid: Sequence[str] = ()) -> pd.DataFrame:
-    """One row per world, one column per lever: the metric averaged over the world's
-    replications, for the (world, replication) pairs where every lever has a value."""
+def value_label(value: Any) -> str:
+    """A grid value as a lever's label: ``0.5``, ``7``, ``push``; the shortest text that reads
+    back as the same number (``:g`` when it does, else Python's exact repr); "" when missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float):
+        short = f"{value:g}"
+        return short if float(short) == value else repr(value)
+    return str(value)
+
+
+def lever_values(runs: pd.DataFrame, metric: str, grid: Sequence[str] = ()) -> pd.DataFrame:
+    """One row per (world, replication), one column per lever (in the runs' order): the
+    metric, NaN where the run failed or had nothing to count."""
     if WORLD not in runs:
         raise RobustnessError("these runs have no worlds: the experiment has no 'uncertainties'")
     ok = runs[runs["status"] == "ok"] if "status" in runs else runs
@@ -70,12 +82,29 @@ def world_table(runs: pd.DataFrame, metric: str, grid: Sequence[str] = ()) -> pd
     frame = frame.drop_duplicates(["lever", WORLD, "replication"])
     order = list(dict.fromkeys(frame["lever"]))
     wide = frame.pivot(index=[WORLD, "replication"], columns="lever", values=metric)
-    wide = wide.reindex(columns=order).astype(float).dropna(how="any")
+    return wide.reindex(columns=order).apply(pd.to_numeric, errors="coerce").astype(float)
+
+
+def levers_without_values(runs: pd.DataFrame, metric: str, grid: Sequence[str] = ()) -> list[str]:
+    """The levers with no value of ``metric`` in any world (a ratio with nothing to count
+    under that architecture): they cannot be ranked, and are left out of every comparison."""
+    wide = lever_values(runs, metric, grid)
+    return [str(lever) for lever in wide.columns[wide.isna().all()]]
+
+
+def world_table(runs: pd.DataFrame, metric: str, grid: Sequence[str] = ()) -> pd.DataFrame:
+    """One row per world, one column per lever with values: the metric averaged over the
+    world's replications, for the (world, replication) pairs where every such lever has a
+    value. A lever with no value in any world is left out (:func:`levers_without_values`),
+    not allowed to empty the table."""
+    wide = lever_values(runs, metric, grid)
+    wide = wide.loc[:, wide.notna().any()].dropna(how="any")
     return wide.groupby(level=WORLD).mean()
 
 
 def world_values(runs: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
-    """One row per world: each uncertainty's value in it (numbers where they are numbers)."""
+    """One row per world: each uncertainty's value in it; numbers where they are numbers,
+    anything else (a set of texts, whole distributions) as text, one category per value."""
     values = runs.drop_duplicates(WORLD).set_index(WORLD)[list(names)].sort_index()
     return values.apply(numeric_if_possible)
 
@@ -84,7 +113,18 @@ def numeric_if_possible(column: pd.Series) -> pd.Series:
     try:
         return pd.to_numeric(column)
     except (TypeError, ValueError):
-        return column
+        return column.map(category_text)
+
+
+def category_text(value: Any) -> Any:
+    """A categorical value as text (a mapping or list as sorted JSON), missing as None."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    return json.dumps(value, sort_keys=True, default=str)
 
 
 # --- regret and ranks -------------------------------------------------------------------------
@@ -251,9 +291,15 @@ def local_crossing(x: np.ndarray, y: np.ndarray, rough: float) -> float:
     k = min(len(x), max(10, int(len(x) * LOCAL_SHARE)))
     h = np.partition(distance, k - 1)[k - 1] or 1.0
     w = np.clip(1 - (distance / h) ** 3, 0, None) ** 3
-    if np.count_nonzero(w) < 3:
-        return rough
-    slope, intercept = np.polyfit(x - rough, y, 1, w=np.sqrt(w))
+    near = w > 0
+    if np.count_nonzero(near) < 3 or np.ptp(x[near]) == 0:
+        return rough  # too few worlds near it, or all at one value (a bootstrap of few worlds)
+    with warnings.catch_warnings():  # few distinct x near the crossing: the line is still fit
+        warnings.simplefilter("ignore", np.exceptions.RankWarning)
+        try:
+            slope, intercept = np.polyfit(x - rough, y, 1, w=np.sqrt(w))
+        except np.linalg.LinAlgError:
+            return rough
     if slope == 0 or abs(intercept / slope) > h:
         return rough
     return float(rough - intercept / slope)
@@ -468,20 +514,44 @@ def where_lever_misses(
 
 def feature_scores(x: pd.DataFrame, y: np.ndarray, seed: int = 0) -> pd.Series:
     """How much each uncertainty drives ``y``: extra-trees importance (EMA Workbench's
-    ``get_ex_feature_scores``, scikit-learn's ExtraTreesRegressor, seeded); scores sum to 1."""
+    ``get_ex_feature_scores``, scikit-learn's ExtraTreesRegressor, seeded); scores sum to 1.
+
+    An uncertainty that takes one value in these worlds cannot drive anything: it scores 0
+    and is not given to the trees. Texts (and whole distributions) are categories. Each split
+    tries a third of the uncertainties, at least one (EMA's own default rounds a single
+    uncertainty's third to none, which scikit-learn refuses)."""
     ema_prim()  # the same optional dependency, with the same message when missing
+    coded = x.reset_index(drop=True).apply(coded_column)
+    varying = [c for c in coded.columns if coded[c].nunique(dropna=False) > 1]
+    scores = pd.Series(0.0, index=list(x.columns), name="score").rename_axis("uncertainty")
+    if not varying:
+        return scores
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from ema_workbench.analysis import feature_scoring
 
-        scores, _ = feature_scoring.get_ex_feature_scores(
-            x.reset_index(drop=True),
+        found, _ = feature_scoring.get_ex_feature_scores(
+            coded[varying],
             np.asarray(y, dtype=float),
             mode=feature_scoring.RuleInductionType.REGRESSION,
-            max_features=max(1, round(x.shape[1] / 3)),  # its default, but at least one
+            max_features=max(1, round(len(varying) / 3)),  # its default, but at least one
             random_state=seed,
         )
-    return scores.iloc[:, 0].rename("score").rename_axis("uncertainty")
+    scores.update(found.iloc[:, 0])
+    return scores
+
+
+def varies(y: np.ndarray) -> bool:
+    """Whether ``y`` moves by more than rounding (a completeness of 1.0 in every world, give
+    or take 1e-16, does not vary: no uncertainty drives it)."""
+    return bool(np.ptp(y) > 1e-9 * max(1.0, float(np.abs(y).max())))
+
+
+def coded_column(column: pd.Series) -> pd.Series:
+    """Numbers as they are; anything else as category codes."""
+    if pd.api.types.is_numeric_dtype(column):
+        return column.astype(float)
+    return column.map(category_text).astype("category").cat.codes.astype(float)
 
 
 def drivers(
@@ -491,19 +561,24 @@ def drivers(
     grid: Sequence[str] = (),
     seed: int = 0,
 ) -> pd.DataFrame:
-    """Per lever, the feature score of each uncertainty on ``metric`` (rows: uncertainties,
-    most important for the first lever first); NaN for a lever whose metric never varies."""
-    table = world_table(runs, metric, grid)
-    x = world_values(runs, names).loc[table.index]
+    """Per lever, the feature score of each uncertainty on ``metric`` over the worlds where
+    that lever has a value (rows: uncertainties, most important for the first lever with
+    scores first); NaN for a lever whose metric never varies or has no value in two worlds."""
+    means = lever_values(runs, metric, grid).groupby(level=WORLD).mean()
+    x = world_values(runs, names)
     scores = {}
-    for lever in table.columns:
-        y = table[lever].to_numpy()
+    for lever in means.columns:
+        y = means[lever].dropna()
         scores[lever] = (
-            feature_scores(x, y, seed) if np.ptp(y) > 0 else pd.Series(np.nan, index=list(names))
+            feature_scores(x.loc[y.index], y.to_numpy(), seed)
+            if len(y) > 1 and varies(y.to_numpy())
+            else pd.Series(np.nan, index=list(names))
         )
-    frame = pd.DataFrame(scores).reindex(list(names))
-    first = frame.iloc[:, 0]
-    return frame.loc[first.sort_values(ascending=False, na_position="last").index]
+    frame = pd.DataFrame(scores).reindex(list(names)).rename_axis("uncertainty")
+    scored = [c for c in frame.columns if frame[c].notna().any()]
+    if not scored:
+        return frame
+    return frame.loc[frame[scored[0]].sort_values(ascending=False, na_position="last").index]
 
 
 # --- everything at once -----------------------------------------------------------------------
@@ -523,6 +598,7 @@ class Assessment:
             never or always does); ``misses`` that of the worlds where it misses a threshold.
         drivers: feature scores of the metric per lever.
         note: why scenario discovery or feature scores are missing, if they are.
+        left_out: levers with no value of the metric in any world (not ranked).
     """
 
     metric: str
@@ -541,6 +617,7 @@ class Assessment:
     note: str = ""
     keys: dict[str, list[str]] = field(default_factory=dict)
     """Uncertainty -> the scenario keys it moves (a group's value is its first key's)."""
+    left_out: list[str] = field(default_factory=list)
 
 
 def sweep_names(manifest: dict[str, Any]) -> tuple[list[str], list[str]]:
@@ -561,8 +638,9 @@ def assess(
     if not names:
         raise RobustnessError("this sweep has no uncertainties: nothing to be robust to")
     table = world_table(runs, metric, grid)
+    left_out = levers_without_values(runs, metric, grid)
     if table.empty or table.shape[1] < 2:
-        raise RobustnessError(f"fewer than two levers with values of {metric} in a common world")
+        raise RobustnessError(too_few_levers(table, left_out, metric))
     ranks = rank_distribution(table, metric)
     leader = str(ranks[1].idxmax())
     rival = rival or rival_of(ranks, leader, manifest.get("baseline"))
@@ -575,7 +653,24 @@ def assess(
         metric, len(table), names, leader, rival, ranks, regret_summary(table, metric),
         regret(table, metric), satisficing(runs, thresholds, grid) if thresholds else None,
         evens, discovery, misses, scores, note, dict(manifest.get("uncertainties") or {}),
+        left_out,
     )  # fmt: skip
+
+
+def too_few_levers(table: pd.DataFrame, left_out: list[str], metric: str) -> str:
+    """Why fewer than two levers can be ranked on ``metric``, in one line."""
+    missing = ""
+    if left_out:
+        verb = "has" if len(left_out) == 1 else "have"
+        missing = f"{', '.join(left_out)} {verb} no value of {metric} in any world; "
+    if table.shape[1] == 1:
+        return (
+            f"{missing}one lever ({table.columns[0]}) has values of {metric}: nothing to rank"
+            " it against (pdsa sensitivity says what drives it)"
+        )
+    if table.shape[1] == 0:
+        return f"{missing}no lever has a value of {metric} in any world: nothing to rank"
+    return f"{missing}no world in which every lever has a value of {metric}: nothing to rank"
 
 
 def rival_of(ranks: pd.DataFrame, leader: str, baseline: str | None) -> str:
@@ -601,6 +696,11 @@ def explained(
         return discovery, misses, drivers(runs, metric, names, grid, seed), ""
     except RobustnessError as error:
         return None, None, None, str(error)
+    except (ValueError, TypeError, IndexError, KeyError, ZeroDivisionError) as error:
+        # PRIM and the trees are the EMA Workbench's and scikit-learn's: whatever they cannot
+        # do with these worlds costs the explanation, never the ranking above it.
+        reason = " ".join(str(error).split())[:200] or type(error).__name__
+        return None, None, None, f"scenario discovery and feature scores failed: {reason}"
 
 
 # --- the ensemble in pdsa compare -----------------------------------------------------------

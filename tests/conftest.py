@@ -29,3 +29,27 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from tests.test_reporting import write_run_dir
 
     return write_run_dir(tmp_path_factory.mktemp("run"))
+
+
+@pytest.fixture(scope="session")
+def hostile_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(scenario, experiment) files full of hostile names (tests/hostile.py)."""
+    from tests import hostile
+
+    return hostile.write(tmp_path_factory.mktemp("hostile"))
+
+
+@pytest.fixture(scope="session")
+def hostile_run_dir(hostile_files: tuple[Path, Path], tmp_path_factory) -> Path:
+    """``pdsa run --out --plot`` of the hostile scenario."""
+    from tests import hostile
+
+    return hostile.run_dir(hostile_files[0], tmp_path_factory.mktemp("hostile-run"))
+
+
+@pytest.fixture(scope="session")
+def hostile_sweep_dir(hostile_files: tuple[Path, Path], tmp_path_factory) -> Path:
+    """``pdsa sweep --plot`` of the hostile experiment (a text-valued uncertainty)."""
+    from tests import hostile
+
+    return hostile.sweep_dir(hostile_files[1], tmp_path_factory.mktemp("hostile-sweep"))

@@ -13,6 +13,11 @@ COST = {"cheap": (2.0, 3.0), "dear": (6.0, 16.0)}
 """Per variant, a run's (fixed, per whole horizon) seconds."""
 
 
+def flat(run: RunSpec) -> float:
+    """Every run of a variant the same size."""
+    return 1.0
+
+
 def spec(variant: str, i: int) -> RunSpec:
     return RunSpec(f"{variant}-{i}", variant, 0, {}, i, i, {}, f"sha-{variant}-{i}")
 
@@ -34,7 +39,7 @@ def test_each_variant_gets_its_own_full_run_time():
     variants' fixed parts differ."""
     plan = [spec("cheap", i) for i in range(3)] + [spec("dear", i) for i in range(2)]
     timer = LinearTimer()
-    found = estimate(plan, timer)
+    found = estimate(plan, timer, flat)
     assert found.per_run == pytest.approx({"cheap": 5.0, "dear": 22.0})
     assert found.runs == {"cheap": 3, "dear": 2}
     assert found.cpu_seconds == pytest.approx(3 * 5 + 2 * 22)
@@ -46,7 +51,7 @@ def test_each_variant_gets_its_own_full_run_time():
 def test_a_run_never_estimated_below_its_calibration():
     """A noisy timer whose longer share ran faster: the slope is taken as zero, not negative."""
     noisy = {CALIBRATION_SHARES[0]: 5.0, CALIBRATION_SHARES[1]: 4.0}
-    found = estimate([spec("cheap", 0)], lambda run, share: noisy[share])
+    found = estimate([spec("cheap", 0)], lambda run, share: noisy[share], flat)
     assert found.per_run["cheap"] == pytest.approx(4.0)
 
 
@@ -71,4 +76,4 @@ def test_wall_time_shares_runs_over_workers(workers, expected):
 
 
 def test_nothing_to_run_takes_no_time():
-    assert estimate([], LinearTimer()).wall_seconds(2) == 0.0
+    assert estimate([], LinearTimer(), flat).wall_seconds(2) == 0.0

@@ -353,4 +353,47 @@ def test_the_run_page_says_which_world_and_offers_both(explorer: Explorer, page:
     about = page.until("pdsa.text('about').includes('196 countries') && pdsa.text('about')")
     assert about.startswith("world-2023-demo")
     assert page.until("!pdsa.shown('caveat')")
+
+
+def test_hostile_names_are_shown_never_run(
+    explorer: Explorer,
+    page: Page,
+    hostile_files: tuple[Path, Path],
+    hostile_sweep_dir: Path,
+    tmp_path: Path,
+):
+    """A scenario, an experiment and an error message whose text plants scripts: the pages
+    show each as written and nothing planted runs. Before: the Run page's Markdown put the
+    scenario's name and description in the page as HTML (the planted handler ran), and the
+    Results page the experiment's name."""
+    from tests import hostile
+
+    page.open(explorer.url)
+    page.js(f"pdsa.type('path', {json.dumps(str(hostile_files[0]))})")
+    time.sleep(0.5)
+    page.js("pdsa.click('load')")
+    about = page.until(f"pdsa.text('about').includes({json.dumps(hostile.NAME)}) && "
+                       "pdsa.text('about')")  # fmt: skip
+    assert "<script>window.__pwned=2</script> [click](javascript:window.__pwned=3)" in about
+    missing = str(tmp_path / 'nothing <img src=x onerror="window.__pwned=8">.yaml')
+    page.js(f"pdsa.type('path', {json.dumps(missing)})")
+    time.sleep(0.5)
+    page.js("pdsa.click('load')")
+    shown = page.until("pdsa.shown('message') && pdsa.text('message')")
+    assert shown == f"{missing}: file not found"
+    page.js("pdsa.tab('Results')")
+    page.until("pdsa.root('results-path') !== null")
+    page.js(f"pdsa.type('results-path', {json.dumps(str(hostile_sweep_dir))})")
+    time.sleep(0.5)
+    page.js("pdsa.click('open')")
+    page.until("pdsa.image('chart')")
+    named = json.dumps(hostile.EXPERIMENT_NAME)
+    results = page.until(f"pdsa.text('results-about').includes({named})"
+                         " && pdsa.text('results-about')")  # fmt: skip
+    assert results.startswith(hostile.EXPERIMENT_NAME)
+    labels = page.js("[...pdsa.root('kept').querySelectorAll('label')].map(l => l.textContent)")
+    assert sorted(label.strip() for label in labels) == sorted(hostile.TEXT_VALUES)
+    time.sleep(0.5)  # a planted handler (an image that fails to load) has fired by now
+    assert page.js("typeof window.__pwned") == "undefined"
+    assert page.js("pdsa.all('[onerror], [onload], [onmouseover]').length") == 0
     assert page.errors() == []

@@ -110,8 +110,9 @@ IMAGES = """JSON.stringify(Array.from(document.images).map(i => ({
 RESOURCES = "JSON.stringify(performance.getEntriesByType('resource').map(r => r.name))"
 
 
-def open_report(report: Path, profile: Path) -> dict[str, Any]:
-    """Load the report; return its images, fetched resources, console errors, screenshot."""
+def open_report(report: Path, profile: Path, extra: dict[str, str] | None = None) -> dict[str, Any]:
+    """Load the report; return its images, fetched resources, console errors, screenshot,
+    and the value of each ``extra`` expression (a JSON string) evaluated in the page."""
     browser = DevTools(profile)
     try:
         pages = browser.send("Target.getTargets")["targetInfos"]
@@ -139,12 +140,13 @@ def open_report(report: Path, profile: Path) -> dict[str, Any]:
             or (m.get("method") == "Runtime.consoleAPICalled" and m["params"]["type"] == "error")
             or (m.get("method") == "Log.entryAdded" and m["params"]["entry"]["level"] == "error")
         ]  # fmt: skip
+        time.sleep(0.5)  # a planted handler (an image that fails to load) has fired by now
         return {
             "images": evaluate(IMAGES),
             "resources": evaluate(RESOURCES),
             "errors": errors,
             "screenshot": base64.b64decode(shot["data"]),
-        }
+        } | {name: evaluate(expression) for name, expression in (extra or {}).items()}
     finally:
         browser.close()
 
@@ -170,3 +172,57 @@ def test_report_opens_in_chromium(kind: str, sweep_dir: Path, run_dir: Path,  # 
     assert opened["resources"] == [], "the report fetched something from outside the file"
     assert opened["errors"] == []
     assert not blank(opened["screenshot"])
+
+
+HOSTILE = {
+    "planted": "JSON.stringify(typeof window.__pwned)",
+    "title": "JSON.stringify(document.querySelector('h1').textContent)",
+    "text": "JSON.stringify(document.body.innerText)",
+    "scripts": "JSON.stringify(document.querySelectorAll('script, [onerror], [onload],"
+    " [onmouseover]').length)",
+}
+
+
+@pytest.mark.parametrize("kind", ["run", "sweep"])
+def test_hostile_names_never_run_in_the_report(
+    kind: str, hostile_run_dir: Path, hostile_sweep_dir: Path, tmp_path: Path
+) -> None:
+    """A scenario and an experiment whose names and descriptions plant scripts: the HTML
+    report shows every name as written and nothing planted runs (before: held already for
+    the HTML report, the one output that escaped names)."""
+    from tests import hostile
+
+    source = hostile_run_dir if kind == "run" else hostile_sweep_dir
+    report = write_report(load_results(source), tmp_path / "report.html")
+    opened = open_report(report, tmp_path / "profile", HOSTILE)
+    assert opened["planted"] == "undefined" and opened["scripts"] == 0
+    name = hostile.NAME if kind == "run" else hostile.EXPERIMENT_NAME
+    assert opened["title"] == f"{name}: data-sharing architectures compared"
+    for text in (hostile.NAME, hostile.PLATFORM):  # the scenario and platform named as written
+        assert text in opened["text"], text
+    assert opened["errors"] == [] and opened["resources"] == []
+
+
+def test_the_markdown_report_rendered_as_html_runs_nothing(
+    hostile_run_dir: Path, tmp_path: Path
+) -> None:
+    """The Markdown report through a renderer that passes raw HTML (CommonMark with html on,
+    as many viewers do). Before: the names were written raw, so the planted handler ran in
+    the rendered page."""
+    from markdown_it import MarkdownIt
+
+    from tests import hostile
+
+    source = write_report(load_results(hostile_run_dir), tmp_path / "report.md", "md")
+    rendered = (
+        MarkdownIt("commonmark", {"html": True})
+        .enable("table")
+        .render(source.read_text(encoding="utf-8"))
+    )
+    page = tmp_path / "report-md.html"
+    page.write_text(f"<!DOCTYPE html><meta charset='utf-8'><body>{rendered}</body>",
+                    encoding="utf-8")  # fmt: skip
+    opened = open_report(page, tmp_path / "profile", HOSTILE)
+    assert opened["planted"] == "undefined" and opened["scripts"] == 0
+    assert opened["title"] == f"{hostile.NAME}: data-sharing architectures compared"
+    assert hostile.PLATFORM in opened["text"]

@@ -208,7 +208,7 @@ BAD = [
     ),
     (
         lhs({HUB_ENTRY: {"range": [0.8, 1.2]}}),
-        f"uncertainties.parameters.{HUB_ENTRY}",
+        f"uncertainties.parameters.{HUB_ENTRY}.range",
         "probability must be in [0, 1]",
     ),
     (

@@ -9,7 +9,7 @@ from typing import Any
 import click
 import pandas as pd
 
-from sim.commands import fail
+from sim.commands import echo, fail
 from sim.commands.formatting import (
     FORMATS,
     emit,
@@ -79,7 +79,7 @@ def compare(
         points = point_names(runs, manifest)
         markdown = fmt == "markdown"
         text = human_table(table, baseline, manifest.get("worlds"), points, markdown)
-        click.echo(with_caveat(text, manifest, markdown))
+        echo(with_caveat(text, manifest, markdown))
     else:
         emit(table, fmt)
 

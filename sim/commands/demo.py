@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from sim.commands import fail
+from sim.commands import echo, fail
 from sim.commands.formatting import metrics_table
 from sim.commands.limits import size_limit, size_limit_options
 from sim.config import ConfigError, Scenario, apply_overrides, scenario_from_dict
@@ -96,9 +96,9 @@ def demo(
     except ConfigError as error:
         fail(error)
     columns = demo_runs(plan, quiet) if out_dir is None else demo_sweep(experiment, out_dir, quiet)
-    click.echo(demo_table(next(iter(scenarios.values())), columns, daily(columns, out_dir)))
+    echo(demo_table(next(iter(scenarios.values())), columns, daily(columns, out_dir)))
     if out_dir is not None:
-        click.echo(f"wrote {out_dir} (pdsa plot, report and compare read it)")
+        echo(f"wrote {out_dir} (pdsa plot, report and compare read it)")
 
 
 def daily(columns: dict[str, Any], out_dir: Path | None) -> pd.DataFrame:
@@ -207,7 +207,7 @@ def demo_sweep(experiment: Experiment, out_dir: Path, quiet: bool) -> dict[str, 
     from sim.sweeps import run_sweep
 
     if not quiet:
-        click.echo(f"running the demo as a sweep into {out_dir} ...", err=True)
+        echo(f"running the demo as a sweep into {out_dir} ...", err=True)
     try:
         outcome = run_sweep(
             experiment,

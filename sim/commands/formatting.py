@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
-import click
 import pandas as pd
 
 from sim.catalogue import (
@@ -18,7 +17,9 @@ from sim.catalogue import (
     number_text,
     value_text,
 )
+from sim.commands import echo
 from sim.reporting.tables import markdown_table
+from sim.textsafe import csv_bytes
 
 
 class Measured(Protocol):
@@ -159,13 +160,13 @@ def duration(seconds: float | None) -> str:
 
 def emit(frame: pd.DataFrame, fmt: str) -> None:
     if fmt == "csv":
-        click.echo(frame.to_csv(index=False), nl=False)
+        echo(csv_bytes(frame).decode("utf-8"), nl=False)
     elif fmt == "json":
-        click.echo(frame.to_json(orient="records", indent=2, double_precision=15))
+        echo(frame.to_json(orient="records", indent=2, double_precision=15))
     elif fmt == "markdown":
-        click.echo(markdown(frame))
+        echo(markdown(frame))
     else:
-        click.echo(frame.to_string(index=False))
+        echo(frame.to_string(index=False))
 
 
 def markdown(frame: pd.DataFrame) -> str:

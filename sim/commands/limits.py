@@ -6,6 +6,7 @@ above the limit is refused with the estimate, exit status 2, nothing written.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -28,6 +29,28 @@ class MemorySize(click.ParamType):
             return parse_memory(str(value))
         except ValueError:
             self.fail(f"{value!r} is not a size such as 4GB or 512MB", param, ctx)
+
+
+class Seconds(click.ParamType):
+    """A time limit in seconds: a finite number above 0 and at most ``high`` (``nan`` compares
+    false with every bound, so a range check alone lets it through to fail every run)."""
+
+    name = "seconds"
+
+    def __init__(self, high: float = 1e9) -> None:
+        self.high = high
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            seconds = math.nan
+        if not (math.isfinite(seconds) and 0 < seconds <= self.high):
+            message = f"{value!r} is not a number of seconds above 0, at most {self.high:,.0f}"
+            self.fail(message, param, ctx)
+        return seconds
 
 
 def size_limit_options(command: F) -> F:

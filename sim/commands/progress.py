@@ -10,10 +10,11 @@ import threading
 import time
 from typing import Any, TextIO
 
-import click
 from tqdm import tqdm
 
+from sim.commands import echo
 from sim.commands.formatting import duration
+from sim.textsafe import one_line
 
 PLAIN_EVERY_SECONDS = 5.0
 """A plain line at most this often while a phase goes on (its end is always reported)."""
@@ -34,7 +35,7 @@ class RunProgress:
     metrics."""
 
     def __init__(self, label: str, tty: bool, position: int = 0) -> None:
-        self.label = label
+        self.label = one_line(label)  # the bar's description goes to the terminal as it is
         self.tty = tty
         self.position = position
         self.bar: Any = None
@@ -74,9 +75,7 @@ class RunProgress:
         now = time.monotonic()
         if done == total or now - self.last_line >= PLAIN_EVERY_SECONDS:
             self.last_line = now
-            click.echo(
-                plain_line(self.label, phase, done, total, now - self.phase_started), err=True
-            )
+            echo(plain_line(self.label, phase, done, total, now - self.phase_started), err=True)
 
 
 def ticking(bar: Any) -> threading.Event:
@@ -120,7 +119,7 @@ class RunsProgress:
     def run(self, label: str) -> RunProgress:
         """The progress of the next run, ``label``."""
         if not self.tty:
-            click.echo(f"running {label} ({self.done + 1}/{len(self.labels)}) ...", err=True)
+            echo(f"running {label} ({self.done + 1}/{len(self.labels)}) ...", err=True)
         return RunProgress(label, self.tty, position=1)
 
     def finished(self) -> None:
@@ -133,7 +132,7 @@ class RunsProgress:
             return
         elapsed = time.monotonic() - self.started
         remaining = elapsed / self.done * (len(self.labels) - self.done)
-        click.echo(
+        echo(
             f"{self.done}/{len(self.labels)} runs  elapsed {duration(elapsed)}"
             f"  ETA {duration(remaining)}",
             err=True,
@@ -168,7 +167,7 @@ class SweepProgress:
         now = time.monotonic()
         if finished or now - self.last_line >= PLAIN_EVERY_SECONDS:
             self.last_line = now
-            click.echo(
+            echo(
                 f"{progress.done}/{progress.total} runs  {progress.failed} failed"
                 f"  elapsed {duration(progress.elapsed)}  ETA {duration(progress.eta)}",
                 err=True,
@@ -196,7 +195,7 @@ class StepsProgress:
         if done in (0, total) or now - self.last_line >= PLAIN_EVERY_SECONDS:
             self.last_line = now
             state = "done" if done == total else f"{done + 1}/{total}"
-            click.echo(
+            echo(
                 f"{self.label}: {what} {state}  elapsed {duration(now - self.started)}", err=True
             )
 

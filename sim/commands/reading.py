@@ -26,7 +26,11 @@ def read_results(out_dir: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     return runs, manifest
 
 
-def checked_metrics(runs: pd.DataFrame, metrics: tuple[str, ...], out_dir: Path) -> list[str]:
+def checked_metrics(
+    runs: pd.DataFrame, metrics: tuple[str, ...], out_dir: Path, option: str = "--metric"
+) -> list[str]:
+    """The metrics asked for (the default ones when none), each a metric of the runs; an
+    unknown one ends the command with one line naming the ``option`` it came from."""
     from sim.analysis import default_metrics
     from sim.config.errors import unknown_key_message
 
@@ -34,5 +38,5 @@ def checked_metrics(runs: pd.DataFrame, metrics: tuple[str, ...], out_dir: Path)
     for metric in metrics:
         if metric not in known:
             message = unknown_key_message(metric, known).replace("key", "metric")
-            fail(ConfigError(str(out_dir), "--metric", message))
+            fail(ConfigError(str(out_dir), option, message))
     return list(metrics) or default_metrics(runs)

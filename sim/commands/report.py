@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from sim.commands import RUN_FAILED_EXIT, fail
+from sim.commands import RUN_FAILED_EXIT, echo, fail
 from sim.config import ConfigError
 from sim.results import OutputError
 
@@ -85,7 +85,7 @@ def plot(
         return write_charts(results, out_dir, (fmt,), charts or None, size, dpi)
 
     for path in done_or_fail(draw):
-        click.echo(f"wrote {path}")
+        echo(f"wrote {path}")
 
 
 @click.command()
@@ -115,4 +115,4 @@ def report(results_dir: Path, out_file: Path | None, fmt: str, quiet: bool) -> N
         written = done_or_fail(lambda: write_report(results, out_file, fmt, progress))
     except SlidesUnavailable as error:
         fail(ConfigError(str(out_file), "--format", str(error)))
-    click.echo(f"wrote {written}")
+    echo(f"wrote {written}")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from sim.commands import RUN_FAILED_EXIT, fail
+from sim.commands import RUN_FAILED_EXIT, echo, fail
 from sim.config import ConfigError
 
 
@@ -23,15 +23,15 @@ def rerun(out_dir: Path, run_id: str) -> None:
     except ConfigError as error:
         fail(error)
     if fresh["status"] != stored["status"]:
-        click.echo(
+        echo(
             f"{run_id}: status {fresh['status']} now, {stored['status']} stored ({fresh['error']})"
         )
         sys.exit(RUN_FAILED_EXIT)
     if differ:
-        click.echo(f"{run_id}: {len(differ)} metric(s) differ from the stored run:")
+        echo(f"{run_id}: {len(differ)} metric(s) differ from the stored run:")
         for name in differ:
             before, after = stored["metrics"].get(name), fresh["metrics"].get(name)
-            click.echo(f"  {name}: stored {before!r}, now {after!r}")
+            echo(f"  {name}: stored {before!r}, now {after!r}")
         sys.exit(RUN_FAILED_EXIT)
     what = "all metrics" if fresh["status"] == "ok" else f"the same failure ({fresh['error']})"
-    click.echo(f"{run_id}: seed {fresh['seed']}, {what} match the stored run exactly")
+    echo(f"{run_id}: seed {fresh['seed']}, {what} match the stored run exactly")

@@ -8,13 +8,15 @@ the leader loses first place, and the uncertainties that drive the metric.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
 import click
+import numpy as np
 import pandas as pd
 
-from sim.commands import fail
+from sim.commands import echo, fail
 from sim.commands.formatting import format_table, format_value, markdown
 from sim.commands.reading import checked_metrics, read_results
 from sim.config import ConfigError
@@ -43,14 +45,17 @@ def robustness(
     checked_metrics(runs, (metric,), out_dir)
     try:
         parsed = [parse_threshold(t) for t in thresholds]
-        checked_metrics(runs, tuple(t.metric for t in parsed), out_dir)
+    except RobustnessError as error:
+        fail(ConfigError(str(out_dir), "--threshold", str(error)))
+    checked_metrics(runs, tuple(t.metric for t in parsed), out_dir, "--threshold")
+    try:
         result = assess(runs, manifest, metric, parsed, rival)
     except RobustnessError as error:
         fail(ConfigError(str(out_dir), "", str(error)))
     if fmt == "json":
-        click.echo(json.dumps(as_json(result), indent=2, default=str))
+        echo(json.dumps(plain(as_json(result)), indent=2, allow_nan=False))
     else:
-        click.echo(as_text(result, manifest, fmt == "markdown"))
+        echo(as_text(result, manifest, fmt == "markdown"))
 
 
 # --- text ------------------------------------------------------------------------------------
@@ -76,6 +81,10 @@ def as_text(result: Any, manifest: dict[str, Any], md: bool) -> str:
         sections.append(section(title, result.drivers.rename_axis("uncertainty"), md))
     if result.note:
         sections.append(f"Note: {result.note}")
+    if result.left_out:
+        verb = "has" if len(result.left_out) == 1 else "have"
+        missing = ", ".join(result.left_out)
+        sections.append(f"Left out: {missing} {verb} no value of {result.metric} in any world.")
     return "\n\n".join(sections)
 
 
@@ -143,6 +152,24 @@ def discovery_sections(result: Any, md: bool) -> list[str]:
 # --- JSON ------------------------------------------------------------------------------------
 
 
+def plain(value: Any) -> Any:
+    """``value`` as strict JSON data: numpy scalars as Python ones, NaN and infinities (a
+    break-even with no interval) as null, sets as sorted lists, anything else as its text."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, set | frozenset):
+        return sorted(plain(v) for v in value)
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return str(value)
+
+
 def records(frame: pd.DataFrame | None) -> Any:
     if frame is None:
         return None
@@ -167,6 +194,7 @@ def as_json(result: Any) -> dict[str, Any]:
         "misses": discovery_json(result.misses),
         "drivers": records(result.drivers),
         "note": result.note,
+        "left_out": result.left_out,
     }
 
 

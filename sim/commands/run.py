@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from sim.commands import CONFIG_ERROR_EXIT, RUN_FAILED_EXIT, fail
+from sim.commands import CONFIG_ERROR_EXIT, RUN_FAILED_EXIT, echo, fail
 from sim.commands.formatting import metrics_table
 from sim.commands.limits import size_limit, size_limit_options
 from sim.config import ConfigError
@@ -68,13 +68,13 @@ def run(
             fail(error, RUN_FAILED_EXIT)
     if quiet:
         return
-    click.echo(
+    echo(
         f"{scenario.name}  seed {result.seed}  sha256 {result.scenario_sha256[:12]}"
         f"  {result.wall_seconds:.1f} s"
     )
-    click.echo(metrics_table({scenario.architecture.kind: result}))
+    echo(metrics_table({scenario.architecture.kind: result}))
     if out_dir is not None:
-        click.echo(f"wrote {out_dir}")
+        echo(f"wrote {out_dir}")
 
 
 def charts_writer() -> Callable[[Path], object]:
@@ -95,10 +95,10 @@ def validate(files: tuple[str, ...]) -> None:
         try:
             what = checked(file)
         except ConfigError as error:
-            click.echo(str(error), err=True)
+            echo(str(error), err=True)
             bad += 1
         else:
-            click.echo(f"ok {file}{what}")
+            echo(f"ok {file}{what}")
     if bad:
         sys.exit(CONFIG_ERROR_EXIT)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 import yaml
 
-from sim.commands import fail
+from sim.commands import echo, fail
 from sim.config import ConfigError, Scenario, load_scenario, scenario_from_dict
 from sim.config.loading import yaml_mapping
 from sim.config.yaml_loader import parse_yaml
@@ -213,7 +213,7 @@ def list_scenarios() -> None:
         rows.append((entry.name, entry.shown_file(), arch, entry.question()))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     for row in rows:
-        click.echo("  ".join([*(c.ljust(w) for c, w in zip(row, widths, strict=False)), row[3]]))
+        echo("  ".join([*(c.ljust(w) for c, w in zip(row, widths, strict=False)), row[3]]))
 
 
 @scenarios.command()
@@ -228,10 +228,10 @@ def show(name: str) -> None:
         scenario = entry.load()
     except ConfigError as error:
         fail(error)
-    click.echo(f"--- {entry.file}")
-    click.echo(entry.text.rstrip("\n"))
-    click.echo("--- resolved")
+    echo(f"--- {entry.file}")
+    echo(entry.text.rstrip("\n"))
+    echo("--- resolved")
     rows = facts(scenario)
     width = max(len(label) for label, _ in rows)
     for label, value in rows:
-        click.echo(f"{label.ljust(width)}  {value}")
+        echo(f"{label.ljust(width)}  {value}")

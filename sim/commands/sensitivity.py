@@ -17,7 +17,7 @@ import click
 import numpy as np
 import pandas as pd
 
-from sim.commands import fail
+from sim.commands import echo, fail
 from sim.commands.formatting import FORMATS, emit
 from sim.commands.reading import checked_metrics, read_results
 from sim.config import ConfigError
@@ -63,9 +63,9 @@ def sensitivity(out_dir: Path, metrics: tuple[str, ...], fmt: str) -> None:
         table, sentences, warnings = salib_table(runs, experiment, names, out_dir)
     emit(table, fmt)
     if fmt in ("table", "markdown"):
-        click.echo("\n" + "\n".join(sentences))
+        echo("\n" + "\n".join(sentences))
     for warning in warnings:
-        click.echo(f"warning: {warning}", err=True)
+        echo(f"warning: {warning}", err=True)
 
 
 def salib_table(
@@ -96,19 +96,20 @@ def feature_table(
     runs: pd.DataFrame, manifest: dict[str, Any], names: list[str], out_dir: Path
 ) -> pd.DataFrame:
     """Feature scores per lever, grid point (0: the sweep's worlds pooled) and metric."""
-    from sim.robustness import RobustnessError, drivers, sweep_names
+    from sim.robustness import RobustnessError, drivers, levers_without_values, sweep_names
 
     uncertainties, grid = sweep_names(manifest)
     rows = []
     for metric in names:
         try:
             scores = drivers(runs, metric, uncertainties, grid)
+            missing = set(levers_without_values(runs, metric, grid))
         except RobustnessError as error:
             fail(ConfigError(str(out_dir), "", str(error)))
         for lever in scores.columns:
             for parameter, score in scores[lever].items():
-                rows.append([lever, 0, metric, parameter, score])
-    return pd.DataFrame(rows, columns=[*KEY, "parameter", "score"])
+                rows.append([lever, 0, metric, parameter, score, lever in missing])
+    return pd.DataFrame(rows, columns=[*KEY, "parameter", "score", "no_value"])
 
 
 def label(key: tuple) -> str:
@@ -160,6 +161,8 @@ def lacking_uncertainties(
 def feature_sentence(key: tuple, group: pd.DataFrame, worlds: int, lacking: list[str]) -> str:
     """The uncertainties ranked by score; the score of one the lever does not even have is
     the noise floor of the method, so it is named when there is one."""
+    if group["no_value"].all():
+        return f"{label(key)}: no value in any world (nothing to count under this lever)."
     if group["score"].isna().all():
         return f"{label(key)}: does not vary across the worlds."
     ranked = group.sort_values("score", ascending=False)

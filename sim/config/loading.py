@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import stat
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -45,19 +48,27 @@ def yaml_mapping(text: str, file: str | None) -> dict[str, Any]:
 
 
 MAX_FILE_BYTES = 10 * 1024**2
-"""Largest YAML file read (the whole world written out is about 50 kB): a device such as
-/dev/zero or a mistaken data file is refused instead of read until memory runs out."""
+"""Largest YAML file read (the whole world written out is about 50 kB): a mistaken data file
+is refused instead of read until memory runs out."""
+READ_SECONDS = 10.0
+"""Longest a file may take to read (a stalled network share): past it the file is refused,
+and the explorer's server, which reads the files typed into its page, is not held up."""
+
+NOT_REGULAR = {
+    stat.S_IFIFO: "a named pipe (FIFO)",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFSOCK: "a socket",
+}
 
 
 def read_text(path: str | Path, file: str) -> str:
-    """The UTF-8 text of ``path``; anything that stops reading it is a ConfigError."""
+    """The UTF-8 text of ``path``; anything that stops reading it is a ConfigError. Only a
+    regular file is opened (a FIFO would block the reader for ever, a device never ends),
+    and its read must end within :data:`READ_SECONDS`."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
-        if len(data) > MAX_FILE_BYTES:
-            raise ConfigError(
-                file, "", f"larger than {MAX_FILE_BYTES // 1024**2} MB; not a YAML file?"
-            )
+        check_regular(os.stat(path).st_mode, file)
+        data = bounded_read(path, file)
         return data.decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(file, "", "file not found") from None
@@ -65,11 +76,52 @@ def read_text(path: str | Path, file: str) -> str:
         raise ConfigError(file, "", "is a directory, not a YAML file") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(file, "", f"not UTF-8 text (byte {exc.start})") from None
-    except ValueError:  # the path itself: open() refuses an embedded NUL
+    except ValueError:  # the path itself: stat() and open() refuse an embedded NUL
         at = str(path).find("\0")
         raise ConfigError(excerpt(str(path)), "", f"file name holds a NUL byte at {at}") from None
     except OSError as exc:
         raise ConfigError(file, "", f"cannot read: {exc.strerror}") from None
+
+
+def check_regular(mode: int, file: str) -> None:
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError
+    if not stat.S_ISREG(mode):
+        kind = NOT_REGULAR.get(stat.S_IFMT(mode), "not a regular file")
+        raise ConfigError(file, "", f"is {kind}, not a file; give a YAML file")
+
+
+def bounded_read(path: str | Path, file: str) -> bytes:
+    """At most :data:`MAX_FILE_BYTES` + 1 bytes of ``path``, read in a thread of its own so
+    that a read that stalls is given up after :data:`READ_SECONDS`."""
+    outcome: list[bytes | BaseException] = []
+
+    def read() -> None:
+        try:
+            outcome.append(read_regular(path, file))
+        except BaseException as exc:  # handed to the caller's thread
+            outcome.append(exc)
+
+    reader = threading.Thread(target=read, daemon=True, name="pdsa-read")
+    reader.start()
+    reader.join(READ_SECONDS)
+    if not outcome:
+        raise ConfigError(file, "", f"could not be read in {READ_SECONDS:g} s; a stalled disk?")
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
+
+
+def read_regular(path: str | Path, file: str) -> bytes:
+    """The file's bytes, opened without blocking (a FIFO put in its place after the check
+    would otherwise wait for a writer) and checked again once open."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as handle:
+        check_regular(os.fstat(fd).st_mode, file)
+        data = handle.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise ConfigError(file, "", f"larger than {MAX_FILE_BYTES // 1024**2} MB; not a YAML file?")
+    return data
 
 
 def _noun(value: Any) -> str:

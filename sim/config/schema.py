@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -28,6 +29,8 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
+
+from sim.textsafe import MAX_DESCRIPTION, name_problem
 
 MAX_DAYS = 36_500.0
 """Longest span of simulated time in any key: a century."""
@@ -52,6 +55,9 @@ MAX_BYTES = 1e9
 MIN_SAMPLE_FRACTION = 1e-6
 """Smallest simulated fraction of the real volume: counts are scaled back by its inverse."""
 MAX_SEED = 2**63 - 1
+WORLD_REGION = "all"
+"""The region name the results give the whole world (``timeseries``, the explorer's region
+choice): no country's region may take it."""
 
 Probability = Annotated[float, Strict(), Field(ge=0, le=1)]
 Rate = Annotated[float, Strict(), Field(ge=0, le=MAX_RATE_PER_DAY)]
@@ -66,6 +72,26 @@ PositiveDuration = Annotated[float, Strict(), Field(gt=0, le=MAX_DURATION)]
 Weight = Annotated[float, Strict(), Field(gt=0, le=MAX_WEIGHT)]
 Factor = Annotated[float, Strict(), Field(ge=0, le=MAX_FACTOR)]
 Bytes = Annotated[float, Strict(), Field(gt=0, le=MAX_BYTES)]
+
+
+def _name(value: str) -> str:
+    """A name is one line of at most MAX_NAME characters (:mod:`sim.textsafe`): it is printed,
+    drawn and shown wherever the results go."""
+    problem = name_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+def _description(value: str) -> str:
+    problem = name_problem(value, MAX_DESCRIPTION, multiline=True)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+Name = Annotated[str, Field(min_length=1), AfterValidator(_name)]
+Description = Annotated[str, AfterValidator(_description)]
 
 
 class Frozen(BaseModel):
@@ -313,7 +339,8 @@ class Platform(Frozen):
     members' data is keyed into it and how often it is down (``sim/data/README.md`` gives the
     source or assumption of each preset value)."""
 
-    name: str = Field(min_length=1)
+    name: Name
+    """One line of at most 200 characters."""
     status: PlatformStatus = "operational"
     """operational: a working alert database its members write to and search; planned (a
     system adopted but not yet running, as AFRIPOL's AFSECOM) or none (a cooperation body
@@ -327,11 +354,19 @@ class Platform(Frozen):
     """Its own up and down times, overriding ``outages.platform``; null: the world's."""
 
 
+def _region(value: str) -> str:
+    if value == WORLD_REGION:
+        message = "names the whole world in the results; name the region otherwise"
+        raise ValueError(f"{value!r} {message}")
+    return value
+
+
 class Country(Frozen):
-    code: str = Field(min_length=1)
+    code: Name
     """ISO 3166 alpha-3 code (any unique name)."""
-    region: str = Field(min_length=1)
-    """INTERPOL region: queriers are grouped by it in ``by_region``."""
+    region: Annotated[Name, AfterValidator(_region)]
+    """INTERPOL region: queriers are grouped by it in ``by_region``. Not ``all``, the name the
+    results give the whole world."""
     platforms: tuple[str, ...] = ()
     """Regional platforms the NCB belongs to (names from world.platforms)."""
     weight: Weight = 1.0
@@ -507,6 +542,15 @@ class Records(Frozen):
     prehistory_days: Days = 0.0
     """Records are also created this many days before day 0; those still active then are in
     the systems from the start. 0: every system starts empty (then use a long warm-up)."""
+
+    @model_validator(mode="after")
+    def _kind_names(self) -> Records:
+        for name in self.kinds:
+            problem = name_problem(name)
+            if problem is not None:
+                shown = repr(name if len(name) <= 40 else name[:37] + "...")
+                raise ValueError(f"kinds: kind name {shown}: {problem}")
+        return self
 
     @model_validator(mode="after")
     def _shares(self) -> Records:
@@ -1041,8 +1085,11 @@ class Migration(Frozen):
 
 
 class Scenario(Frozen):
-    name: str = "unnamed"
-    description: str = ""
+    name: Name = "unnamed"
+    """One line of at most 200 characters, like every name in a scenario (regions, platforms,
+    country codes, record kinds): it is printed, drawn and shown as written, never as markup."""
+    description: Description = ""
+    """At most 5,000 characters; paragraphs allowed, no other control character."""
     seed: Annotated[int, Strict(), Field(ge=0, le=MAX_SEED)] = 0
     """Seed of every random substream (``--seed`` overrides it)."""
     horizon_days: PositiveDays = 365.0

@@ -4,6 +4,10 @@
 Each browser session gets its own pages (its own run, its own opened results). Widgets carry
 ``pdsa-*`` CSS classes so that a test can find them in the page. Nothing is written to disk:
 downloads are made in memory when clicked.
+
+Names, descriptions and error messages come from files, so they are data: every text put in a
+Markdown pane goes through :func:`sim.textsafe.markdown` and every option label through
+:func:`sim.textsafe.html` (a name such as ``<img src=x onerror=...>`` is shown, never run).
 """
 
 from __future__ import annotations
@@ -43,6 +47,8 @@ from sim.reporting.charts import CHARTS, render
 from sim.reporting.footer import caveat, manifest_caveat
 from sim.reporting.loading import results_from_runs
 from sim.reporting.palette import OKABE_ITO, variant_colours
+from sim.textsafe import html as html_text
+from sim.textsafe import markdown as md
 
 POLL_MS = 400
 """How often a page looks at its background run."""
@@ -168,9 +174,10 @@ class RunPage:
         self.set_controls(controls_from(source.scenario))
         scenario = source.scenario
         self.about.object = (
-            f"**{scenario.name}** ({source.file}): {len(scenario.world.countries)} countries,"
+            f"**{md(scenario.name)}** ({md(str(source.file))}):"
+            f" {len(scenario.world.countries)} countries,"
             f" {scenario.warmup_days:g} days of warm-up left out of the measures."
-            f" {scenario.description}"
+            f" {md(' '.join(scenario.description.split()))}"
         )
         warning = caveat(len(scenario.world.countries))
         self.caveat.object = (
@@ -215,7 +222,7 @@ class RunPage:
         self.fill(source)
 
     def show_error(self, text: str | None) -> None:
-        self.message.object = text or ""
+        self.message.object = md(text or "")
         self.message.visible = bool(text)
 
     # --- the run ----------------------------------------------------------------------------
@@ -255,8 +262,8 @@ class RunPage:
             return
         snapshot = self.run.snapshot()
         self.progress.value = round(1000 * snapshot.fraction)
-        self.status.object = snapshot.status
-        self.each.object = progress_lines(snapshot, list(self.variants))
+        self.status.object = md(snapshot.status)
+        self.each.object = md(progress_lines(snapshot, list(self.variants)))
         if tuple(snapshot.done) != self.shown:
             self.show_results(snapshot)
         if not snapshot.running:
@@ -307,7 +314,7 @@ class RunPage:
         self.name_downloads()
         self.downloads.visible = True
         first = next(iter(self.variants.values())).scenario
-        self.status.object = (
+        self.status.object = md(
             f"{snapshot.status}; {first.horizon_days:g} days simulated, seed {first.seed},"
             f" {100 * first.records.sample_fraction:g} % of the records"
         )
@@ -396,7 +403,9 @@ class ResultsPage:
         self.comparison = pn.pane.DataFrame(None, index=False, css_classes=css("comparison"))
         self.differences = pn.pane.DataFrame(None, index=False, css_classes=css("differences"))
         self.chart = png_pane(None, "chart")
+        self.robust_note = pn.pane.Markdown("", css_classes=css("robust-note"))
         self.ranges: dict[str, Any] = {}
+        self.kept: dict[str, Any] = {}
         self.filters = pn.Column(css_classes=css("filters"))
         self.open.on_click(lambda _: self.open_dir())
         for widget in (self.variants, self.metric, self.region, self.chart_name):
@@ -408,11 +417,12 @@ class ResultsPage:
         try:
             results = browse.open_results((self.path.value or "").strip())
         except (ResultsError, OSError, ValueError) as error:
-            self.message.object, self.message.visible = str(error), True
+            self.show_error(str(error))
             return
         self.message.visible = False
         self.results = None  # no refresh while the choices change
-        self.variants.options = list(results.variants)
+        # The choices' labels are HTML (Choices.js), so escaped; their values stay the names.
+        self.variants.options = {html_text(v): v for v in results.variants}
         self.variants.value = list(results.variants)
         self.metric.options = browse.metric_labels(results)
         self.region.options = browse.region_choices(results)
@@ -423,19 +433,29 @@ class ResultsPage:
         }
         for slider in self.ranges.values():
             slider.param.watch(lambda _: self.refresh(), "value_throttled")
+        self.kept = {
+            name: value_boxes(name, values)
+            for name, values in browse.uncertainty_values(results).items()
+        }
+        for boxes in self.kept.values():
+            boxes.param.watch(lambda _: self.refresh(), "value")
+        filters = [*self.ranges.values(), *self.kept.values()]
         self.filters.objects = (
-            [pn.pane.Markdown("**Sampled worlds kept**"), *self.ranges.values()]
-            if self.ranges
-            else []
+            [pn.pane.Markdown("**Sampled worlds kept**"), *filters] if filters else []
         )
         warning = manifest_caveat(results.manifest)
         self.about.object = (
-            (f"**{warning}**  \n" if warning else "")
-            + f"**{results.name}** ({results.kind}): {len(results.variants)} variants,"
-            f" {len(results.ok_runs)} runs, baseline {results.baseline}"
+            (f"**{md(warning)}**  \n" if warning else "")
+            + f"**{md(results.name)}** ({results.kind}): {len(results.variants)} variants,"
+            f" {len(results.ok_runs)} runs, baseline {md(str(results.baseline))}"
         )
+        problem = results.robustness_problem
+        self.robust_note.object = md(f"Robustness not computed: {problem}.") if problem else ""
         self.results = results
         self.refresh()
+
+    def show_error(self, text: str) -> None:
+        self.message.object, self.message.visible = md(text), True
 
     def selection(self) -> browse.Selection:
         return browse.Selection(
@@ -447,15 +467,21 @@ class ResultsPage:
                 (name, float(slider.value[0]), float(slider.value[1]))
                 for name, slider in self.ranges.items()
             ),
+            kept=tuple((name, tuple(boxes.value or ())) for name, boxes in self.kept.items()),
         )
 
     def refresh(self) -> None:
         if self.results is None:
             return
         selection = self.selection()
-        self.comparison.object = browse.comparison_shown(self.results, selection)
-        self.differences.object = browse.differences_shown(self.results, selection)
-        self.chart.object = browse.chart_png(self.results, selection)
+        try:
+            self.comparison.object = browse.comparison_shown(self.results, selection)
+            self.differences.object = browse.differences_shown(self.results, selection)
+            self.chart.object = browse.chart_png(self.results, selection)
+        except Exception as error:  # one view that cannot be drawn; the page and server go on
+            self.show_error(f"this view cannot be drawn: {type(error).__name__}: {error}")
+            return
+        self.message.visible = False
 
     def view(self) -> pn.viewable.Viewable:
         choices = pn.Column(
@@ -469,6 +495,7 @@ class ResultsPage:
             self.comparison,
             pn.pane.Markdown("**Paired difference from the baseline (common random numbers)**"),
             self.differences,
+            self.robust_note,
             self.chart,
             sizing_mode="stretch_width",
         )
@@ -539,6 +566,14 @@ def range_slider(name: str, low: float, high: float) -> pn.widgets.RangeSlider:
         label=name, start=low, end=high if high > low else low + step, value=(low, high),
         step=step, css_classes=css("range"),
     )  # fmt: skip
+
+
+def value_boxes(name: str, values: list[str]) -> pn.widgets.CheckBoxGroup:
+    """A filter on one sampled uncertainty that is not a number: a box per value, all ticked
+    at first (Bokeh writes a box's label as text: a value's HTML is shown, not run)."""
+    return pn.widgets.CheckBoxGroup(
+        label=name, options=list(values), value=list(values), css_classes=css("kept")
+    )
 
 
 def pages(scenario: str | None, results_dir: Path | None) -> tuple[RunPage, ResultsPage, pn.Tabs]:

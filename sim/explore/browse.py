@@ -30,6 +30,9 @@ class Selection:
     chart: str = "comparison"
     ranges: tuple[tuple[str, float, float], ...] = ()
     """(uncertainty, low, high): keep the sampled worlds whose value lies in [low, high]."""
+    kept: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """(uncertainty, values): keep the sampled worlds whose value (a text, or a whole
+    distribution as its text) is one of these."""
 
 
 def open_results(path: str | Path) -> Results:
@@ -51,23 +54,49 @@ def chart_choices(results: Results) -> list[str]:
     return list(charts_for(results))
 
 
+def is_numeric(results: Results, name: str) -> bool:
+    return bool(pd.api.types.is_numeric_dtype(results.runs[name]))
+
+
 def uncertainty_ranges(results: Results) -> dict[str, tuple[float, float]]:
-    """Each sampled uncertainty's lowest and highest value over the runs (none without worlds)."""
+    """Each numeric sampled uncertainty's lowest and highest value over the runs (none
+    without worlds)."""
     runs = results.runs
-    return {u: (float(runs[u].min()), float(runs[u].max())) for u in results.uncertainties}
+    return {
+        u: (float(runs[u].min()), float(runs[u].max()))
+        for u in results.uncertainties
+        if is_numeric(results, u)
+    }
 
 
-def within(results: Results, ranges: Sequence[tuple[str, float, float]]) -> Results:
-    """``results`` with only the runs whose sampled uncertainties lie in the given ranges.
+def uncertainty_values(results: Results) -> dict[str, list[str]]:
+    """Each sampled uncertainty that is not a number (a text, a whole distribution as its
+    JSON text) and the values it takes over the runs, sorted."""
+    return {
+        u: sorted({str(v) for v in results.runs[u].dropna()})
+        for u in results.uncertainties
+        if not is_numeric(results, u)
+    }
+
+
+def within(
+    results: Results,
+    ranges: Sequence[tuple[str, float, float]],
+    kept: Sequence[tuple[str, Sequence[str]]] = (),
+) -> Results:
+    """``results`` with only the runs whose sampled uncertainties lie in the given ranges
+    and take the kept values.
 
     Every variant of a world shares the world's values, so whole worlds are kept or dropped
     and the comparisons stay paired; the robustness charts are computed again on what is kept.
     """
-    if not ranges:
+    if not ranges and not kept:
         return results
     keep = pd.Series(True, index=results.runs.index)
     for name, low, high in ranges:
         keep &= results.runs[name].between(low, high)
+    for name, values in kept:
+        keep &= results.runs[name].astype(str).isin(set(values))
     ids = set(results.runs.loc[keep, "run_id"])
 
     def only(table: pd.DataFrame) -> pd.DataFrame:
@@ -85,7 +114,7 @@ def within(results: Results, ranges: Sequence[tuple[str, float, float]]) -> Resu
 
 def chosen(results: Results, selection: Selection) -> Results:
     """The runs of the chosen worlds and variants."""
-    return narrowed(within(results, selection.ranges), selection.variants)
+    return narrowed(within(results, selection.ranges, selection.kept), selection.variants)
 
 
 def narrowed(results: Results, variants: Sequence[str]) -> Results:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from sim.commands import fail
+from sim.commands import echo, fail
 from sim.config import ConfigError
 
 INSTALL_HINT = "pdsa explore needs Panel: python -m pip install -e '.[explore]'"
@@ -39,6 +39,24 @@ def explore(target: str | None, port: int, host: str) -> None:
         try:
             load_source(scenario)
         except ConfigError as error:  # shown in the page too, where another file can be loaded
-            click.echo(str(error), err=True)
-    click.echo(f"pdsa explore: http://{host}:{port}/  (Ctrl+C stops it)")
-    serve(scenario, results_dir, host, port)
+            echo(str(error), err=True)
+    try:
+        probe(host, port)
+        echo(f"pdsa explore: http://{host}:{port}/  (Ctrl+C stops it)")
+        serve(scenario, results_dir, host, port)
+    except OSError as error:  # the port is taken, or not ours to listen on
+        reason = error.strerror or str(error)
+        fail(f"cannot listen on {host}:{port}: {reason}; choose another --port (or --host)")
+    except KeyboardInterrupt:
+        echo("pdsa explore: stopped")
+
+
+def probe(host: str, port: int) -> None:
+    """Raise OSError now if ``host:port`` cannot be listened on (another server has it), so
+    that the address is never announced for a server that will not start."""
+    import socket
+
+    for family, kind, proto, _, address in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM):
+        with socket.socket(family, kind, proto) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Tornado binds
+            sock.bind(address)

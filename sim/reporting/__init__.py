@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sim.reporting.loading import NoSuccessfulRun, Results, ResultsError, load_results
 from sim.results import write_atomic
+from sim.textsafe import csv_bytes
 
 __all__ = [
     "NoSuccessfulRun",
@@ -51,7 +52,7 @@ def write_charts(
         fig, data = CHARTS[name](results)
         if names is None and is_placeholder(fig):
             continue
-        files[out_dir / f"{name}.csv"] = data.to_csv(index=False).encode()
+        files[out_dir / f"{name}.csv"] = csv_bytes(data)
         for fmt in formats:
             files[out_dir / f"{name}.{fmt}"] = render(fig, fmt, size, dpi)
             written.append(out_dir / f"{name}.{fmt}")

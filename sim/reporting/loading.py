@@ -70,18 +70,31 @@ class Results:
         """Sampled worlds per grid point (0 without uncertainties)."""
         return int(self.manifest.get("worlds") or 0) if self.uncertainties else 0
 
-    @cached_property
+    @property
     def robustness(self) -> Any:
         """The robustness of the ranking on completeness (a :class:`sim.robustness.Assessment`),
-        None without worlds or when the runs cannot answer; computed once per Results."""
+        None without worlds or when the runs cannot answer (:attr:`robustness_problem` then
+        says why); computed once per Results."""
+        return self.robustness_outcome[0]
+
+    @property
+    def robustness_problem(self) -> str:
+        """Why a sweep with sampled worlds has no robustness assessment ("" when it has one,
+        or has no worlds): the report and the explorer say it where the section would be."""
+        return self.robustness_outcome[1]
+
+    @cached_property
+    def robustness_outcome(self) -> tuple[Any, str]:
         from sim.robustness import RobustnessError, assess
 
-        if not self.uncertainties or "completeness" not in self.runs:
-            return None
+        if not self.uncertainties:
+            return None, ""
+        if "completeness" not in self.runs:
+            return None, "the runs have no completeness to rank the levers on"
         try:
-            return assess(self.runs, self.manifest, "completeness")
-        except RobustnessError:
-            return None
+            return assess(self.runs, self.manifest, "completeness"), ""
+        except RobustnessError as error:
+            return None, str(error)
 
     @property
     def ok_runs(self) -> pd.DataFrame:

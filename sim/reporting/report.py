@@ -50,6 +50,7 @@ from sim.reporting.outcome_text import baseline_words, outcome_sentences
 from sim.reporting.robust_text import robustness_sentences
 from sim.reporting.tables import markdown_table
 from sim.results import write_atomic
+from sim.textsafe import csv_bytes, markdown
 
 SUMMARY_METRICS = (*COMPARISON_METRICS[:2], "inconsistency_rate", *COMPARISON_METRICS[2:])
 TABLE_METRICS = (
@@ -654,9 +655,10 @@ def md_pairs(rows: Sequence[tuple[str, str]]) -> str:
 
 
 def md_figures(figs: Sequence[Figure], figure_dir: str) -> list[str]:
+    folder = markdown(figure_dir)
     return [
-        f"### {f.title}\n\n![{f.title}]({figure_dir}/{f.name}.png)\n\n"
-        f"{reading(f.name, '')} Data: [{f.name}.csv]({figure_dir}/{f.name}.csv)"
+        f"### {f.title}\n\n![{f.title}]({folder}/{f.name}.png)\n\n"
+        f"{reading(f.name, '')} Data: [{f.name}.csv]({folder}/{f.name}.csv)"
         for f in figs
     ]
 
@@ -668,7 +670,7 @@ def md_robustness(results: Results, figs: Sequence[Figure], figure_dir: str) -> 
     robust = [f for f in figs if f.name in ROBUSTNESS_CHARTS]
     return [
         "## How robust is the ranking?",
-        "\n".join(f"- {s}" for s in sentences),
+        "\n".join(f"- {markdown(s)}" for s in sentences),
         *md_figures(robust, figure_dir),
     ]
 
@@ -677,29 +679,33 @@ def md_bottom_line(results: Results) -> list[str]:
     found = verdict(results)
     if found is None:
         return []
-    return ["## Bottom line", f"**{found.decision}**", "\n".join(f"- {d}" for d in found.details)]
+    details = "\n".join(f"- {markdown(d)}" for d in found.details)
+    return ["## Bottom line", f"**{markdown(found.decision)}**", details]
 
 
 def markdown_report(results: Results, figs: Sequence[Figure], figure_dir: str) -> str:
+    """The report in Markdown: every name and sentence escaped (:func:`sim.textsafe.markdown`),
+    so a name holding HTML, emphasis or a link is shown as written, never rendered."""
     table = metric_table(results)
     failed = failures(results)
     standard = [f for f in figs if f.name not in ROBUSTNESS_CHARTS]
+    variants = ", ".join(markdown(v) for v in results.variants)
     parts = [
-        f"# {results.name}: data-sharing architectures compared",
-        f"Variants: {', '.join(results.variants)}. Baseline: {baseline_named(results)}.",
-        f"_{footer(results)}_",
+        f"# {markdown(results.name)}: data-sharing architectures compared",
+        f"Variants: {variants}. Baseline: {markdown(baseline_named(results))}.",
+        f"_{markdown(footer(results))}_",
         *md_bottom_line(results),
         "## Executive summary",
-        "\n".join(f"- {s}" for s in executive_summary(results)),
+        "\n".join(f"- {markdown(s)}" for s in executive_summary(results)),
         *md_robustness(results, figs, figure_dir),
         "## Charts",
         *md_figures(standard, figure_dir),
         "## Metrics",
-        f"{mean_words(results)} [95 % confidence interval] {point_sentence(results)}.",
+        markdown(f"{mean_words(results)} [95 % confidence interval] {point_sentence(results)}."),
         md_table(table) if not table.empty else "No metrics.",
         "## Key assumptions",
         "Scenario parameters as they ran, most of them estimates rather than published figures.",
-        "\n".join(f"- {c}" for c in caveats(results)),
+        "\n".join(f"- {markdown(c)}" for c in caveats(results)),
         md_pairs(assumptions(results)),
         "## What the metrics mean",
         md_pairs([(meta.label, meta.definition) for meta in CATALOGUE.values()]),
@@ -734,6 +740,6 @@ def write_report(
     text = markdown_report(results, figs, figure_dir.name).encode("utf-8")
     for f in figs:
         write_atomic(figure_dir / f"{f.name}.png", f.png)
-        write_atomic(figure_dir / f"{f.name}.csv", f.data.to_csv(index=False).encode())
+        write_atomic(figure_dir / f"{f.name}.csv", csv_bytes(f.data))
     write_atomic(out, text)  # last: the report never points at figures not yet written
     return out

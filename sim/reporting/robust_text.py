@@ -181,11 +181,25 @@ def drivers_sentence(found: Assessment) -> str | None:
     )
 
 
+def left_out_sentence(found: Assessment) -> str | None:
+    """The levers not ranked because they have no value of the metric in any world."""
+    if not found.left_out:
+        return None
+    verb = "has" if len(found.left_out) == 1 else "have"
+    label = info(found.metric).label.lower()
+    return (
+        f"Left out of the ranking: {', '.join(found.left_out)} {verb} no value of {label} in"
+        " any world (nothing to count there)."
+    )
+
+
 def robustness_sentences(results: Results) -> list[str]:
-    """The section's sentences; empty for a sweep without sampled worlds."""
+    """The section's sentences; for a sweep whose worlds cannot rank the levers, the one
+    sentence saying why; empty for a sweep without sampled worlds."""
     found = results.robustness
     if found is None:
-        return []
+        problem = results.robustness_problem
+        return [f"The ranking's robustness cannot be computed: {problem}."] if problem else []
     from sim.reporting.standing import level_best
 
     sentences = [
@@ -195,6 +209,7 @@ def robustness_sentences(results: Results) -> list[str]:
         *break_even_sentences(found),
         drivers_sentence(found),
         f"Note: {found.note}" if found.note else None,
+        left_out_sentence(found),
         "The worlds sample the assumptions that no public figure fixes over their plausible"
         " ranges: the spread here is uncertainty about the world, not simulation noise, which"
         " 'Precision of the estimates' measures.",

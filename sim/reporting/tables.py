@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from sim.textsafe import markdown
+
 
 def markdown_table(columns: Sequence[object], rows: Iterable[Sequence[object]]) -> str:
-    """A GitHub-flavoured Markdown table; a ``|`` inside a cell is escaped."""
+    """A GitHub-flavoured Markdown table; every cell shown as written (:func:`markdown`: a
+    name's ``|``, ``*`` or HTML is data, not markup)."""
 
-    def cell(value: object) -> str:
-        return str(value).replace("|", "\\|")
+    def line(cells: Iterable[object]) -> str:
+        return "| " + " | ".join(markdown(c) for c in cells) + " |"
 
-    lines = ["| " + " | ".join(cell(c) for c in columns) + " |"]
-    lines.append("|" + "---|" * len(columns))
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    lines = [line(columns), "|" + "---|" * len(columns)]
+    lines += [line(row) for row in rows]
     return "\n".join(lines)

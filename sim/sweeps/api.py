@@ -234,7 +234,7 @@ def by_world(todo: list[RunSpec]) -> tuple[list[RunSpec], int]:
 
 def finish(out: Path, experiment: Experiment, plan: list[RunSpec], manifest: dict) -> SweepOutcome:
     records = [store.read_run(out, spec.run_id) for spec in plan]
-    runs = store.write_tables(out, records, experiment.factors, experiment.uncertainty_names)
+    runs = store.write_tables(out, records, experiment.factors, experiment.uncertainty_keys)
     failures = [
         {"run_id": r["run_id"], "error": r["error"]} for r in records if r["status"] != "ok"
     ]

@@ -8,6 +8,11 @@ the rest does. Two short runs of each variant give both terms (the fixed part di
 variant's, taken for all, put a world-2023 dry run's estimates 4-5 times too low). Each worker
 also pays once for its start (imports, loading the compiled kernels): the first run measures
 it.
+
+Every other run of a variant is then sized from its own scenario: its work (the events
+:mod:`sim.sizing` counts) as a share of the calibrated run's. A world or grid point that
+lengthens the horizon or raises the volumes costs what it does (before, every run was taken
+to cost the first one's: 0:27 estimated, 1:07 taken).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sim.config import scenario_from_dict
+from sim.sizing import size_of
 from sim.sweeps.plan import RunSpec
 from sim.sweeps.worker import run_record
 
@@ -36,8 +42,11 @@ class Estimate:
     worker's start-up."""
 
     per_run: dict[str, float]
+    """Mean seconds of a run of each variant."""
     runs: dict[str, int]
     startup: float = 0.0
+    longest: float = 0.0
+    """Seconds of the longest single run."""
 
     @property
     def cpu_seconds(self) -> float:
@@ -50,23 +59,23 @@ class Estimate:
         if n_runs == 0:
             return 0.0
         rounds = math.ceil(n_runs / max(1, workers))
-        runs = max(rounds * self.cpu_seconds / n_runs, max(self.per_run.values()))
+        longest = max(self.longest, max(self.per_run.values()))
+        runs = max(rounds * self.cpu_seconds / n_runs, longest)
         return self.startup + runs
 
 
-def estimate(plan: list[RunSpec], timer: Timer | None = None) -> Estimate:
+def estimate(plan: list[RunSpec], timer: Timer | None = None, work: Work | None = None) -> Estimate:
     """The estimate for ``plan`` (runs already done or copies of another left out by the
-    caller), from each variant's first run timed at the calibration shares."""
-    timer = timer or timed_share
+    caller), from each variant's first run timed at the calibration shares and every run's
+    ``work`` relative to that first run's."""
+    timer, work = timer or timed_share, work or cached_work()
     firsts: dict[str, RunSpec] = {}
-    runs: dict[str, int] = {}
     for spec in plan:
         firsts.setdefault(spec.variant, spec)
-        runs[spec.variant] = runs.get(spec.variant, 0) + 1
     if not plan:
         return Estimate({}, {})
     (a, b), specs = CALIBRATION_SHARES, list(firsts.values())
-    per_run, startup = {}, 0.0
+    lines, startup = {}, 0.0
     for spec in specs:
         started = time.perf_counter()
         timer(spec, a)  # untimed: pays for imports and loading the variant's compiled kernels
@@ -74,16 +83,40 @@ def estimate(plan: list[RunSpec], timer: Timer | None = None) -> Estimate:
         t_a, t_b = timer(spec, a), timer(spec, b)
         if spec is specs[0]:
             startup = max(0.0, first_call - t_a)  # the same run again, without the start
-        per_run[spec.variant] = full_run_seconds(t_a, t_b)
-    return Estimate(per_run, runs, startup)
+        lines[spec.variant] = (t_b, max(0.0, (t_b - t_a) / (b - a)), work(spec))
+    seconds = [run_seconds(lines[spec.variant], work(spec)) for spec in plan]
+    totals: dict[str, float] = {}
+    runs: dict[str, int] = {}
+    for spec, t in zip(plan, seconds, strict=True):
+        totals[spec.variant] = totals.get(spec.variant, 0.0) + t
+        runs[spec.variant] = runs.get(spec.variant, 0) + 1
+    per_run = {v: totals[v] / runs[v] for v in runs}
+    return Estimate(per_run, runs, startup, max(seconds))
 
 
-def full_run_seconds(t_a: float, t_b: float) -> float:
-    """A full run's seconds, extrapolated linearly from runs of the two calibration shares
-    (a noisy pair whose longer run was faster: no growth, never a negative one)."""
-    (a, b) = CALIBRATION_SHARES
-    slope = max(0.0, (t_b - t_a) / (b - a))
-    return t_b + slope * (1 - b)
+Work = Callable[[RunSpec], float]
+"""A run's amount of work, in any unit: only ratios between runs of a variant are used."""
+
+
+def run_seconds(line: tuple[float, float, float], work: float) -> float:
+    """A run's seconds on its variant's calibrated line (the time at share b of the
+    calibrated run, the slope per whole run, the calibrated run's work), at ``work``."""
+    t_b, slope, calibrated = line
+    share = work / calibrated if calibrated > 0 else 1.0
+    return max(0.0, t_b + slope * (share - CALIBRATION_SHARES[1]))
+
+
+def cached_work() -> Work:
+    """The events :func:`sim.sizing.size_of` counts in a run's scenario, computed once per
+    scenario (the replications of a point share theirs)."""
+    known: dict[str, float] = {}
+
+    def work(spec: RunSpec) -> float:
+        if spec.scenario_sha256 not in known:
+            known[spec.scenario_sha256] = size_of(scenario_from_dict(spec.scenario)).events
+        return known[spec.scenario_sha256]
+
+    return work
 
 
 def timed_share(spec: RunSpec, share: float) -> float:

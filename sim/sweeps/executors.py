@@ -51,6 +51,12 @@ class WorkersFailing(RuntimeError):
     """Worker processes die as they start: the sweep cannot go on (its runs are kept)."""
 
 
+class SchedulerLost(RuntimeError):
+    """The Dask scheduler cannot be reached, or went away mid-sweep: the sweep stops (its runs
+    are kept, and the runs it had not finished are not recorded as failed: ``--resume`` does
+    them)."""
+
+
 def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
@@ -148,6 +154,15 @@ class Pool:
         worker.process.join(timeout=5)
         self.workers[self.workers.index(worker)] = self.start()
 
+    def kill(self) -> None:
+        """End every worker at once (the sweep was interrupted: runs in flight are lost and
+        done again on ``--resume``; their files are never half-written)."""
+        for worker in self.workers:
+            worker.process.kill()
+        for worker in self.workers:
+            worker.process.join()
+            worker.conn.close()
+
     def close(self) -> None:
         for worker in self.workers:
             with contextlib.suppress(OSError):
@@ -196,8 +211,10 @@ def run_processes(
                     retry = lost(worker, attempts, out_dir, on_done, on_warning)
                     queue.extendleft(reversed(retry))
                     pool.replace(worker)
-    finally:
-        pool.close()
+    except BaseException:  # interrupted (a signal) or failing: do not wait for runs in flight
+        pool.kill()
+        raise
+    pool.close()
 
 
 def ready(workers: list[Worker]) -> list[Worker]:
@@ -265,25 +282,55 @@ def run_dask(
     failed, run by run, with its cause."""
     try:
         from distributed import Client, as_completed
-    except ImportError as exc:  # pragma: no cover - depends on the installation
-        raise RuntimeError("Dask is not installed: pip install 'pdsa[dask]'") from exc
-    client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+    except ImportError:  # pragma: no cover - depends on the installation
+        raise SchedulerLost("Dask is not installed: pip install 'pdsa[dask]'") from None
+    client = scheduler if isinstance(scheduler, Client) else connected(Client, scheduler)
     try:
         futures = {
             client.submit(run_chunk, c, None, timeout, pure=False): c for c in chunks(specs, size)
         }
         for future in as_completed(futures):
             on_done(dask_statuses(future, futures[future], out_dir))
+    except (OSError, TimeoutError) as error:  # the scheduler went away while submitting
+        raise SchedulerLost(f"lost the Dask scheduler: {one_line_of(error)}") from None
     finally:
         if client is not scheduler:
-            client.close()
+            with contextlib.suppress(Exception):
+                client.close(timeout=5)
+
+
+def connected(client_type: Any, address: str) -> Any:
+    """A client of the scheduler at ``address``; one it cannot reach is :class:`SchedulerLost`."""
+    try:
+        return client_type(address, timeout=CONNECT_SECONDS)
+    except (OSError, TimeoutError, ValueError) as error:
+        message = f"cannot reach the Dask scheduler {address}: {one_line_of(error)}"
+        raise SchedulerLost(message) from None
+
+
+CONNECT_SECONDS = 30
+"""How long to try reaching a Dask scheduler before giving up (Dask's own default)."""
+
+
+def one_line_of(error: BaseException) -> str:
+    text = " ".join(str(error).split())
+    return (text[:200] + "...") if len(text) > 200 else text or type(error).__name__
 
 
 def dask_statuses(future: Any, chunk: Sequence[RunSpec], out_dir: Path) -> list[dict[str, Any]]:
+    """The chunk's run statuses, its records written; a chunk whose worker died (Dask gave up
+    on it) is recorded failed run by run. A chunk cancelled because the scheduler went away
+    stops the sweep instead: nothing is wrong with its runs."""
+    from concurrent.futures import CancelledError
+
     try:
         records = future.result()
+    except CancelledError as error:
+        reason = getattr(error, "reason", "") or "its tasks were cancelled"
+        raise SchedulerLost(f"lost the Dask scheduler ({reason})") from None
     except Exception as error:  # a lost worker or a broken task
-        return lost_statuses(chunk, f"worker lost: {type(error).__name__}: {error}", out_dir)
+        message = f"worker lost: {type(error).__name__}: {one_line_of(error)}"
+        return lost_statuses(chunk, message, out_dir)
     for record in records:
         write_run(out_dir, record)
     return [status_of(r) for r in records]

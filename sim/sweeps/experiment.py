@@ -26,6 +26,8 @@ from typing import Any
 from sim.config import ConfigError, load_yaml_mapping, scenario_from_dict
 from sim.config.errors import excerpt, unknown_key_message, unknown_tag_message
 from sim.config.schema import Scenario
+from sim.sweeps.checks import check_experiment
+from sim.textsafe import MAX_DESCRIPTION, MAX_NAME, name_problem
 
 EXPERIMENT_KEYS = (
     "name",
@@ -182,6 +184,12 @@ class Experiment:
         return self.uncertainties.names if self.uncertainties else []
 
     @property
+    def uncertainty_keys(self) -> dict[str, str]:
+        """Each uncertainty's column -> the key its value is read from (a group's first)."""
+        parameters = self.uncertainties.parameters if self.uncertainties else ()
+        return {u.name: u.keys[0].path for u in parameters}
+
+    @property
     def n_points(self) -> int:
         """Grid points times sample points (Saltelli: N x (d + 2), Morris: N x (d + 1)) or
         sampled worlds."""
@@ -274,6 +282,7 @@ def load_experiment(
         chosen_baseline=baseline_of(raw, list(variants), file),
         command_line=command_line,
     )
+    check_experiment(experiment)
     if experiment.n_runs > MAX_RUNS:
         message = f"plans {experiment.n_runs:,} runs, more than {MAX_RUNS:,}; split it"
         raise ConfigError(file, "", message)
@@ -385,20 +394,41 @@ def baseline_of(raw: Mapping[str, Any], variants: list[str], file: str | None) -
 
 
 def text_value(raw: Mapping[str, Any], key: str, file: str | None, default: str) -> str:
+    """The experiment's ``name`` (one line) or ``description`` (a few paragraphs), checked
+    like a scenario's (:mod:`sim.textsafe`)."""
     value = raw.get(key, default)
     if not isinstance(value, str):
-        raise ConfigError(file, key, f"expected a string, got {value!r}")
+        raise ConfigError(file, key, f"expected a string, got {excerpt(value)}")
+    multiline = key == "description"
+    problem = name_problem(value, MAX_DESCRIPTION if multiline else MAX_NAME, multiline)
+    if problem is not None:
+        raise ConfigError(file, key, problem)
     return value
 
 
+def label_problem(name: Any) -> str | None:
+    """Why ``name`` cannot label a variant or an uncertainty (a file name, a column and a
+    word in every table), or None."""
+    if not isinstance(name, str) or not VARIANT_NAME.match(name):
+        return f"names use letters, digits, '_', '-' and '.', got {excerpt(name)}"
+    return name_problem(name)
+
+
 def int_value(
-    raw: Mapping[str, Any], key: str, file: str | None, default: int, low: int, high: int
+    raw: Mapping[str, Any],
+    key: str,
+    file: str | None,
+    default: int,
+    low: int,
+    high: int,
+    at: str = "",
 ) -> int:
-    value = raw.get(key, default)
+    """``raw[key]``, an integer in [low, high]; errors name ``at.key``, the key's full path."""
+    value, where = raw.get(key, default), join(at, key)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(file, key, f"expected an integer, got {excerpt(value)}")
+        raise ConfigError(file, where, f"expected an integer, got {excerpt(value)}")
     if not low <= value <= high:
-        raise ConfigError(file, key, f"must be in [{low}, {high:,}], got {excerpt(value)}")
+        raise ConfigError(file, where, f"must be in [{low}, {high:,}], got {excerpt(value)}")
     return value
 
 
@@ -421,9 +451,8 @@ def variants_of(raw: Mapping[str, Any], file: str | None) -> dict[str, dict[str,
         raise ConfigError(file, "variants", f"expected a non-empty mapping, got {variants!r}")
     out: dict[str, dict[str, Any]] = {}
     for name, overrides in variants.items():
-        if not isinstance(name, str) or not VARIANT_NAME.match(name):
-            message = "variant names use letters, digits, '_', '-' and '.'"
-            raise ConfigError(file, f"variants.{name}", f"{message}, got {name!r}")
+        if (problem := label_problem(name)) is not None:
+            raise ConfigError(file, f"variants.{name}", problem)
         if overrides is not None and not isinstance(overrides, Mapping):
             message = f"expected a mapping of scenario overrides, got {overrides!r}"
             raise ConfigError(file, f"variants.{name}", message)
@@ -512,7 +541,7 @@ def uncertainties_of(block: Any, file: str | None) -> Uncertainties | None:
         raise ConfigError(file, "uncertainties.design", message)
     parameters = parameters_of(block.get("parameters"), file)
     worlds = worlds_of(block, design, file)
-    levels = int_value(block, "levels", file, default=3, low=2, high=MAX_LEVELS)
+    levels = int_value(block, "levels", file, default=3, low=2, high=MAX_LEVELS, at="uncertainties")
     out = Uncertainties(design, worlds, levels, parameters)
     return replace(out, worlds=factorial_size(out)) if design == "factorial" else out
 
@@ -525,7 +554,9 @@ def worlds_of(block: Mapping[str, Any], design: str, file: str | None) -> int:
         return 0
     if "worlds" not in block:
         raise ConfigError(file, "uncertainties.worlds", "missing required key 'worlds'")
-    worlds = int_value(block, "worlds", file, default=0, low=2, high=MAX_SAMPLE_N)
+    worlds = int_value(
+        block, "worlds", file, default=0, low=2, high=MAX_SAMPLE_N, at="uncertainties"
+    )
     if design == "sobol" and worlds & (worlds - 1):
         message = (
             f"Sobol' points keep their balance only in powers of 2, got {worlds};"
@@ -549,9 +580,8 @@ def parameters_of(parameters: Any, file: str | None) -> tuple[Uncertainty, ...]:
     out = []
     for name, entry in parameters.items():
         where = f"{at}.{name}"
-        if not isinstance(name, str) or not VARIANT_NAME.match(name) or name in RESERVED_NAMES:
-            message = f"names use letters, digits, '_', '-' and '.' and are not {RESERVED_NAMES}"
-            raise ConfigError(file, where, f"{message}, got {name!r}")
+        if (problem := label_problem(name)) is not None:
+            raise ConfigError(file, where, problem)
         if not isinstance(entry, Mapping):
             message = "expected {range: [low, high]}, {values: [...]} or {keys: ...}"
             message += f", got {entry!r}"
@@ -626,7 +656,11 @@ def sample_of(sample: Any, file: str | None) -> Sample | None:
         raise ConfigError(
             file, "sample.method", unknown_tag_message("method", method, SAMPLE_METHODS)
         )
-    n = int_value(sample, "n", file, 0, low=1, high=MAX_SAMPLE_N) if "n" in sample else None
+    n = (
+        int_value(sample, "n", file, 0, low=1, high=MAX_SAMPLE_N, at="sample")
+        if "n" in sample
+        else None
+    )
     if n is None:
         raise ConfigError(file, "sample.n", "missing required key 'n' (number of points)")
     return Sample(method=method, n=n, ranges=ranges_of(sample.get("ranges"), file))

@@ -21,6 +21,7 @@ from typing import Any
 
 from sim.config import ConfigError, scenario_from_dict, scenario_sha256, set_dotted, validate_path
 from sim.config.overrides import key_type, set_many
+from sim.sweeps.checks import check_written_values
 from sim.sweeps.design import design_points, world_draws
 from sim.sweeps.experiment import Experiment
 from sim.sweeps.seeds import design_seed, replication_seeds, world_seeds
@@ -74,6 +75,7 @@ def build_plan(experiment: Experiment) -> list[RunSpec]:
     raws = variant_scenarios(experiment)
     check_keys_exist(experiment, raws)
     worlds = sampled_worlds(experiment, raws)
+    check_written_values(experiment, raws)
     plan = []
     for variant, variant_raw in raws.items():
         for g, point in enumerate(points):

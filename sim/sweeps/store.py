@@ -20,7 +20,7 @@ from __future__ import annotations
 import io
 import json
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ from sim.config import ConfigError
 from sim.config.errors import cut
 from sim.config.overrides import value_type
 from sim.results import json_safe, write_atomic, write_json_atomic
+from sim.textsafe import csv_bytes, from_csv
 
 RUNS = "runs"
 MANIFEST = "manifest.json"
@@ -144,11 +145,11 @@ def write_tables(
     out_dir: Path,
     records: Sequence[dict[str, Any]],
     factors: Sequence[str],
-    uncertainties: Sequence[str] = (),
+    uncertainties: Sequence[str] | Mapping[str, str] = (),
 ) -> pd.DataFrame:
     """Write runs.csv/.parquet and the long tables from the run records; return the runs."""
     runs = runs_frame(records, factors, uncertainties)
-    write_atomic(out_dir / "runs.csv", runs.to_csv(index=False).encode())
+    write_atomic(out_dir / "runs.csv", csv_bytes(runs))
     write_parquet(out_dir / "runs.parquet", runs)
     write_parquet(out_dir / "timeseries.parquet", long_frame(records, "timeseries"))
     write_parquet(out_dir / "visibility.parquet", long_frame(records, "visibility_curve"))
@@ -158,17 +159,27 @@ def write_tables(
 
 
 def runs_frame(
-    records: Sequence[dict[str, Any]], factors: Sequence[str], uncertainties: Sequence[str] = ()
+    records: Sequence[dict[str, Any]],
+    factors: Sequence[str],
+    uncertainties: Sequence[str] | Mapping[str, str] = (),
 ) -> pd.DataFrame:
     """One row per run: ids, factor values, (with uncertainties: the world and each
-    uncertainty's value in it), replication, seed, status, error, wall time, metrics."""
+    uncertainty's value in it), replication, seed, status, error, wall time, metrics.
+
+    ``uncertainties`` maps each uncertainty to the key its value is read from (its first),
+    whose schema type its column takes like a factor's: a whole distribution is its JSON text,
+    never a mapping that parquet would merge with the others' keys."""
+    keys = dict(uncertainties) if isinstance(uncertainties, Mapping) else {
+        name: name for name in uncertainties
+    }  # fmt: skip
     rows = []
     for r in records:
         row = {k: r[k] for k in ID_COLUMNS}
         row |= {path: typed(path, r["point"].get(path)) for path in factors}
-        if uncertainties:
+        if keys:
             row |= {"world": r.get("world")}
-            row |= {name: r.get("world_values", {}).get(name) for name in uncertainties}
+            values = r.get("world_values", {})
+            row |= {name: typed(key, values.get(name)) for name, key in keys.items()}
         row |= {k: r[k] for k in ("replication", "seed", "status", "error", "wall_seconds")}
         rows.append(row | {"metrics": r["metrics"]})
     metric_names = ordered_union(r["metrics"] for r in records)
@@ -230,7 +241,7 @@ def read_table(out_dir: Path, name: str) -> pd.DataFrame | None:
     """``name.parquet`` if present, else ``name.csv``, else None; a file that cannot be read
     is a :class:`ResultsDirError` naming it."""
     for path, reader in ((out_dir / f"{name}.parquet", pd.read_parquet),
-                         (out_dir / f"{name}.csv", pd.read_csv)):  # fmt: skip
+                         (out_dir / f"{name}.csv", from_csv)):  # fmt: skip
         if path.is_file():
             try:
                 return reader(path)

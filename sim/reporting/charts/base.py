@@ -27,6 +27,10 @@ FONT: dict[str, Any] = {
     "axes.titlesize": 10,
     "axes.labelsize": 9,
     "legend.fontsize": 8,
+    # Labels come from files (scenario, variant, region names): drawn as written, never read as
+    # mathtext or TeX (``Plan $\undefinedcmd$`` stopped the chart and the report).
+    "text.parse_math": False,
+    "text.usetex": False,
 }
 
 

@@ -37,6 +37,8 @@ def shown_break_evens(found: Assessment) -> list[BreakEven]:
     noise); at most four."""
 
     def follows(be: BreakEven) -> float:
+        if np.ptp(be.curve["x"]) == 0 or np.ptp(be.curve["difference"]) == 0:
+            return 0.0  # a constant has no rank correlation (and scipy warns)
         rho = spearmanr(be.curve["x"], be.curve["difference"]).statistic
         return abs(float(rho)) if np.isfinite(rho) else 0.0
 

@@ -1,0 +1,157 @@
+"""Quiet endings (issue 25): a sweep stopped by SIGTERM or Ctrl-C, a Dask scheduler that dies or
+cannot be reached, and a port already in use each end in one line (with the command that
+resumes the sweep), never a traceback; the runs written so far are whole and resumed.
+
+Before (main at 9f6ade0): SIGTERM ended the sweep with no word (status -15), Ctrl-C with
+click's "Aborted!", a dying scheduler printed Dask's tracebacks and recorded every run not yet
+finished as failed, and a second ``pdsa explore`` on a taken port printed a 40-line traceback.
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import sim.sweeps.executors
+from sim.cli import main
+from tests.test_sweep import runs_csv, write_experiment
+
+ROOT = Path(__file__).resolve().parents[1]
+LONGER = {"replications": 3, "variants": {"long": {"horizon_days": 400}, "short": {}}}
+"""12 runs (two grid points), about a second each: time to stop the sweep
+part-way."""
+
+
+RUNS = 2 * 2 * 3
+"""Variants x grid points x replications."""
+
+
+def command(*args: object) -> list[str]:
+    return [sys.executable, "-m", "sim.cli", *(str(a) for a in args)]
+
+
+def written(out: Path) -> int:
+    return len(list((out / "runs").glob("*.json")))
+
+
+def wait_for_runs(process: subprocess.Popen, out: Path, n: int = 2) -> None:
+    deadline = time.monotonic() + 120
+    while written(out) < n:
+        assert process.poll() is None, "the sweep ended before it could be stopped"
+        assert time.monotonic() < deadline, "no run written in time"
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize(("stop", "workers"), [(signal.SIGTERM, "2"), (signal.SIGINT, "1")])
+def test_a_stopped_sweep_says_how_to_resume_in_one_line(tmp_path, stop, workers):
+    experiment = write_experiment(tmp_path, LONGER)
+    out = tmp_path / "out"
+    sweep = command("sweep", experiment, "--out", out, "--quiet", "--chunk-size", "1")
+    process = subprocess.Popen(
+        [*sweep, "--workers", workers], stderr=subprocess.PIPE, text=True, cwd=ROOT
+    )
+    wait_for_runs(process, out)
+    process.send_signal(stop)
+    stderr = process.communicate(timeout=60)[1]
+    assert process.returncode == 128 + stop
+    (line,) = stderr.strip().splitlines()
+    done = written(out)
+    assert 2 <= done < RUNS
+    assert line == (
+        f"stopped by {stop.name}; {done} of {RUNS} runs written to {out}, every one whole; resume"
+        f" with: pdsa sweep {experiment} --out {out} --resume"
+    )
+    resumed = subprocess.run([*sweep, "--resume", "--workers", "1"], cwd=ROOT, check=False)
+    assert resumed.returncode == 0
+    runs = runs_csv(out)
+    assert len(runs) == RUNS and (runs["status"] == "ok").all()
+
+
+def test_a_scheduler_that_cannot_be_reached_is_one_line(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(sim.sweeps.executors, "CONNECT_SECONDS", 1)
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    experiment, out = write_experiment(tmp_path), tmp_path / "out"
+    address = f"tcp://127.0.0.1:{port}"
+    result = CliRunner().invoke(
+        main, ["sweep", str(experiment), "--out", str(out), "--scheduler", address, "--quiet"]
+    )
+    assert result.exit_code == 1
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith(f"cannot reach the Dask scheduler {address}: ")
+    assert line.endswith(
+        f"0 of 8 runs written to {out}, every one whole; resume with: pdsa sweep {experiment}"
+        f" --out {out} --resume --scheduler {address}"
+    )
+
+
+@pytest.mark.skipif(shutil.which("dask") is None, reason="needs the dask command (the dask extra)")
+def test_a_scheduler_that_dies_stops_the_sweep_in_one_line(tmp_path: Path) -> None:
+    """The scheduler is killed part-way: one line, the runs already written kept and none of
+    the others recorded as failed; ``--resume`` on local workers finishes the sweep."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    scheduler = subprocess.Popen(
+        ["dask", "scheduler", "--port", str(port), "--no-dashboard"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    worker = subprocess.Popen(
+        ["dask", "worker", address, "--nworkers", "1", "--nthreads", "1", "--no-dashboard"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
+    )  # fmt: skip
+    try:
+        experiment = write_experiment(tmp_path, LONGER)
+        out = tmp_path / "out"
+        sweep = command("sweep", experiment, "--out", out, "--quiet", "--chunk-size", "1")
+        process = subprocess.Popen(
+            [*sweep, "--scheduler", address], stderr=subprocess.PIPE, text=True, cwd=ROOT
+        )
+        wait_for_runs(process, out)
+        scheduler.terminate()
+        stderr = process.communicate(timeout=120)[1]
+    finally:
+        for helper in (scheduler, worker):
+            helper.terminate()
+        for helper in (scheduler, worker):
+            try:
+                helper.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                helper.kill()
+                helper.wait()
+    assert process.returncode == 1
+    (line,) = stderr.strip().splitlines()
+    assert line.startswith("lost the Dask scheduler (")
+    assert line.endswith(f"resume with: pdsa sweep {experiment} --out {out} --resume"
+                         f" --scheduler {address}")  # fmt: skip
+    statuses = {p.name: p.read_text() for p in (out / "runs").glob("*.json")}
+    assert statuses and all('"status":"ok"' in text for text in statuses.values())
+    resumed = subprocess.run([*sweep, "--resume", "--workers", "1"], cwd=ROOT, check=False)
+    assert resumed.returncode == 0 and len(runs_csv(out)) == RUNS
+
+
+def test_a_port_in_use_is_one_line(tmp_path: Path) -> None:
+    pytest.importorskip("panel")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            command("explore", "--port", port), capture_output=True, text=True, timeout=120,
+            cwd=tmp_path, check=False,
+        )  # fmt: skip
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.strip() == (
+        f"cannot listen on 127.0.0.1:{port}: Address already in use; choose another --port"
+        " (or --host)"
+    )
