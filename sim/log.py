@@ -131,6 +131,9 @@ class CostLog:
     prices: Costs
     workload: Workload
     stores: Stores
+    interfaces: dict[str, int] = field(default_factory=dict)
+    """System-to-system interfaces the architecture needs, by purpose (``feeds``,
+    ``searches``): ``Strategy.interfaces``."""
 
 
 @dataclass(frozen=True)

@@ -164,6 +164,7 @@ class DataSharingModel(mesa.Model):
             prices=scenario.costs,
             workload=scenario.behaviour.workload,
             stores=scenario.stores,
+            interfaces=self.strategy.interfaces(),
         )
 
     def _store_logs(self) -> dict[str, StoreLog]:

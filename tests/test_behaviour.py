@@ -243,7 +243,7 @@ def test_behaviour_is_deterministic_and_conserves_changes():
                 "extension_probability": 0.6,
                 "updates_per_record_per_day": 0.05,
             },
-            "behaviour": ON | {"workload": {"staff_hours_per_day": 3}},
+            "behaviour": ON | {"workload": {"staff_hours_per_day": 8}},
             "outages": {"ncb": {"mtbf_days": 20, "mttr_hours": 10}},
         }
     )

@@ -100,23 +100,21 @@ def test_storage_is_the_copies_held_times_their_size():
     assert storage["platforms"] == 0.0
 
 
-@pytest.mark.parametrize("architecture", ["centralized", "fragmented", "federated"])
+@pytest.mark.parametrize("architecture", ["centralized", "fragmented", "federated", "hybrid"])
 def test_staff_hours_price_each_manual_action(architecture):
-    """Each change in the window, priced from the source alone: a global record is keyed by
-    hand into the hub (centralized) or the hub and each of its owner's platforms
-    (fragmented, every record entered everywhere), into nothing else (federated: the national
-    system is the only copy); a new record 0.25 h per system, an update 0.1, a deletion 0.05,
-    a review 0.2 once; each hit or false hit an NCB's officers get, 1 hour. Behaviour stays
-    off: the price of the work does not need its feedbacks."""
+    """Each change in the window, priced from the source alone, on one footing: every change
+    is keyed once at home (the national entry, whatever the record's scope, in every
+    architecture); an automated feed costs nothing (centralized, federated, hybrid); today's
+    status quo keys a global record by hand into the hub and each of its owner's platforms
+    as well (fragmented, every record entered everywhere); a new record 0.25 h per system, an
+    update 0.1, a deletion 0.05, a review 0.2 once; each hit or false hit an NCB's officers
+    get, 1 hour. Behaviour stays off: the price of the work does not need its feedbacks."""
     metrics, src = run({"kind": architecture})
     rows = np.flatnonzero(in_window(src.change_time))
     rec, version = src.change_rec[rows], src.change_version[rows]
     owner = src.owner[rec]
-    systems = {
-        "centralized": np.ones(3),
-        "fragmented": 1.0 + np.array([1, 2, 0]),  # the hub, and AAA 1, BBB 2, CCC 0 platforms
-        "federated": np.zeros(3),
-    }[architecture][owner] * (src.sharing[rec] == 0)
+    by_hand = np.array([1, 2, 0]) + 1.0  # the hub, and AAA 1, BBB 2, CCC 0 platforms
+    systems = 1.0 + (architecture == "fragmented") * by_hand[owner] * (src.sharing[rec] == 0)
     deletion = np.isfinite(src.deleted[rec]) & (version == src.last_version[rec])
     price = np.where(version == 0, 0.25, np.where(deletion, 0.05, 0.1))
     years = (BASE["horizon_days"] - BASE["warmup_days"]) / 365
@@ -134,6 +132,94 @@ def test_staff_hours_price_each_manual_action(architecture):
     hits = metrics["hits_per_year"] + metrics["false_hits_per_year"]
     assert by_activity["answering"] == pytest.approx(hits, rel=1e-9)
     assert metrics["staff_hours_per_year"] == pytest.approx(sum(by_activity.values()), rel=1e-12)
+
+
+NOTHING_BY_HAND = {
+    "entry_probability": {"hub": 0.0, "platform": 0.0},
+    "update_probability": {"hub": 0.0, "platform": 0.0},
+}
+
+
+def test_an_architecture_keying_nothing_by_hand_costs_the_same_entry_hours():
+    """The one footing: with today's status quo keying nothing into the hub or a platform,
+    every architecture has the same national entry, updates and reviews; their hours are
+    equal to the hour, whatever each sends automatically (the hub's feed, the platforms'
+    synchronisation, an index)."""
+    architectures = [
+        {"kind": "centralized"},
+        {"kind": "federated"},
+        {"kind": "federated", "routing": "index"},
+        {"kind": "hybrid", "sync": "push"},
+        {"kind": "hybrid", "sync": "batch", "sync_interval_days": 7.0},
+        {"kind": "fragmented", **NOTHING_BY_HAND},
+    ]
+    keyed = []
+    for architecture in architectures:
+        by_activity = run(architecture)[0]["staff_hours_per_year_by_activity"]
+        keyed.append([by_activity[k] for k in ("entry", "updates", "reviews")])
+    assert min(k[0] for k in keyed) > 0
+    for other in keyed[1:]:
+        assert other == pytest.approx(keyed[0], rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("architecture", "feeds", "searches", "systems"),
+    [
+        # every NCB feeds the hub; each searches it
+        ({"kind": "centralized"}, 3, 3, 1),
+        # keyed by hand: no feed; each NCB searches the hub and its platforms (1 + 1 + 2 + 0)
+        ({"kind": "fragmented"}, 0, 6, 3),
+        # no feed; every pair of the three national nodes may ask each other
+        ({"kind": "federated"}, 0, 3, 3),
+        # the index is fed by every NCB and searched by every NCB, then the owners
+        ({"kind": "federated", "routing": "index"}, 3, 6, 4),
+        # AAA->P1, BBB->P1, BBB->P2, CCC (in no platform)->hub, P1->hub, P2->hub
+        ({"kind": "hybrid"}, 6, 6, 3),
+        ({"kind": "hybrid", "sync": "batch"}, 6, 6, 3),
+        # and the hub passes CCC's records on to P1, AAA's and CCC's to P2
+        ({"kind": "hybrid", "redistribute": "all"}, 8, 6, 3),
+    ],
+)
+def test_interfaces_and_systems_operated_follow_the_design(architecture, feeds, searches, systems):
+    """Counted by hand on the three-country world: AAA in P1, BBB in P1 and P2, CCC in none."""
+    metrics, _ = run(architecture)
+    assert metrics["interfaces"] == {"feeds": feeds, "searches": searches}
+    assert metrics["interfaces_total"] == feeds + searches
+    assert metrics["systems_operated"] == systems
+
+
+SERVICE = {"service_seconds": {"dist": "exponential", "mean": 0.01}}
+
+
+def test_operations_and_money_price_what_the_run_needs():
+    """Operations: a 24/7 post per system operated and 50 hours per server needed; money:
+    each item at its price, the interfaces spread over five years, and their sum."""
+    stores = {"stores": {"hub": SERVICE, "platform": SERVICE, "ncb": SERVICE}}
+    metrics, _ = run({"kind": "hybrid"}, stores)
+    servers = metrics["servers_needed_total"]
+    assert servers > 0
+    operations = metrics["systems_operated"] * 8760 + servers * 50
+    assert metrics["operations_staff_hours_per_year"] == pytest.approx(operations, rel=1e-12)
+    items = metrics["cost_per_year_by_item"]
+    assert items["servers"] == pytest.approx(servers * 10_000, rel=1e-12)
+    assert items["staff"] == pytest.approx(metrics["staff_hours_per_year"] * 40, rel=1e-12)
+    assert items["operations"] == pytest.approx(operations * 40, rel=1e-12)
+    gb_year = metrics["bandwidth_gb_per_day_total"] * 365
+    assert items["bandwidth"] == pytest.approx(gb_year * 0.05, rel=1e-12)
+    assert items["storage"] == pytest.approx(metrics["storage_gb_total"] * 1.0, rel=1e-12)
+    assert metrics["interfaces_one_off_cost"] == metrics["interfaces_total"] * 200_000
+    assert items["interfaces"] == pytest.approx(metrics["interfaces_total"] * 40_000, rel=1e-12)
+    assert metrics["cost_per_year"] == pytest.approx(sum(items.values()), rel=1e-12)
+
+
+def test_money_is_unknown_where_the_servers_cannot_be_sized():
+    """Without service times the servers are n/a, and so is the year's cost (never a
+    total that silently leaves out the servers)."""
+    metrics, _ = run({"kind": "centralized"})
+    assert metrics["servers_needed_total"] is None
+    assert metrics["cost_per_year_by_item"]["servers"] is None
+    assert metrics["cost_per_year"] is None
+    assert metrics["interfaces_one_off_cost"] == 6 * 200_000
 
 
 def test_staff_hours_by_region_and_size_class_add_up():

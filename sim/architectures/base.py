@@ -163,6 +163,8 @@ class Strategy(ABC):
         self.nodes = context.nodes
         self.queries = context.queries
         self.dropped: dict[str, int] = {}
+        self._feeds: set[tuple[str, str]] = set()
+        """(sender, receiving store) pairs that carried record changes automatically."""
 
     # --- what the model calls ------------------------------------------------------------------
 
@@ -202,14 +204,49 @@ class Strategy(ABC):
     # --- what the behaviour asks ---------------------------------------------------------------
 
     def manual_entries(self, idx: np.ndarray) -> np.ndarray:
-        """Systems each change must be keyed into by hand (staff work): one by default, the
-        single system the NCB writes to; none for records that never leave the country."""
-        return self._shared(idx).astype(np.int64)
+        """Systems each change is keyed into by hand (staff work), on one footing for every
+        architecture: the national entry, once per change of every record whatever its scope
+        (every architecture has it, the same); an automated feed (a message over a link, a
+        platform's or the hub's synchronisation, an index fed by the national system) costs no
+        keying; every other system a change is keyed into by hand counts once more (today's
+        manual multiple entry: :class:`sim.architectures.fragmented.Fragmented`)."""
+        return np.ones(idx.size, dtype=np.int64)
 
     def sharing_reluctance(self, reluctance: Reluctance) -> float:
         """How much less an NCB shares here than through federated queries (data
         sovereignty): none by default."""
         return 0.0
+
+    # --- what the cost metrics read -------------------------------------------------------------
+
+    def forwarding(self) -> list[Relay]:
+        """What stores pass on to others, whether at once or in batches (by default the
+        ``relays``): each (store, target) pair it may pass something to is an interface."""
+        return self.relays()
+
+    def interfaces(self) -> dict[str, int]:
+        """System-to-system interfaces the architecture needs, by purpose: ``feeds``, the
+        (sender, store) pairs that carried record changes automatically (a national system to
+        the hub or a platform, a store to another), keying by hand being no interface; and
+        ``searches``, the (querier, store) pairs of the views, with every pair of national
+        nodes when the owners answer (each node may be asked by every other)."""
+        n = self.world.n_countries
+        searches = {(int(q), name) for view in self.views() for name in view.stores
+                    for q in view.queriers}  # fmt: skip
+        nodes = n * (n - 1) // 2 if self.reads == "owners" else 0
+        return {"feeds": len(self._feeds | self._forwarded()), "searches": len(searches) + nodes}
+
+    def _forwarded(self) -> set[tuple[str, str]]:
+        """(store, target) pairs of ``forwarding`` that pass on some record."""
+        rec = np.arange(self.source.n_records)
+        version = np.zeros(rec.size, dtype=np.int64)
+        pairs: set[tuple[str, str]] = set()
+        for relay in self.forwarding():
+            passes = np.asarray(relay.passes(rec, version))
+            for i, target in enumerate(relay.targets):
+                if passes[:, i].any():
+                    pairs.add((relay.source.name, target.name))
+        return pairs
 
     def channels(self) -> list[Channel]:
         """Default: each store some view consults, the hub first, then the platforms."""
@@ -279,11 +316,17 @@ class Strategy(ABC):
         store.receive_queries(qid, t + out, back)
         self.queries.ask(store.name, qid)
 
-    def _send(self, link: str, store: Store, rows: np.ndarray, t: np.ndarray) -> None:
-        """Send change rows over ``link`` to ``store``."""
+    def _send(
+        self, link: str, store: Store, rows: np.ndarray, t: np.ndarray, by_hand: bool = False
+    ) -> None:
+        """Send change rows over ``link`` to ``store``: automatically (an interface between
+        each owner's national system and the store), or ``by_hand`` (keyed by NCB staff)."""
         if rows.size:
             src = self.source
             rec = src.change_rec[rows]
+            if not by_hand:
+                owners = np.unique(src.owner[rec])
+                self._feeds |= {(self.world.codes[o], store.name) for o in owners}
             arrival = self.links[link].carry_changes(t, src.kind[rec])
             store.receive_changes(rec, src.change_version[rows], arrival)
 

@@ -63,11 +63,6 @@ class Federated(Strategy):
         pointer = self._shared(idx) & (lifecycle | self.source.is_deletion(rec, version))
         self._send("ncb_to_hub", self.hub, idx[pointer], t_send[pointer])
 
-    def manual_entries(self, idx: np.ndarray) -> np.ndarray:
-        """Nothing is keyed anywhere else: the national system is the only copy (the index,
-        if any, is fed automatically)."""
-        return np.zeros(idx.size, dtype=np.int64)
-
     # --- queries -------------------------------------------------------------------------------
 
     def route_queries(self, qid: np.ndarray, querier: np.ndarray, t: np.ndarray) -> None:

@@ -102,11 +102,12 @@ class Fragmented(Strategy):
             delay = self.entry_delay[kind]
             if not delay.is_zero:
                 t = t + delay.draw(self.delay_rng, t.size)
-            self._send(link, store, idx[rows], t)
+            self._send(link, store, idx[rows], t, by_hand=True)
 
     def manual_entries(self, idx: np.ndarray) -> np.ndarray:
-        """Systems each change is keyed into by hand: the hub and every platform it reaches."""
-        count = np.zeros(idx.size, dtype=np.int64)
+        """Systems each change is keyed into by hand: the national entry every architecture
+        has, then the hub and every platform it is keyed into as well."""
+        count = np.ones(idx.size, dtype=np.int64)
         for keying in self.entry_plan(idx):
             np.add.at(count, keying.rows[keying.keyed], 1)
         return count

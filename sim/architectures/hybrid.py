@@ -72,6 +72,10 @@ class Hybrid(Strategy):
         """Push: each change passed on as soon as it is applied (batch: none, see ``sync``)."""
         return self._relays
 
+    def forwarding(self) -> list[Relay]:
+        """What platforms and hub pass on, pushed or in batches alike."""
+        return self._relays or self._push_relays()
+
     def _push_relays(self) -> list[Relay]:
         """Platforms to the hub; the hub to the platforms, unless it redistributes nothing."""
         up, down = self.links["platform_to_hub"], self.links["hub_to_platform"]

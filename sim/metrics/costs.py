@@ -1,7 +1,24 @@
 """What an architecture costs at real volume: bandwidth per link class, storage per store kind,
-and staff hours per year (manual entry, updates, reviews and following up hits) per region and
-per NCB size. The prices (record and message sizes, hours per action) are scenario
-assumptions (``costs``, ``behaviour.workload``); the volumes are the run's, scaled to real.
+staff hours per year (manual entry, updates, reviews and following up hits) per region and
+per NCB size, the staff and servers that run the systems serving other countries, the
+system-to-system interfaces it needs, and all of it in euros. The prices (record and message
+sizes, hours per action, operations, money) are scenario assumptions (``costs``,
+``behaviour.workload``); the volumes are the run's, scaled to real.
+
+Every architecture is costed on one footing:
+
+- **keying**: the national entry is counted in every architecture, once per change (it is the
+  same everywhere); an automated feed (a message over a link, a synchronisation, an index fed
+  by the national system) costs no keying; what is keyed by hand into another system (today's
+  hub and platforms) counts once per system, wherever it happens;
+- **operations**: the systems run for other countries (the hub, each platform, a national
+  node that answers searches from abroad) each need staff around the clock and the servers
+  their peak load needs; a national system serving its own country alone is the same in
+  every architecture and counted in none;
+- **interfaces**: each pair of systems that exchange automated messages of one purpose (a
+  record feed, searches) is one interface, built once;
+- **money**: servers, staff hours, GB carried and held, at the prices of ``costs.money``, and
+  the interfaces' one-off cost spread over ``amortisation_years``.
 """
 
 from __future__ import annotations
@@ -16,6 +33,7 @@ from sim.metrics.capacity import capacity_metrics
 from sim.metrics.intervals import Shown
 from sim.metrics.layout import Grid
 from sim.metrics.outcomes import DAYS_PER_YEAR
+from sim.metrics.queries import searches_asked
 
 GB = 1e9
 
@@ -149,17 +167,82 @@ def cost_metrics(
         by_region[name] |= staff_metrics(hours, np.flatnonzero(log.world.region_of == r))
     bandwidth = bandwidth_per_day(log, days)
     storage = storage or {}
-    return (
+    capacity = capacity_metrics(log)
+    costs = (
         {
             "bandwidth_gb_per_day": bandwidth,
             "bandwidth_gb_per_day_total": total_of(bandwidth.values()),
             "storage_gb": storage,
             "storage_gb_total": total_of(storage.values()),
         }
-        | capacity_metrics(log)
+        | capacity
         | staff_metrics(hours, np.arange(log.world.n_countries))
         | staff_families(hours, log.world.weight)
+        | operations_metrics(log, capacity["servers_needed_total"])  # type: ignore[arg-type]
+        | interface_metrics(log)
     )
+    return costs | money_metrics(log, costs)
+
+
+def systems_operated(log: RunLog) -> int:
+    """Systems run for other countries: the hub and each platform that holds records or answers
+    searches, and each national node that answers searches from abroad."""
+    asked = searches_asked(log)
+    central = sum(
+        1
+        for name, store in log.stores.items()
+        if store.rec.size or asked.get(name if name == "hub" else f"platform.{name}", 0.0) > 0
+    )
+    nodes = sum(1 for code in log.world.codes if asked.get(f"ncb.{code}", 0.0) > 0)
+    return central + nodes
+
+
+def operations_metrics(log: RunLog, servers: float | None) -> dict[str, Any]:
+    """Staff hours a year running the systems serving other countries: a 24/7 post per system,
+    and the administration of the servers their peak load needs (None when the servers
+    cannot be sized)."""
+    spec = prices(log).prices.operations
+    systems = systems_operated(log)
+    hours = (
+        None
+        if servers is None
+        else systems * spec.hours_per_system_year + servers * spec.hours_per_server_year
+    )
+    return {"systems_operated": float(systems), "operations_staff_hours_per_year": hours}
+
+
+def interface_metrics(log: RunLog) -> dict[str, Any]:
+    """System-to-system interfaces by purpose (record feeds, searches) and in all."""
+    found = {k: float(v) for k, v in prices(log).interfaces.items()}
+    return {"interfaces": found, "interfaces_total": float(sum(found.values()))}
+
+
+def money_metrics(log: RunLog, costs: dict[str, Any]) -> dict[str, Any]:
+    """Euros a year by item (servers, keying and answering staff, operations staff,
+    bandwidth, storage, interfaces spread over their amortisation), their total, and the
+    interfaces' one-off cost; None where an item cannot be priced (servers not sized)."""
+    money = prices(log).prices.money
+    staff = money.staff_hour
+    one_off = costs["interfaces_total"] * money.interface
+    items = {
+        "servers": scaled(costs["servers_needed_total"], money.server_year),
+        "staff": scaled(costs["staff_hours_per_year"], staff),
+        "operations": scaled(costs["operations_staff_hours_per_year"], staff),
+        "bandwidth": scaled(
+            costs["bandwidth_gb_per_day_total"], DAYS_PER_YEAR * money.gb_transferred
+        ),
+        "storage": scaled(costs["storage_gb_total"], money.gb_stored_year),
+        "interfaces": one_off / money.amortisation_years,
+    }
+    return {
+        "cost_per_year_by_item": items,
+        "cost_per_year": total_of(items.values()),
+        "interfaces_one_off_cost": one_off,
+    }
+
+
+def scaled(value: float | None, price: float) -> float | None:
+    return None if value is None else float(value) * price
 
 
 def total_of(values: Any) -> float | None:
