@@ -443,8 +443,8 @@ _ENTRIES: tuple[MetricSpec, ...] = (
         "Interfaces",
         "interfaces",
         "System-to-system interfaces the architecture needs, each built once: a pair of"
-        " systems exchanging record feeds automatically, or searches (every pair of national"
-        " nodes in a federation). Keying by hand needs none.",
+        " systems exchanging record feeds automatically, or searches, and in a federation"
+        " every pair of national nodes. Keying by hand needs none.",
         higher_is_better=False,
         aggregate="capacity",
         headline=True,
@@ -453,7 +453,8 @@ _ENTRIES: tuple[MetricSpec, ...] = (
         "interfaces_one_off_cost",
         "Interfaces, one-off cost",
         "EUR",
-        "The interfaces at costs.money.interface each: built once, before the system runs.",
+        "The interfaces at costs.money.interface each (a pair of national nodes at"
+        " costs.money.node_pair): built once, before the system runs.",
         higher_is_better=False,
         aggregate="capacity",
     ),
@@ -717,7 +718,8 @@ ACTIVITY_WORDS = {
 
 INTERFACE_WORDS = {
     "feeds": "record feeds (a system sending another its changes)",
-    "searches": "searches (a querier's system asking another)",
+    "searches": "searches (a querier's system asking a store)",
+    "node_pairs": "pairs of national nodes that may ask each other",
 }
 
 COST_ITEM_WORDS = {

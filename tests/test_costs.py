@@ -169,10 +169,10 @@ def test_an_architecture_keying_nothing_by_hand_costs_the_same_entry_hours():
         ({"kind": "centralized"}, 3, 3, 1),
         # keyed by hand: no feed; each NCB searches the hub and its platforms (1 + 1 + 2 + 0)
         ({"kind": "fragmented"}, 0, 6, 3),
-        # no feed; every pair of the three national nodes may ask each other
-        ({"kind": "federated"}, 0, 3, 3),
+        # no feed, no store searched; every pair of the three national nodes may ask
+        ({"kind": "federated"}, 0, 0, 3),
         # the index is fed by every NCB and searched by every NCB, then the owners
-        ({"kind": "federated", "routing": "index"}, 3, 6, 4),
+        ({"kind": "federated", "routing": "index"}, 3, 3, 4),
         # AAA->P1, BBB->P1, BBB->P2, CCC (in no platform)->hub, P1->hub, P2->hub
         ({"kind": "hybrid"}, 6, 6, 3),
         ({"kind": "hybrid", "sync": "batch"}, 6, 6, 3),
@@ -183,8 +183,9 @@ def test_an_architecture_keying_nothing_by_hand_costs_the_same_entry_hours():
 def test_interfaces_and_systems_operated_follow_the_design(architecture, feeds, searches, systems):
     """Counted by hand on the three-country world: AAA in P1, BBB in P1 and P2, CCC in none."""
     metrics, _ = run(architecture)
-    assert metrics["interfaces"] == {"feeds": feeds, "searches": searches}
-    assert metrics["interfaces_total"] == feeds + searches
+    pairs = 3 if architecture["kind"] == "federated" else 0  # AAA-BBB, AAA-CCC, BBB-CCC
+    assert metrics["interfaces"] == {"feeds": feeds, "searches": searches, "node_pairs": pairs}
+    assert metrics["interfaces_total"] == feeds + searches + pairs
     assert metrics["systems_operated"] == systems
 
 
@@ -234,3 +235,11 @@ def test_staff_hours_by_region_and_size_class_add_up():
     assert by_weight["large"] is None
     total = by_weight["small"] + by_weight["medium"] + by_weight["largest"]
     assert total == pytest.approx(metrics["staff_hours_per_year"], rel=1e-12)
+
+
+def test_a_pair_of_national_nodes_is_priced_apart_from_a_system_interface():
+    """A federation's three node pairs at 20,000 each, its store interfaces (none here) at
+    200,000: the one-off cost and its fifth a year."""
+    metrics, _ = run({"kind": "federated"})
+    assert metrics["interfaces_one_off_cost"] == 3 * 20_000
+    assert metrics["cost_per_year_by_item"]["interfaces"] == pytest.approx(3 * 4_000, rel=1e-12)

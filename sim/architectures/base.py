@@ -227,14 +227,15 @@ class Strategy(ABC):
     def interfaces(self) -> dict[str, int]:
         """System-to-system interfaces the architecture needs, by purpose: ``feeds``, the
         (sender, store) pairs that carried record changes automatically (a national system to
-        the hub or a platform, a store to another), keying by hand being no interface; and
-        ``searches``, the (querier, store) pairs of the views, with every pair of national
-        nodes when the owners answer (each node may be asked by every other)."""
+        the hub or a platform, a store to another), keying by hand being no interface;
+        ``searches``, the (querier, store) pairs of the views; and ``node_pairs``, every pair
+        of national nodes when the owners answer (each node may be asked by every other)."""
         n = self.world.n_countries
         searches = {(int(q), name) for view in self.views() for name in view.stores
                     for q in view.queriers}  # fmt: skip
         nodes = n * (n - 1) // 2 if self.reads == "owners" else 0
-        return {"feeds": len(self._feeds | self._forwarded()), "searches": len(searches) + nodes}
+        feeds = len(self._feeds | self._forwarded())
+        return {"feeds": feeds, "searches": len(searches), "node_pairs": nodes}
 
     def _forwarded(self) -> set[tuple[str, str]]:
         """(store, target) pairs of ``forwarding`` that pass on some record."""

@@ -654,8 +654,12 @@ class Money(Frozen):
     gb_stored_year: Price = 1.0
     """A GB held for a year, replicated and backed up in a secure data centre. [E] 0.2-5."""
     interface: Price = 200_000.0
-    """One system-to-system interface, specified, built, tested and certified once (both
-    sides). [E] 50,000-1,000,000."""
+    """One system-to-system interface (a record feed, a store's search service), specified,
+    built, tested and certified once (both sides). [E] 50,000-1,000,000."""
+    node_pair: Price = 20_000.0
+    """Connecting one pair of national nodes on a common search protocol: agreeing, testing
+    and evaluating the pair (each node's own side is built once, in its servers). [E]
+    5,000-200,000."""
     amortisation_years: Annotated[float, Strict(), Field(gt=0, le=100)] = 5.0
     """Years over which an interface's one-off cost is spread in ``cost_per_year``. [E] 3-10."""
 

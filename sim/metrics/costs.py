@@ -16,7 +16,8 @@ Every architecture is costed on one footing:
   their peak load needs; a national system serving its own country alone is the same in
   every architecture and counted in none;
 - **interfaces**: each pair of systems that exchange automated messages of one purpose (a
-  record feed, searches) is one interface, built once;
+  record feed, searches) is one interface, built once; in a federation every pair of national
+  nodes is one more (each may be asked by every other), at its own price;
 - **money**: servers, staff hours, GB carried and held, at the prices of ``costs.money``, and
   the interfaces' one-off cost spread over ``amortisation_years``.
 """
@@ -223,7 +224,9 @@ def money_metrics(log: RunLog, costs: dict[str, Any]) -> dict[str, Any]:
     interfaces' one-off cost; None where an item cannot be priced (servers not sized)."""
     money = prices(log).prices.money
     staff = money.staff_hour
-    one_off = costs["interfaces_total"] * money.interface
+    found = costs["interfaces"]
+    pairs = found.get("node_pairs", 0.0)
+    one_off = (costs["interfaces_total"] - pairs) * money.interface + pairs * money.node_pair
     items = {
         "servers": scaled(costs["servers_needed_total"], money.server_year),
         "staff": scaled(costs["staff_hours_per_year"], staff),
