@@ -187,7 +187,9 @@ def emit(frame: pd.DataFrame, fmt: str) -> None:
     if fmt == "csv":
         click.echo(frame.to_csv(index=False), nl=False)
     elif fmt == "json":
-        click.echo(frame.to_json(orient="records", indent=2, double_precision=15))
+        from sim.commands.strict_json import frame_json
+
+        click.echo(frame_json(frame))  # strict: null with a reason, never NaN
     elif fmt == "markdown":
         click.echo(markdown(frame))
     else:
