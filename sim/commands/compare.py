@@ -29,12 +29,22 @@ from sim.reporting.tables import markdown_table
 @click.option(
     "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
     help="table: for reading; markdown: the same blocks to paste into a document; csv, json:"
-    " every column in stored units (shares as fractions).",
+    " every column in stored units (shares as fractions; json strict, null with a reason).",
 )  # fmt: skip
-def compare(out_dir: Path, baseline: str | None, metrics: tuple[str, ...], fmt: str) -> None:
-    """Means with 95 % intervals, paired differences against the baseline, and winners."""
+@click.option(
+    "--tie", "ties", multiple=True, metavar="M=X",
+    help="Materiality threshold of a metric: variants whose means are within it are"
+    " equivalent, e.g. 'completeness=0.005' or 'staff_hours_per_year=5%' (repeatable).",
+)  # fmt: skip
+def compare(
+    out_dir: Path, baseline: str | None, metrics: tuple[str, ...], fmt: str, ties: tuple[str, ...]
+) -> None:
+    """Means with 95 % intervals, paired differences against the baseline, winners (or the
+    variants equivalent within each metric's materiality threshold), and over sampled worlds
+    the range of what may happen (5th to 95th percentile over the worlds)."""
     from sim.analysis import paired_differences, summarise, winners
     from sim.config.errors import unknown_tag_message
+    from sim.verdict.ties import TieError, parse_ties
 
     runs, manifest = read_results(out_dir)
     baseline = baseline or manifest["baseline"]
@@ -47,17 +57,25 @@ def compare(out_dir: Path, baseline: str | None, metrics: tuple[str, ...], fmt: 
             )
         )
     names = checked_metrics(runs, metrics, out_dir)
-    odds = None
+    try:
+        user_ties = parse_ties(ties)
+    except TieError as error:
+        fail(ConfigError(str(out_dir), "--tie", str(error)))
+    checked_metrics(runs, tuple(user_ties), out_dir)
+    odds = band = None
     if manifest.get("uncertainties"):  # one comparison over the ensemble, paired by world
         from sim.robustness import ensemble_odds, pooled_over_worlds
+        from sim.verdict.spread import spread
 
         odds = ensemble_odds(runs, manifest, names)
         runs = pooled_over_worlds(runs, manifest)
+        band = spread(runs, names).drop(columns=["worlds", "min", "max"])
     summary = summarise(runs, names)
     diffs = paired_differences(runs, baseline, names)
-    table = comparison_table(summary, diffs, winners(runs, names))
-    if odds is not None:
+    table = comparison_table(summary, diffs, winners(runs, names, user_ties))
+    if odds is not None and band is not None:
         table = table.merge(odds, on=["variant", "point_id", "metric"], how="left")
+        table = table.merge(band, on=["variant", "point_id", "metric"], how="left")
     if fmt in ("table", "markdown"):
         points = point_names(runs, manifest)
         markdown = fmt == "markdown"
@@ -98,7 +116,7 @@ def human_table(
     blocks = []
     for point, at_point in table.groupby("point_id", sort=False):
         headers = ["metric", "variant", "n", "mean [95% CI]", f"vs {baseline} [95% CI]"]
-        headers += ["first in", "max regret"] if ensemble else []
+        headers += ["90% of worlds", "first in", "max regret"] if ensemble else []
         title = where(point, worlds, points)
         rows = block_rows(at_point, baseline, ensemble)
         blocks.append(
@@ -106,12 +124,17 @@ def human_table(
             if markdown
             else f"{title}\n{format_table(headers, rows)}"
         )
-    note = "\n* paired difference significant at 95 %; pp: percentage points"
+    note = (
+        "\n* paired difference significant at 95 %; pp: percentage points; equivalent: means"
+        " within the metric's materiality threshold (--tie)"
+    )
     if ensemble:
         note += (
             f"; over {worlds} sampled worlds: means and differences pooled over worlds (paired"
-            " world by world), 'first in': share of worlds where the variant ranks first,"
-            " 'max regret': its largest shortfall from the best variant in a world"
+            " world by world: how precisely the mean is known), '90% of worlds': the 5th to"
+            " 95th percentile over the worlds (what may happen), 'first in': share of worlds"
+            " where the variant is first or within the metric's materiality threshold of the"
+            " first, 'max regret': its largest shortfall from the best variant in a world"
             " (pdsa robustness for more)"
         )
     return "\n\n".join(blocks) + ("\n" if markdown else "") + note
@@ -140,11 +163,13 @@ def block_rows(at_point: pd.DataFrame, baseline: str, ensemble: bool) -> list[li
                 diff,
             ]
             if ensemble:
-                cells += [f"{row.p_first:.0%}", shown_value(str(metric))(row.max_regret)]
+                fmt = shown_value(str(metric))
+                cells += [f"{fmt(row.p05)} to {fmt(row.p95)}", f"{row.p_first:.0%}"]
+                cells += [fmt(row.max_regret)]
             rows.append(cells)
         first = group.iloc[0]
         verdict = f"winner: {first.winner}" if isinstance(first.winner, str) else first.note
-        rows.append(["", f"({first.better} is better)", "", "", verdict, *[""] * (2 * ensemble)])
+        rows.append(["", f"({first.better} is better)", "", "", verdict, *[""] * (3 * ensemble)])
     return rows
 
 

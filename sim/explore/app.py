@@ -349,6 +349,8 @@ class ResultsPage:
         self.chart_name = pn.widgets.Select(label="Chart", css_classes=css("chart-name"))
         self.comparison = pn.pane.DataFrame(None, index=False, css_classes=css("comparison"))
         self.differences = pn.pane.DataFrame(None, index=False, css_classes=css("differences"))
+        self.spread = pn.pane.DataFrame(None, index=False, css_classes=css("spread"))
+        self.gains = pn.pane.DataFrame(None, index=False, css_classes=css("gains"))
         self.chart = png_pane(None, "chart")
         self.ranges: dict[str, Any] = {}
         self.filters = pn.Column(css_classes=css("filters"))
@@ -407,6 +409,8 @@ class ResultsPage:
         selection = self.selection()
         self.comparison.object = formatted(browse.comparison(self.results, selection))
         self.differences.object = formatted(browse.differences(self.results, selection))
+        self.spread.object = formatted(browse.worlds_spread(self.results, selection))
+        self.gains.object = browse.gains(self.results, selection)
         self.chart.object = browse.chart_png(self.results, selection)
 
     def view(self) -> pn.viewable.Viewable:
@@ -421,6 +425,12 @@ class ResultsPage:
             self.comparison,
             pn.pane.Markdown("**Paired difference from the baseline (common random numbers)**"),
             self.differences,
+            pn.pane.Markdown(
+                "**What may happen over the sampled worlds: 5th, 50th and 95th percentile**"
+            ),
+            self.spread,
+            pn.pane.Markdown("**What each gain over the baseline costs**"),
+            self.gains,
             self.chart,
             sizing_mode="stretch_width",
         )

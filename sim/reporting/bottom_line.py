@@ -13,12 +13,14 @@ from __future__ import annotations
 import pandas as pd
 
 from sim.analysis import paired_differences, summarise
-from sim.catalogue import better_higher
+from sim.catalogue import better_higher, materiality
 from sim.reporting.charts import first_point
 from sim.reporting.definitions import info, scale
 from sim.reporting.loading import Results
 from sim.reporting.outcome_text import approx, baseline_words
 from sim.reporting.robust_text import name_of
+from sim.reporting.verdict_text import recommendation
+from sim.verdict.ties import describe, equivalent_means
 
 DIMENSIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("completeness", ("completeness",)),
@@ -69,12 +71,15 @@ def pair(metric: str, a: float, b: float) -> str:
 
 
 def best_of(column: pd.Series, metric: str) -> list[str]:
-    """The variants with the best value as shown (equal when they print the same)."""
+    """The variants with the best value, and those equivalent to it: printing the same, or
+    within the metric's materiality threshold (:mod:`sim.verdict.ties`), best first."""
     valued = column.dropna()
     if valued.empty:
         return []
     top = valued.max() if better_higher(metric) else valued.min()
-    return [str(v) for v, x in valued.items() if shown(metric, x) == shown(metric, top)]
+    same = [str(v) for v, x in valued.items() if shown(metric, x) == shown(metric, top)]
+    close = equivalent_means(valued, metric, materiality(metric))
+    return [*same, *(v for v in close if v not in same)]
 
 
 def leader_of(table: pd.DataFrame) -> str | None:
@@ -100,7 +105,11 @@ def lead_sentence(results: Results, table: pd.DataFrame, leader: str) -> str:
         else ""
     )
     if tied:
-        return f"{', '.join([leader, *tied])} tie for the best {label} ({value}{against})."
+        within = describe(metric, materiality(metric))
+        return (
+            f"{join([leader, *tied])} are equivalent on {label} ({value}{against}): within"
+            f" {within} of each other, so their order is noise, not a ranking."
+        )
     head = f"{leader} leads on {label} with {value}{against}"
     return head + significance(results, table, leader, metric) + "."
 
@@ -272,6 +281,7 @@ def bottom_line(results: Results) -> str:
             results
         )
     sentences = [
+        *recommendation(results),
         lead_sentence(results, table, leader),
         *strengths_and_prices(results, table, leader),
         alternatives_sentence(results, table, leader),
