@@ -127,7 +127,9 @@ def criteria_runs(seed: int = 3, worlds: int = 12) -> pd.DataFrame:
         "servers_needed_total": {k: list(rng.integers(10, 900, worlds).astype(float))
                                  for k in LEVERS},
     }  # fmt: skip
-    return runs_of(values["completeness"], **{k: v for k, v in values.items() if k != "completeness"})
+    return runs_of(
+        values["completeness"], **{k: v for k, v in values.items() if k != "completeness"}
+    )
 
 
 def independent(runs: pd.DataFrame, thresholds: list[str]) -> tuple[pd.Series, dict, pd.Series]:

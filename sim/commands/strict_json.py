@@ -1,6 +1,6 @@
 """Strict JSON for ``--format json``: no ``NaN``, no ``Infinity`` (which Python writes and most
-parsers refuse), and no bare null either: every value that is not a finite number becomes
-``null`` and the object holding it gains ``"why_null": {key: reason}``.
+parsers refuse), and no bare null either: every value that is missing or not a finite number
+becomes ``null`` and the object holding it gains ``"why_null": {key: reason}``.
 
 The reasons come from the caller (what a missing interval or an unreachable percentile means
 in its table), with a plain default for anything else.
@@ -48,7 +48,8 @@ def reason_for(key: str, value: Any) -> str:
 
 
 def finite(value: Any) -> bool:
-    return not (isinstance(value, float) and not math.isfinite(value))
+    """A value that is neither null nor a non-finite number."""
+    return value is not None and not (isinstance(value, float) and not math.isfinite(value))
 
 
 def plain(value: Any) -> Any:

@@ -39,15 +39,29 @@ FRONT = 0.5
 of the worlds."""
 
 
+def bare(metric: str, value: float) -> str:
+    """A value in display units without its unit: ``96.3``, ``0.19``, ``26,500``."""
+    if not math.isfinite(value):
+        return "n/a"
+    if info(metric).share:
+        shown_value = value * scale(metric)
+        return f"{shown_value:.2g}" if 0 < abs(shown_value) < 1 else f"{shown_value:.1f}"
+    return compact(value)
+
+
+def compact(value: float) -> str:
+    """Three significant figures, no trailing zeros below 1,000: ``3``, ``0.00068``, ``2,930``,
+    ``17.9 million``."""
+    if abs(value) >= 1000 or value == 0:
+        return approx(value) if value else "0"
+    return f"{value:.3g}"
+
+
 def shown(metric: str, value: float) -> str:
     """A value in display units: ``96.3 %``, ``26,500 missed hits/year``."""
     meta = info(metric)
-    if not math.isfinite(value):
-        return "n/a"
-    if meta.share:
-        shown_value = value * scale(metric)
-        return f"{shown_value:.2g} %" if 0 < abs(shown_value) < 1 else f"{shown_value:.1f} %"
-    return f"{approx(value)} {meta.unit}"
+    text = bare(metric, value)
+    return text if text == "n/a" else f"{text} %" if meta.share else f"{text} {meta.unit}"
 
 
 # --- the recommendation ---------------------------------------------------------------------
@@ -215,7 +229,7 @@ def spread_table(results: Results) -> pd.DataFrame:
     band = band[band["point_id"] == first]
     cells: dict[str, dict[str, str]] = {}
     for row in band.itertuples():
-        text = f"{shown(row.metric, row.p05)} to {shown(row.metric, row.p95)}"
+        text = f"{bare(row.metric, row.p05)} to {bare(row.metric, row.p95)}"
         cells.setdefault(info(str(row.metric)).axis_label, {})[str(row.variant)] = text
     frame = pd.DataFrame.from_dict(cells, orient="index")
     return frame.reindex(columns=[v for v in results.variants if v in frame.columns])
@@ -261,7 +275,7 @@ def gains_table(results: Results) -> pd.DataFrame:
 
 
 def signed(value: float) -> str:
-    return ("+" if value > 0 else "-" if value < 0 else "") + approx(abs(value))
+    return ("+" if value > 0 else "-" if value < 0 else "") + compact(abs(value))
 
 
 def price_cell(price: Any) -> str:
