@@ -76,12 +76,33 @@ def compare(
     if odds is not None and band is not None:
         table = table.merge(odds, on=["variant", "point_id", "metric"], how="left")
         table = table.merge(band, on=["variant", "point_id", "metric"], how="left")
+        table["note"] = worlds_notes(table, runs, user_ties)
     if fmt in ("table", "markdown"):
         points = point_names(runs, manifest)
         markdown = fmt == "markdown"
         click.echo(human_table(table, baseline, manifest.get("worlds"), points, markdown))
     else:
         emit(table, fmt)
+
+
+def worlds_notes(table: pd.DataFrame, runs: pd.DataFrame, ties: dict[str, Any]) -> pd.Series:
+    """Each ``equivalent: a, b`` note over sampled worlds gains the share of worlds in which
+    those variants are within the threshold of each other."""
+    from sim.robustness import world_table
+    from sim.verdict.ties import equivalent_share, tie_of
+
+    notes = table["note"].copy()
+    for (point, metric), rows in table.groupby(["point_id", "metric"], sort=False):
+        note = rows["note"].iloc[0]
+        if not isinstance(note, str) or not note.startswith("equivalent: "):
+            continue
+        names = note.removeprefix("equivalent: ").split(" (within")[0].split(", ")
+        worlds = world_table(runs[runs["point_id"] == point], str(metric))
+        if not set(names) <= set(worlds.columns):
+            continue
+        share = equivalent_share(worlds, str(metric), tie_of(str(metric), ties), names)
+        notes[rows.index] = f"{note}; in {share:.0%} of the worlds"
+    return notes
 
 
 def comparison_table(

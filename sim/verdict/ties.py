@@ -112,6 +112,16 @@ def equivalent_pairs(table: pd.DataFrame, metric: str, tie: Tie) -> pd.DataFrame
     return pd.DataFrame(same.mean(axis=0), index=table.columns, columns=table.columns)
 
 
+def equivalent_share(table: pd.DataFrame, metric: str, tie: Tie, levers: list[str]) -> float:
+    """The share of worlds (rows of ``table``) in which every pair of ``levers`` is within the
+    threshold of each other."""
+    values = table[levers].to_numpy(dtype=float)
+    gap = np.abs(values[:, :, None] - values[:, None, :])
+    larger = np.maximum(np.abs(values)[:, :, None], np.abs(values)[:, None, :])
+    every = (gap <= np.maximum(tie.absolute, tie.relative * larger)).all(axis=(1, 2))
+    return float(every.mean()) if len(every) else float("nan")
+
+
 def equivalent_means(means: pd.Series, metric: str, tie: Tie) -> list[str]:
     """The variants whose mean is within the threshold of the best mean, best first."""
     valued = means.dropna()
