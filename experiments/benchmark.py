@@ -34,8 +34,11 @@ ARCHITECTURES = {
     "federated-index": {"kind": "federated", "index": True},
     "hybrid-push": {"kind": "hybrid", "sync": "push"},
     "hybrid-batch": {"kind": "hybrid", "sync": "batch", "sync_interval_days": 7},
-    "fragmented": {"kind": "fragmented", "entry_probability": {"hub": 0.9, "platform": 0.9},
-                   "update_probability": {"hub": 0.8, "platform": 0.8}},
+    "fragmented": {
+        "kind": "fragmented",
+        "entry_probability": {"hub": 0.9, "platform": 0.9},
+        "update_probability": {"hub": 0.8, "platform": 0.8},
+    },
 }
 
 WARM_UP = "warm-up:"
@@ -69,9 +72,11 @@ def scenario_dict(architecture: dict, scale: float = 1.0) -> dict:
             "hub": {"servers": 8, "service_seconds": {"dist": "exponential", "mean": 0.05}},
             "platform": {"servers": 1, "service_seconds": {"dist": "exponential", "mean": 0.2}},
         },
-        "outages": {"hub": {"mtbf_days": 90, "mttr_hours": 6},
-                    "platform": {"mtbf_days": 60, "mttr_hours": 8},
-                    "ncb": {"mtbf_days": 120, "mttr_hours": 12}},
+        "outages": {
+            "hub": {"mtbf_days": 90, "mttr_hours": 6},
+            "platform": {"mtbf_days": 60, "mttr_hours": 8},
+            "ncb": {"mtbf_days": 120, "mttr_hours": 12},
+        },
         "queries": {"per_country_per_day": 10.5 * scale},
     }
 
@@ -89,15 +94,27 @@ def run_child(name: str, scale: float) -> None:
     result = run_one(scenario)
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"wall": wall, "cpu": cpu, "peak_mb": peak_mb,
-                      "changes": result.counts["record_changes"],
-                      "queries": result.counts["queries"],
-                      "completeness": result.metrics["completeness"]}))
+    print(
+        json.dumps(
+            {
+                "wall": wall,
+                "cpu": cpu,
+                "peak_mb": peak_mb,
+                "changes": result.counts["record_changes"],
+                "queries": result.counts["queries"],
+                "completeness": result.metrics["completeness"],
+            }
+        )
+    )
 
 
 def child(name: str, scale: float) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", name, "--scale", str(scale)],
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", name, "--scale", str(scale)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -113,9 +130,11 @@ def main() -> None:
         return
     for name in args.arch:
         child(WARM_UP + name, 1.0)
-    print(f"{'architecture':<16} {'scale':>5} {'median s':>9} {'min s':>7} {'max s':>7} "
-          f"{'cpu s':>7} {'peak MB':>8} {'changes':>9} {'queries':>9} {'cpu s/M':>8} "
-          f"{'MB/M':>6}")
+    print(
+        f"{'architecture':<16} {'scale':>5} {'median s':>9} {'min s':>7} {'max s':>7} "
+        f"{'cpu s':>7} {'peak MB':>8} {'changes':>9} {'queries':>9} {'cpu s/M':>8} "
+        f"{'MB/M':>6}"
+    )
     for name in args.arch:
         for scale in args.scale:
             runs = [child(name, scale) for _ in range(args.repeat)]
@@ -123,10 +142,12 @@ def main() -> None:
             cpu = statistics.median(r["cpu"] for r in runs)
             peak = max(r["peak_mb"] for r in runs)
             millions = runs[0]["changes"] / 1e6
-            print(f"{name:<16} {scale:5g} {statistics.median(walls):9.2f} {min(walls):7.2f} "
-                  f"{max(walls):7.2f} {cpu:7.2f} {peak:8.0f} {runs[0]['changes']:9d} "
-                  f"{runs[0]['queries']:9d} {cpu / millions:8.2f} {peak / millions:6.0f}",
-                  flush=True)
+            print(
+                f"{name:<16} {scale:5g} {statistics.median(walls):9.2f} {min(walls):7.2f} "
+                f"{max(walls):7.2f} {cpu:7.2f} {peak:8.0f} {runs[0]['changes']:9d} "
+                f"{runs[0]['queries']:9d} {cpu / millions:8.2f} {peak / millions:6.0f}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -56,56 +56,90 @@ def world_file(name: str) -> dict:
 
 CASES = {
     "tiny": lambda: base(horizon_days=30, warmup_days=0),
-    "records-2m": lambda: base(records={
-        "creation_per_country_per_day": 3000, "lifetime_days": {"dist": "exponential", "mean": 30}}),
-    "updates": lambda: base(records={
-        "creation_per_country_per_day": 1500, "updates_per_record_per_day": 0.1,
-        "lifetime_days": {"dist": "exponential", "mean": 30}}),
+    "records-2m": lambda: base(
+        records={
+            "creation_per_country_per_day": 3000,
+            "lifetime_days": {"dist": "exponential", "mean": 30},
+        }
+    ),
+    "updates": lambda: base(
+        records={
+            "creation_per_country_per_day": 1500,
+            "updates_per_record_per_day": 0.1,
+            "lifetime_days": {"dist": "exponential", "mean": 30},
+        }
+    ),
     "hybrid-5-platforms": lambda: base(
         architecture={"kind": "hybrid", "sync": "push"},
         world={"platforms": [{"name": f"P{i}"} for i in range(5)], "countries": countries(20, 5)},
-        records={"creation_per_country_per_day": 150,
-                 "lifetime_days": {"dist": "exponential", "mean": 30}}),
+        records={
+            "creation_per_country_per_day": 150,
+            "lifetime_days": {"dist": "exponential", "mean": 30},
+        },
+    ),
     "fragmented-5-platforms": lambda: base(
         architecture={"kind": "fragmented"},
         world={"platforms": [{"name": f"P{i}"} for i in range(5)], "countries": countries(20, 5)},
-        records={"creation_per_country_per_day": 300,
-                 "lifetime_days": {"dist": "exponential", "mean": 30}}),
+        records={
+            "creation_per_country_per_day": 300,
+            "lifetime_days": {"dist": "exponential", "mean": 30},
+        },
+    ),
     "queries-4m": lambda: base(queries={"per_country_per_day": 6000}),
     "federated-queries": lambda: base(
-        architecture={"kind": "federated"}, world={"countries": countries(100)},
-        queries={"per_country_per_day": 60}),
+        architecture={"kind": "federated"},
+        world={"countries": countries(100)},
+        queries={"per_country_per_day": 60},
+    ),
     "ncb-outages": lambda: base(
-        world={"countries": countries(60)},
-        outages={"ncb": {"mtbf_days": 2, "mttr_hours": 0.1}}),
+        world={"countries": countries(60)}, outages={"ncb": {"mtbf_days": 2, "mttr_hours": 0.1}}
+    ),
     "ncb-outages-30": lambda: base(
-        world={"countries": countries(30)},
-        outages={"ncb": {"mtbf_days": 1, "mttr_hours": 0.1}}),
+        world={"countries": countries(30)}, outages={"ncb": {"mtbf_days": 1, "mttr_hours": 0.1}}
+    ),
     "hub-outages": lambda: base(
-        world={"countries": countries(20)},
-        outages={"hub": {"mtbf_days": 0.1, "mttr_hours": 0.1}}),
+        world={"countries": countries(20)}, outages={"hub": {"mtbf_days": 0.1, "mttr_hours": 0.1}}
+    ),
     "kinds-denials": lambda: base(
         world={"countries": countries(40)},
-        records={"creation_per_country_per_day": 40,
-                 "lifetime_days": {"dist": "exponential", "mean": 30},
-                 "kinds": {k: {"share": 0.25} for k in "abcd"},
-                 "denials": [{"countries": ["C001"], "share": 0.1},
-                             {"countries": ["C002"], "share": 0.1}]},
-        outages={"ncb": {"mtbf_days": 5, "mttr_hours": 2}}),
+        records={
+            "creation_per_country_per_day": 40,
+            "lifetime_days": {"dist": "exponential", "mean": 30},
+            "kinds": {k: {"share": 0.25} for k in "abcd"},
+            "denials": [
+                {"countries": ["C001"], "share": 0.1},
+                {"countries": ["C002"], "share": 0.1},
+            ],
+        },
+        outages={"ncb": {"mtbf_days": 5, "mttr_hours": 2}},
+    ),
     "behaviour": lambda: base(
         world={"countries": countries(20)},
-        records={"creation_per_country_per_day": 300, "review_days": 20,
-                 "extension_probability": 0.5,
-                 "lifetime_days": {"dist": "exponential", "mean": 60}},
-        behaviour={"enabled": True}),
+        records={
+            "creation_per_country_per_day": 300,
+            "review_days": 20,
+            "extension_probability": 0.5,
+            "lifetime_days": {"dist": "exponential", "mean": 60},
+        },
+        behaviour={"enabled": True},
+    ),
     "hybrid-batch-hourly": lambda: base(
         architecture={"kind": "hybrid", "sync": "batch", "sync_interval_days": 0.04},
         world={"platforms": [{"name": f"P{i}"} for i in range(5)], "countries": countries(20, 5)},
-        records={"creation_per_country_per_day": 100,
-                 "lifetime_days": {"dist": "exponential", "mean": 30}}),
-    "century": lambda: base(horizon_days=36500, warmup_days=0, records={
-        "creation_per_country_per_day": 0.2, "lifetime_days": {"dist": "exponential", "mean": 30}},
-        queries={"per_country_per_day": 0.1}),
+        records={
+            "creation_per_country_per_day": 100,
+            "lifetime_days": {"dist": "exponential", "mean": 30},
+        },
+    ),
+    "century": lambda: base(
+        horizon_days=36500,
+        warmup_days=0,
+        records={
+            "creation_per_country_per_day": 0.2,
+            "lifetime_days": {"dist": "exponential", "mean": 30},
+        },
+        queries={"per_country_per_day": 0.1},
+    ),
     "world-fragmented": lambda: world_file("world-2023-fragmented"),
     "world-hybrid-push": lambda: world_file("world-2023-hybrid-push"),
     "world-federated": lambda: world_file("world-2023-federated"),

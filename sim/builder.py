@@ -15,9 +15,10 @@ import mesa
 import numpy as np
 
 from sim.agents import NCB, GlobalHub, RegionalPlatform
-from sim.architectures import REGISTRY, Context, QueryBook, Strategy, build_strategy
+from sim.architectures import Context, Strategy, channels, run_plan, run_strategy
 from sim.behaviour import Behaviour, Overlay, Sampling
-from sim.config.schema import LINK_CLASSES, Scenario
+from sim.config.schema import LINK_CLASSES, OutageSpec, Scenario, StoreSpec
+from sim.config.schema import Link as LinkSpec
 from sim.engine.dists import SECONDS, Sampler
 from sim.engine.links import Link
 from sim.engine.outages import Availability
@@ -26,6 +27,13 @@ from sim.engine.store import Store
 from sim.log import SubjectMix
 from sim.records import SourceRecords, day_bounds, draw_records
 from sim.rng import Streams
+from sim.routing import Network, QueryBook
+from sim.routing.routes import Compiled
+from sim.routing.subjects import Subjects
+from sim.routing.transfers import Transfers
+from sim.routing.transfers import Wave as TransferWave
+from sim.settings import Resolved
+from sim.topology import PlanError, Profile, Topology, check
 from sim.world import WorldIndex
 
 
@@ -59,6 +67,7 @@ class Parts:
 
     world: WorldIndex
     streams: Streams
+    plan: Topology
     source: SourceRecords
     """The records as planned (the owners' behaviour, if any, lives in ``overlay``)."""
     change_days: np.ndarray
@@ -71,6 +80,10 @@ class Parts:
     platforms: list[RegionalPlatform]
     ncbs: list[NCB]
     overlay: Overlay | None
+    network: Network
+    transfers: Transfers | None
+    """A road map's bulk handovers and corrections (None: none)."""
+    subjects: Subjects
     strategy: Strategy
     behaviour: Behaviour | None
 
@@ -78,6 +91,11 @@ class Parts:
     def stores(self) -> list[Store]:
         """The hub and the platforms: the stores outside the owners' countries."""
         return [self.hub.store, *(p.store for p in self.platforms)]
+
+    @property
+    def by_name(self) -> dict[str, Store]:
+        """The hub and the platforms by store name (``hub``, ``platform.SIS``)."""
+        return {store.name: store for store in self.stores}
 
     @property
     def nodes(self) -> list[Store]:
@@ -94,38 +112,62 @@ def build(
     streams = Streams(seed)
     world = WorldIndex.from_schema(scenario.world, scenario.records.denials)
     n_days = math.ceil(scenario.horizon_days)
-    source = source if source is not None else planned_records(scenario, world, streams)
-    queries = sampled_queries(scenario, world, streams, n_days)
-    links = {name: link(scenario, name, streams) for name in LINK_CLASSES}
+    plan = run_plan(scenario, world)
     hub, platforms, ncbs = agents(model, scenario, world, streams)
+    kind_names = tuple(k.name for k in scenario.records.kind_specs())
+    stores = {s.name: s for s in [hub.store, *(p.store for p in platforms)]}
+    check(plan, list(stores), world.n_countries, kind_names)
+    source = source if source is not None else planned_records(scenario, world, streams, plan)
+    queries = sampled_queries(scenario, world, streams, n_days)
+    links = run_links(scenario, plan, streams)
     send_time = send_times(source, [ncb.node.availability for ncb in ncbs])
     overlay = Overlay(source, world) if scenario.behaviour.enabled else None
+    acting = source if overlay is None else overlay.records
+    book = QueryBook(
+        queries.time,
+        scenario.architecture.query_deadline_seconds * SECONDS,
+        queries.issuer,
+        queries.names_issuer[queries.kind],
+        queries.kind,
+    )
+    nodes = [ncb.node for ncb in ncbs]
+    subjects = Subjects(
+        queries.time,
+        queries.querier,
+        queries.kind,
+        subject_mix(scenario).on_record,
+        source,
+        world,
+        streams.get("queries.subject"),
+    )
+    network = Network(plan, acting, stores, nodes, links, streams, book, world.n_countries)
+    transfers = road_map_transfers(scenario, world, plan, acting, stores)
     context = Context(
         world=world,
-        source=source if overlay is None else overlay.records,
+        source=acting,
+        plan=plan,
+        network=network,
         links=links,
-        hub=hub.store,
-        platforms=[p.store for p in platforms],
-        nodes=[ncb.node for ncb in ncbs],
+        stores=stores,
+        nodes=nodes,
         streams=streams,
-        queries=QueryBook(
-            queries.time,
-            scenario.architecture.query_deadline_seconds * SECONDS,
-            queries.issuer,
-            queries.names_issuer[queries.kind],
-        ),
+        queries=book,
+        subjects=subjects,
         store_spec=scenario.stores,
         query_spec=scenario.queries,
         n_days=n_days,
+        scenario=scenario,
     )
-    strategy = build_strategy(scenario.architecture, context)
+    strategy = run_strategy(scenario, context)
     behaviour = None
     if overlay is not None:
         behaviour = Behaviour(
             scenario.behaviour,
             overlay,
             world,
-            strategy,
+            channels(plan, world, stores),
+            network.entries,
+            strategy.sharing_reluctance(scenario.behaviour.sharing.reluctance),
             ncbs,
             streams,
             send_time,
@@ -136,6 +178,7 @@ def build(
     return Parts(
         world=world,
         streams=streams,
+        plan=plan,
         source=source,
         change_days=change_days,
         send_time=send_time,
@@ -145,6 +188,9 @@ def build(
         platforms=platforms,
         ncbs=ncbs,
         overlay=overlay,
+        network=network,
+        transfers=transfers,
+        subjects=subjects,
         strategy=strategy,
         behaviour=behaviour,
     )
@@ -153,22 +199,83 @@ def build(
 def agents(
     model: mesa.Model, scenario: Scenario, world: WorldIndex, streams: Streams
 ) -> tuple[GlobalHub, list[RegionalPlatform], list[NCB]]:
-    """The hub, the platforms and the NCBs, each with its store, in the world's order."""
-    hub = GlobalHub(model, store(scenario, "hub", "hub", streams))
-    platforms = [
-        RegionalPlatform(model, store(scenario, f"platform.{name}", "platform", streams))
-        for name in world.platforms
-    ]
+    """The hub, the platforms and the NCBs, each with its store and the settings the run
+    resolved for it (``sim.settings``: the most specific wins), in the world's order."""
+    resolved = Resolved(scenario, world)
+    horizon = scenario.horizon_days
+    hub_spec, hub_outages = scenario.stores.hub, scenario.outages.hub
+    hub = GlobalHub(
+        model, store("hub", "hub", hub_spec, hub_outages, horizon, streams), hub_spec, hub_outages
+    )
+    platforms = []
+    for p, name in enumerate(world.platforms):
+        spec, outages = resolved.platform_store(p), resolved.platform_outages(p)
+        node = store(f"platform.{name}", "platform", spec, outages, horizon, streams)
+        platforms.append(RegionalPlatform(model, node, spec, outages))
     ncbs = [
-        NCB(model, i, store(scenario, f"ncb.{code}", "ncb", streams))
-        for i, code in enumerate(world.codes)
+        NCB(
+            model,
+            i,
+            store(
+                f"ncb.{country.code}",
+                "ncb",
+                resolved.node_store(i),
+                resolved.node_outages(i),
+                horizon,
+                streams,
+            ),
+            code=country.code,
+            region=country.region,
+            platforms=tuple(p for p in country.platforms if p in world.platforms),
+            weight=country.weight,
+            staff_hours_per_day=resolved.staff_hours_per_day(i),
+        )
+        for i, country in enumerate(scenario.world.countries)
     ]
     return hub, platforms, ncbs
 
 
-def planned_records(scenario: Scenario, world: WorldIndex, streams: Streams) -> SourceRecords:
+def road_map_transfers(
+    scenario: Scenario,
+    world: WorldIndex,
+    plan: Topology,
+    source: SourceRecords,
+    stores: dict[str, Store],
+) -> Transfers | None:
+    """The bulk handovers and reconciliations of the road map's waves, if it has any: each
+    wave's NCBs, the direct routes of the stage they move to that start then, and each NCB's
+    rates in simulated records a day (its weight times the sampled fraction)."""
+    migration = scenario.migration
+    if not migration.stages or (migration.bulk is None and migration.reconcile is None):
+        return None
+    kinds = source.kind_names
+    waves = []
+    for k, stage in enumerate(migration.stages, start=1):
+        own = plan.part(f"stage{k}")
+        for wave in stage.waves:
+            owners = np.array(
+                [
+                    c.code in wave.countries or c.region in wave.regions
+                    for c in scenario.world.countries
+                ]
+            )
+            routes = [
+                Compiled.of(r, kinds)
+                for r in own.routes
+                if r.via is None and r.start_day == wave.day and (r.owners & owners).any()
+            ]
+            waves.append(TransferWave(wave.day, owners, routes))
+    scale = world.weight * scenario.records.sample_fraction
+    bulk = None if migration.bulk is None else migration.bulk.records_per_day * scale
+    fix = None if migration.reconcile is None else migration.reconcile.records_per_day * scale
+    return Transfers(waves, source, stores, bulk, fix)
+
+
+def planned_records(
+    scenario: Scenario, world: WorldIndex, streams: Streams, plan: Topology
+) -> SourceRecords:
     """Every record's lifecycle; with behaviour on, each review also plans a dormant lapse;
-    for an architecture that can miss deletions, the ghosts the past left at day 0 too."""
+    when a system keyed by hand can miss a deletion, the ghosts the past left at day 0 too."""
     behaviour = scenario.behaviour
     grace = behaviour.workload.review_grace_days if behaviour.enabled else None
     return draw_records(
@@ -177,7 +284,7 @@ def planned_records(scenario: Scenario, world: WorldIndex, streams: Streams) -> 
         scenario.horizon_days,
         streams,
         lapse_after_days=grace,
-        keep_ghosts=REGISTRY[scenario.architecture.kind].misses_deletions,
+        keep_ghosts=plan.misses_changes(),
     )
 
 
@@ -243,26 +350,58 @@ def subject_mix(scenario: Scenario) -> SubjectMix:
     return SubjectMix(shares, np.array(on_record), np.array(ratio))
 
 
-def link(scenario: Scenario, name: str, streams: Streams) -> Link:
-    """One link class; a simulated change stands for 1 / ``records.sample_fraction`` real ones,
-    a simulated search for 1 / ``queries.sample_fraction``."""
-    spec = getattr(scenario.links, name)
+def run_links(scenario: Scenario, plan: Topology, streams: Streams) -> dict[str, Link]:
+    """Every link class of the scenario, and every other link a profile of the plan names."""
+    links = {
+        name: link(scenario, name, getattr(scenario.links, name), name, streams)
+        for name in LINK_CLASSES
+    }
+    given: dict[str, Profile] = {}
+    for profile in plan.profiles():
+        spec = LinkSpec(
+            delay_hours=profile.change_delay_hours, query_delay_seconds=profile.query_delay_seconds
+        )
+        seen = given.setdefault(profile.link, profile)
+        if (seen.change_delay_hours, seen.query_delay_seconds, seen.klass) != (
+            profile.change_delay_hours,
+            profile.query_delay_seconds,
+            profile.klass,
+        ):
+            raise PlanError(f"two profiles name link {profile.link!r} with different delays")
+        if profile.link in LINK_CLASSES:
+            if getattr(scenario.links, profile.link) != spec:
+                raise PlanError(
+                    f"a profile gives link class {profile.link!r} other delays than the scenario's"
+                )
+        elif profile.link not in links:
+            links[profile.link] = link(scenario, profile.link, spec, profile.klass, streams)
+    return links
+
+
+def link(scenario: Scenario, name: str, spec: LinkSpec, klass: str, streams: Streams) -> Link:
+    """One link, counted under ``klass``; a simulated change stands for 1 /
+    ``records.sample_fraction`` real ones, a simulated search for 1 /
+    ``queries.sample_fraction``."""
     return Link(
         name,
         spec,
         streams.get(f"link.{name}"),
         change_weight=1.0 / scenario.records.sample_fraction,
         query_weight=1.0 / scenario.queries.sample_fraction,
+        klass=klass,
     )
 
 
-def store(scenario: Scenario, name: str, kind: str, streams: Streams) -> Store:
+def store(
+    name: str,
+    kind: str,
+    spec: StoreSpec,
+    outages: OutageSpec | None,
+    horizon: float,
+    streams: Streams,
+) -> Store:
     """A store of ``kind`` (hub, platform, ncb), its outages drawn from its own stream."""
-    spec = getattr(scenario.stores, kind)
-    outage = getattr(scenario.outages, kind)
-    availability = Availability.draw(
-        outage, scenario.horizon_days, streams.get(f"outage.{name}"), name
-    )
+    availability = Availability.draw(outages, horizon, streams.get(f"outage.{name}"), name)
     return Store(
         name,
         kind,

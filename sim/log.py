@@ -6,26 +6,14 @@ Metrics are pure functions of this record; they never reach back into the model.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
 
 from sim.config.schema import Costs, Stores, Workload
 from sim.engine.outages import Availability
 from sim.records import SourceRecords
+from sim.topology import Topology
 from sim.world import WorldIndex
-
-Reads = Literal["stores", "owners"]
-"""Who answers a query: the stores its view consults (``stores``), or the owners' national
-nodes, after any store the view consults first to find them (``owners``: federated)."""
-
-
-@dataclass(frozen=True)
-class View:
-    """The stores a group of queriers consult (``hub`` and platform names)."""
-
-    queriers: np.ndarray
-    stores: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -52,24 +40,25 @@ class BehaviourLog:
 
 @dataclass(frozen=True)
 class StoreLog:
-    """One store's applications and availability, and which records it is meant to hold."""
+    """One store's applications and availability; what it is meant to hold is the plan's."""
 
     name: str
+    """As outputs name it: ``hub`` or the platform's name."""
+    store: str
+    """As the plan names it: ``hub``, ``platform.SIS``."""
     kind: str
     rec: np.ndarray
     version: np.ndarray
     t: np.ndarray
     availability: Availability
-    destined: np.ndarray
     servers: int | None
     busy_days: float
-    holds_copies: bool
     removed_rec: np.ndarray
     removed_t: np.ndarray
     """Records the store removed by retention (ascending) and when: nothing shows after."""
-    never_sent: np.ndarray
-    """Per record: the architecture never sends it to this store (not meant for it, or, kept
-    by hand, never keyed into it), so it is never shown there."""
+    never_keyed: np.ndarray | None = None
+    """For a store keyed by hand: per record, never keyed into it at all (so never shown
+    there); None when nothing is keyed there by hand."""
 
 
 @dataclass(frozen=True)
@@ -94,10 +83,14 @@ class QueryLog:
     asked_of: dict[str, np.ndarray]
     """Searches asked of each store and national node (``hub``, ``platform.SIS``,
     ``ncb.FRA``), by query id; searches broadcast to every node are in ``broadcast``."""
-    broadcast: np.ndarray
+    broadcast: list[tuple[np.ndarray, np.ndarray | None]]
+    """Searches asked of every national node of a set (a mask; None: every node) but the
+    querier's own: (query ids, the set)."""
     """Searches asked of every national node but the querier's own."""
     weight: float
     """Real searches one sampled search stands for (1 / ``queries.sample_fraction``)."""
+    subject: np.ndarray | None = None
+    """Per search, its subject record (-1: none), when an architecture drew them."""
 
 
 @dataclass(frozen=True)
@@ -131,13 +124,16 @@ class CostLog:
     prices: Costs
     workload: Workload
     stores: Stores
-    interfaces: dict[str, int] = field(default_factory=dict)
-    """System-to-system interfaces the architecture needs, by purpose (``feeds``,
-    ``searches``): ``Strategy.interfaces``."""
+    corrections: tuple[np.ndarray, np.ndarray] | None = None
+    """A road map's reconciliation: (owner, time) of each correction made (None: the run has
+    no road map), and what each costs in staff hours, ``correction_hours``."""
+    correction_hours: float = 0.0
 
 
 @dataclass(frozen=True)
 class RunLog:
+    """What one run hands the metrics."""
+
     architecture: str
     warmup: float
     horizon: float
@@ -145,18 +141,29 @@ class RunLog:
     source: SourceRecords
     query_rate: np.ndarray
     """Queries per day of each country: the weight of each querier in the metrics."""
-    views: list[View]
+    plan: Topology
+    """Who sends what where and who asks whom: what every store is meant to hold, what each
+    querier consults and how it is answered."""
     stores: dict[str, StoreLog]
+    """The hub and the platforms, by their output names."""
     node_availability: list[Availability]
-    reads: Reads
-    answer_probability: float
-    """Chance an owner's answer is back within the deadline (``reads == "owners"``)."""
+    answer_probability: tuple[float, ...]
+    """Per consult of the plan: the chance an owner's answer is back within the deadline (1
+    when a store answers)."""
     deadline_days: float
     queries: QueryLog
     messages_per_day: dict[str, np.ndarray]
+    """Per link class: messages that left each day at real volume."""
     ledger: dict[str, int] = field(default_factory=dict)
     behaviour: BehaviourLog | None = None
     subjects: SubjectMix | None = None
     """Who the searches are about (None: no outcome metrics)."""
     costs: CostLog | None = None
     """Prices and volumes of the cost metrics (None: no cost metrics)."""
+
+    def store_log(self, store: str) -> StoreLog:
+        """The log of the store the plan names ``store`` (``platform.SIS``)."""
+        for log in self.stores.values():
+            if log.store == store:
+                return log
+        raise KeyError(store)

@@ -302,9 +302,21 @@ def _kept(
     if not keep_ghosts:
         return kept
     with np.errstate(invalid="ignore"):
-        reviews = np.maximum(np.ceil(age / period), 1.0) * period
-    removal = created + np.where(np.isfinite(period), reviews, np.inf) + spec.retention_grace_days
+        passed = np.maximum(np.ceil(age / period) - 1.0, 0.0)  # extended at each before
+    removal = removed_at(created, period, passed, spec.retention_grace_days)
     return kept | ((sharing != NATIONAL) & (removal >= 0))
+
+
+def removed_at(
+    created: np.ndarray, period: np.ndarray, extensions: np.ndarray, grace: float
+) -> np.ndarray:
+    """The retention rule, the one place it is stated: a system holding a record with its
+    first ``extensions`` review extensions (and no later one) removes it at the next review
+    date plus ``grace`` (``inf`` for a kind never reviewed). Used for the copies a missed
+    deletion leaves from before day 0 and for every store's removals after a run."""
+    with np.errstate(invalid="ignore"):
+        removal = created + (extensions + 1.0) * period + grace
+    return np.where(np.isfinite(period), removal, np.inf)
 
 
 def _material(
@@ -495,11 +507,14 @@ def retention_removals(
 
     ext = np.flatnonzero(source.change_review)
     ext_rec = source.change_rec[ext]
-    due = np.maximum(source.change_time[ext] + grace, first[ext_rec])
+    # The j-th extension late: the system held the first j - 1, so removed at review j.
+    before = rank_within(ext_rec, source.change_time[ext]).astype(float)
+    deadline = removed_at(source.created[ext_rec], period[ext_rec], before, grace)
+    due = np.maximum(deadline, first[ext_rec])
     late = due < time_reaching(ext_rec, source.change_version[ext])
     # After the record's K extensions, the (K+1)-th review brings none: removed then.
     n_extensions = np.bincount(ext_rec, minlength=source.n_records)
-    lapse = source.created + (n_extensions + 1) * period + grace
+    lapse = removed_at(source.created, period, n_extensions.astype(float), grace)
     held = np.flatnonzero(np.isfinite(first) & np.isfinite(lapse))
     cand_rec = np.concatenate([ext_rec[late], held])
     cand_t = np.concatenate([due[late], np.maximum(lapse[held], first[held])])

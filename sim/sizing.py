@@ -23,8 +23,12 @@ import math
 import os
 from dataclasses import dataclass
 
+import numpy as np
+
+from sim.architectures import run_plan
 from sim.config.errors import ConfigError
-from sim.config.schema import Federated, KindSpec, OutageSpec, Scenario
+from sim.config.schema import KindSpec, OutageSpec, Scenario
+from sim.world import GLOBAL, WorldIndex
 
 GIB = 1024**3
 MIB = 1024**2
@@ -229,18 +233,14 @@ def changes_per_record(kinds: tuple[KindSpec, ...], horizon: float) -> float:
 
 
 def copies(scenario: Scenario) -> float:
-    """Stores that apply each change: the hub and every platform at most (hybrid), the hub
-    and the owner's platforms (fragmented), the hub (centralized, a federated index)."""
-    kind = scenario.architecture.kind
-    platforms = len(scenario.world.platforms)
-    if kind == "hybrid":
-        return 1.0 + platforms
-    if kind == "fragmented":
-        countries = scenario.world.countries
-        return 1.0 + sum(len(c.platforms) for c in countries) / len(countries)
-    if isinstance(scenario.architecture, Federated):
-        return 1.0 if scenario.architecture.index else 0.0
-    return 1.0
+    """Stores that apply each change, at most: per owner, the routes of the architecture's
+    plan that carry its global records (sent by it or passed on), averaged over the owners."""
+    world = WorldIndex.from_schema(scenario.world, scenario.records.denials)
+    plan = run_plan(scenario, world)
+    carried = [r.owners for r in plan.routes if GLOBAL in r.scopes]
+    if not carried:
+        return 0.0
+    return float(np.sum(carried, axis=0).mean())
 
 
 def outage_windows(scenario: Scenario) -> dict[str, float]:

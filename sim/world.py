@@ -33,13 +33,17 @@ class WorldIndex:
 
     @classmethod
     def from_schema(cls, world: World, denials: tuple = ()) -> WorldIndex:
-        platforms = tuple(p.name for p in world.platforms)
+        """The world as it runs: only the operational platforms are in it (a planned platform
+        has no store; its members use the hub and their other platforms, and share regional
+        records through those)."""
+        platforms = tuple(p.name for p in world.platforms if p.status == "operational")
         regions = tuple(sorted({c.region for c in world.countries}))
         codes = [c.code for c in world.countries]
         membership = np.zeros((len(world.countries), len(platforms)), dtype=bool)
         for i, country in enumerate(world.countries):
             for name in country.platforms:
-                membership[i, platforms.index(name)] = True
+                if name in platforms:
+                    membership[i, platforms.index(name)] = True
         return cls(
             codes=tuple(c.code for c in world.countries),
             regions=regions,

@@ -67,4 +67,42 @@ GOLDEN: dict[str, dict[str, Any]] = {
         },
         "outages": {"ncb": {"mtbf_days": 15, "mttr_hours": 12}},
     },
+    "mixed-kinds": {
+        "architecture": {
+            "kind": "mixed",
+            "by_kind": {
+                "document": {"kind": "centralized"},
+                "vehicle": {"kind": "federated", "routing": "issuer"},
+            },
+            "other": {"kind": "hybrid", "sync": "batch", "sync_interval_days": 3.0},
+        },
+        "world": {
+            "platforms": [{"name": "P1"}],
+            "countries": [
+                {"code": "AAA", "region": "europe", "platforms": ["P1"]},
+                {"code": "BBB", "region": "europe", "platforms": ["P1"]},
+                {"code": "CCC", "region": "africa"},
+            ],
+        },
+        "records": {
+            "updates_per_record_per_day": 0.05,
+            "kinds": {
+                "notice": {"share": 0.3, "review_days": 40, "extension_probability": 0.5},
+                "document": {"share": 0.5, "lifetime_days": {"dist": "exponential", "mean": 60}},
+                "vehicle": {"share": 0.2},
+            },
+        },
+        "queries": {
+            "kinds": {
+                "notice": {"share": 0.4},
+                "document": {"share": 0.4, "names_issuer": True},
+                "vehicle": {"share": 0.2, "names_issuer": True},
+            }
+        },
+        "links": {
+            "ncb_to_hub": {"delay_hours": {"dist": "exponential", "mean": 3}},
+            "ncb_to_ncb": {"query_delay_seconds": {"dist": "exponential", "mean": 2}},
+        },
+        "outages": {"ncb": {"mtbf_days": 15, "mttr_hours": 24}},
+    },
 }

@@ -39,3 +39,21 @@ def scenario(
     override: dict[str, Any] | None = None, base: dict[str, Any] = TWO_COUNTRIES
 ) -> Scenario:
     return scenario_from_dict(merge(base, override or {}))
+
+
+def differing(observed: dict, expected: dict, rel: float = 1e-12) -> list[str]:
+    """Keys whose values differ beyond ``rel`` (None only equals None), with both values."""
+    import math
+
+    out = [f"{k}: missing" for k in expected if k not in observed]
+    for key in observed.keys() & expected.keys():
+        a, b = observed[key], expected[key]
+        if a is None or b is None or isinstance(a, str):
+            same = a == b
+        elif isinstance(a, dict):
+            same = not differing(a, b, rel)
+        else:
+            same = math.isclose(a, b, rel_tol=rel, abs_tol=1e-15)
+        if not same:
+            out.append(f"{key}: {a!r} against {b!r}")
+    return sorted(out)

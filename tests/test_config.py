@@ -63,10 +63,11 @@ def test_shipped_two_country_scenarios() -> None:
 
 
 def test_default_demo_scenario() -> None:
-    from sim.commands.demo import DEMO_ARCHITECTURES, demo_scenarios
+    from sim.architectures import demo_settings
+    from sim.commands.demo import demo_scenarios
 
     variants = demo_scenarios()
-    assert list(variants) == list(DEMO_ARCHITECTURES)
+    assert list(variants) == list(demo_settings())
     assert [s.architecture.label() for s in variants.values()] == [
         "centralized",
         "federated",

@@ -235,6 +235,7 @@ def test_a_small_run_in_the_browser(explorer: Explorer, page: Page, tmp_path: Pa
     page.open(explorer.url)
     assert page.js("pdsa.type('horizon-days', 120)") == "120"
     assert page.js("pdsa.tick('architectures', 'federated broadcast')") is False
+    assert page.js("pdsa.tick('architectures', 'federated issuer')") is False
     time.sleep(0.5)  # let the widgets' new values reach the server before the click
     page.js("pdsa.click('run')")
     status = page.until("pdsa.text('status').includes('days simulated') && pdsa.text('status')")

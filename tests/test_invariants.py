@@ -8,11 +8,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sim.architectures import exercised_settings
 from sim.catalogue import HEADLINE_METRICS
 from sim.config import scenario_from_dict
 from sim.metrics.intervals import shown_intervals
 from sim.runner import run_one, simulate
-from sim.world import GLOBAL, NATIONAL
 from tests.helpers import scenario
 
 RATES = (
@@ -27,20 +27,8 @@ RATES = (
     "query_availability",
 )
 
-ARCHITECTURES = [
-    {"kind": "centralized"},
-    {"kind": "federated"},
-    {"kind": "federated", "index": True},
-    {"kind": "hybrid", "sync": "push"},
-    {"kind": "hybrid", "sync": "batch", "sync_interval_days": 3, "redistribute": "region"},
-    {"kind": "hybrid", "sync": "push", "redistribute": "all"},
-    {
-        "kind": "fragmented",
-        "entry_probability": {"hub": 0.7, "platform": 0.8},
-        "update_probability": {"hub": 0.5, "platform": 0.6},
-        "entry_delay_hours": {"hub": {"dist": "exponential", "mean": 10}},
-    },
-]
+ARCHITECTURES = list(exercised_settings().values())
+"""Every named setting of every registered architecture, with what exercises it."""
 
 delay = st.sampled_from(
     [
@@ -143,13 +131,13 @@ def test_conservation_of_changes(s):
     dropped = sum(n for key, n in counts.items() if key.startswith("dropped_"))
     held = counts["changes_held_for_sync"]
     assert counts.get("changes_stuck_in_backlog", 0) == 0
-    assert counts["changes_sent"] + held + dropped == meant_to_send(log, s.architecture)
+    assert counts["changes_sent"] + held + dropped == meant_to_send(log)
     assert counts["changes_sent"] == counts["changes_applied"] + counts["changes_queued"]
     assert counts["changes_applied_after_horizon"] <= counts["changes_applied"]
 
 
 @pytest.mark.parametrize("behaves", [False, True], ids=["behaviour-off", "behaviour-on"])
-@pytest.mark.parametrize("architecture", ARCHITECTURES, ids=lambda a: a["kind"])
+@pytest.mark.parametrize("architecture", ARCHITECTURES, ids=list(exercised_settings()))
 def test_conservation_for_every_architecture(architecture, behaves):
     """The same balance on one fixed scenario per architecture, behaviour on and off (staff
     short enough to miss reviews, so records lapse, and sharing low enough to withhold)."""
@@ -178,58 +166,30 @@ def test_conservation_for_every_architecture(architecture, behaves):
     log, counts = simulate(s, 5)
     dropped = sum(n for key, n in counts.items() if key.startswith("dropped_"))
     held = counts["changes_held_for_sync"]
-    assert counts["changes_sent"] + held + dropped == meant_to_send(log, s.architecture)
+    assert counts["changes_sent"] + held + dropped == meant_to_send(log)
     assert counts["changes_sent"] == counts["changes_applied"] + counts["changes_queued"]
     if behaves:
         assert log.behaviour.review_missed.any()
 
 
-def meant_to_send(log, architecture) -> int:
-    """Messages the architecture's rules call for, from the source as it happened: one per
-    change and system written to; for hybrid also one per relay (a platform's application of
-    its own members' global record to the hub; a hub application to each platform the
-    owner is not in that ``redistribute`` names), from the stores' application logs."""
-    src, world = log.source, log.world
+def meant_to_send(log) -> int:
+    """Changes the plan's routes call for, counted here from its rows apart from the engine:
+    one per change and route from its owner that carries it (a pointer route: only the
+    creation, the review extensions and the deletion), and one per application at a relaying
+    store that a route from there carries (from the stores' application logs)."""
+    src = log.source
     rec, version = src.change_rec, src.change_version
-    sharing, members = src.sharing[rec], world.membership[src.owner[rec]]
-    shared, whole = sharing != NATIONAL, sharing == GLOBAL
-    if architecture.kind == "centralized":
-        return int(shared.sum())
-    if architecture.kind == "federated":
-        lifecycle = (version == 0) | src.change_review  # creations and review extensions
-        pointers = shared & (lifecycle | src.is_deletion(rec, version))
-        return int(pointers.sum()) if architecture.index else 0
-    if architecture.kind == "fragmented":
-        return int(whole.sum() + (members & (shared[:, None])).sum())
-    direct = whole & ~members.any(axis=1)
-    writes = int((members & shared[:, None]).sum() + direct.sum())
-    hub = log.stores["hub"]
-    relays = int(redistributed_to(world, architecture.redistribute)[src.owner[hub.rec]].sum())
-    for p, name in enumerate(world.platforms):
-        applied = log.stores[name].rec
-        own = world.membership[src.owner[applied], p] & (src.sharing[applied] == GLOBAL)
-        relays += int(own.sum())
-    return writes + relays
-
-
-def redistributed_to(world, redistribute: str) -> np.ndarray:
-    """[owner, platform]: platforms the hub relays the owner's global records to: none; those
-    the owner is not in with a member of its region; or all those it is not in."""
-    outside = ~world.membership
-    if redistribute == "none":
-        return np.zeros_like(outside)
-    if redistribute == "all":
-        return outside
-    serves = np.array(
-        [
-            [
-                (world.membership[:, p] & (world.region_of == r)).any()
-                for p in range(outside.shape[1])
-            ]
-            for r in world.region_of
-        ]
-    )
-    return outside & serves
+    lifecycle = (version == 0) | src.change_review | src.is_deletion(rec, version)
+    total = 0
+    for route in log.plan.routes:
+        kinds = np.array([route.kinds is None or k in route.kinds for k in src.kind_names])
+        scopes = np.isin(np.arange(3), route.scopes)
+        carried = route.owners[src.owner] & kinds[src.kind] & scopes[src.sharing]
+        if route.via is None:
+            total += int((carried[rec] & (lifecycle | ~route.pointers)).sum())
+        elif not route.pulled:
+            total += int(carried[log.store_log(route.via).rec].sum())
+    return total
 
 
 @fast
@@ -314,8 +274,8 @@ def test_same_seed_same_numbers_other_seed_other_numbers():
 def test_common_random_numbers_across_architectures():
     """The same seed draws the same record lifecycles under every architecture."""
     counts = {
-        kind["kind"] + str(kind.get("index", "")): simulate(scenario({"architecture": kind}), 9)[0]
-        for kind in ARCHITECTURES[:4]
+        label: simulate(scenario({"architecture": spec}), 9)[0]
+        for label, spec in exercised_settings().items()
     }
     sources = [log.source for log in counts.values()]
     for other in sources[1:]:

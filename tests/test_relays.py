@@ -608,7 +608,7 @@ def instant_link() -> Link:
     return Link("relay", LinkSpec(), np.random.default_rng(0))
 
 
-def everything(rec: np.ndarray, version: np.ndarray) -> np.ndarray:
+def everything(rec: np.ndarray, version: np.ndarray, t: np.ndarray) -> np.ndarray:
     return np.ones((rec.size, 1), dtype=bool)
 
 
@@ -622,7 +622,7 @@ def test_a_query_waits_behind_a_relayed_change_that_arrived_before_it():
     hub.receive_changes(np.array([0]), np.array([0]), np.array([0.0]))
     platform.receive_changes(np.array([1]), np.array([0]), np.array([0.0625]))
     platform.receive_queries(np.array([7]), np.array([0.15625]), np.array([0.0]))
-    serve_until([platform, hub], [Relay(hub, (platform,), instant_link(), everything)], 1.0)
+    serve_until([platform, hub], [Relay(hub, (platform,), (instant_link(),), everything)], 1.0)
     assert applied_at(hub) == {(0, 0): 0.125}
     assert applied_at(platform) == {(1, 0): 0.1875, (0, 0): 0.3125}
     qid, answered = platform.answer_log()
@@ -636,8 +636,8 @@ def test_relays_that_pass_a_change_around_for_ever_are_refused(servers):
     a, b = store("A", servers, 0), store("B", servers, 0)
     a.receive_changes(np.array([0]), np.array([0]), np.array([0.5]))
     relays = [
-        Relay(a, (b,), instant_link(), everything),
-        Relay(b, (a,), instant_link(), everything),
+        Relay(a, (b,), (instant_link(),), everything),
+        Relay(b, (a,), (instant_link(),), everything),
     ]
     with pytest.raises(RelayError):
         serve_until([a, b], relays, 1.0)

@@ -171,14 +171,19 @@ def test_the_prehistory_draws_the_records_every_architecture_keeps_alike():
 
 
 def test_only_an_architecture_that_misses_deletions_starts_with_ghosts():
+    """A system keyed by hand misses deletions only when an update or deletion may not be
+    made there (``update_probability`` below 1): only then does the past leave ghosts."""
     base = {
         "records": {"prehistory_days": 300, "review_days": 60},
         "horizon_days": 30,
         "warmup_days": 0,
     }
-    fragmented = run_one(scenario(base | {"architecture": {"kind": "fragmented"}}), seed=1)
+    missing = {"kind": "fragmented", "update_probability": {"hub": 0.9}}
+    fragmented = run_one(scenario(base | {"architecture": missing}), seed=1)
+    every_deletion = run_one(scenario(base | {"architecture": {"kind": "fragmented"}}), seed=1)
     centralized = run_one(scenario(base), seed=1)
     assert fragmented.counts["simulated_records"] > centralized.counts["simulated_records"]
+    assert every_deletion.counts["simulated_records"] == centralized.counts["simulated_records"]
     assert fragmented.counts["records_created"] == centralized.counts["records_created"]
 
 

@@ -79,7 +79,7 @@ def test_issuer_routing_asks_the_issuer_alone():
     q = log.queries
     assert (q.n_asked[q.sent] == 1).all() and (q.n_asked[~q.sent] == 0).all()
     asked = sum(qid.size for qid in q.asked_of.values())
-    assert asked == int(q.sent.sum()) and q.broadcast.size == 0
+    assert asked == int(q.sent.sum()) and q.broadcast == []
     seconds = log.horizon * 86400
     assert metrics["search_load_per_second"]["ncb_mean"] == pytest.approx(asked / n / seconds)
 

@@ -15,8 +15,10 @@ import math
 
 import pytest
 
+from sim.architectures import exercised_settings, plan_of
 from sim.catalogue import metric_spec
 from sim.runner import run_one
+from sim.world import WorldIndex
 from tests.helpers import scenario
 
 F = 0.01
@@ -34,33 +36,39 @@ WORLD = {
     ],
 }
 
-ARCHITECTURES = {
-    "hybrid": {"kind": "hybrid", "redistribute": "all"},
-    "federated": {"kind": "federated"},
-}
-"""Between them every link class carries changes or searches."""
+ARCHITECTURES = exercised_settings()
+"""Every named setting of every registered architecture: between them every link class
+carries changes or searches."""
 
-PER_UNIT = {"hybrid": 10, "federated": 6}
-"""c: most real-unit items one simulated record or search adds to one count. Hybrid: a record
-has a creation and a deletion, each crossing at most 5 hops (NCB to 2 platforms, each to the
-hub, the hub to 1 other platform); federated: a broadcast search sends 2 messages to each of
-3 other nodes."""
+
+def volume_scenario(architecture: str, records: float, searches: float):
+    return scenario(
+        {
+            "horizon_days": DAYS + WARMUP,
+            "warmup_days": WARMUP,
+            "architecture": ARCHITECTURES[architecture],
+            "world": WORLD,
+            "records": {"creation_per_country_per_day": 5000, "sample_fraction": records},
+            "queries": {"per_country_per_day": 5000, "sample_fraction": searches},
+        }
+    )
 
 
 def run(architecture: str, records: float, searches: float, seed: int):
-    return run_one(
-        scenario(
-            {
-                "horizon_days": DAYS + WARMUP,
-                "warmup_days": WARMUP,
-                "architecture": ARCHITECTURES[architecture],
-                "world": WORLD,
-                "records": {"creation_per_country_per_day": 5000, "sample_fraction": records},
-                "queries": {"per_country_per_day": 5000, "sample_fraction": searches},
-            }
-        ),
-        seed=seed,
-    )
+    return run_one(volume_scenario(architecture, records, searches), seed=seed)
+
+
+def per_unit(architecture: str) -> int:
+    """c: most real-unit items one simulated record or search adds to one count, from the
+    plan: a record has a creation and a deletion, each crossing at most every route that
+    carries its owner's records (sent and passed on), plus one; a search sends a request and
+    an answer to every other national node or to every store it consults."""
+    s = volume_scenario(architecture, F, F)
+    world = WorldIndex.from_schema(s.world)
+    plan = plan_of(s.architecture, world, s)
+    hops = max(int(sum(r.owners[o] for r in plan.routes)) for o in range(world.n_countries))
+    asks = max(world.n_countries - 1, len(plan.consults))
+    return max(2 * (hops + 1), 2 * asks)
 
 
 def counts(result) -> dict[str, tuple[float, float]]:
@@ -85,7 +93,7 @@ def test_doubling_the_sampled_share_leaves_every_count_unchanged(architecture, d
         2 * F if doubled == "searches" else F,
         seed=2,
     )
-    c = PER_UNIT[architecture]
+    c = per_unit(architecture)
     first, second = counts(base), counts(twice)
     assert first.keys() == second.keys()
     assert any(value > 0 for value, _ in first.values())

@@ -10,23 +10,44 @@ import numpy as np
 from sim.engine.store import Store
 
 if TYPE_CHECKING:
+    from sim.architectures import Channel
     from sim.config.schema import Behaviour
 
 
 class NCB(mesa.Agent):
     """Owns its country's records (the source of truth) and queries the others' data.
 
-    Its national node is a store: it answers federated queries and, while down, neither answers
-    nor sends (its own changes wait until it is up). With behaviour on, it also keeps a trust
-    level in each channel it queries and a propensity to share its new records beyond its
-    region, and it decides on both every day.
+    It carries its country's settings as the run resolved them (code, INTERPOL region, the
+    platforms it belongs to, its activity weight, its staff hours a day) and its national node,
+    a store: the node answers federated queries and, while down, neither answers nor sends
+    (its own changes wait until it is up). With behaviour on, it also keeps a trust level in
+    each channel it queries and a propensity to share its new records beyond its region, and
+    at each day's end it learns from its lookups and decides (``end_of_day``, stepped for all
+    NCBs through Mesa's ``AgentSet``).
     """
 
-    def __init__(self, model: mesa.Model, index: int, node: Store) -> None:
+    def __init__(
+        self,
+        model: mesa.Model,
+        index: int,
+        node: Store,
+        code: str = "",
+        region: str = "",
+        platforms: tuple[str, ...] = (),
+        weight: float = 1.0,
+        staff_hours_per_day: float = 0.0,
+    ) -> None:
         """``index``: the country's position in the world."""
         super().__init__(model)
         self.index = index
         self.node = node
+        self.code = code
+        self.region = region
+        self.platforms = platforms
+        self.weight = weight
+        self.staff_hours_per_day = staff_hours_per_day
+        """Staff time for keying and reviews (behaviour on): the world's per unit of weight,
+        times the country's weight."""
         self.trust: dict[str, float] = {}
         self.propensity = 1.0
 
@@ -35,6 +56,27 @@ class NCB(mesa.Agent):
     def start_behaving(self, spec: Behaviour, channels: list[str]) -> None:
         self.trust = {channel: spec.trust.initial for channel in channels}
         self.propensity = spec.sharing.initial
+
+    def end_of_day(
+        self,
+        spec: Behaviour,
+        channels: list[Channel],
+        counts: dict[str, np.ndarray],
+        scale: np.ndarray,
+        peers: np.ndarray,
+    ) -> None:
+        """The day's end: learn from what its own lookups returned in each channel it
+        consults (``counts[outcome][country, channel]``, each sampled lookup worth
+        ``scale[country]`` real ones), then decide how much to share given what its region's
+        peers share (``peers[country]``)."""
+        i, weight = self.index, float(scale[self.index])
+        seen = {
+            channel.name: {name: weight * float(counts[name][i, c]) for name in counts}
+            for c, channel in enumerate(channels)
+            if channel.consulted[i]
+        }
+        self.observe(spec, seen)
+        self.decide(spec, float(peers[i]))
 
     def observe(self, spec: Behaviour, counts: dict[str, dict[str, float]]) -> None:
         """Update trust in each channel from what today's lookups returned there: each ghost

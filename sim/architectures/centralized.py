@@ -1,31 +1,29 @@
-"""Centralized: every NCB sends every shareable change to the global hub; queries ask the hub."""
+"""Centralized: every NCB sends every shareable change to the global hub; searches ask the hub."""
 
 from __future__ import annotations
 
-import numpy as np
-
-from sim.architectures.base import Strategy
-from sim.config.schema import Reluctance
-from sim.engine.store import Store
-from sim.log import View
-from sim.world import NATIONAL
+from sim.architectures.base import Setting, Strategy
+from sim.config.schema import ArchitectureBase, Reluctance, Scenario
+from sim.settings import Resolved, consults_split, routes_split
+from sim.topology import HUB, SHAREABLE, Topology, everyone
+from sim.world import WorldIndex
 
 
 class Centralized(Strategy):
     kind = "centralized"
+    settings = (Setting("centralized", demo=True),)
 
-    def route_changes(self, idx: np.ndarray, t_send: np.ndarray) -> None:
-        shared = self._shared(idx)
-        self._send("ncb_to_hub", self.hub, idx[shared], t_send[shared])
+    @classmethod
+    def plan_for(cls, spec: ArchitectureBase, world: WorldIndex, scenario: Scenario) -> Topology:
+        resolved = Resolved(scenario, world)
+
+        def to_hub(country: int):  # noqa: ANN202
+            return resolved.profile("ncb_to_hub", country)
+
+        return Topology(
+            routes=routes_split(HUB, everyone(world), SHAREABLE, to_hub),
+            consults=consults_split(HUB, everyone(world), to_hub),
+        )
 
     def sharing_reluctance(self, reluctance: Reluctance) -> float:
         return reluctance.centralized
-
-    def views(self) -> list[View]:
-        return [View(np.arange(self.world.n_countries), ("hub",))]
-
-    def destined(self, store: str) -> np.ndarray:
-        return self.source.sharing != NATIONAL
-
-    def active_stores(self) -> list[Store]:
-        return [self.hub]

@@ -6,123 +6,223 @@ back within ``query_deadline_seconds`` counts, and the nodes that stayed silent 
 a travel document, a vehicle) asks that country's node alone, or its own national system when
 the country issued it itself; the other kinds are broadcast. ``index`` (formerly ``index:
 true``): the hub keeps a pointer index (which NCB owns a record), fed like a centralized store
-with creations and deletions; a search asks the index and then only the owner it names.
+with creations, review extensions and deletions; a search asks the index and then only the
+owner it names.
+
+The plan states all of it (the pointer route, the consults of the owners and how each reads);
+whom a search asks is this module's own code, as it depends on the moment: which nodes are up
+when the search reaches them, what the index answered.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.architectures.base import Channel, Context, Strategy
+from sim.architectures.base import Context, Setting, Strategy
+from sim.config.schema import ArchitectureBase, Reluctance, Scenario, StoreSpec
 from sim.config.schema import Federated as FederatedSpec
-from sim.config.schema import Reluctance
-from sim.engine.dists import SECONDS, Sampler
+from sim.engine.dists import SECONDS
 from sim.engine.fanout import DownWindows, broadcast_answers
+from sim.engine.links import Link
 from sim.engine.store import Store
-from sim.log import View
-from sim.world import NATIONAL
+from sim.settings import Resolved, grouped, routes_split
+from sim.topology import (
+    HUB,
+    OWNERS,
+    SHAREABLE,
+    Consult,
+    OwnerAnswers,
+    Profile,
+    Topology,
+    everyone,
+)
+from sim.world import WorldIndex
 
 CHUNK = 8192
 """Queries fanned out at once: bounds memory at CHUNK x countries draws."""
 
 
-NODES = "nodes"
-"""The channel of federated queries: the owners' national nodes."""
-
-
 class Federated(Strategy):
     kind = "federated"
-    reads = "owners"
+    settings = (
+        Setting("federated broadcast", {"routing": "broadcast"}, demo=True),
+        Setting("federated issuer", {"routing": "issuer"}, demo=True),
+        Setting("federated index", {"routing": "index"}),
+    )
 
-    def __init__(self, context: Context, spec: FederatedSpec) -> None:
+    @classmethod
+    def plan_for(cls, spec: ArchitectureBase, world: WorldIndex, scenario: Scenario) -> Topology:
+        """One consult per group of owners whose nodes are reached alike (their link and
+        their node's capacity), so that each group's answers are weighed by their own chance
+        of beating the deadline; with an index, also per group of queriers reaching it alike."""
+        assert isinstance(spec, FederatedSpec)
+        resolved = Resolved(scenario, world)
+
+        def node(o: int) -> tuple[Profile, StoreSpec]:
+            return resolved.profile("ncb_to_ncb", o), resolved.node_store(o)
+
+        groups = grouped(everyone(world), node)
+        owner_groups = [(None if len(groups) == 1 else mask, key[0]) for mask, key in groups]
+        if spec.routing == "index":
+
+            def to_hub(c: int) -> Profile:
+                return resolved.profile("ncb_to_hub", c)
+
+            routes = routes_split(HUB, everyone(world), SHAREABLE, to_hub, pointers=True)
+            consults = tuple(
+                Consult(OWNERS, queriers, profile, index_first(gate), owners=owners)
+                for queriers, gate in grouped(everyone(world), to_hub)
+                for owners, profile in owner_groups
+            )
+            return Topology(routes, consults)
+        issued = issuer_kinds(scenario) if spec.routing == "issuer" else ()
+        others = tuple(k.name for k in scenario.records.kind_specs() if k.name not in issued)
+        rows: list[Consult] = []
+        for owners, profile in owner_groups:
+            if issued:
+                rows.append(
+                    Consult(
+                        OWNERS, everyone(world), profile, OwnerAnswers(ask="issuer"), issued, owners
+                    )
+                )
+            rows.append(
+                Consult(
+                    OWNERS,
+                    everyone(world),
+                    profile,
+                    OwnerAnswers(),
+                    others if issued else None,
+                    owners,
+                )
+            )
+        return Topology(consults=tuple(rows))
+
+    def __init__(self, context: Context, spec: ArchitectureBase) -> None:
         super().__init__(context, spec)
-        self.index = spec.routing == "index"
-        self.by_issuer = spec.routing == "issuer"
         self.deadline = spec.query_deadline_seconds * SECONDS
-        stores = context.store_spec
-        self.node_service = Sampler(stores.ncb.service_seconds, SECONDS)
-        self.hub_service = Sampler(stores.hub.service_seconds, SECONDS)
-        self.direct_fanout = stores.ncb.servers is None
-        self.rng = context.streams.get("federated.queries")
+        self.owner_rows = [c for c in self.plan.consults if c.target == OWNERS]
+        """Its consults of the owners (in a composite plan, of its own part)."""
+        self.link_of = self._node_links()
+        """Per owner, the link a search to its node travels over."""
+        gates = self.plan.gates()
+        self.gate: Store | None = self.stores[gates[0]] if gates else None
+        """The pointer index searches ask first, if any."""
+        self.direct_fanout = all(node.pool.servers is None for node in self.nodes)
+        self.rng = context.stream("federated.queries")
         self.hit_fraction = context.query_spec.hit_fraction
         self._hit_owner = np.full(context.queries.n_queries, -1, dtype=np.int64)
         self._hub_answers_seen = 0
-        self._down: DownWindows | None = None
+        self._down: dict[int, DownWindows] = {}
 
-    # --- writes: only the pointer index, if any ---------------------------------------------------
-
-    def route_changes(self, idx: np.ndarray, t_send: np.ndarray) -> None:
-        if not self.index:
-            return
-        rec = self.source.change_rec[idx]
-        version = self.source.change_version[idx]
-        # The pointer follows the record's life: its creation, its review extensions (without
-        # them the index's own retention would drop a live record's pointer at its first
-        # review date) and its deletion.
-        lifecycle = (version == 0) | self.source.change_review[idx]
-        pointer = self._shared(idx) & (lifecycle | self.source.is_deletion(rec, version))
-        self._send("ncb_to_hub", self.hub, idx[pointer], t_send[pointer])
+    def _node_links(self) -> list[Link]:
+        """The link of each owner's node, from the consult rows that name its records."""
+        default = self.links["ncb_to_ncb"]
+        out = [default] * self.world.n_countries
+        for consult in self.owner_rows:
+            owners = consult.owners
+            for o in range(self.world.n_countries) if owners is None else np.flatnonzero(owners):
+                out[o] = self.links[consult.profile.link]
+        return out
 
     # --- queries -------------------------------------------------------------------------------
 
-    def route_queries(self, qid: np.ndarray, querier: np.ndarray, t: np.ndarray) -> None:
-        if self.index:
-            self._ask(self.hub, "ncb_to_hub", qid, t)
-            hit = self.rng.random(qid.size) < self.hit_fraction
-            self._hit_owner[qid[hit]] = self._random_other_owner(querier[hit])
-            return
-        to_issuer = self.queries.names_issuer[qid] if self.by_issuer else np.zeros(qid.size, bool)
-        if to_issuer.any():
-            self._ask_issuers(qid[to_issuer], querier[to_issuer], t[to_issuer])
-        rest = ~to_issuer
-        self._broadcast_all(qid[rest], querier[rest], t[rest])
+    def ask_owners(self, qid: np.ndarray, querier: np.ndarray, t: np.ndarray) -> None:
+        """Row by row, whom the searches the owners answer ask: the index first (once per
+        search), the issuer, or every other node of the row's owners."""
+        asking = self.network.searches
+        indexed = np.zeros(qid.size, dtype=bool)
+        for consult in self.owner_rows:
+            reading = consult.reading
+            assert isinstance(reading, OwnerAnswers)
+            sel = asking.holds(consult, consult.queriers[querier], qid, t)
+            if reading.gate is not None:
+                sel &= ~indexed
+                indexed |= sel
+                self._ask_index(reading, qid[sel], querier[sel], t[sel])
+            elif reading.ask == "issuer":
+                self._ask_issuers(consult, qid[sel], querier[sel], t[sel])
+            else:
+                self._broadcast_all(consult, qid[sel], querier[sel], t[sel])
 
-    def _broadcast_all(self, qid: np.ndarray, querier: np.ndarray, t: np.ndarray) -> None:
-        """Every other node is asked: computed at once with no queueing at the nodes, or
-        through the nodes' queues when they have servers."""
+    def _ask_index(
+        self, reading: OwnerAnswers, qid: np.ndarray, querier: np.ndarray, t: np.ndarray
+    ) -> None:
+        """The index answers first; a hit names the owner asked once it has (``settle``)."""
+        assert reading.gate is not None and reading.gate_profile is not None
+        self.network.searches.ask_store(reading.gate, reading.gate_profile.link, qid, t)
+        hit = self.rng.random(qid.size) < self.hit_fraction
+        self._hit_owner[qid[hit]] = self._random_other_owner(querier[hit])
+
+    def _broadcast_all(
+        self, row: Consult, qid: np.ndarray, querier: np.ndarray, t: np.ndarray
+    ) -> None:
+        """Every other node of the row's owners is asked: computed at once with no queueing
+        at the nodes, or through the nodes' queues when they have servers."""
+        nodes = self._row_nodes(row)
         if self.direct_fanout:
             for start in range(0, qid.size, CHUNK):
                 part = slice(start, start + CHUNK)
-                self._broadcast(qid[part], querier[part], t[part])
+                self._broadcast(row, nodes, qid[part], querier[part], t[part])
         else:
-            for j, node in enumerate(self.nodes):
+            for j in nodes:
                 others = querier != j
-                self._ask(node, "ncb_to_ncb", qid[others], t[others])
+                self._ask_queue(int(j), qid[others], t[others])
 
-    def _broadcast(self, qid: np.ndarray, querier: np.ndarray, t: np.ndarray) -> None:
-        """Fan-out to every other node with no queueing: each node answers unless it is down
-        when the query reaches it, and the answers back within the deadline count."""
-        n, m = qid.size, len(self.nodes)
-        link = self.links["ncb_to_ncb"]
-        link.count_broadcast(t, m - 1)
+    def _row_nodes(self, row: Consult) -> np.ndarray:
+        owners = row.owners
+        return np.arange(self.world.n_countries) if owners is None else np.flatnonzero(owners)
+
+    def _broadcast(
+        self, row: Consult, nodes: np.ndarray, qid: np.ndarray, querier: np.ndarray, t: np.ndarray
+    ) -> None:
+        """Fan-out to every other node of ``nodes`` with no queueing: each node answers unless
+        it is down when the query reaches it, and the answers back within the deadline count."""
+        n, m = qid.size, nodes.size
+        link = self.links[row.profile.link]
+        position = np.full(self.world.n_countries, -1, dtype=np.int64)
+        position[nodes] = np.arange(m)
+        among = position[querier]  # the querier's own node, if it is one of them: not asked
+        fanout = m - (among >= 0)
+        if (among >= 0).all():
+            link.count_broadcast(t, m - 1)
+        else:
+            for f in np.unique(fanout):
+                link.count_broadcast(t[fanout == f], int(f))
         out = link.query_delays(n * m).reshape(n, m)
         back = link.query_delays(n * m).reshape(n, m)
-        service = self._node_service(n * m).reshape(n, m)
-        if self._down is None:  # the nodes' outages are drawn before the run starts
-            self._down = DownWindows([node.availability for node in self.nodes])
+        service = self._node_service(int(nodes[0]), n * m).reshape(n, m)
+        key = id(row)
+        if key not in self._down:  # the nodes' outages are drawn before the run starts
+            self._down[key] = DownWindows([self.nodes[j].availability for j in nodes])
         answered, last = broadcast_answers(
-            t, querier, out, back, service, self._down, self.deadline
+            t, among, out, back, service, self._down[key], self.deadline
         )
-        self.queries.broadcast(qid, m - 1, answered, last)
+        self.queries.broadcast(qid, fanout, answered, last, row.owners)
 
-    def _ask_issuers(self, qid: np.ndarray, querier: np.ndarray, t: np.ndarray) -> None:
-        """Each search asks the node of the country that issued its subject; a country's
-        own documents and vehicles are answered by its national system, with no message."""
+    def _ask_issuers(
+        self, consult: Consult, qid: np.ndarray, querier: np.ndarray, t: np.ndarray
+    ) -> None:
+        """Each search asks the node of the country that issued its subject (if the row holds
+        for that country's records); a country's own documents and vehicles are answered by
+        its national system, with no message."""
         issuer = self.queries.issuer[qid]
+        if consult.owners is not None:
+            mine = consult.owners[issuer]
+            qid, querier, t, issuer = qid[mine], querier[mine], t[mine], issuer[mine]
         for j in np.unique(issuer):
             mine = issuer == j
             local = mine & (querier == j)
             remote = mine & ~local
             if local.any():
-                self._ask_own_node(j, qid[local], t[local])
+                self._ask_own_node(int(j), qid[local], t[local])
             if remote.any():
-                self._ask_node(j, qid[remote], t[remote])
+                self._ask_node(int(j), qid[remote], t[remote])
 
     def _ask_own_node(self, j: int, qid: np.ndarray, t: np.ndarray) -> None:
         """The querier's own node answers (it is up: the search was sent)."""
         node = self.nodes[j]
         if self.direct_fanout:
-            self.queries.direct(node.name, qid, t + self._node_service(qid.size))
+            self.queries.direct(node.name, qid, t + self._node_service(j, qid.size))
         else:
             node.receive_queries(qid, t, np.zeros(qid.size))
             self.queries.ask(node.name, qid)
@@ -131,19 +231,21 @@ class Federated(Strategy):
         """One round trip to node ``j``: it answers unless it is down when the query arrives."""
         node = self.nodes[j]
         if not self.direct_fanout:
-            self._ask(node, "ncb_to_ncb", qid, t)
+            self._ask_queue(j, qid, t)
             return
-        out, back = self.links["ncb_to_ncb"].query_round_trip(t)
+        out, back = self.link_of[j].query_round_trip(t)
         arrival = t + out
-        done = arrival + self._node_service(qid.size) + back
+        done = arrival + self._node_service(j, qid.size) + back
         self.queries.direct(
             node.name, qid, np.where(node.availability.is_up(arrival), done, np.inf)
         )
 
-    def _node_service(self, n: int) -> np.ndarray:
-        if self.node_service.is_zero:
+    def _node_service(self, j: int, n: int) -> np.ndarray:
+        """Service times at node ``j``'s kind of node (``stores.ncb`` as resolved for it)."""
+        service = self.nodes[j].service
+        if service.is_zero:
             return np.zeros(n)
-        return self.node_service.draw(self.rng, n)
+        return service.draw(self.rng, n)
 
     def _random_other_owner(self, querier: np.ndarray) -> np.ndarray:
         """The owner an index hit points to: another country, uniformly."""
@@ -152,17 +254,24 @@ class Federated(Strategy):
             return np.full(querier.size, -1)
         return (querier + self.rng.integers(1, m, size=querier.size)) % m
 
-    def settle(self, now: float) -> None:
+    def _ask_queue(self, j: int, qid: np.ndarray, t: np.ndarray) -> None:
+        """Searches join national node ``j``'s queue (nodes with servers), over its link."""
+        node = self.nodes[j]
+        out, back = self.link_of[j].query_round_trip(t)
+        node.receive_queries(qid, t + out, back)
+        self.queries.ask(node.name, qid)
+
+    def before_serving(self, now: float) -> None:
         """The index first: its answers before ``now`` send the owners the queries that reach
         them before ``now``, which join the owners' queues before those serve (FIFO)."""
-        if self.index:
-            self.hub.process_until(now)
+        if self.gate is not None:
+            self.gate.process_until(now)
             self._second_leg(now)
-        super().settle(now)
 
     def _second_leg(self, now: float) -> None:
         """Hits named by the index: ask the owner once the index has answered."""
-        qid, t = self.hub.answer_log()
+        assert self.gate is not None
+        qid, t = self.gate.answer_log()
         qid, t = qid[self._hub_answers_seen :], t[self._hub_answers_seen :]
         self._hub_answers_seen += qid.size
         owner = self._hit_owner[qid]
@@ -172,45 +281,21 @@ class Federated(Strategy):
             return
         for j in np.unique(owner):
             mine = owner == j
-            self._ask(self.nodes[j], "ncb_to_ncb", qid[mine], t[mine])
-
-    def active_stores(self) -> list[Store]:
-        return [self.hub, *self.nodes] if self.index or not self.direct_fanout else []
+            self._ask_queue(int(j), qid[mine], t[mine])
 
     # --- what the behaviour asks -----------------------------------------------------------
 
     def sharing_reluctance(self, reluctance: Reluctance) -> float:
         return reluctance.federated
 
-    def channels(self) -> list[Channel]:
-        """One channel, the owners' nodes, reached through the index (if any) at the hub."""
-        everyone = np.ones(self.world.n_countries, dtype=bool)
-        return [Channel(NODES, everyone, None, (self.hub,) if self.index else ())]
 
-    # --- what the metrics read -------------------------------------------------------------
+def issuer_kinds(scenario: Scenario) -> tuple[str, ...]:
+    """Kinds whose searches name the issuing country (``queries.kinds.<k>.names_issuer``)."""
+    given = scenario.queries.kinds
+    kinds = [k.name for k in scenario.records.kind_specs()]
+    return tuple(k for k in kinds if k in given and given[k].names_issuer)
 
-    def views(self) -> list[View]:
-        stores = ("hub",) if self.index else ()
-        return [View(np.arange(self.world.n_countries), stores)]
 
-    def destined(self, store: str) -> np.ndarray:
-        return self.source.sharing != NATIONAL
-
-    def copy_stores(self) -> list[Store]:
-        return []
-
-    def answer_probability(self, n: int = 200_000) -> float:
-        """P(an owner's answer is back within the deadline), from the link and store
-        distributions (exact when they are fixed; otherwise ``n`` draws of a dedicated stream).
-
-        The owner's answer is one round trip to its node under every routing: a broadcast
-        uses each answer that arrives in time, issuer routing asks the owner alone (a
-        document's or vehicle's owner is its issuer); with an index, the round trip to the
-        index comes first."""
-        rng = self.context.streams.get("metrics.deadline")
-        link = self.links["ncb_to_ncb"].query_delay
-        total = link.draw(rng, n) + link.draw(rng, n) + self.node_service.draw(rng, n)
-        if self.index:
-            hub = self.links["ncb_to_hub"].query_delay
-            total += hub.draw(rng, n) + hub.draw(rng, n) + self.hub_service.draw(rng, n)
-        return float(np.mean(total <= self.deadline))
+def index_first(to_hub: Profile) -> OwnerAnswers:
+    """Searches ask the hub's pointer index first, then the owner it names."""
+    return OwnerAnswers(gate=HUB, gate_profile=to_hub)

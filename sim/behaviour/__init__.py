@@ -16,13 +16,14 @@ the end of the grace period, through a dormant deletion the source planned for t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from mesa.agent import AgentSet
 
 from sim.agents import NCB
-from sim.architectures import Strategy
+from sim.architectures import Channel
 from sim.behaviour.lookups import OUTCOMES, Lookups
 from sim.behaviour.overlay import Overlay, as_happened
 from sim.behaviour.sharing import Sharing
@@ -66,27 +67,34 @@ class Behaviour:
         spec: BehaviourSpec,
         overlay: Overlay,
         world: WorldIndex,
-        strategy: Strategy,
+        channels: list[Channel],
+        manual_entries: Callable[[np.ndarray], np.ndarray],
+        reluctance: float,
         ncbs: Sequence[NCB],
         streams: Streams,
         send_time: np.ndarray,
         n_days: int,
         sampled: Sampling,
     ) -> None:
-        """``send_time``: when each planned change would leave its NCB (lapses leave then);
+        """``channels``: what the NCBs query (``sim.architectures.channels``);
+        ``manual_entries``: systems each change is keyed into by hand; ``reluctance``: how
+        much less an NCB shares under this architecture than through federated queries;
+        ``send_time``: when each planned change would leave its NCB (lapses leave then);
         ``sampled``: how the run samples the real records and searches."""
         self.spec = spec
         self.overlay = overlay
         self.records = overlay.records
         self.ncbs = ncbs
+        self.agents = AgentSet(ncbs)
+        """The NCBs, stepped at each day's end through Mesa's agent set."""
         self.send_time = send_time
-        self.channels = strategy.channels()
-        capacity = spec.workload.staff_hours_per_day * world.weight
+        self.channels = channels
+        capacity = np.array([ncb.staff_hours_per_day for ncb in ncbs])
         self.workload = Workload(
             spec.workload,
             capacity,
             self.records,
-            strategy.manual_entries,
+            manual_entries,
             n_days,
             1.0 / sampled.records,
         )
@@ -99,7 +107,6 @@ class Behaviour:
             [ncb.node.availability for ncb in ncbs],
             streams.get("behaviour.lookups"),
         )
-        reluctance = strategy.sharing_reluctance(spec.sharing.reluctance)
         self.sharing = Sharing(
             spec.sharing, reluctance, overlay, world, n_days, streams.get("behaviour.share")
         )
@@ -162,15 +169,7 @@ class Behaviour:
         then decides how much to share."""
         counts = self.lookups.outcomes(day, querier, t)
         peers = self.sharing.peer_level(day)
-        for ncb in self.ncbs:
-            scale = float(self.lookup_scale[ncb.index])
-            seen = {
-                channel.name: {name: scale * float(counts[name][ncb.index, c]) for name in counts}
-                for c, channel in enumerate(self.channels)
-                if channel.consulted[ncb.index]
-            }
-            ncb.observe(self.spec, seen)
-            ncb.decide(self.spec, float(peers[ncb.index]))
+        self.agents.do("end_of_day", self.spec, self.channels, counts, self.lookup_scale, peers)
         for ncb in self.ncbs:
             self.trust_daily[ncb.index, day] = ncb.mean_trust()
             self.propensity_daily[ncb.index, day] = ncb.propensity

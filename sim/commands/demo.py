@@ -28,14 +28,18 @@ DEMO_SCENARIOS = {
 }
 """Embedded demo scenarios: the whole world (default) and twelve NCBs (a few seconds)."""
 
-DEMO_ARCHITECTURES: dict[str, dict[str, Any] | None] = {
-    "centralized": {"kind": "centralized"},
-    "federated broadcast": {"kind": "federated", "routing": "broadcast"},
-    "federated issuer": {"kind": "federated", "routing": "issuer"},
-    "hybrid push": {"kind": "hybrid", "sync": "push"},
-    "fragmented": None,  # as in the default scenario, with its entry and update probabilities
-}
-"""The demo's columns: architecture replacing the default scenario's, or None to keep it."""
+
+def demo_architectures(raw: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The demo's columns (the registry's demo settings), each the ``architecture`` of the
+    scenario ``raw`` when it runs that kind (the status quo's entry and update probabilities),
+    with the setting's own keys."""
+    from sim.architectures import demo_settings  # the engine's imports: only when run
+
+    own = raw.get("architecture") or {}
+    return {
+        label: ({**own} if own.get("kind") == spec["kind"] else {}) | spec
+        for label, spec in demo_settings().items()
+    }
 
 
 @click.command()
@@ -112,8 +116,8 @@ def demo_experiment(which: str, seed: int, raw: dict[str, Any]) -> dict[str, Any
         "replications": 1,
         "seed": seed,
         "variants": {
-            label.replace(" ", "-"): {} if arch is None else {"architecture": arch}
-            for label, arch in DEMO_ARCHITECTURES.items()
+            label.replace(" ", "-"): {"architecture": arch}
+            for label, arch in demo_architectures(raw).items()
         },
     }
 
@@ -158,8 +162,8 @@ def demo_scenarios(horizon_days: float | None = None, which: str = "small") -> d
     """An embedded scenario under each of the demo's architectures."""
     file, raw = demo_raw(horizon_days, which)
     scenarios = {}
-    for label, architecture in DEMO_ARCHITECTURES.items():
-        variant = raw if architecture is None else {**raw, "architecture": architecture}
+    for label, architecture in demo_architectures(raw).items():
+        variant = {**raw, "architecture": architecture}
         try:
             scenarios[label] = scenario_from_dict(variant, file)
         except ConfigError as error:

@@ -13,6 +13,7 @@ should be refused, not coerced. What a machine can hold is a separate question, 
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -241,7 +242,42 @@ class Fragmented(ArchitectureBase):
     """Manual keying delay, on top of the link's delay."""
 
 
-Architecture = Annotated[Centralized | Federated | Hybrid | Fragmented, Field(discriminator="kind")]
+Single = Annotated[Centralized | Federated | Hybrid | Fragmented, Field(discriminator="kind")]
+"""One architecture for every record kind."""
+
+
+class Mixed(ArchitectureBase):
+    """An architecture per record kind, as the realistic options are mixed: travel documents
+    through the hub (as SLTD is), notices through the regional platforms, biometrics asked of
+    their owners hit/no-hit (as Prüm is). Each kind's records travel and are searched as under
+    its own architecture; the mix's ``query_deadline_seconds`` holds for all of them."""
+
+    kind: Literal["mixed"]
+    by_kind: dict[str, Single] = Field(min_length=1)
+    """Record kind (``records.kinds``) -> its architecture."""
+    other: Single | None = None
+    """The architecture of the kinds ``by_kind`` does not name (null: it must name them all)."""
+
+    def parts(self, kinds: tuple[str, ...]) -> list[tuple[tuple[str, ...], ArchitectureBase]]:
+        """(record kinds, architecture) of each part, the mix's deadline in each; kinds that
+        share one setting are one part."""
+        out: dict[str, tuple[list[str], ArchitectureBase]] = {}
+        for name in kinds:
+            spec = self.by_kind.get(name, self.other)
+            assert spec is not None
+            spec = spec.model_copy(update={"query_deadline_seconds": self.query_deadline_seconds})
+            key = spec.model_dump_json()
+            out.setdefault(key, ([], spec))[0].append(name)
+        return [(tuple(names), spec) for names, spec in out.values()]
+
+    def label(self) -> str:
+        given = "; ".join(f"{k} {spec.label()}" for k, spec in self.by_kind.items())
+        return f"mixed: {given}" + (f"; other {self.other.label()}" if self.other else "")
+
+
+Architecture = Annotated[
+    Centralized | Federated | Hybrid | Fragmented | Mixed, Field(discriminator="kind")
+]
 
 _ARCHITECTURE: TypeAdapter[Architecture] = TypeAdapter(Architecture)
 
@@ -261,8 +297,26 @@ def architecture_label(resolved: Mapping[str, Any] | None) -> str:
 # --- world -------------------------------------------------------------------------------
 
 
+PlatformStatus = Literal["operational", "planned", "none"]
+
+
 class Platform(Frozen):
+    """A regional platform as it is: whether it runs, and, when it does, how much of its
+    members' data is keyed into it and how often it is down (``sim/data/README.md`` gives the
+    source or assumption of each preset value)."""
+
     name: str = Field(min_length=1)
+    status: PlatformStatus = "operational"
+    """operational: a working alert database its members write to and search; planned (a
+    system adopted but not yet running, as AFRIPOL's AFSECOM) or none (a cooperation body
+    without a shared database): no store, no route, no search; its members use the hub and
+    their other platforms, and records scoped regionally are shared through operational
+    platforms only."""
+    entry_probability: Probability | None = None
+    """Share of its members' records keyed into it today (the status quo, keyed by hand),
+    overriding ``architecture.entry_probability.platform``; null: the architecture's."""
+    outages: OutageSpec | None = None
+    """Its own up and down times, overriding ``outages.platform``; null: the world's."""
 
 
 class Country(Frozen):
@@ -774,6 +828,145 @@ class Behaviour(Frozen):
     sharing: Sharing = Sharing()
 
 
+# --- settings by region, platform and country ----------------------------------------------
+
+
+class LinkOverride(Frozen):
+    """A link's delays where they differ from the world's; a key left out keeps the world's."""
+
+    delay_hours: Dist | None = None
+    query_delay_seconds: Dist | None = None
+
+
+class NodeLinks(Frozen):
+    """The links an NCB's messages travel: to the hub, to its platforms, and, for a search
+    another NCB asks it, between national nodes (the node asked)."""
+
+    ncb_to_hub: LinkOverride | None = None
+    ncb_to_platform: LinkOverride | None = None
+    ncb_to_ncb: LinkOverride | None = None
+
+
+class PlatformLinks(Frozen):
+    """The links of one platform: its members' messages to it, and its synchronisation with
+    the hub both ways."""
+
+    ncb_to_platform: LinkOverride | None = None
+    platform_to_hub: LinkOverride | None = None
+    hub_to_platform: LinkOverride | None = None
+
+
+class Keying(Frozen):
+    """Keying by hand into a system (today's status quo) where it differs from the world's."""
+
+    entry_probability: Probability | None = None
+    update_probability: Probability | None = None
+    entry_delay_hours: Dist | None = None
+
+
+class NodeKeying(Frozen):
+    hub: Keying = Keying()
+    platform: Keying = Keying()
+
+
+class NodeSettings(Frozen):
+    """Settings of the NCBs of a region or of one country: their links, their national nodes'
+    availability and capacity, their keying into the hub and the platforms, their staff."""
+
+    links: NodeLinks = NodeLinks()
+    outages: OutageSpec | None = None
+    """Their national nodes' up and down times, overriding ``outages.ncb``."""
+    store: StoreSpec | None = None
+    """Their national nodes' servers and service times, overriding ``stores.ncb``."""
+    entry: NodeKeying = NodeKeying()
+    staff_hours_per_day: Duration | None = None
+    """Staff time of an NCB of weight 1, overriding ``behaviour.workload.staff_hours_per_day``."""
+
+
+class PlatformSettings(Frozen):
+    """Settings of one platform: its links, availability, capacity and keying by hand."""
+
+    links: PlatformLinks = PlatformLinks()
+    outages: OutageSpec | None = None
+    store: StoreSpec | None = None
+    entry: Keying = Keying()
+
+
+class Settings(Frozen):
+    """Settings that differ by region, platform or country, overriding the world-wide values.
+    The most specific wins: a country's over a platform's over its region's over the world's
+    (the platform's own data in ``world.platforms`` counts as the platform's, below
+    ``settings.platforms``). Which settings apply where:
+
+    - an NCB's links to the hub and to a platform, and a national node asked by another NCB:
+      country, then (to a platform) that platform, then region, then ``links``;
+    - a national node's outages, capacity and staff: country, region, the world's;
+    - keying into the hub: country, region, ``architecture``; into a platform: country, the
+      platform (``settings.platforms``, then ``world.platforms``), region, ``architecture``;
+    - a platform's outages, capacity and synchronisation links: the platform, the world's.
+    """
+
+    regions: dict[str, NodeSettings] = Field(default_factory=dict)
+    platforms: dict[str, PlatformSettings] = Field(default_factory=dict)
+    countries: dict[str, NodeSettings] = Field(default_factory=dict)
+
+
+# --- migration in waves --------------------------------------------------------------------
+
+
+class Wave(Frozen):
+    """The NCBs that move on one day: every country of ``regions`` and the ``countries``."""
+
+    day: Days
+    """Simulation day the wave moves (counted from 0, warm-up included)."""
+    regions: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+
+
+class Stage(Frozen):
+    """One step of a road map: the architecture its waves move to."""
+
+    to: Architecture
+    waves: tuple[Wave, ...] = Field(min_length=1)
+
+
+MAX_TRANSFER_PER_DAY = 1e9
+"""Most records an NCB of weight 1 hands over in a day: beyond it a rate is a typo."""
+
+
+class Bulk(Frozen):
+    """Records already held when a wave moves are handed over in bulk to the systems of the
+    architecture it moves to: every active record of the wave's NCBs, oldest first, as a
+    backlog at a rate (N records at rate r take N / r days)."""
+
+    records_per_day: Annotated[float, Strict(), Field(gt=0, le=MAX_TRANSFER_PER_DAY)]
+    """Records an NCB of weight 1 hands over a day, in the real volume (scaled by its weight
+    and by ``records.sample_fraction`` in the run). [E]"""
+
+
+class Reconcile(Frozen):
+    """A clean-up when a wave moves: every system holding the wave's records is corrected
+    where it shows a record its owner has deleted (a ghost) or an older version than the
+    owner's (stale), record by record at a rate, each correction a staff cost."""
+
+    records_per_day: Annotated[float, Strict(), Field(gt=0, le=MAX_TRANSFER_PER_DAY)]
+    """Corrections an NCB of weight 1 makes a day, in the real volume. [E]"""
+    hours_per_record: Duration = 0.05
+    """Staff time per correction (finding the copy, deleting or updating it). [E] 0.02-0.25."""
+
+
+class Migration(Frozen):
+    """A road map: the NCBs move, wave by wave, from the scenario's ``architecture`` through
+    each stage's. A country's records travel and are searched as its own current architecture
+    says (the systems of every stage run in parallel while waves move); ``bulk`` and
+    ``reconcile`` say what becomes of the records the systems already held (neither: they are
+    left to age out, removed by retention)."""
+
+    stages: tuple[Stage, ...] = ()
+    bulk: Bulk | None = None
+    reconcile: Reconcile | None = None
+
+
 # --- the scenario ------------------------------------------------------------------------
 
 
@@ -796,6 +989,94 @@ class Scenario(Frozen):
     queries: Queries = Queries()
     behaviour: Behaviour = Behaviour()
     costs: Costs = Costs()
+    settings: Settings = Settings()
+    """Settings by region, platform and country (the most specific wins)."""
+    migration: Migration = Migration()
+    """A road map from ``architecture`` to others, by waves of NCBs (none by default)."""
+
+    @model_validator(mode="after")
+    def _waves_name_the_world(self) -> Scenario:
+        regions = sorted({c.region for c in self.world.countries})
+        codes = [c.code for c in self.world.countries]
+        for i, stage in enumerate(self.migration.stages):
+            moved: set[str] = set()
+            for j, wave in enumerate(stage.waves):
+                at = f"migration.stages.{i}.waves.{j}"
+                for k, name in enumerate(wave.regions):
+                    if name not in regions:
+                        raise ValueError(
+                            f"{at}.regions.{k}: {not_in_world(name, 'regions', regions)}"
+                        )
+                for k, name in enumerate(wave.countries):
+                    if name not in codes:
+                        raise ValueError(
+                            f"{at}.countries.{k}: {not_in_world(name, 'countries', codes)}"
+                        )
+                members = set(wave.countries) | {
+                    c.code for c in self.world.countries if c.region in wave.regions
+                }
+                if not members:
+                    raise ValueError(f"{at}: names no country (give regions or countries)")
+                twice = sorted(members & moved)
+                if twice:
+                    raise ValueError(f"{at}: {', '.join(twice[:5])} already moved in this stage")
+                moved |= members
+        for code in codes:
+            days = [d for d in self.migration_days(code)]
+            if days != sorted(days):
+                raise ValueError(
+                    f"migration.stages: {code} would move to a later stage before an earlier one"
+                    f" (days {', '.join(f'{d:g}' for d in days)})"
+                )
+        return self
+
+    def migration_days(self, code: str) -> list[float]:
+        """The days country ``code`` moves, stage after stage (stages it skips left out)."""
+        region = next(c.region for c in self.world.countries if c.code == code)
+        return [
+            wave.day
+            for stage in self.migration.stages
+            for wave in stage.waves
+            if code in wave.countries or region in wave.regions
+        ]
+
+    @model_validator(mode="after")
+    def _mix_names_the_kinds(self) -> Scenario:
+        arch = self.architecture
+        if not isinstance(arch, Mixed):
+            return self
+        names = [k.name for k in self.records.kind_specs()]
+        for name in arch.by_kind:
+            if name not in names:
+                guess = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+                hint = (
+                    f"; did you mean {guess[0]!r}?"
+                    if guess
+                    else f" (records.kinds: {', '.join(names)})"
+                )
+                raise ValueError(f"architecture.by_kind.{name}: not a record kind{hint}")
+        missing = [n for n in names if n not in arch.by_kind]
+        if missing and arch.other is None:
+            raise ValueError(
+                f"architecture.by_kind: no architecture for {', '.join(missing)}"
+                " (name them, or give architecture.other)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _settings_name_the_world(self) -> Scenario:
+        named = {
+            "regions": sorted({c.region for c in self.world.countries}),
+            "platforms": [p.name for p in self.world.platforms],
+            "countries": [c.code for c in self.world.countries],
+        }
+        for section, known in named.items():
+            for name in getattr(self.settings, section):
+                if name not in known:
+                    raise ValueError(
+                        f"settings.{section}.{name}: {not_in_world(name, section, known)}"
+                    )
+        return self
 
     @model_validator(mode="after")
     def _denied_countries_exist(self) -> Scenario:
@@ -854,3 +1135,15 @@ class Scenario(Frozen):
                 f"warmup_days: {self.warmup_days:g} must be < horizon_days ({self.horizon_days:g})"
             )
         return self
+
+
+def not_in_world(name: str, section: str, known: list[str]) -> str:
+    """``not a region of the world; did you mean 'africa'?``"""
+    guess = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    what = {"regions": "a region", "platforms": "a platform", "countries": "a country"}[section]
+    hint = (
+        f"; did you mean {guess[0]!r}?"
+        if guess
+        else f" (the world's: {', '.join(known[:12])}{'...' if len(known) > 12 else ''})"
+    )
+    return f"not {what} of the world{hint}"

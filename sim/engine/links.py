@@ -9,10 +9,11 @@ from sim.engine.dists import HOURS, SECONDS, Sampler
 
 
 class Link:
-    """One link class (``ncb_to_hub``...), shared by every pair of nodes it joins.
+    """One link (a plan profile's ``link``: by default a whole link class, ``ncb_to_hub``...),
+    shared by every pair of nodes whose messages travel over it.
 
     It counts what it carries (one message per change, two per query: request and answer), at
-    real volume, so that load is reported per link class.
+    real volume, so that load is reported per link class (``klass``).
     """
 
     def __init__(
@@ -22,10 +23,13 @@ class Link:
         rng: np.random.Generator,
         change_weight: float = 1.0,
         query_weight: float = 1.0,
+        klass: str | None = None,
     ) -> None:
         """``change_weight``, ``query_weight``: real changes (searches) one simulated change
-        (search) stands for, 1 / their sample fraction."""
+        (search) stands for, 1 / their sample fraction; ``klass``: the link class its messages
+        are counted under (its own name by default)."""
         self.name = name
+        self.klass = name if klass is None else klass
         self.change_weight = change_weight
         self.query_weight = query_weight
         self.change_delay = Sampler(spec.delay_hours, HOURS)

@@ -26,9 +26,9 @@ from sim.engine.links import Link
 from sim.engine.queue import fifo_departures, free_times
 from sim.engine.store import Batch, Store
 
-Passes = Callable[[np.ndarray, np.ndarray], np.ndarray]
-"""[change, target] mask: which of the changes (record ids, versions) applied at a relay's
-source it passes on to each of its targets."""
+Passes = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+"""[change, target] mask: which of the changes (record ids, versions, times applied) applied
+at a relay's source it passes on to each of its targets."""
 
 MAX_SWEEPS = 100_000
 """A safeguard, never a stopping rule: the fixed point is reached in a few sweeps (as many as
@@ -46,33 +46,54 @@ class RelayError(RuntimeError):
 
 @dataclass(frozen=True)
 class Relay:
-    """``source`` passes on to ``targets`` over ``link`` the changes it applies that
-    ``passes`` selects for each, each copy leaving when the change is applied."""
+    """``source`` passes on to each of ``targets``, over the link of the same position in
+    ``links``, the changes it applies that ``passes`` selects for it, each copy leaving when
+    the change is applied."""
 
     source: Store
     targets: tuple[Store, ...]
-    link: Link
+    links: tuple[Link, ...]
     passes: Passes
     kind: np.ndarray | None = None
-    """Each record's kind (by record id), which the link counts the changes it sends by
+    """Each record's kind (by record id), which the links count the changes they send by
     (bandwidth); None: unknown."""
 
+    def __post_init__(self) -> None:
+        if len(self.links) != len(self.targets):
+            raise RelayError("a relay needs one link per target")
+
     def kinds(self, rec: np.ndarray) -> np.ndarray | None:
-        """The record kinds of changes to records ``rec``, as the link counts them."""
+        """The record kinds of changes to records ``rec``, as the links count them."""
         return None if self.kind is None else self.kind[rec]
 
-    def copies(self, rec: np.ndarray, version: np.ndarray) -> list[np.ndarray]:
-        """Per target, the items served at the source (positions) passed on to it: changes
-        only, never queries."""
+    def copies(self, rec: np.ndarray, version: np.ndarray, t: np.ndarray) -> list[np.ndarray]:
+        """Per target, the items served at the source at ``t`` (positions) passed on to it:
+        changes only, never queries."""
         changes = np.flatnonzero(version >= 0)
-        mask = self.passes(rec[changes], version[changes])
+        mask = self.passes(rec[changes], version[changes], t[changes])
         return [changes[np.flatnonzero(mask[:, t])] for t in range(len(self.targets))]
+
+    def delays(self, counts: Sequence[int]) -> list[np.ndarray]:
+        """Link delays of ``counts[t]`` copies to each target, drawn target after target: one
+        draw for a run of targets that share a link (a relay over one link draws as one)."""
+        out: list[np.ndarray] = []
+        start = 0
+        while start < len(counts):
+            end = start + 1
+            while end < len(counts) and self.links[end] is self.links[start]:
+                end += 1
+            drawn = self.links[start].change_delays(int(sum(counts[start:end])))
+            cuts = np.cumsum(counts[start:end])[:-1]
+            out += np.split(drawn, cuts)
+            start = end
+        return out
 
     def forward(self, items: Batch, departure: np.ndarray) -> None:
         """Send on at once what the source just served (``items``, leaving at ``departure``)."""
-        for store, sel in zip(self.targets, self.copies(items.rec, items.version), strict=True):
+        copies = self.copies(items.rec, items.version, departure)
+        for store, link, sel in zip(self.targets, self.links, copies, strict=True):
             if sel.size:
-                arrival = self.link.carry_changes(departure[sel], self.kinds(items.rec[sel]))
+                arrival = link.carry_changes(departure[sel], self.kinds(items.rec[sel]))
                 store.receive_changes(items.rec[sel], items.version[sel], arrival)
 
 
@@ -385,14 +406,12 @@ class Leg:
         copy whose first-iterate arrival is not before ``now`` will not be served here."""
         self.asked[new] = True
         src = self.source
-        rows = self.relay.copies(src.rec[new], src.version[new])
-        delays = self.relay.link.change_delays(sum(r.size for r in rows))
-        end = 0
+        rows = self.relay.copies(src.rec[new], src.version[new], src.departure[new])
+        delays = self.relay.delays([r.size for r in rows])
         for t, (window, row) in enumerate(zip(self.targets, rows, strict=True)):
             if row.size == 0:
                 continue
-            parent, delay = new[row], delays[end : end + row.size]
-            end += row.size
+            parent, delay = new[row], delays[t]
             hops = src.hops[parent] + 1
             if hops.max() > self.max_hops:
                 raise RelayError(
@@ -416,11 +435,11 @@ class Leg:
     def commit(self) -> None:
         """Count what was sent; what arrives from ``now`` on waits in its target's queue."""
         departure = self.source.departure
-        for window, copy in zip(self.targets, self.copy, strict=True):
+        for t, (window, copy) in enumerate(zip(self.targets, self.copy, strict=True)):
             keys = copy[: self.source.n]
             keys = keys[keys >= 0]
             keys = keys[departure[window.parent[keys]] < np.inf]
-            self._sent(departure[window.parent[keys]], window.rec[keys])
+            self._sent(t, departure[window.parent[keys]], window.rec[keys])
             later = keys[window.arrival[keys] >= window.now]
             window.store.hold_changes(
                 window.rec[later], window.version[later], window.arrival[later]
@@ -429,14 +448,14 @@ class Leg:
             window, leave = self.targets[t], departure[parent]
             sent = leave < np.inf
             rec, version = self.source.rec[parent[sent]], self.source.version[parent[sent]]
-            self._sent(leave[sent], rec)
+            self._sent(t, leave[sent], rec)
             arrival = window.store.availability.next_up(leave[sent] + delay[sent])
             window.store.hold_changes(rec, version, arrival)
 
-    def _sent(self, departure: np.ndarray, rec: np.ndarray) -> None:
-        """Count the changes to records ``rec`` sent at ``departure``."""
+    def _sent(self, target: int, departure: np.ndarray, rec: np.ndarray) -> None:
+        """Count the changes to records ``rec`` sent to target ``target`` at ``departure``."""
         if departure.size:
-            self.relay.link.count_changes(departure, self.relay.kinds(rec))
+            self.relay.links[target].count_changes(departure, self.relay.kinds(rec))
 
 
 def ticks(t: np.ndarray, origin: float) -> np.ndarray:

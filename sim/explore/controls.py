@@ -16,23 +16,17 @@ from typing import Any
 
 import yaml
 
+from sim.architectures import demo_settings, named_settings
 from sim.config import ConfigError, Scenario, apply_overrides, scenario_from_dict
 from sim.config.loading import load_yaml_mapping, yaml_mapping
 from sim.sizing import check_size, default_max_memory
 
-ARCHITECTURES: dict[str, dict[str, Any]] = {
-    "centralized": {"kind": "centralized"},
-    "federated broadcast": {"kind": "federated", "routing": "broadcast"},
-    "federated issuer": {"kind": "federated", "routing": "issuer"},
-    "federated index": {"kind": "federated", "routing": "index"},
-    "hybrid push": {"kind": "hybrid", "sync": "push"},
-    "hybrid batch": {"kind": "hybrid", "sync": "batch"},
-    "fragmented": {"kind": "fragmented"},
-}
-"""The architectures a user may compare, by the label the page shows."""
+ARCHITECTURES: dict[str, dict[str, Any]] = named_settings()
+"""The architectures a user may compare, by the label the page shows: every named setting of
+every registered architecture."""
 
-DEFAULT_ARCHITECTURES = ("centralized", "federated broadcast", "hybrid push", "fragmented")
-"""Ticked when the page opens: the four families, as ``pdsa demo`` compares them."""
+DEFAULT_ARCHITECTURES = tuple(demo_settings())
+"""Ticked when the page opens: the settings ``pdsa demo`` compares."""
 
 EMBEDDED_SCENARIO = "scenarios/default.yaml"
 """Opened when ``pdsa explore`` is given no scenario: twelve NCBs, a few seconds a run."""

@@ -17,7 +17,7 @@ from sim.log import RunLog
 from sim.metrics.behaviour import behaviour_metrics, behaviour_series
 from sim.metrics.costs import cost_metrics, storage_gb
 from sim.metrics.exposure import exposure_by_day
-from sim.metrics.intervals import shown_intervals
+from sim.metrics.intervals import shown_by_key
 from sim.metrics.lag import lag_metrics, lag_sample, visibility_curve
 from sim.metrics.outcomes import outcome_counts, outcome_metrics, outcomes_by_kind
 from sim.metrics.queries import query_metrics, query_table, search_load
@@ -63,12 +63,7 @@ def record_metrics(sums: dict[str, float]) -> dict[str, float | None]:
 def compute_metrics(log: RunLog) -> MetricsBundle:
     """Every metric of one run: world-wide, by region and by kind, a daily time series and the
     visibility curve, all from the run log alone."""
-    shown = {
-        name: shown_intervals(
-            s.rec, s.version, s.t, log.source, log.horizon, (s.removed_rec, s.removed_t)
-        )
-        for name, s in log.stores.items()
-    }
+    shown = shown_by_key(log)
     days = Grid.days(log)
     parts = _Parts(
         log=log,

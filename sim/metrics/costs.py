@@ -31,10 +31,12 @@ import numpy as np
 from sim.engine.staff import keying_hours, review_hours
 from sim.log import CostLog, RunLog
 from sim.metrics.capacity import capacity_metrics
+from sim.metrics.held import holds_copies
 from sim.metrics.intervals import Shown
 from sim.metrics.layout import Grid
 from sim.metrics.outcomes import DAYS_PER_YEAR
 from sim.metrics.queries import searches_asked
+from sim.topology import OWNERS, CacheThenOwner, Consult, OwnerAnswers, node_store
 
 GB = 1e9
 
@@ -87,7 +89,7 @@ def storage_gb(log: RunLog, shown: dict[str, Shown]) -> dict[str, float]:
     for name, store in log.stores.items():
         held = shown[name]
         years = held_record_days(held.start, held.end, log)
-        if store.holds_copies:
+        if holds_copies(log, store):
             volume = float(np.bincount(src.kind[held.rec], years, sizes.size) @ sizes)
         else:
             volume = float(years.sum()) * cost.prices.pointer_bytes
@@ -124,12 +126,19 @@ def staff_hours(log: RunLog, answered: np.ndarray) -> dict[str, np.ndarray]:
     def per_ncb(hours: np.ndarray) -> np.ndarray:
         return np.bincount(owner, hours, n) * scale
 
-    return {
+    hours = {
         "entry": per_ncb(np.where(version == 0, keyed, 0.0)),
         "updates": per_ncb(np.where(version > 0, keyed, 0.0)),
         "reviews": per_ncb(reviews.astype(float)),
         "answering": answered * work.hours_per_hit,
     }
+    if cost.corrections is not None:  # a road map: its clean-up, zero without one
+        owner, t = cost.corrections
+        done = (t >= log.warmup) & (t < log.horizon)
+        hours["reconciliation"] = (
+            np.bincount(owner[done], minlength=n) * cost.correction_hours * scale
+        )
+    return hours
 
 
 def staff_metrics(hours: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, float]:
@@ -213,9 +222,64 @@ def operations_metrics(log: RunLog, servers: float | None) -> dict[str, Any]:
 
 
 def interface_metrics(log: RunLog) -> dict[str, Any]:
-    """System-to-system interfaces by purpose (record feeds, searches) and in all."""
-    found = {k: float(v) for k, v in prices(log).interfaces.items()}
+    """System-to-system interfaces by purpose and in all, read from the plan: ``feeds``, the
+    (sender, store) pairs its automated routes connect (an owner's national system, or the
+    relaying store; a route keyed by hand is no interface); ``searches``, the (querier,
+    store) pairs its consults connect (the store read, a pointer index or a cache asked
+    first); ``node_pairs``, the pairs of national nodes that may ask each other where the
+    owners answer (each pair once, whichever asks)."""
+    found = {
+        "feeds": float(len(feed_pairs(log))),
+        "searches": float(len(search_pairs(log))),
+        "node_pairs": float(node_pairs(log)),
+    }
     return {"interfaces": found, "interfaces_total": float(sum(found.values()))}
+
+
+def feed_pairs(log: RunLog) -> set[tuple[str, str]]:
+    """(sender, store) of every automated route carrying some owner's records."""
+    pairs: set[tuple[str, str]] = set()
+    for route in log.plan.routes:
+        if route.profile.manual is not None or not route.owners.any():
+            continue
+        if route.via is not None:
+            pairs.add((route.via, route.target))
+        else:
+            owners = np.flatnonzero(route.owners)
+            pairs |= {(node_store(log.world.codes[o]), route.target) for o in owners}
+    return pairs
+
+
+def asked_stores(consult: Consult) -> list[str]:
+    """The stores a consult's searches ask: its target, or the index or cache asked first."""
+    reading = consult.reading
+    stores = [] if consult.target == OWNERS else [consult.target]
+    if isinstance(reading, OwnerAnswers) and reading.gate is not None:
+        stores.append(reading.gate)
+    if isinstance(reading, CacheThenOwner):
+        stores.append(reading.cache)
+    return stores
+
+
+def search_pairs(log: RunLog) -> set[tuple[int, str]]:
+    """(querier, store) of every consult's searches."""
+    pairs: set[tuple[int, str]] = set()
+    for consult in log.plan.consults:
+        queriers = np.flatnonzero(consult.queriers)
+        pairs |= {(int(q), s) for s in asked_stores(consult) for q in queriers}
+    return pairs
+
+
+def node_pairs(log: RunLog) -> int:
+    """Unordered pairs of distinct national nodes one of which may ask the other."""
+    n = log.world.n_countries
+    asks = np.zeros((n, n), dtype=bool)
+    for consult in log.plan.consults:
+        if isinstance(consult.reading, OwnerAnswers | CacheThenOwner):
+            owners = np.ones(n, dtype=bool) if consult.owners is None else consult.owners
+            asks[np.ix_(consult.queriers, owners)] = True
+    either = asks | asks.T
+    return int(np.triu(either, 1).sum())
 
 
 def money_metrics(log: RunLog, costs: dict[str, Any]) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.log import RunLog
+from sim.metrics.held import holds_copies
 from sim.metrics.integrals import cumulative_counts
 from sim.metrics.intervals import Shown
 
@@ -15,7 +16,7 @@ def exposure_by_day(log: RunLog, grid, shown: dict[str, Shown]) -> tuple[np.ndar
     points = grid.points
     held = np.zeros((1, points.size))
     for name, store in log.stores.items():
-        if not store.holds_copies:
+        if not holds_copies(log, store):
             continue
         copies = shown[name]
         held += cumulative_counts(

@@ -10,7 +10,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.engine.outages import Availability
+from sim.log import RunLog
 from sim.records import SourceRecords
+from sim.topology import CacheThenOwner, Consult, Shows, short_name
+
+EXPIRING = "\x1f"
+"""Between a store's name and a copy lifetime in the key of its expiring copies' intervals."""
 
 
 @dataclass(frozen=True)
@@ -33,12 +38,17 @@ def shown_intervals(
     source: SourceRecords,
     horizon: float,
     removed: tuple[np.ndarray, np.ndarray] | None = None,
+    ttl_days: float | None = None,
 ) -> Shown:
     """Replay a store's applications with its rules: never an older version over a newer one,
-    a deletion leaves a tombstone (so a late creation stays hidden), and a record the store
+    a deletion leaves a tombstone (so a late creation stays hidden), a record the store
     removed by retention (``removed``: record ids, ascending, and removal times) shows
-    nothing from its removal on, whatever arrives later."""
-    shown = replayed(rec, version, t, source, horizon)
+    nothing from its removal on, whatever arrives later, and, with ``ttl_days``, each copy
+    shows that long after it was applied at most."""
+    if ttl_days is None:
+        shown = replayed(rec, version, t, source, horizon)
+    else:
+        shown = expiring(rec, version, t, source, horizon, ttl_days)
     if removed is None or removed[0].size == 0 or shown.rec.size == 0:
         return shown
     removed_rec, removed_t = removed
@@ -46,6 +56,78 @@ def shown_intervals(
     until = np.where(removed_rec[pos] == shown.rec, removed_t[pos], np.inf)
     cut = Shown(shown.rec, shown.version, shown.start, np.minimum(shown.end, until))
     return cut.select(cut.start < cut.end)
+
+
+def shown_key(log: RunLog, consult: Consult) -> str:
+    """The key of what ``consult`` reads in the ``shown`` intervals: the store's output name,
+    with the lifetime of its copies when they expire."""
+    reading = consult.reading
+    if isinstance(reading, CacheThenOwner):
+        return expiring_key(short_name(reading.cache), reading.ttl_days)
+    assert isinstance(reading, Shows)
+    return expiring_key(short_name(consult.target), reading.ttl_days)
+
+
+def expiring_key(name: str, ttl_days: float | None) -> str:
+    return name if ttl_days is None else f"{name}{EXPIRING}{ttl_days!r}"
+
+
+def base_name(key: str) -> str:
+    """The store's output name of a ``shown`` key."""
+    return key.split(EXPIRING)[0]
+
+
+def ttl_of(key: str) -> float | None:
+    """The copy lifetime (days) of a ``shown`` key, None when copies do not expire."""
+    parts = key.split(EXPIRING)
+    return float(parts[1]) if len(parts) > 1 else None
+
+
+def shown_by_key(log: RunLog) -> dict[str, Shown]:
+    """What each store shows (by output name), and, for every copy lifetime a reading gives a
+    store, what it shows when each copy expires that long after it was applied."""
+    keys = list(log.stores)
+    for consult in log.plan.consults:
+        if isinstance(consult.reading, Shows | CacheThenOwner):
+            keys.append(shown_key(log, consult))
+    out = {}
+    for key in dict.fromkeys(keys):
+        s = log.stores[base_name(key)]
+        out[key] = shown_intervals(
+            s.rec,
+            s.version,
+            s.t,
+            log.source,
+            log.horizon,
+            (s.removed_rec, s.removed_t),
+            ttl_of(key),
+        )
+    return out
+
+
+def expiring(
+    rec: np.ndarray,
+    version: np.ndarray,
+    t: np.ndarray,
+    source: SourceRecords,
+    horizon: float,
+    ttl_days: float,
+) -> Shown:
+    """What a store whose copies expire shows (a cache): each application shows, from its
+    time until ``ttl_days`` later or the record's next application, the newest version
+    applied so far (never an older over a newer); an application of the same version again
+    (a cache filled anew) shows it again; nothing shows once a deletion was applied."""
+    if rec.size == 0:
+        return replayed(rec, version, t, source, horizon)
+    order = ordered_by(rec * (float(np.ceil(horizon)) + 2.0) + np.minimum(t, horizon + 1.0))
+    rec, version, t = rec[order], version[order], t[order]
+    span = int(max(version.max(), source.last_version.max())) + 2
+    newest = np.maximum.accumulate(rec * span + version) - rec * span
+    gone = source.is_deletion(rec, newest)
+    same_next = np.r_[rec[1:] == rec[:-1], False]
+    end = np.minimum(np.where(same_next, np.r_[t[1:], np.inf], np.inf), t + ttl_days)
+    shown = Shown(rec.astype(np.int32), newest.astype(np.int32), t, np.minimum(end, horizon))
+    return shown.select(~gone & (t < horizon) & (shown.start < shown.end))
 
 
 def replayed(

@@ -8,9 +8,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.log import RunLog
-from sim.metrics.federated import first_visible_at_owners, index_store
+from sim.metrics.held import never_sent
 from sim.metrics.integrals import sorted_weighted_quantiles
-from sim.metrics.intervals import Shown, first_shown
+from sim.metrics.intervals import Shown, base_name, first_shown, shown_key
+from sim.metrics.owners import first_visible_at_owners, gate_of
+from sim.topology import CacheThenOwner, OwnerAnswers, Phase, Shows
+from sim.topology import views as plan_views
 from sim.world import NATIONAL
 
 CURVE_HOURS = np.array([0, 1, 2, 4, 6, 12, 24, 36, 48, 72, 96, 120, 168, 240, 336, 504, 720])
@@ -56,8 +59,12 @@ def lag_sample(log: RunLog, shown: dict[str, Shown]) -> LagSample:
     columns: list[np.ndarray] = []
     tables: list[np.ndarray] = []
     kinds: list[np.ndarray] = []
-    for view, first, never in first_visible_by_view(log, shown):
+    for view, view_kinds, view_owners, first, never in first_visible_by_view(log, shown):
         rec = candidates
+        if view_kinds.size < len(src.kind_names):
+            rec = rec[np.isin(src.kind[rec], view_kinds)]
+        if view_owners is not None:
+            rec = rec[np.isin(src.owner[rec], view_owners)]
         known = (first[rec] <= log.horizon) | (src.deleted[rec] <= log.horizon) | never[rec]
         rec = rec[known]
         visible_first = first[rec] < src.deleted[rec]
@@ -95,23 +102,54 @@ def view_weights(log: RunLog, queriers: np.ndarray) -> np.ndarray:
 
 def first_visible_by_view(
     log: RunLog, shown: dict[str, Shown]
-) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Yield (queriers, first time any store the view consults shows each record, whether no
-    such store is ever sent it)."""
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray, np.ndarray]]:
+    """Yield (queriers, kinds, owners (None: all), first time anything the view consults
+    returns each record, whether nothing it consults is ever sent it)."""
     n = log.source.n_records
-    if log.reads == "owners":
-        index = index_store(log)
-        never = np.zeros(n, dtype=bool) if index is None else index.never_sent
-        yield np.arange(log.world.n_countries), first_visible_at_owners(log, shown), never
-        return
-    cache = {name: first_shown(s, n) for name, s in shown.items()}
-    for view in log.views:
+    first_of: dict[str, np.ndarray] = {}
+    for view in plan_views(log.plan, log.world.n_countries, log.source.kind_names):
         first = np.full(n, np.inf)
         never = np.ones(n, dtype=bool)
-        for name in view.stores:
-            first = np.minimum(first, cache[name])
-            never &= log.stores[name].never_sent
-        yield view.queriers, first, never
+        for phase in view.phases:
+            for row in phase.rows:
+                seen, unsent = first_and_never(log, shown, first_of, phase, row)
+                first = np.minimum(first, seen)
+                never &= unsent
+        yield view.queriers, view.kinds, view.owners, first, never
+
+
+def first_and_never(
+    log: RunLog, shown: dict[str, Shown], first_of: dict[str, np.ndarray], phase: Phase, row: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(when row ``row`` of the plan first returns each record within ``phase``, whether the
+    record is never sent where it looks)."""
+    consult = log.plan.consults[row]
+    reading = consult.reading
+    window = (phase.start, phase.end)
+    n = log.source.n_records
+    if isinstance(reading, OwnerAnswers):
+        gate = gate_of(log, reading)
+        never = np.zeros(n, dtype=bool) if gate is None else never_sent(log, gate)
+        return first_visible_at_owners(log, shown, reading, window), never
+    if isinstance(reading, CacheThenOwner):
+        return first_visible_at_owners(log, shown, OwnerAnswers(), window), np.zeros(n, bool)
+    assert isinstance(reading, Shows)
+    key = shown_key(log, consult)
+    if key not in first_of:
+        first_of[key] = first_shown(shown[key], n)
+    first = first_of[key] if window == (0.0, np.inf) else first_within(shown[key], n, window)
+    return first, never_sent(log, log.stores[base_name(key)])
+
+
+def first_within(shown: Shown, n_records: int, window: tuple[float, float]) -> np.ndarray:
+    """When each record is first shown within ``[start, end)`` (``inf``: never)."""
+    start, end = window
+    inside = (shown.end > start) & (shown.start < end)
+    part = shown.select(inside)
+    opens = np.maximum(part.start, start)
+    first = np.full(n_records, np.inf)
+    np.minimum.at(first, part.rec, opens)
+    return first
 
 
 def lag_metrics(

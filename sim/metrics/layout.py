@@ -37,10 +37,25 @@ class Layout:
         src = log.source
         return (src.owner[rec] * self.n_scopes + src.scope[rec]) * self.n_kinds + src.kind[rec]
 
-    def projection(self, ent: np.ndarray, queriers: np.ndarray) -> np.ndarray:
-        """P[(q, k), (o, s, k')] = ent[s, q, o] if k == k': sums what q may see, kind by kind."""
+    def projection(
+        self,
+        ent: np.ndarray,
+        queriers: np.ndarray,
+        kinds: np.ndarray | None = None,
+        owners: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """P[(q, k), (o, s, k')] = ent[s, q, o] if k == k' (and k is one of ``kinds``, o one of
+        ``owners``, all by default): sums what q may see, kind by kind."""
         per_owner = np.transpose(ent[:, queriers, :], (1, 2, 0))  # q, o, s
+        if owners is not None:
+            keep_owner = np.zeros(self.n_countries, dtype=bool)
+            keep_owner[owners] = True
+            per_owner = per_owner * keep_owner[None, :, None]
         eye = np.eye(self.n_kinds)
+        if kinds is not None and kinds.size < self.n_kinds:
+            keep = np.zeros(self.n_kinds)
+            keep[kinds] = 1.0
+            eye = eye * keep
         full = per_owner[:, None, :, :, None] * eye[None, :, None, None, :]  # q, k, o, s, k'
         return full.reshape(queriers.size * self.n_kinds, self.n_groups)
 

@@ -66,12 +66,15 @@ def searches_asked(log: RunLog) -> dict[str, float]:
     q = log.queries
     in_window = (q.t >= log.warmup) & (q.t < log.horizon)
     counts = {name: float(in_window[qid].sum()) for name, qid in q.asked_of.items()}
-    broadcast = q.broadcast[in_window[q.broadcast]]
-    if broadcast.size:
+    for qid, nodes in q.broadcast:
+        broadcast = qid[in_window[qid]]
+        if broadcast.size == 0:
+            continue
         by_querier = np.bincount(q.querier[broadcast], minlength=log.world.n_countries)
         for i, code in enumerate(log.world.codes):
-            name = f"ncb.{code}"
-            counts[name] = counts.get(name, 0.0) + float(broadcast.size - by_querier[i])
+            if nodes is None or nodes[i]:
+                name = f"ncb.{code}"
+                counts[name] = counts.get(name, 0.0) + float(broadcast.size - by_querier[i])
     return {name: n * q.weight for name, n in counts.items()}
 
 

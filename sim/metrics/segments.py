@@ -22,7 +22,8 @@ import numba
 import numpy as np
 
 from sim.log import RunLog
-from sim.metrics.intervals import Shown
+from sim.metrics.held import meant as meant_to_hold
+from sim.metrics.intervals import Shown, base_name
 from sim.metrics.layout import RETURNED, Layout
 
 CLASSIFIED = ("vis", "ghost", "stale", "stale_any", "conflict")
@@ -30,6 +31,10 @@ CLASSIFIED = ("vis", "ghost", "stale", "stale_any", "conflict")
 ``vis - ghost``)."""
 N_CLASSIFIED = len(CLASSIFIED)
 VIS, GHOST, STALE, STALE_ANY, CONFLICT = (1 << i for i in range(N_CLASSIFIED))
+MAX_STORES = 62
+"""Stores (and copy lifetimes of a store) one run's segment sweep can tell apart: one bit each
+of a signed 64-bit mask. A search that asks every national node is the owners' reading rule,
+not 195 stores."""
 
 
 @dataclass(frozen=True)
@@ -57,9 +62,14 @@ def subset_slots(
     points: np.ndarray,
 ) -> Slots:
     """The integrals on ``points`` of what each subset of stores returns, by record class."""
-    names = list(log.stores)
+    names = list(shown)
+    if len(names) > MAX_STORES:
+        raise ValueError(
+            f"{len(names)} stores and copy lifetimes read in one run; the segment sweep holds"
+            f" at most {MAX_STORES} (a bit each in a 64-bit mask)"
+        )
     src = log.source
-    meant = store_bits([log.stores[n].destined for n in names], src.n_records)
+    meant = store_bits([meant_to_hold(log, log.stores[base_name(n)]) for n in names], src.n_records)
     shows = np.zeros(src.n_records, dtype=np.int64)
     for i, name in enumerate(names):
         shows[shown[name].rec] |= np.int64(1) << i

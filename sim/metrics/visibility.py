@@ -24,12 +24,15 @@ from collections.abc import Iterator
 import numpy as np
 
 from sim.engine.outages import Availability
-from sim.log import RunLog, View
-from sim.metrics.federated import returned_by_owners
+from sim.log import RunLog
+from sim.metrics.cache import owner_part
 from sim.metrics.integrals import IndexedIntervals
-from sim.metrics.intervals import Shown, subtract_windows, up_pieces
+from sim.metrics.intervals import Shown, base_name, shown_key, subtract_windows, up_pieces
 from sim.metrics.layout import RETURNED, Grid, Layout, summed
+from sim.metrics.owners import returned_by_owners
 from sim.metrics.segments import Slots, subset_slots
+from sim.topology import CacheThenOwner, OwnerAnswers, Phase, Shows, View
+from sim.topology import views as plan_views
 
 __all__ = ["RETURNED", "Grid", "Layout", "daily_integrals"]
 
@@ -54,7 +57,8 @@ def daily_integrals(log: RunLog, shown: dict[str, Shown]) -> dict[str, np.ndarra
         for name in RETURNED:
             rows = projected[name].reshape(queriers.size, layout.n_kinds, -1)
             for q, row in zip(queriers, rows, strict=True):
-                out[name][q] = per_up_day(row, log.node_availability[q], grid)
+                # A querier's views hold for other kinds or other days: their integrals add.
+                out[name][q] += per_up_day(row, log.node_availability[q], grid)
     return out
 
 
@@ -84,19 +88,53 @@ def per_up_day(rows: np.ndarray, availability: Availability, grid: Grid) -> np.n
 # --- returned quantities, per view -------------------------------------------------------------
 
 
+Returned = Iterator[tuple[np.ndarray, Grid, dict[str, np.ndarray]]]
+"""(queriers, grid, {quantity: [(querier, kind), point] cumulative}) of one view's phases."""
+
+
 def returned_by_view(
     log: RunLog, layout: Layout, ent: np.ndarray, days: Grid, shown: dict[str, Shown]
-) -> Iterator[tuple[np.ndarray, Grid, dict[str, np.ndarray]]]:
-    """Yield (queriers, grid, {quantity: [(querier, kind), point] cumulative}) per view.
+) -> Returned:
+    """What each view of the plan returns, by the reading rule of each of its phases: the
+    phases where stores answer together, then those where owners answer, then those where a
+    cache answers (like a store) or else the owners."""
+    phases = view_phases(log)
+    yield from returned_by_stores(log, layout, ent, days, shown, phases[Shows])
+    for view, phase in phases[OwnerAnswers]:
+        yield returned_by_owners(log, layout, ent, days, view, phase)
+    yield from returned_by_stores(log, layout, ent, days, shown, phases[CacheThenOwner])
+    for view, phase in phases[CacheThenOwner]:
+        yield owner_part(log, layout, ent, days, shown, view, phase)
 
-    A view's stores go up and down; in each piece of time the stores that are up form a
-    subset, and the same subset recurs across pieces and views. Every subset's integrals come
-    from one sweep of the records (``subset_slots``), on the union of the views' grids; each
-    view then adds up its pieces."""
-    if log.reads == "owners":
-        yield from returned_by_owners(log, layout, ent, days)
-        return
-    integrals, uses = view_integrals(log, layout, ent, days)
+
+def view_phases(log: RunLog) -> dict[type, list[tuple[View, Phase]]]:
+    """Every phase of every view of the plan, by the type of its reading rule (a phase reads
+    by one rule: ``sim.topology.check``)."""
+    out: dict[type, list[tuple[View, Phase]]] = {rule: [] for rule in READINGS}
+    n, kinds = log.world.n_countries, log.source.kind_names
+    for view in plan_views(log.plan, n, kinds):
+        for phase in view.phases:
+            rule = type(log.plan.consults[phase.rows[0]].reading)
+            out[rule].append((view, phase))
+    return out
+
+
+READINGS = (Shows, OwnerAnswers, CacheThenOwner)
+
+
+def returned_by_stores(
+    log: RunLog,
+    layout: Layout,
+    ent: np.ndarray,
+    days: Grid,
+    shown: dict[str, Shown],
+    phases: list[tuple[View, Phase]],
+) -> Returned:
+    """The phases where stores answer: a view's stores go up and down; in each piece of time
+    the stores that are up form a subset, and the same subset recurs across pieces and views.
+    Every subset's integrals come from one sweep of the records (``subset_slots``), on the
+    union of the views' grids; each view then adds up its pieces."""
+    integrals, uses = view_integrals(log, layout, ent, days, phases)
     if not integrals:
         return
     subsets = list(uses)
@@ -115,24 +153,45 @@ Uses = dict[tuple[str, ...], list[tuple["ViewIntegral", float, float]]]
 
 
 def view_integrals(
-    log: RunLog, layout: Layout, ent: np.ndarray, days: Grid
+    log: RunLog, layout: Layout, ent: np.ndarray, days: Grid, phases: list[tuple[View, Phase]]
 ) -> tuple[list[tuple[View, ViewIntegral]], Uses]:
     """An empty integral per view on its own grid, and in which pieces of time each subset of
-    its stores is the one up."""
-    integrals = []
+    its stores is the one up, phase by phase."""
+    integrals: dict[int, tuple[View, ViewIntegral]] = {}
     uses: Uses = {}
-    for view in log.views:
-        stores = [log.stores[name] for name in view.stores]
+    for view, phase in phases:
+        keys = [shown_key(log, log.plan.consults[i]) for i in phase.rows]
+        stores = [log.stores[base_name(key)] for key in keys]
         availabilities = [s.availability for s in stores]
-        grid = days.refined(log, availabilities + [log.node_availability[q] for q in view.queriers])
-        acc = ViewIntegral(layout.projection(ent, view.queriers), grid)
-        integrals.append((view, acc))
-        lo, hi, masks = up_pieces(availabilities, log.warmup, log.horizon)
+        if id(view) not in integrals:
+            grid = days.refined(
+                log,
+                [log.stores[base_name(k)].availability for k in view_keys(log, view)]
+                + [log.node_availability[q] for q in view.queriers],
+            )
+            projection = layout.projection(ent, view.queriers, view.kinds, view.owners)
+            integrals[id(view)] = (view, ViewIntegral(projection, grid))
+        acc = integrals[id(view)][1]
+        lo, hi, masks = up_pieces(
+            availabilities, max(log.warmup, phase.start), min(log.horizon, phase.end)
+        )
         for piece_lo, piece_hi, mask in zip(lo, hi, masks.tolist(), strict=True):
-            subset = tuple(s.name for i, s in enumerate(stores) if mask >> i & 1)
-            if subset:
+            subset = tuple(key for i, key in enumerate(keys) if mask >> i & 1)
+            if subset and piece_lo < piece_hi:
                 uses.setdefault(subset, []).append((acc, piece_lo, piece_hi))
-    return integrals, uses
+    return list(integrals.values()), uses
+
+
+def view_keys(log: RunLog, view: View) -> list[str]:
+    """The stores (as ``shown`` keys) a view's phases read what they applied from (stores,
+    caches), in order."""
+    keys = [
+        shown_key(log, log.plan.consults[i])
+        for phase in view.phases
+        for i in phase.rows
+        if isinstance(log.plan.consults[i].reading, Shows | CacheThenOwner)
+    ]
+    return list(dict.fromkeys(keys))
 
 
 class ViewIntegral:

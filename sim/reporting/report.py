@@ -628,7 +628,9 @@ def write_report(results: Results, out: str | Path, fmt: str = "html") -> Path:
     if fmt == "pptx":
         from sim.reporting.slides import write_slides
 
-        return write_slides(results, figures(results, size="slide"), out)
+        slide_figures = figures(results, size="slide")
+        charts = [(f.title, f.png, reading(f.name, f.title)) for f in slide_figures]
+        return write_slides(results, charts, out)
     figs = figures(results)
     if fmt == "html":
         write_atomic(out, html_report(results, figs).encode("utf-8"))

@@ -79,14 +79,13 @@ def chart_slide(deck: Any, title: str, png: bytes, notes: str) -> None:
     slide.notes_slide.notes_text_frame.text = notes
 
 
-def write_slides(results: Results, figs: Sequence[Any], out: Path) -> Path:
-    """The deck: the bottom line, then each figure (``report.Figure``) on a slide of its own."""
-    from sim.reporting.report import reading
-
+def write_slides(results: Results, charts: Sequence[tuple[str, bytes, str]], out: Path) -> Path:
+    """The deck: the bottom line, then each chart (title, PNG, how to read it) on a slide of
+    its own."""
     deck = presentation()
     bottom_line_slide(deck, results)
-    for fig in figs:
-        chart_slide(deck, fig.title, fig.png, reading(fig.name, fig.title))
+    for title, png, notes in charts:
+        chart_slide(deck, title, png, notes)
     buffer = io.BytesIO()
     deck.save(buffer)
     write_atomic(out, buffer.getvalue())
