@@ -151,6 +151,7 @@ def test_two_settings_within_the_threshold_are_called_equivalent(sweep_dir):
         "compare", str(sweep_dir), "--metric", "completeness", "--tie", "completeness=0.05"
     ).stdout
     assert "equivalent: " in table
+    assert "of the worlds" in table.split("equivalent: ")[1].split("\n")[0]
 
 
 @pytest.mark.slow
