@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.catalogue import HEADLINE_METRICS, NEVER_QUANTILES, better_higher
+from sim.catalogue import HEADLINE_METRICS, NEVER_QUANTILES, Tie, better_higher
+from sim.verdict.ties import Ties, describe, equivalent_means, tie_of
 
 CONFIDENCE = 0.95
 GROUP = ["variant", "point_id"]
@@ -130,21 +131,26 @@ def beyond_never(diffs: pd.Series) -> bool:
     return bool((x > 0).all() or (x < 0).all())
 
 
-def winners(runs: pd.DataFrame, metrics: Sequence[str] | None = None) -> pd.DataFrame:
+def winners(
+    runs: pd.DataFrame, metrics: Sequence[str] | None = None, ties: Ties | None = None
+) -> pd.DataFrame:
     """Per point and metric, the best variant if it beats every other one significantly
-    (paired intervals), else None with a note: ``tie: a, b`` when several share the best
-    value in every replication (identical, so no interval can part them), else
-    ``no significant difference``."""
+    (paired intervals) and by more than the metric's materiality threshold, else None with a
+    note: ``tie: a, b`` when several share the best value in every replication (identical,
+    so no interval can part them), ``equivalent: a, b`` when their means are within the
+    threshold (``ties`` overrides the catalogue's), else ``no significant difference``."""
     metrics = list(metrics or default_metrics(runs))
     summary = summarise(runs, metrics)
     rows = []
     for (point, metric), group in summary.groupby(["point_id", "metric"], sort=False):
-        rows.append(winner_row(runs, point, metric, group))
+        rows.append(winner_row(runs, point, metric, group, tie_of(metric, ties)))
     columns = ["point_id", "metric", "better", "winner", "mean", "note"]
     return pd.DataFrame(rows, columns=columns)
 
 
-def winner_row(runs: pd.DataFrame, point: str, metric: str, group: pd.DataFrame) -> list[Any]:
+def winner_row(
+    runs: pd.DataFrame, point: str, metric: str, group: pd.DataFrame, tie: Tie | None = None
+) -> list[Any]:
     higher = better_higher(metric)
     better = "higher" if higher else "lower"
     ranked = group.dropna(subset=["mean"]).sort_values("mean", ascending=not higher)
@@ -160,6 +166,10 @@ def winner_row(runs: pd.DataFrame, point: str, metric: str, group: pd.DataFrame)
         names = ", ".join([str(best["variant"]), *tied])
         rest = "" if beaten or others.empty else "; no significant difference from the rest"
         return [point, metric, better, None, best["mean"], f"tie: {names}{rest}"]
+    equal = equivalent_means(ranked.set_index("variant")["mean"], metric, tie or Tie())
+    if len(equal) > 1:
+        note = f"equivalent: {', '.join(equal)} (within {describe(metric, tie or Tie())})"
+        return [point, metric, better, None, best["mean"], note]
     if not beaten:
         return [point, metric, better, None, best["mean"], "no significant difference"]
     return [point, metric, better, best["variant"], best["mean"], ""]

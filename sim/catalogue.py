@@ -11,7 +11,7 @@ class or a store (``messages_per_day.ncb_to_hub``, ``utilisation.hub``) have one
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 Aggregate = Literal[
@@ -28,6 +28,37 @@ Aggregate = Literal[
 - ``per search``: a count per 1,000 searches (outcomes over the searches that had them);
 - ``capacity``: what a store needs or does at the real peak (servers, a percentile there).
 """
+
+
+@dataclass(frozen=True)
+class Tie:
+    """How far apart two values of a metric may be and still be equivalent for a decision:
+    within ``absolute`` (in the stored unit: a share as a fraction) or within ``relative``
+    of the larger magnitude, whichever is wider. Below it, a difference is noise between
+    equals, not a ranking."""
+
+    absolute: float = 0.0
+    relative: float = 0.0
+    reason: str = ""
+
+    def width(self, a: float, b: float) -> float:
+        """The threshold for the pair ``a``, ``b``."""
+        return max(self.absolute, self.relative * max(abs(a), abs(b)))
+
+    def equivalent(self, a: float, b: float) -> bool:
+        return abs(a - b) <= self.width(a, b)
+
+    def __str__(self) -> str:
+        parts = [f"{self.absolute:g}"] if self.absolute else []
+        parts += [f"{100 * self.relative:g}%"] if self.relative else []
+        return " or ".join(parts) or "0"
+
+
+DEFAULT_TIE = Tie(
+    relative=0.05,
+    reason="a twentieth of the larger value: the default for a metric the catalogue gives no"
+    " threshold of its own",
+)
 
 
 @dataclass(frozen=True)
@@ -54,6 +85,8 @@ class MetricSpec:
     """For a lag percentile: its quantile. A run whose share of records never visible exceeds
     ``1 - never_quantile`` has no value (stored as null): the percentile is *never*, the worst
     value there is, not a missing one."""
+    tie: Tie = DEFAULT_TIE
+    """Materiality: how close two values are equivalent (``MATERIALITY``)."""
 
     @property
     def axis_label(self) -> str:
@@ -404,6 +437,58 @@ _ENTRIES: tuple[MetricSpec, ...] = (
         aggregate="mean",
         headline=True,
     ),
+    MetricSpec(
+        "operations_staff_hours_per_year",
+        "Operations staff",
+        "hours/year",
+        "Staff hours a year running the systems that serve other countries: one post around"
+        " the clock per system (the hub, each platform, each national node answering searches"
+        " from abroad) and the administration of the servers their peak load needs"
+        " (costs.operations).",
+        higher_is_better=False,
+        aggregate="capacity",
+        headline=True,
+    ),
+    MetricSpec(
+        "systems_operated",
+        "Systems operated",
+        "systems",
+        "Systems run for other countries: the hub and the platforms that hold records or"
+        " answer searches, and the national nodes that answer searches from abroad.",
+        higher_is_better=False,
+        aggregate="capacity",
+    ),
+    MetricSpec(
+        "interfaces_total",
+        "Interfaces",
+        "interfaces",
+        "System-to-system interfaces the architecture needs, each built once: a pair of"
+        " systems exchanging record feeds automatically, or searches, and in a federation"
+        " every pair of national nodes. Keying by hand needs none.",
+        higher_is_better=False,
+        aggregate="capacity",
+        headline=True,
+    ),
+    MetricSpec(
+        "interfaces_one_off_cost",
+        "Interfaces, one-off cost",
+        "EUR",
+        "The interfaces at costs.money.interface each (a pair of national nodes at"
+        " costs.money.node_pair): built once, before the system runs.",
+        higher_is_better=False,
+        aggregate="capacity",
+    ),
+    MetricSpec(
+        "cost_per_year",
+        "Cost a year",
+        "EUR/year",
+        "Servers, keying, answering and operations staff, data carried and held, at the"
+        " prices of costs.money (assumptions, each with its range), with the interfaces'"
+        " one-off cost spread over costs.money.amortisation_years.",
+        higher_is_better=False,
+        aggregate="count",
+        headline=True,
+    ),
     # --- behaviour (present only when behaviour is enabled) ---------------------------------
     _share(
         "trust",
@@ -474,9 +559,69 @@ _ENTRIES: tuple[MetricSpec, ...] = (
     ),
 )
 
-CATALOGUE: dict[str, MetricSpec] = {spec.name: spec for spec in _ENTRIES}
+_POINT = "half a percentage point of the records an officer may see"
+_ANSWERS = "one answer in a thousand"
+_COUNT = "a twentieth of the larger count, and fewer than two a week world-wide"
+_SHIFT = "an hour, or a tenth: below the rhythm of a shift"
+_FELT = "half a second, which an officer at a check of about a second does not feel"
 
-HEADLINE_METRICS: tuple[str, ...] = tuple(s.name for s in _ENTRIES if s.headline)
+MATERIALITY: dict[str, Tie] = {
+    "completeness": Tie(0.005, reason=_POINT),
+    "coverage": Tie(0.005, reason=_POINT),
+    "ghost_rate": Tie(0.001, reason=_ANSWERS),
+    "stale_rate": Tie(0.001, reason=_ANSWERS),
+    "stale_any_rate": Tie(0.001, reason=_ANSWERS),
+    "inconsistency_rate": Tie(0.001, reason=_ANSWERS),
+    "conflict_rate": Tie(0.001, reason=_ANSWERS),
+    "lag_p50_hours": Tie(1.0, 0.1, _SHIFT),
+    "lag_p95_hours": Tie(1.0, 0.1, _SHIFT),
+    "lag_p99_hours": Tie(1.0, 0.1, _SHIFT),
+    "never_visible_fraction": Tie(0.001, reason="one (record, officer) pair in a thousand"),
+    "query_latency_mean_seconds": Tie(0.5, reason=_FELT),
+    "query_latency_p50_seconds": Tie(0.5, reason=_FELT),
+    "query_latency_p95_seconds": Tie(0.5, reason=_FELT),
+    "query_availability": Tie(0.001, reason="one search in a thousand"),
+    "answer_share_mean": Tie(0.001, reason=_ANSWERS),
+    "query_timeout_share": Tie(0.001, reason="one search in a thousand"),
+    "exposure": Tie(0.1, reason="a tenth of a copy per record: one system in ten more or less"),
+    "hits_per_year": Tie(100.0, 0.005, "half a percent of the hits, or a hundred a year"),
+    "missed_hits_per_year": Tie(100.0, 0.05, _COUNT),
+    "false_hits_per_year": Tie(100.0, 0.05, _COUNT),
+    "stale_hits_per_year": Tie(100.0, 0.05, _COUNT),
+    "searches_per_year": Tie(relative=0.001, reason="a thousandth: the same searches"),
+    "hits_per_1000_searches": Tie(relative=0.005, reason="half a percent of the hits"),
+    "missed_hits_per_1000_searches": Tie(relative=0.05, reason="a twentieth"),
+    "false_hits_per_1000_searches": Tie(relative=0.05, reason="a twentieth"),
+    "stale_hits_per_1000_searches": Tie(relative=0.05, reason="a twentieth"),
+    "busiest_store_peak_per_second": Tie(relative=0.1, reason="a tenth: within the peak's guess"),
+    "servers_needed_total": Tie(2.0, 0.1, "two servers, or a tenth: within the peak's guess"),
+    "staff_hours_per_year": Tie(8760.0, 0.05, "a twentieth, or five full-time staff"),
+    "bandwidth_gb_per_day_total": Tie(relative=0.1, reason="a tenth: within the sizes' guess"),
+    "storage_gb_total": Tie(relative=0.1, reason="a tenth: within the sizes' guess"),
+    "operations_staff_hours_per_year": Tie(8760.0, 0.05, "a twentieth, or one 24/7 post"),
+    "systems_operated": Tie(reason="systems are counted, not estimated: any difference"),
+    "interfaces_total": Tie(reason="interfaces are counted, not estimated: any difference"),
+    "interfaces_one_off_cost": Tie(relative=0.05, reason="a twentieth"),
+    "cost_per_year": Tie(100_000.0, 0.05, "a twentieth, or 100,000 euros"),
+    "trust": Tie(0.01, reason="a point of trust"),
+    "propensity": Tie(0.01, reason="a point of the records shared"),
+    "backlog_delay_days": Tie(1.0, 0.1, "a day, or a tenth"),
+    "backlog_delay_mean_days": Tie(1.0, 0.1, "a day, or a tenth"),
+    "backlog_delay_p95_days": Tie(1.0, 0.1, "a day, or a tenth"),
+    "backlog_unfinished_fraction": Tie(0.001, reason="one action in a thousand"),
+    "staff_hours_per_record": Tie(relative=0.05, reason="a twentieth"),
+    "capacity_used": Tie(0.01, reason="a point of the staff's time"),
+    "reviews_missed_fraction": Tie(0.001, reason="one review in a thousand"),
+}
+"""Every catalogue metric's materiality threshold, with its reason: two levers whose values
+are within it are equivalent for a decision (``--tie METRIC=VALUE`` overrides it). Members
+of a family (per link, store, kind, item) take :data:`DEFAULT_TIE`."""
+
+CATALOGUE: dict[str, MetricSpec] = {
+    spec.name: replace(spec, tie=MATERIALITY.get(spec.name, DEFAULT_TIE)) for spec in _ENTRIES
+}
+
+HEADLINE_METRICS: tuple[str, ...] = tuple(s.name for s in CATALOGUE.values() if s.headline)
 """Scalar metrics, in the order tables show them."""
 
 SHORTLIST_METRICS: tuple[str, ...] = tuple(s.name for s in _ENTRIES if s.shortlist)
@@ -487,7 +632,7 @@ NEVER_QUANTILES: dict[str, float] = {
 }
 """Lag percentile -> its quantile: a run without a value there is *never*, not missing."""
 
-RATIO_METRICS: tuple[MetricSpec, ...] = tuple(s for s in _ENTRIES if s.ratio is not None)
+RATIO_METRICS: tuple[MetricSpec, ...] = tuple(s for s in CATALOGUE.values() if s.ratio is not None)
 """The record metrics computed as ratios of time integrals."""
 
 LINK_LABELS = {
@@ -514,6 +659,8 @@ COST_FAMILIES = (
     "search_p95_at_peak_seconds",
     "staff_hours_per_year_by_activity",
     "staff_hours_per_ncb_per_year_by_weight",
+    "interfaces",
+    "cost_per_year_by_item",
 )
 """Costs per link class, store kind, store, activity or NCB size class."""
 
@@ -597,6 +744,22 @@ ACTIVITY_WORDS = {
 }
 
 
+INTERFACE_WORDS = {
+    "feeds": "record feeds (a system sending another its changes)",
+    "searches": "searches (a querier's system asking a store)",
+    "node_pairs": "pairs of national nodes that may ask each other",
+}
+
+COST_ITEM_WORDS = {
+    "servers": "servers",
+    "staff": "NCB staff keying, reviewing and following up hits",
+    "operations": "operations staff",
+    "bandwidth": "data carried",
+    "storage": "data held",
+    "interfaces": "interfaces, spread over their amortisation",
+}
+
+
 def family_spec(name: str, family: str, key: str) -> MetricSpec:
     """A member of an outcome or cost family: its family's words, for this kind, link class,
     store, activity or size class."""
@@ -660,9 +823,26 @@ def family_spec(name: str, family: str, key: str) -> MetricSpec:
             " 0.75, medium to 1.5, large to 3, largest from 3).",
             "mean",
         ),
+        "interfaces": (
+            f"Interfaces, {INTERFACE_WORDS.get(key, key)}",
+            "interfaces",
+            "System-to-system interfaces of this purpose, each built once.",
+            "capacity",
+        ),
+        "cost_per_year_by_item": (
+            f"Cost a year, {COST_ITEM_WORDS.get(key, key)}",
+            "EUR/year",
+            "Euros a year spent on this item, at the prices of costs.money.",
+            "count",
+        ),
     }
     label, unit, definition, aggregate = specs[family]
     return MetricSpec(name, label, unit, definition, False, aggregate)
+
+
+def materiality(metric: str) -> Tie:
+    """The materiality threshold of ``metric`` (its family's default for a member)."""
+    return metric_spec(metric).tie
 
 
 def better_higher(metric: str) -> bool:

@@ -10,6 +10,7 @@ import click
 
 from sim.commands.compare import compare
 from sim.commands.demo import demo
+from sim.commands.gains import gains
 from sim.commands.report import plot, report
 from sim.commands.rerun import rerun
 from sim.commands.robustness import robustness
@@ -27,8 +28,8 @@ def main() -> None:
 
 
 for command in (
-    run, validate, demo, sweep, compare, robustness, rerun, sensitivity, plot, report, scenarios,
-    explore,
+    run, validate, demo, sweep, compare, robustness, gains, rerun, sensitivity, plot, report,
+    scenarios, explore,
 ):  # fmt: skip
     main.add_command(command)
 

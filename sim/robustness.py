@@ -11,7 +11,10 @@ count) is left out of every comparison that needs that lever, and the tables say
 worlds they rest on.
 
 Which way is better comes from :func:`sim.catalogue.better_higher`, the one rule every ranking
-in the project uses. PRIM and feature scores use the EMA Workbench (``pip install
+in the project uses, and how close is equal from the metric's materiality threshold
+(:mod:`sim.verdict.ties`): levers within it of the best share first place, so noise between
+equals is not read as a ranking. The leader's rival, for break-even values and PRIM, is the
+runner-up unless one is named. PRIM and feature scores use the EMA Workbench (``pip install
 'pdsa[robust]'``); everything else needs only numpy and scipy.
 """
 
@@ -21,7 +24,7 @@ import json
 import math
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +33,15 @@ import pandas as pd
 from scipy.optimize import isotonic_regression
 from scipy.stats import rankdata, spearmanr
 
-from sim.catalogue import better_higher
+from sim.catalogue import Tie, better_higher, materiality
+from sim.verdict.ties import (
+    Ties,
+    equivalent_pairs,
+    first_place,
+    shares_first,
+    tie_of,
+    tie_rank_distribution,
+)
 
 WORLD = "world"
 BOOTSTRAP_RESAMPLES = 400
@@ -146,9 +157,13 @@ def regret_summary(table: pd.DataFrame, metric: str) -> pd.DataFrame:
     ).rename_axis("lever")
 
 
-def rank_distribution(table: pd.DataFrame, metric: str) -> pd.DataFrame:
-    """Per lever, the share of worlds in which it ranks 1st, 2nd, ... Levers tied in a world
-    share the ranks they span equally, so each row and each rank sum to 1."""
+def rank_distribution(table: pd.DataFrame, metric: str, tie: Tie | None = None) -> pd.DataFrame:
+    """Per lever, the share of worlds in which it ranks 1st, 2nd, ... Without ``tie``, levers
+    exactly tied in a world share the ranks they span equally, so each row and each rank sum
+    to 1; with it, levers within the materiality threshold of each other share a rank
+    (:func:`sim.verdict.ties.tie_rank_distribution`: two equivalent leaders are both first)."""
+    if tie is not None:
+        return tie_rank_distribution(table, metric, tie)
     values = table.to_numpy(dtype=float)
     signed = -values if better_higher(metric) else values
     low, high = rankdata(signed, method="min", axis=1), rankdata(signed, method="max", axis=1)
@@ -160,9 +175,10 @@ def rank_distribution(table: pd.DataFrame, metric: str) -> pd.DataFrame:
     return pd.DataFrame(shares, index=table.columns, columns=range(1, k + 1)).rename_axis("lever")
 
 
-def first_place_odds(table: pd.DataFrame, metric: str) -> pd.Series:
-    """Per lever, the share of worlds in which it ranks first (ties shared)."""
-    return rank_distribution(table, metric)[1]
+def first_place_odds(table: pd.DataFrame, metric: str, tie: Tie | None = None) -> pd.Series:
+    """Per lever, the share of worlds in which it ranks first (ties shared; with ``tie``,
+    every lever within the threshold of the best is first)."""
+    return rank_distribution(table, metric, tie)[1]
 
 
 def odds_half_width(share: pd.Series | float, worlds: int) -> Any:
@@ -172,8 +188,13 @@ def odds_half_width(share: pd.Series | float, worlds: int) -> Any:
     return 1.96 * np.sqrt(share * (1 - share) / max(1, worlds))
 
 
-def loses_first_place(table: pd.DataFrame, metric: str, lever: str) -> pd.Series:
-    """Per world, whether some other lever does strictly better than ``lever``."""
+def loses_first_place(
+    table: pd.DataFrame, metric: str, lever: str, tie: Tie | None = None
+) -> pd.Series:
+    """Per world, whether some other lever does strictly better than ``lever`` (with ``tie``:
+    better by more than the materiality threshold)."""
+    if tie is not None:
+        return ~shares_first(table, metric, tie)[lever]
     others = table.drop(columns=[lever])
     best_other = others.max(axis=1) if better_higher(metric) else others.min(axis=1)
     if better_higher(metric):
@@ -393,6 +414,17 @@ class Discovery:
     trajectory: pd.DataFrame
     chosen: int
 
+    @property
+    def significant_limits(self) -> pd.DataFrame:
+        """The restrictions unlikely to be chance (quasi-p below :data:`SIGNIFICANT_QP`)."""
+        return self.limits[self.limits["qp"] < SIGNIFICANT_QP]
+
+    @property
+    def significant(self) -> bool:
+        """Whether the box holds a restriction that is not chance: a box without one says
+        only that the cases are spread out, and is neither drawn nor named."""
+        return not self.significant_limits.empty
+
 
 def choose_box(trajectory: pd.DataFrame, target: float = DENSITY_TARGET) -> int:
     """The highest-coverage box whose density reaches ``target`` (the denser, then the one
@@ -484,11 +516,17 @@ def box_limits(
 
 
 def where_lever_loses(
-    runs: pd.DataFrame, lever: str, metric: str, names: Sequence[str], grid: Sequence[str] = ()
+    runs: pd.DataFrame,
+    lever: str,
+    metric: str,
+    names: Sequence[str],
+    grid: Sequence[str] = (),
+    tie: Tie | None = None,
 ) -> Discovery | None:
-    """PRIM box of the worlds where ``lever`` loses first place on ``metric``."""
+    """PRIM box of the worlds where ``lever`` loses first place on ``metric`` (with ``tie``:
+    where another lever beats it by more than the materiality threshold)."""
     table = world_table(runs, metric, grid)
-    cases = loses_first_place(table, metric, lever).to_numpy()
+    cases = loses_first_place(table, metric, lever, tie).to_numpy()
     x = world_values(runs, names).loc[table.index]
     return prim_box(x, cases, f"{lever} does not rank first on {metric}")
 
@@ -554,31 +592,67 @@ def coded_column(column: pd.Series) -> pd.Series:
     return column.map(category_text).astype("category").cat.codes.astype(float)
 
 
+NOISE_COLUMNS = 3
+"""Pure-noise uncertainties added to every feature scoring: the highest of their scores is
+the noise floor, below which an uncertainty's score says nothing."""
+
+
+def with_noise(x: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """``x`` with :data:`NOISE_COLUMNS` columns of uniform noise (seeded)."""
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 1]))
+    noise = {f"noise {i + 1}": rng.random(len(x)) for i in range(NOISE_COLUMNS)}
+    return x.assign(**noise)
+
+
 def drivers(
     runs: pd.DataFrame,
     metric: str,
     names: Sequence[str],
     grid: Sequence[str] = (),
     seed: int = 0,
-) -> pd.DataFrame:
-    """Per lever, the feature score of each uncertainty on ``metric`` over the worlds where
-    that lever has a value (rows: uncertainties, most important for the first lever with
-    scores first); NaN for a lever whose metric never varies or has no value in two worlds."""
+    lacking: Mapping[str, Sequence[str]] | None = None,
+) -> tuple[pd.DataFrame, pd.Series]:
+    """(scores, noise floor): per lever, the feature score of each uncertainty on ``metric``
+    over the worlds where that lever has a value (rows: uncertainties, most important for the
+    first lever with scores first), NaN for a lever whose metric never varies or has no value
+    in two worlds, and for an uncertainty the lever's scenario does not have (``lacking``:
+    variant -> such uncertainties, a world value it never used); and per lever the noise
+    floor, the highest score of pure-noise columns scored alongside (NaN when not scored)."""
     means = lever_values(runs, metric, grid).groupby(level=WORLD).mean()
-    x = world_values(runs, names)
-    scores = {}
+    x = with_noise(world_values(runs, names), seed)
+    variants = lever_variants(runs, grid)
+    noise_columns = [c for c in x.columns if c not in names]
+    scores, floors = {}, {}
     for lever in means.columns:
         y = means[lever].dropna()
-        scores[lever] = (
-            feature_scores(x.loc[y.index], y.to_numpy(), seed)
-            if len(y) > 1 and varies(y.to_numpy())
-            else pd.Series(np.nan, index=list(names))
-        )
+        if len(y) > 1 and varies(y.to_numpy()):
+            found = feature_scores(x.loc[y.index], y.to_numpy(), seed)
+            floors[lever] = float(found[noise_columns].max())
+        else:
+            found, floors[lever] = pd.Series(np.nan, index=x.columns), np.nan
+        missing = set((lacking or {}).get(variants.get(lever, lever), ()))
+        real = found.reindex(list(names))
+        real[real.index.isin(missing)] = np.nan
+        scores[lever] = real
     frame = pd.DataFrame(scores).reindex(list(names)).rename_axis("uncertainty")
+    floor = pd.Series(floors, name="noise_floor", dtype=float).rename_axis("lever")
     scored = [c for c in frame.columns if frame[c].notna().any()]
     if not scored:
-        return frame
-    return frame.loc[frame[scored[0]].sort_values(ascending=False, na_position="last").index]
+        return frame, floor
+    order = frame[scored[0]].sort_values(ascending=False, na_position="last").index
+    return frame.loc[order], floor
+
+
+def lever_variants(runs: pd.DataFrame, grid: Sequence[str] = ()) -> dict[str, str]:
+    """Lever label -> its variant."""
+    labels = lever_labels(runs, grid)
+    return dict(zip(labels, runs["variant"].astype(str), strict=True))
+
+
+def above_noise(scores: pd.Series, floor: float) -> pd.Series:
+    """The scores above the noise floor, largest first (NaN dropped)."""
+    kept = scores.dropna()
+    return kept[kept > floor].sort_values(ascending=False)
 
 
 # --- everything at once -----------------------------------------------------------------------
@@ -589,14 +663,23 @@ class Assessment:
     """The robustness of a sweep's ranking on one metric, as the CLI and the report show it.
 
     Attributes:
-        leader: the lever ranking first in the most worlds; ``rival`` the one its break-even
-            values are found against (the baseline, or the runner-up when the leader is it).
-        ranks: rank distribution per lever (columns 1..k); ``regret`` its summary per lever.
-        satisficing: shares of worlds meeting the thresholds (None without thresholds).
+        leader: the lever sharing first place in the most worlds (within the materiality
+            threshold ``tie``; on a tie, the smaller mean regret); ``rival`` the one its
+            break-even values and PRIM box are found against: the runner-up, unless named.
+        ranks: rank distribution per lever (columns 1..k), equivalent levers sharing a rank;
+            ``regret`` its summary per lever.
+        first: per lever, the share of worlds where it shares first place (``first``) and
+            where it wins outright (``alone``); ``equivalent`` lever x lever, the share of
+            worlds where the two are within the threshold of each other.
+        satisficing: shares of worlds meeting the thresholds (None without thresholds);
+            ``criteria`` every threshold's metric at once (regret on each, Pareto shares).
+        settings: the robust value of each lever's own setting, per threshold.
         break_evens: one per numeric uncertainty, leader against rival.
-        discovery: PRIM box of the worlds where the leader loses first place (None when it
-            never or always does); ``misses`` that of the worlds where it misses a threshold.
-        drivers: feature scores of the metric per lever.
+        discovery: PRIM box of the worlds where the leader loses first place to the rival
+            or another lever (None when it never or always does); ``misses`` that of the
+            worlds where it misses a threshold.
+        drivers: feature scores of the metric per lever (NaN for an uncertainty a lever's
+            scenario lacks); ``noise`` each lever's noise floor.
         note: why scenario discovery or feature scores are missing, if they are.
         left_out: levers with no value of the metric in any world (not ranked).
     """
@@ -617,7 +700,27 @@ class Assessment:
     note: str = ""
     keys: dict[str, list[str]] = field(default_factory=dict)
     """Uncertainty -> the scenario keys it moves (a group's value is its first key's)."""
+    tie: Tie = field(default_factory=Tie)
+    first: pd.DataFrame = field(default_factory=pd.DataFrame)
+    equivalent: pd.DataFrame = field(default_factory=pd.DataFrame)
+    criteria: Any = None
+    """A :class:`sim.verdict.criteria.Criteria` when thresholds were given."""
+    settings: list[Any] = field(default_factory=list)
+    """:class:`sim.verdict.settings.RobustSetting` of each lever setting and threshold."""
+    noise: pd.Series | None = None
+    table: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """World x lever values of the metric."""
+    ties: dict[str, Tie] = field(default_factory=dict)
+    """The thresholds the user set (the others are the catalogue's)."""
     left_out: list[str] = field(default_factory=list)
+
+    def equivalent_to_leader(self, minimum: float = 0.5) -> dict[str, float]:
+        """Levers equivalent to the leader in at least ``minimum`` of the worlds, with the
+        share (the leader itself left out)."""
+        if self.equivalent.empty:
+            return {}
+        row = self.equivalent.loc[self.leader].drop(self.leader)
+        return {str(k): float(v) for k, v in row.items() if v >= minimum}
 
 
 def sweep_names(manifest: dict[str, Any]) -> tuple[list[str], list[str]]:
@@ -632,8 +735,15 @@ def assess(
     thresholds: Sequence[Threshold] = (),
     rival: str | None = None,
     seed: int = 0,
+    ties: Ties | None = None,
+    lacking: Mapping[str, Sequence[str]] | None = None,
+    confidence: float = 0.9,
 ) -> Assessment:
-    """Every robustness measure of ``metric`` for the sweep of ``runs`` and ``manifest``."""
+    """Every robustness measure of ``metric`` for the sweep of ``runs`` and ``manifest``;
+    ``ties`` overrides materiality thresholds, ``lacking`` names the uncertainties each
+    variant's scenario does not have (their feature scores are noise by construction);
+    ``confidence`` is the share of worlds a lever's robust setting must meet each threshold
+    in."""
     names, grid = sweep_names(manifest)
     if not names:
         raise RobustnessError("this sweep has no uncertainties: nothing to be robust to")
@@ -641,19 +751,25 @@ def assess(
     left_out = levers_without_values(runs, metric, grid)
     if table.empty or table.shape[1] < 2:
         raise RobustnessError(too_few_levers(table, left_out, metric))
-    ranks = rank_distribution(table, metric)
-    leader = str(ranks[1].idxmax())
-    rival = rival or rival_of(ranks, leader, manifest.get("baseline"))
+    tie = tie_of(metric, ties)
+    ranks = rank_distribution(table, metric, tie)
+    summary = regret_summary(table, metric)
+    leader = leader_of(ranks, summary)
+    rival = rival or runner_up(ranks, summary, leader)
     if rival not in table or rival == leader:
         raise RobustnessError(f"unknown rival lever {rival!r} (levers: {', '.join(table.columns)})")
     numeric = [n for n in names if pd.api.types.is_numeric_dtype(world_values(runs, [n])[n])]
     evens = [break_even_between(runs, n, leader, rival, metric, grid, seed) for n in numeric]
-    discovery, misses, scores, note = explained(runs, leader, metric, thresholds, names, grid, seed)
+    found = explained(runs, leader, metric, thresholds, names, grid, seed, tie, lacking)
+    discovery, misses, scores, noise, note = found
     return Assessment(
-        metric, len(table), names, leader, rival, ranks, regret_summary(table, metric),
-        regret(table, metric), satisficing(runs, thresholds, grid) if thresholds else None,
-        evens, discovery, misses, scores, note, dict(manifest.get("uncertainties") or {}),
-        left_out,
+        metric, len(table), names, leader, rival, ranks, summary, regret(table, metric),
+        satisficing(runs, thresholds, grid) if thresholds else None, evens, discovery, misses,
+        scores, note, dict(manifest.get("uncertainties") or {}), tie,
+        first_place(table, metric, tie), equivalent_pairs(table, metric, tie),
+        multi_criteria(runs, thresholds, grid, ties),
+        lever_settings_of(runs, grid, thresholds, confidence),
+        noise, table, dict(ties or {}), left_out,
     )  # fmt: skip
 
 
@@ -673,11 +789,39 @@ def too_few_levers(table: pd.DataFrame, left_out: list[str], metric: str) -> str
     return f"{missing}no world in which every lever has a value of {metric}: nothing to rank"
 
 
-def rival_of(ranks: pd.DataFrame, leader: str, baseline: str | None) -> str:
-    """The baseline (today's system, say), or the runner-up if the leader is the baseline."""
-    if baseline is not None and baseline in ranks.index and baseline != leader:
-        return baseline
-    return str(ranks[1].drop(leader).idxmax())
+def leader_of(ranks: pd.DataFrame, summary: pd.DataFrame) -> str:
+    """The lever first in the most worlds; between levers first equally often, the one with
+    the smaller mean regret."""
+    order = pd.DataFrame({"first": ranks[1], "regret": summary["mean_regret"]})
+    best = order.sort_values(["first", "regret"], ascending=[False, True], kind="stable")
+    return str(best.index[0])
+
+
+def runner_up(ranks: pd.DataFrame, summary: pd.DataFrame, leader: str) -> str:
+    """The leader's real rival: the next lever by first places, then mean regret."""
+    return leader_of(ranks.drop(index=leader), summary.drop(index=leader))
+
+
+def multi_criteria(
+    runs: pd.DataFrame, thresholds: Sequence[Threshold], grid: Sequence[str], ties: Ties | None
+) -> Any:
+    """Every threshold's metric at once (None without thresholds)."""
+    if not thresholds:
+        return None
+    from sim.verdict.criteria import criteria
+
+    return criteria(runs, thresholds, grid, ties)
+
+
+def lever_settings_of(
+    runs: pd.DataFrame, grid: Sequence[str], thresholds: Sequence[Threshold], confidence: float
+) -> list[Any]:
+    """The robust value of each lever's own setting against each threshold."""
+    if not thresholds or not grid:
+        return []
+    from sim.verdict.settings import robust_settings
+
+    return robust_settings(runs, grid, thresholds, confidence)
 
 
 def explained(
@@ -688,19 +832,23 @@ def explained(
     names: Sequence[str],
     grid: Sequence[str],
     seed: int,
-) -> tuple[Discovery | None, Discovery | None, pd.DataFrame | None, str]:
-    """PRIM boxes and feature scores, or a note saying why they are missing."""
+    tie: Tie | None = None,
+    lacking: Mapping[str, Sequence[str]] | None = None,
+) -> tuple[Discovery | None, Discovery | None, pd.DataFrame | None, pd.Series | None, str]:
+    """PRIM boxes and feature scores with their noise floors, or a note saying why they are
+    missing."""
     try:
-        discovery = where_lever_loses(runs, leader, metric, names, grid)
+        discovery = where_lever_loses(runs, leader, metric, names, grid, tie)
         misses = where_lever_misses(runs, leader, thresholds, names, grid) if thresholds else None
-        return discovery, misses, drivers(runs, metric, names, grid, seed), ""
+        scores, noise = drivers(runs, metric, names, grid, seed, lacking)
+        return discovery, misses, scores, noise, ""
     except RobustnessError as error:
-        return None, None, None, str(error)
+        return None, None, None, None, str(error)
     except (ValueError, TypeError, IndexError, KeyError, ZeroDivisionError) as error:
         # PRIM and the trees are the EMA Workbench's and scikit-learn's: whatever they cannot
         # do with these worlds costs the explanation, never the ranking above it.
         reason = " ".join(str(error).split())[:200] or type(error).__name__
-        return None, None, None, f"scenario discovery and feature scores failed: {reason}"
+        return None, None, None, None, f"scenario discovery and feature scores failed: {reason}"
 
 
 # --- the ensemble in pdsa compare -----------------------------------------------------------
@@ -725,8 +873,9 @@ def pooled_over_worlds(runs: pd.DataFrame, manifest: dict[str, Any]) -> pd.DataF
 def ensemble_odds(
     runs: pd.DataFrame, manifest: dict[str, Any], metrics: Sequence[str]
 ) -> pd.DataFrame:
-    """Per variant, grid point and metric: the share of worlds where the variant ranks first
-    (``p_first``) and its largest regret (``max_regret``)."""
+    """Per variant, grid point and metric: the share of worlds where the variant shares first
+    place, within the metric's materiality threshold of the best (``p_first``), and its
+    largest regret (``max_regret``)."""
     worlds = int(manifest.get("worlds") or 1)
     rows = []
     for point, at_point in runs.groupby(grid_point(runs, worlds), sort=False):
@@ -734,7 +883,8 @@ def ensemble_odds(
             table = world_table(at_point, metric)
             if table.empty or table.shape[1] < 2:
                 continue
-            odds, worst = first_place_odds(table, metric), regret(table, metric).max()
+            odds = first_place_odds(table, metric, materiality(metric))
+            worst = regret(table, metric).max()
             rows += [[v, point, metric, odds[v], worst[v]] for v in table.columns]
     columns = ["variant", "point_id", "metric", "p_first", "max_regret"]
     return pd.DataFrame(rows, columns=columns)

@@ -7,6 +7,7 @@ import pandas as pd
 from scipy import stats
 
 from sim.analysis import paired_differences, summarise, t_interval, winners
+from sim.catalogue import Tie
 
 
 def runs_table(values: dict[str, list[float]], metric: str = "completeness") -> pd.DataFrame:
@@ -62,12 +63,25 @@ def test_failed_runs_are_left_out_pairwise():
 def test_winner_needs_a_significant_lead_and_respects_direction():
     clear = runs_table({"a": [0.5, 0.6, 0.7], "b": [0.6, 0.7, 0.8], "c": [0.1, 0.2, 0.3]})
     assert winners(clear, ["completeness"]).iloc[0].winner == "b"
-    lags = runs_table({"a": [5.0, 6.0, 7.0], "b": [6.0, 7.0, 8.0]}, metric="lag_p50_hours")
+    lags = runs_table({"a": [5.0, 6.0, 7.0], "b": [8.0, 9.0, 10.0]}, metric="lag_p50_hours")
     row = winners(lags, ["lag_p50_hours"]).iloc[0]
     assert (row.winner, row.better) == ("a", "lower")
+    noisy = runs_table({"a": [0.5, 0.6, 0.7], "b": [0.55, 0.58, 0.78]})
+    row = winners(noisy, ["completeness"]).iloc[0]
+    assert row.winner is None and row.note == "no significant difference"
+
+
+def test_means_within_the_materiality_threshold_are_equivalent_not_ranked():
+    """b leads a by 0.33 points of completeness, significantly or not: within the 0.5-point
+    threshold the two are equivalent; a one-hour lead in lag is within its hour too. A
+    threshold of zero ranks them again."""
     close = runs_table({"a": [0.5, 0.6, 0.7], "b": [0.51, 0.58, 0.72]})
     row = winners(close, ["completeness"]).iloc[0]
-    assert row.winner is None and row.note == "no significant difference"
+    assert row.winner is None and row.note.startswith("equivalent: b, a (within 0.5 percentage")
+    lags = runs_table({"a": [5.0, 6.0, 7.0], "b": [6.0, 7.0, 8.0]}, metric="lag_p50_hours")
+    assert winners(lags, ["lag_p50_hours"]).iloc[0].note.startswith("equivalent: a, b")
+    exact = winners(lags, ["lag_p50_hours"], {"lag_p50_hours": Tie()}).iloc[0]
+    assert exact.winner == "a"
     tie = runs_table({"a": [0.5, 0.6, 0.7], "b": [0.5, 0.6, 0.7]})
     row = winners(tie, ["completeness"]).iloc[0]
     assert row.winner is None and row.note == "tie: a, b"  # identical runs: a tie, not noise

@@ -162,6 +162,67 @@ def test_an_architecture_keying_nothing_by_hand_costs_the_same_entry_hours():
         assert other == pytest.approx(keyed[0], rel=1e-12)
 
 
+@pytest.mark.parametrize(
+    ("architecture", "feeds", "searches", "systems"),
+    [
+        # every NCB feeds the hub; each searches it
+        ({"kind": "centralized"}, 3, 3, 1),
+        # keyed by hand: no feed; each NCB searches the hub and its platforms (1 + 1 + 2 + 0)
+        ({"kind": "fragmented"}, 0, 6, 3),
+        # no feed, no store searched; every pair of the three national nodes may ask
+        ({"kind": "federated"}, 0, 0, 3),
+        # the index is fed by every NCB and searched by every NCB, then the owners
+        ({"kind": "federated", "routing": "index"}, 3, 3, 4),
+        # AAA->P1, BBB->P1, BBB->P2, CCC (in no platform)->hub, P1->hub, P2->hub
+        ({"kind": "hybrid"}, 6, 6, 3),
+        ({"kind": "hybrid", "sync": "batch"}, 6, 6, 3),
+        # and the hub passes CCC's records on to P1, AAA's and CCC's to P2
+        ({"kind": "hybrid", "redistribute": "all"}, 8, 6, 3),
+    ],
+)
+def test_interfaces_and_systems_operated_follow_the_design(architecture, feeds, searches, systems):
+    """Counted by hand on the three-country world: AAA in P1, BBB in P1 and P2, CCC in none."""
+    metrics, _ = run(architecture)
+    pairs = 3 if architecture["kind"] == "federated" else 0  # AAA-BBB, AAA-CCC, BBB-CCC
+    assert metrics["interfaces"] == {"feeds": feeds, "searches": searches, "node_pairs": pairs}
+    assert metrics["interfaces_total"] == feeds + searches + pairs
+    assert metrics["systems_operated"] == systems
+
+
+SERVICE = {"service_seconds": {"dist": "exponential", "mean": 0.01}}
+
+
+def test_operations_and_money_price_what_the_run_needs():
+    """Operations: a 24/7 post per system operated and 50 hours per server needed; money:
+    each item at its price, the interfaces spread over five years, and their sum."""
+    stores = {"stores": {"hub": SERVICE, "platform": SERVICE, "ncb": SERVICE}}
+    metrics, _ = run({"kind": "hybrid"}, stores)
+    servers = metrics["servers_needed_total"]
+    assert servers > 0
+    operations = metrics["systems_operated"] * 8760 + servers * 50
+    assert metrics["operations_staff_hours_per_year"] == pytest.approx(operations, rel=1e-12)
+    items = metrics["cost_per_year_by_item"]
+    assert items["servers"] == pytest.approx(servers * 10_000, rel=1e-12)
+    assert items["staff"] == pytest.approx(metrics["staff_hours_per_year"] * 40, rel=1e-12)
+    assert items["operations"] == pytest.approx(operations * 40, rel=1e-12)
+    gb_year = metrics["bandwidth_gb_per_day_total"] * 365
+    assert items["bandwidth"] == pytest.approx(gb_year * 0.05, rel=1e-12)
+    assert items["storage"] == pytest.approx(metrics["storage_gb_total"] * 1.0, rel=1e-12)
+    assert metrics["interfaces_one_off_cost"] == metrics["interfaces_total"] * 200_000
+    assert items["interfaces"] == pytest.approx(metrics["interfaces_total"] * 40_000, rel=1e-12)
+    assert metrics["cost_per_year"] == pytest.approx(sum(items.values()), rel=1e-12)
+
+
+def test_money_is_unknown_where_the_servers_cannot_be_sized():
+    """Without service times the servers are n/a, and so is the year's cost (never a
+    total that silently leaves out the servers)."""
+    metrics, _ = run({"kind": "centralized"})
+    assert metrics["servers_needed_total"] is None
+    assert metrics["cost_per_year_by_item"]["servers"] is None
+    assert metrics["cost_per_year"] is None
+    assert metrics["interfaces_one_off_cost"] == 6 * 200_000
+
+
 def test_staff_hours_by_region_and_size_class_add_up():
     """Europe's two NCBs and Africa's one share the total; AAA (weight 0.5) is the small class,
     BBB (1) medium, CCC (4) largest, and no NCB is large."""
@@ -174,3 +235,11 @@ def test_staff_hours_by_region_and_size_class_add_up():
     assert by_weight["large"] is None
     total = by_weight["small"] + by_weight["medium"] + by_weight["largest"]
     assert total == pytest.approx(metrics["staff_hours_per_year"], rel=1e-12)
+
+
+def test_a_pair_of_national_nodes_is_priced_apart_from_a_system_interface():
+    """A federation's three node pairs at 20,000 each, its store interfaces (none here) at
+    200,000: the one-off cost and its fifth a year."""
+    metrics, _ = run({"kind": "federated"})
+    assert metrics["interfaces_one_off_cost"] == 3 * 20_000
+    assert metrics["cost_per_year_by_item"]["interfaces"] == pytest.approx(3 * 4_000, rel=1e-12)

@@ -231,6 +231,26 @@ BAD = [
         "set.horizon_dyas",
         "did you mean 'horizon_days'",
     ),
+    (
+        lhs({HUB_DELAY: {"range": [0, 96], "scale": "log"}}),
+        f"uncertainties.parameters.{HUB_DELAY}.range",
+        "a log scale needs a range above 0",
+    ),
+    (
+        lhs({HUB_DELAY: {"range": [1, 96], "scale": "logarithmic"}}),
+        f"uncertainties.parameters.{HUB_DELAY}.scale",
+        "unknown scale 'logarithmic' (valid: linear, log)",
+    ),
+    (
+        {"grid": {HUB_DELAY: {"range": [1, 96]}}},
+        f"grid.{HUB_DELAY}.n",
+        "missing required key 'n'",
+    ),
+    (
+        {"grid": {HUB_DELAY: {"range": [1, 96], "n": 3, "values": [1]}}},
+        f"grid.{HUB_DELAY}",
+        "not both",
+    ),
 ]  # fmt: skip
 
 
@@ -252,6 +272,65 @@ def test_dry_run_names_the_worlds_and_the_skipped_keys(tmp_path):
     assert result.exit_code == 0, result.output
     assert "6 worlds, lhs" in result.output
     assert f"{HUB_ENTRY}: skipped for centralized" in result.output
+
+
+def test_a_log_scale_draws_each_decade_alike(tmp_path):
+    """``scale: log`` follows the draw in the logarithm: a ratio over 0.1 to 1,000 takes, in a
+    Latin hypercube of 6 worlds, one value in each sixth of its four decades."""
+    ratio = {"queries.deleted_search_ratio": {"range": [0.1, 1000], "scale": "log"}}
+    uncertainties = lhs(ratio, worlds=6)
+    plan = [s for s in plan_of(tmp_path, uncertainties) if s.variant == "fragmented"]
+    ratios = np.array([s.point["queries.deleted_search_ratio"] for s in plan])
+    cells = np.floor((np.log10(ratios) + 1) / 4 * 6).astype(int)
+    assert sorted(cells) == list(range(6))
+
+
+def test_keys_under_a_mapping_by_name_are_uncertain_too(tmp_path):
+    """A record kind's or a size's key (``records.kinds.<kind>.<key>``,
+    ``costs.record_bytes_by_kind.<kind>``) is a dotted path like any other."""
+    kinds = {"kinds": {"a": {"share": 0.5}, "b": {"share": 0.5}}}
+    scenario = {**SCENARIO, "records": {**SCENARIO["records"], **kinds}}
+    folder = tmp_path / "k"
+    path = write_experiment(folder)
+    (folder / "scenario.yaml").write_text(yaml.safe_dump(scenario))
+    raw = yaml.safe_load(path.read_text())
+    raw["uncertainties"] = lhs(
+        {
+            "records.kinds.a.material_update_share": {"range": [0.1, 0.6]},
+            "costs.record_bytes_by_kind.b": {"range": [500, 3000]},
+        },
+        worlds=6,
+    )["uncertainties"]
+    path.write_text(yaml.safe_dump(raw))
+    plan = build_plan(load_experiment(path))
+    shares = {s.point["records.kinds.a.material_update_share"] for s in plan}
+    assert len(shares) == 6 and all(0.1 <= v <= 0.6 for v in shares)
+    assert all(500 <= s.point["costs.record_bytes_by_kind.b"] <= 3000 for s in plan)
+
+
+def test_a_grid_range_spaces_a_setting_evenly_or_in_its_logarithm(tmp_path):
+    """``{range, n, scale}`` in a grid: n settings, ends included; an integer key takes the
+    nearest whole values, each once."""
+    grid = {
+        "architecture.sync_interval_days": {
+            "range": [1, 100], "n": 3, "scale": "log", "variants": ["hybrid"],
+        },
+        HUB_DELAY: {"range": [0, 10], "n": 3},
+        "stores.hub.servers": {"range": [1, 8], "n": 4},
+    }  # fmt: skip
+    experiment = load_experiment(
+        write_experiment(
+            tmp_path,
+            {
+                "variants": {"hybrid": {"architecture": {"kind": "hybrid", "sync": "batch"}}},
+                "grid": grid,
+            },
+        )
+    )
+    assert experiment.grid["architecture.sync_interval_days"] == (1.0, 10.0, 100.0)
+    assert experiment.grid[HUB_DELAY] == (0.0, 5.0, 10.0)
+    assert experiment.grid["stores.hub.servers"] == (1, 3, 6, 8)
+    assert experiment.grid_scope["architecture.sync_interval_days"] == ("hybrid",)
 
 
 # --- results ----------------------------------------------------------------------------------

@@ -41,15 +41,28 @@ WIDTH = 100
 @click.option(
     "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
     help="table: for reading; markdown: the same blocks to paste into a document; csv, json:"
-    " every column in stored units (shares as fractions).",
+    " every column in stored units (shares as fractions; json strict, null with a reason).",
+)  # fmt: skip
+@click.option(
+    "--tie", "ties", multiple=True, metavar="M=X",
+    help="Materiality threshold of a metric: variants whose means are within it are"
+    " equivalent, e.g. 'completeness=0.005' or 'staff_hours_per_year=5%' (repeatable).",
 )  # fmt: skip
 def compare(
-    out_dir: Path, baseline: str | None, metrics: tuple[str, ...], every: bool, fmt: str
+    out_dir: Path,
+    baseline: str | None,
+    metrics: tuple[str, ...],
+    every: bool,
+    fmt: str,
+    ties: tuple[str, ...],
 ) -> None:
-    """Means with 95 % intervals, paired differences against the baseline, and winners, for
-    the shortlist of metrics a decision turns on (--all, --metric: the others)."""
+    """Means with 95 % intervals, paired differences against the baseline, winners (or the
+    variants equivalent within each metric's materiality threshold), and over sampled worlds
+    the range of what may happen (5th to 95th percentile over the worlds), for the shortlist
+    of metrics a decision turns on (--all, --metric: the others)."""
     from sim.analysis import default_metrics, paired_differences, summarise, winners
     from sim.config.errors import unknown_tag_message
+    from sim.verdict.ties import TieError, parse_ties
 
     runs, manifest = read_results(out_dir)
     baseline = baseline or manifest["baseline"]
@@ -64,17 +77,26 @@ def compare(
     names = checked_metrics(runs, metrics, out_dir)
     if not metrics:
         names = default_metrics(runs) if every else shortlist(runs)
-    odds = None
+    try:
+        user_ties = parse_ties(ties)
+    except TieError as error:
+        fail(ConfigError(str(out_dir), "--tie", str(error)))
+    checked_metrics(runs, tuple(user_ties), out_dir, "--tie")
+    odds = band = None
     if manifest.get("uncertainties"):  # one comparison over the ensemble, paired by world
         from sim.robustness import ensemble_odds, pooled_over_worlds
+        from sim.verdict.spread import spread
 
         odds = ensemble_odds(runs, manifest, names)
         runs = pooled_over_worlds(runs, manifest)
+        band = spread(runs, names).drop(columns=["worlds", "min", "max"])
     summary = summarise(runs, names)
     diffs = paired_differences(runs, baseline, names)
-    table = comparison_table(summary, diffs, winners(runs, names))
-    if odds is not None:
+    table = comparison_table(summary, diffs, winners(runs, names, user_ties))
+    if odds is not None and band is not None:
         table = table.merge(odds, on=["variant", "point_id", "metric"], how="left")
+        table = table.merge(band, on=["variant", "point_id", "metric"], how="left")
+        table["note"] = worlds_notes(table, runs, user_ties)
     if fmt in ("table", "markdown"):
         points = point_names(runs, manifest)
         markdown = fmt == "markdown"
@@ -102,6 +124,26 @@ def with_caveat(text: str, manifest: dict[str, Any], markdown: bool) -> str:
     if not caveat:
         return text
     return f"**{caveat}**\n\n{text}" if markdown else f"{caveat}\n\n{text}"
+
+
+def worlds_notes(table: pd.DataFrame, runs: pd.DataFrame, ties: dict[str, Any]) -> pd.Series:
+    """Each ``equivalent: a, b`` note over sampled worlds gains the share of worlds in which
+    those variants are within the threshold of each other."""
+    from sim.robustness import world_table
+    from sim.verdict.ties import equivalent_share, tie_of
+
+    notes = table["note"].copy()
+    for (point, metric), rows in table.groupby(["point_id", "metric"], sort=False):
+        note = rows["note"].iloc[0]
+        if not isinstance(note, str) or not note.startswith("equivalent: "):
+            continue
+        names = note.removeprefix("equivalent: ").split(" (within")[0].split(", ")
+        worlds = world_table(runs[runs["point_id"] == point], str(metric))
+        if not set(names) <= set(worlds.columns):
+            continue
+        share = equivalent_share(worlds, str(metric), tie_of(str(metric), ties), names)
+        notes[rows.index] = f"{note}; in {share:.0%} of the worlds"
+    return notes
 
 
 def comparison_table(
@@ -139,19 +181,24 @@ def human_table(
         title = where(point, worlds, points)
         if markdown:
             headers = ["metric", "variant", "n", "mean [95% CI]", f"vs {baseline} [95% CI]"]
-            headers += ["first in", "max regret"] if ensemble else []
+            headers += ["90% of worlds", "first in", "max regret"] if ensemble else []
             rows = block_rows(at_point, baseline, ensemble)
             blocks.append(f"**{title}**\n\n{markdown_table(headers, rows)}")
         else:
             counts = set(at_point["n"])
             runs = f" ({counts.pop()} runs per variant)" if len(counts) == 1 else ""
             blocks.append(f"{title}{runs}\n{text_block(at_point, baseline, ensemble, not runs)}")
-    note = "\n* paired difference significant at 95 %; pp: percentage points"
+    note = (
+        "\n* paired difference significant at 95 %; pp: percentage points; equivalent: means"
+        " within the metric's materiality threshold (--tie)"
+    )
     if ensemble:
         note += (
             f"; over {worlds} sampled worlds: means and differences pooled over worlds (paired"
-            " world by world), 'first in': share of worlds where the variant ranks first,"
-            " 'max regret': its largest shortfall from the best variant in a world"
+            " world by world: how precisely the mean is known), '90% of worlds': the 5th to"
+            " 95th percentile over the worlds (what may happen), 'first in': share of worlds"
+            " where the variant is first or within the metric's materiality threshold of the"
+            " first, 'max regret': its largest shortfall from the best variant in a world"
             " (pdsa robustness for more)"
         )
     if not markdown:
@@ -164,7 +211,7 @@ def text_block(at_point: pd.DataFrame, baseline: str, ensemble: bool, runs: bool
     (label, unit, which way is better, verdict) above its variants' rows, indented and
     aligned; ``runs``: with a column of each variant's number of runs (when they differ)."""
     headers = ["variant", "n", "mean [95% CI]", f"vs {baseline} [95% CI]"]
-    headers += ["first in", "max regret"] if ensemble else []
+    headers += ["90% of worlds", "first in", "max regret"] if ensemble else []
     groups = [
         (heading(str(metric), group), variant_rows(str(metric), group, baseline, ensemble))
         for metric, group in at_point.groupby("metric", sort=False)
@@ -202,7 +249,9 @@ def variant_rows(
             difference_cell(row, metric, baseline, pp),
         ]
         if ensemble:
-            cells += [f"{row.p_first:.0%}", shown_value(metric)(row.max_regret)]
+            fmt = shown_value(metric)
+            cells += [f"{fmt(row.p05)} to {fmt(row.p95)}", f"{row.p_first:.0%}"]
+            cells += [fmt(row.max_regret)]
         rows.append(cells)
     return rows
 
@@ -226,7 +275,7 @@ def block_rows(at_point: pd.DataFrame, baseline: str, ensemble: bool) -> list[li
             rows.append([metric_heading(str(metric)) if i == 0 else "", *cells])
         first = group.iloc[0]
         verdict = f"winner: {first.winner}" if isinstance(first.winner, str) else first.note
-        rows.append(["", f"({first.better} is better)", "", "", verdict, *[""] * (2 * ensemble)])
+        rows.append(["", f"({first.better} is better)", "", "", verdict, *[""] * (3 * ensemble)])
     return rows
 
 

@@ -162,7 +162,9 @@ def emit(frame: pd.DataFrame, fmt: str) -> None:
     if fmt == "csv":
         echo(csv_bytes(frame).decode("utf-8"), nl=False)
     elif fmt == "json":
-        echo(frame.to_json(orient="records", indent=2, double_precision=15))
+        from sim.commands.strict_json import frame_json
+
+        echo(frame_json(frame))  # strict: null with a reason, never NaN
     elif fmt == "markdown":
         echo(markdown(frame))
     else:

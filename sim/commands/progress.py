@@ -195,9 +195,7 @@ class StepsProgress:
         if done in (0, total) or now - self.last_line >= PLAIN_EVERY_SECONDS:
             self.last_line = now
             state = "done" if done == total else f"{done + 1}/{total}"
-            echo(
-                f"{self.label}: {what} {state}  elapsed {duration(now - self.started)}", err=True
-            )
+            echo(f"{self.label}: {what} {state}  elapsed {duration(now - self.started)}", err=True)
 
     def draw(self, what: str, done: int, total: int) -> None:
         if self.bar is None or self.bar.total != total:

@@ -42,7 +42,8 @@ def done_or_fail(work: Callable[[], Any]) -> Any:
 
 def chart_names() -> list[str]:
     return ["comparison", "outcomes_costs", "tradeoff", "sensitivity", "over_time", "behaviour",
-            "visibility", "regions", "load", "differences", "ranking_odds", "regret", "break_even",
+            "visibility", "regions", "load", "differences", "ranking_odds", "distribution",
+            "regret", "worlds_tradeoff", "settings", "break_even",
             "scenario_discovery"]  # fmt: skip
 
 
@@ -100,15 +101,31 @@ def plot(
     help="html: one self-contained file; md: Markdown with the figures in a folder beside it;"
     " pptx: slides, the bottom line then one chart each (pip install 'pdsa[slides]').",
 )  # fmt: skip
+@click.option(
+    "--threshold", "thresholds", multiple=True, metavar="M>=X",
+    help="A criterion every lever is weighed against over sampled worlds (repeatable; default:"
+    " completeness>=0.95, false_hits_per_year<=1000, servers_needed_total<=500).",
+)  # fmt: skip
 @click.option("--quiet", is_flag=True, help="No progress on stderr.")
-def report(results_dir: Path, out_file: Path | None, fmt: str, quiet: bool) -> None:
+def report(
+    results_dir: Path, out_file: Path | None, fmt: str, thresholds: tuple[str, ...], quiet: bool
+) -> None:
     """Write the report for decision makers: bottom line, summary, charts, metrics,
     assumptions, provenance (or the bottom line and the charts as slides)."""
+    import dataclasses
+
     from sim.commands.progress import StepsProgress, is_terminal
     from sim.reporting.report import write_report
     from sim.reporting.slides import SlidesUnavailable
+    from sim.robustness import RobustnessError, parse_threshold
 
-    results = load_or_fail(results_dir)  # a bad directory: its one line, no progress before
+    try:
+        for text in thresholds:
+            parse_threshold(text)
+    except RobustnessError as error:
+        fail(ConfigError(str(results_dir), "--threshold", str(error)))
+    # a bad directory: its one line, no progress before
+    results = dataclasses.replace(load_or_fail(results_dir), thresholds=thresholds)
     progress = None if quiet else StepsProgress("report", is_terminal())
     out_file = out_file or results_dir / f"report.{fmt}"
     try:

@@ -49,11 +49,11 @@ def sensitivity(out_dir: Path, metrics: tuple[str, ...], fmt: str) -> None:
         fail(error)
     names = checked_metrics(runs, metrics, out_dir)
     if experiment.uncertainties is not None:
-        from sim.sweeps.plan import skipped_keys
+        from sim.sweeps.rerun import lacking_uncertainties
 
-        table = feature_table(runs, manifest, names, out_dir)
+        lacking = lacking_uncertainties(experiment)
+        table = feature_table(runs, manifest, names, out_dir, lacking)
         worlds = int(manifest.get("worlds") or 0)
-        lacking = lacking_uncertainties(experiment, skipped_keys(experiment))
         sentences = [
             feature_sentence(key, group, worlds, lacking.get(key[0].split(" ")[0], []))
             for key, group in table.groupby(KEY, sort=False)
@@ -93,23 +93,30 @@ def salib_table(
 
 
 def feature_table(
-    runs: pd.DataFrame, manifest: dict[str, Any], names: list[str], out_dir: Path
+    runs: pd.DataFrame,
+    manifest: dict[str, Any],
+    names: list[str],
+    out_dir: Path,
+    lacking: dict[str, list[str]] | None = None,
 ) -> pd.DataFrame:
-    """Feature scores per lever, grid point (0: the sweep's worlds pooled) and metric."""
+    """Feature scores per lever, grid point (0: the sweep's worlds pooled) and metric, with
+    the lever's noise floor (the best score of pure-noise columns scored alongside) and
+    whether it has no value in any world; an uncertainty the lever's scenario lacks has no
+    score."""
     from sim.robustness import RobustnessError, drivers, levers_without_values, sweep_names
 
     uncertainties, grid = sweep_names(manifest)
     rows = []
     for metric in names:
         try:
-            scores = drivers(runs, metric, uncertainties, grid)
+            scores, noise = drivers(runs, metric, uncertainties, grid, lacking=lacking)
             missing = set(levers_without_values(runs, metric, grid))
         except RobustnessError as error:
             fail(ConfigError(str(out_dir), "", str(error)))
         for lever in scores.columns:
             for parameter, score in scores[lever].items():
-                rows.append([lever, 0, metric, parameter, score, lever in missing])
-    return pd.DataFrame(rows, columns=[*KEY, "parameter", "score", "no_value"])
+                rows.append([lever, 0, metric, parameter, score, noise[lever], lever in missing])
+    return pd.DataFrame(rows, columns=[*KEY, "parameter", "score", "noise_floor", "no_value"])
 
 
 def label(key: tuple) -> str:
@@ -146,37 +153,27 @@ def morris_sentence(key: tuple, group: pd.DataFrame) -> str:
     )
 
 
-def lacking_uncertainties(
-    experiment: Experiment, skipped: dict[str, list[str]]
-) -> dict[str, list[str]]:
-    """Variant -> the uncertainties none of whose keys its scenario has."""
-    out: dict[str, list[str]] = {}
-    for u in experiment.uncertainties.parameters if experiment.uncertainties else ():
-        for variant in experiment.variants:
-            if all(variant in skipped.get(spec.path, []) for spec in u.keys):
-                out.setdefault(variant, []).append(u.name)
-    return out
-
-
 def feature_sentence(key: tuple, group: pd.DataFrame, worlds: int, lacking: list[str]) -> str:
-    """The uncertainties ranked by score; the score of one the lever does not even have is
-    the noise floor of the method, so it is named when there is one."""
+    """The uncertainties scoring above the noise floor, ranked; the others are noise and are
+    not named, nor those the lever does not even have."""
     if group["no_value"].all():
         return f"{label(key)}: no value in any world (nothing to count under this lever)."
     if group["score"].isna().all():
         return f"{label(key)}: does not vary across the worlds."
-    ranked = group.sort_values("score", ascending=False)
+    floor = float(group["noise_floor"].iloc[0])
+    ranked = group[group["score"] > floor].sort_values("score", ascending=False)
+    noise = f"noise floor {floor:.0%}, the best score of pure-noise columns scored alongside"
+    lacks = f"; it has no {', '.join(lacking)}" if lacking else ""
+    if ranked.empty:
+        return (
+            f"{label(key)}: no uncertainty scores above the noise ({noise}) over {worlds}"
+            f" worlds{lacks}."
+        )
     values = [f"{s:.0%}" for s in ranked["score"]]
-    noise = group.loc[group["parameter"].isin(lacking), "score"].max()
-    floor = (
-        f"; it lacks {', '.join(lacking)}, which still score up to {noise:.0%}: read scores"
-        " near that as noise"
-        if lacking and pd.notna(noise)
-        else "; few worlds give some weight even to uncertainties that do not matter"
-    )
     return (
         f"{label(key)}: ranked by extra-trees feature score over {worlds} worlds (shares of"
-        f" 100 %): {ranked_words(list(ranked['parameter']), values)}{floor}."
+        f" 100 %), those above the {noise}: {ranked_words(list(ranked['parameter']), values)}"
+        f"{lacks}."
     )
 
 

@@ -1,7 +1,10 @@
 """Dotted-path overrides of a raw scenario mapping: ``--set records.scope.global=0.9``.
 
 Paths are checked against the schema, not the raw mapping, because a file may omit any key that
-has a default. Integer parts index lists (``world.countries.0.weight``). Sweeps reuse
+has a default. Integer parts index lists (``world.countries.0.weight``); a part under a mapping
+keyed by name is any key, its value typed by the mapping (``records.kinds.notices.share``,
+``costs.record_bytes_by_kind.notices``; a key the scenario does not define is then refused by
+its own validation). Sweeps reuse
 :func:`validate_path` and :func:`set_dotted` for their varied parameters.
 """
 
@@ -96,6 +99,10 @@ def _walk(parts: Sequence[str], raw: Any) -> list[tuple[Any, Any]]:
             if field is None:
                 raise _PathError(_unknown_key(part, annotation))
             annotation, default = field.annotation, field.default
+            node = node.get(part) if isinstance(node, Mapping) else None
+        elif get_origin(annotation) is dict:
+            # A mapping keyed by name (record kinds, sizes by kind): any key, its values typed.
+            annotation, default = get_args(annotation)[1], None
             node = node.get(part) if isinstance(node, Mapping) else None
         elif item_type(annotation) is not None:
             if not part.isdigit():

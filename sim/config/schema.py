@@ -52,6 +52,8 @@ MAX_FACTOR = 1e3
 MAX_SERVERS = 100_000
 MAX_BYTES = 1e9
 """Largest record, search or answer in bytes: beyond a gigabyte a size is a typo."""
+MAX_PRICE = 1e9
+"""Largest price of one unit (a server-year, an interface...): beyond a billion a typo."""
 MIN_SAMPLE_FRACTION = 1e-6
 """Smallest simulated fraction of the real volume: counts are scaled back by its inverse."""
 MAX_SEED = 2**63 - 1
@@ -72,6 +74,8 @@ PositiveDuration = Annotated[float, Strict(), Field(gt=0, le=MAX_DURATION)]
 Weight = Annotated[float, Strict(), Field(gt=0, le=MAX_WEIGHT)]
 Factor = Annotated[float, Strict(), Field(ge=0, le=MAX_FACTOR)]
 Bytes = Annotated[float, Strict(), Field(gt=0, le=MAX_BYTES)]
+Price = Annotated[float, Strict(), Field(ge=0, le=MAX_PRICE)]
+"""Euros per unit."""
 
 
 def _name(value: str) -> str:
@@ -835,9 +839,49 @@ class Capacity(Frozen):
     store serving many time zones is flatter than one country's day; 1 (even) to 3."""
 
 
+class Operations(Frozen):
+    """Staff who run the systems that serve other countries around the clock: the hub, each
+    platform, and a national node that answers searches from abroad (a national system serving
+    its own country alone is the same in every architecture and counted in none)."""
+
+    hours_per_system_year: Duration = 8760.0
+    """Operations staff hours a year per system operated for other countries. [E] one post
+    staffed 24/7 (8,760 hours, about five full-time staff) for monitoring, incidents and
+    releases; 4,380-26,280 (half a post on call to three posts)."""
+    hours_per_server_year: Duration = 50.0
+    """Administration hours a year per server needed (patches, capacity, hardware). [E]
+    20-200 (one administrator for 10-100 servers)."""
+
+
+class Money(Frozen):
+    """Prices, in euros, that put the run's resources in one currency so that a budget can be
+    set beside a gain: every price an assumption with a plausible range (scenarios/README.md)."""
+
+    server_year: Price = 10_000.0
+    """A server for a year: hardware or cloud, licences, housing, maintenance. [E]
+    3,000-30,000."""
+    staff_hour: Price = 40.0
+    """An hour of NCB or operations staff, fully loaded. [E] 10-80: salaries differ widely
+    among 196 member countries."""
+    gb_transferred: Price = 0.05
+    """A GB carried over the networks (I-24/7, regional networks). [E] 0.01-0.2."""
+    gb_stored_year: Price = 1.0
+    """A GB held for a year, replicated and backed up in a secure data centre. [E] 0.2-5."""
+    interface: Price = 200_000.0
+    """One system-to-system interface (a record feed, a store's search service), specified,
+    built, tested and certified once (both sides). [E] 50,000-1,000,000."""
+    node_pair: Price = 20_000.0
+    """Connecting one pair of national nodes on a common search protocol: agreeing, testing
+    and evaluating the pair (each node's own side is built once, in its servers). [E]
+    5,000-200,000."""
+    amortisation_years: Annotated[float, Strict(), Field(gt=0, le=100)] = 5.0
+    """Years over which an interface's one-off cost is spread in ``cost_per_year``. [E] 3-10."""
+
+
 class Costs(Frozen):
-    """What the traffic, the copies and the capacity cost: message and record sizes (the
-    bandwidth and storage metrics) and the capacity target. Staff hours per action are in
+    """What the traffic, the copies, the capacity and the running of the systems cost:
+    message and record sizes (the bandwidth and storage metrics), the capacity target, the
+    operations staff, and the prices of the money view. Staff hours per action are in
     ``behaviour.workload``."""
 
     record_bytes: Bytes = 2000.0
@@ -853,6 +897,8 @@ class Costs(Frozen):
     pointer_bytes: Bytes = 100.0
     """A pointer held by an index (which NCB owns a record). [E]"""
     capacity: Capacity = Capacity()
+    operations: Operations = Operations()
+    money: Money = Money()
 
 
 # --- behaviour (off by default) ------------------------------------------------------------

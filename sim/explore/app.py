@@ -402,6 +402,8 @@ class ResultsPage:
         self.chart_name = pn.widgets.Select(label="Chart", css_classes=css("chart-name"))
         self.comparison = pn.pane.DataFrame(None, index=False, css_classes=css("comparison"))
         self.differences = pn.pane.DataFrame(None, index=False, css_classes=css("differences"))
+        self.spread = pn.pane.DataFrame(None, index=False, css_classes=css("spread"))
+        self.gains = pn.pane.DataFrame(None, index=False, css_classes=css("gains"))
         self.chart = png_pane(None, "chart")
         self.robust_note = pn.pane.Markdown("", css_classes=css("robust-note"))
         self.ranges: dict[str, Any] = {}
@@ -477,6 +479,8 @@ class ResultsPage:
         try:
             self.comparison.object = browse.comparison_shown(self.results, selection)
             self.differences.object = browse.differences_shown(self.results, selection)
+            self.spread.object = browse.spread_shown(self.results, selection)
+            self.gains.object = browse.gains(self.results, selection)
             self.chart.object = browse.chart_png(self.results, selection)
         except Exception as error:  # one view that cannot be drawn; the page and server go on
             self.show_error(f"this view cannot be drawn: {type(error).__name__}: {error}")
@@ -495,6 +499,12 @@ class ResultsPage:
             self.comparison,
             pn.pane.Markdown("**Paired difference from the baseline (common random numbers)**"),
             self.differences,
+            pn.pane.Markdown(
+                "**What may happen over the sampled worlds: 5th, 50th and 95th percentile**"
+            ),
+            self.spread,
+            pn.pane.Markdown("**What each gain over the baseline costs**"),
+            self.gains,
             self.robust_note,
             self.chart,
             sizing_mode="stretch_width",

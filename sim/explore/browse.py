@@ -166,6 +166,46 @@ def differences(results: Results, selection: Selection) -> pd.DataFrame:
     return paired_differences(region_runs(kept, selection.region), kept.baseline, [metric])
 
 
+def worlds_spread(results: Results, selection: Selection) -> pd.DataFrame:
+    """Over sampled worlds, the chosen metric's 5th, 50th and 95th percentiles per variant
+    and grid point, with the lowest and highest: what may happen, beside the interval of the
+    mean (empty without worlds)."""
+    from sim.verdict.spread import spread
+
+    kept = chosen(results, selection)
+    metric = selection.metric or metric_choices(results)[0]
+    if not kept.worlds:
+        return pd.DataFrame()
+    runs = region_runs(kept, selection.region)
+    if "world" not in runs:
+        runs = runs.merge(kept.runs[["run_id", "world"]], on="run_id")
+    return spread(runs, [metric])
+
+
+def spread_shown(results: Results, selection: Selection) -> pd.DataFrame:
+    """:func:`worlds_spread` in display units (the catalogue's one formatter: shares in
+    percent), a count of worlds as a count."""
+    from sim.commands.formatting import shown_value
+
+    table = worlds_spread(results, selection)
+    if table.empty:
+        return table
+    metric = selection.metric or metric_choices(results)[0]
+    shown = shown_value(metric)
+    values = [c for c in ("p05", "p50", "p95", "min", "max") if c in table.columns]
+    return table.assign(**{c: table[c].map(shown) for c in values})
+
+
+def gains(results: Results, selection: Selection) -> pd.DataFrame:
+    """What each gain over the baseline costs, per chosen variant (the report's table): hits
+    gained and missed and false hits avoided a year against servers, bandwidth, staff hours,
+    copies held and euros, and the euros per missed hit avoided."""
+    from sim.reporting.verdict_text import gains_table
+
+    table = gains_table(chosen(results, selection))
+    return table.rename_axis("against the baseline").reset_index() if not table.empty else table
+
+
 def region_view(results: Results, region: str) -> Results:
     """``results`` with ``region``'s daily series in place of the world's, so that the
     day-by-day charts (which draw the world's rows) draw that region's queriers instead."""

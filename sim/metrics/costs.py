@@ -1,7 +1,25 @@
 """What an architecture costs at real volume: bandwidth per link class, storage per store kind,
-and staff hours per year (manual entry, updates, reviews and following up hits) per region and
-per NCB size. The prices (record and message sizes, hours per action) are scenario
-assumptions (``costs``, ``behaviour.workload``); the volumes are the run's, scaled to real.
+staff hours per year (manual entry, updates, reviews and following up hits) per region and
+per NCB size, the staff and servers that run the systems serving other countries, the
+system-to-system interfaces it needs, and all of it in euros. The prices (record and message
+sizes, hours per action, operations, money) are scenario assumptions (``costs``,
+``behaviour.workload``); the volumes are the run's, scaled to real.
+
+Every architecture is costed on one footing:
+
+- **keying**: the national entry is counted in every architecture, once per change (it is the
+  same everywhere); an automated feed (a message over a link, a synchronisation, an index fed
+  by the national system) costs no keying; what is keyed by hand into another system (today's
+  hub and platforms) counts once per system, wherever it happens;
+- **operations**: the systems run for other countries (the hub, each platform, a national
+  node that answers searches from abroad) each need staff around the clock and the servers
+  their peak load needs; a national system serving its own country alone is the same in
+  every architecture and counted in none;
+- **interfaces**: each pair of systems that exchange automated messages of one purpose (a
+  record feed, searches) is one interface, built once; in a federation every pair of national
+  nodes is one more (each may be asked by every other), at its own price;
+- **money**: servers, staff hours, GB carried and held, at the prices of ``costs.money``, and
+  the interfaces' one-off cost spread over ``amortisation_years``.
 """
 
 from __future__ import annotations
@@ -17,6 +35,8 @@ from sim.metrics.held import holds_copies
 from sim.metrics.intervals import Shown
 from sim.metrics.layout import Grid
 from sim.metrics.outcomes import DAYS_PER_YEAR
+from sim.metrics.queries import searches_asked
+from sim.topology import OWNERS, CacheThenOwner, Consult, OwnerAnswers, node_store
 
 GB = 1e9
 
@@ -157,17 +177,139 @@ def cost_metrics(
         by_region[name] |= staff_metrics(hours, np.flatnonzero(log.world.region_of == r))
     bandwidth = bandwidth_per_day(log, days)
     storage = storage or {}
-    return (
+    capacity = capacity_metrics(log)
+    costs = (
         {
             "bandwidth_gb_per_day": bandwidth,
             "bandwidth_gb_per_day_total": total_of(bandwidth.values()),
             "storage_gb": storage,
             "storage_gb_total": total_of(storage.values()),
         }
-        | capacity_metrics(log)
+        | capacity
         | staff_metrics(hours, np.arange(log.world.n_countries))
         | staff_families(hours, log.world.weight)
+        | operations_metrics(log, capacity["servers_needed_total"])  # type: ignore[arg-type]
+        | interface_metrics(log)
     )
+    return costs | money_metrics(log, costs)
+
+
+def systems_operated(log: RunLog) -> int:
+    """Systems run for other countries: the hub and each platform that holds records or answers
+    searches, and each national node that answers searches from abroad."""
+    asked = searches_asked(log)
+    central = sum(
+        1
+        for name, store in log.stores.items()
+        if store.rec.size or asked.get(name if name == "hub" else f"platform.{name}", 0.0) > 0
+    )
+    nodes = sum(1 for code in log.world.codes if asked.get(f"ncb.{code}", 0.0) > 0)
+    return central + nodes
+
+
+def operations_metrics(log: RunLog, servers: float | None) -> dict[str, Any]:
+    """Staff hours a year running the systems serving other countries: a 24/7 post per system,
+    and the administration of the servers their peak load needs (None when the servers
+    cannot be sized)."""
+    spec = prices(log).prices.operations
+    systems = systems_operated(log)
+    hours = (
+        None
+        if servers is None
+        else systems * spec.hours_per_system_year + servers * spec.hours_per_server_year
+    )
+    return {"systems_operated": float(systems), "operations_staff_hours_per_year": hours}
+
+
+def interface_metrics(log: RunLog) -> dict[str, Any]:
+    """System-to-system interfaces by purpose and in all, read from the plan: ``feeds``, the
+    (sender, store) pairs its automated routes connect (an owner's national system, or the
+    relaying store; a route keyed by hand is no interface); ``searches``, the (querier,
+    store) pairs its consults connect (the store read, a pointer index or a cache asked
+    first); ``node_pairs``, the pairs of national nodes that may ask each other where the
+    owners answer (each pair once, whichever asks)."""
+    found = {
+        "feeds": float(len(feed_pairs(log))),
+        "searches": float(len(search_pairs(log))),
+        "node_pairs": float(node_pairs(log)),
+    }
+    return {"interfaces": found, "interfaces_total": float(sum(found.values()))}
+
+
+def feed_pairs(log: RunLog) -> set[tuple[str, str]]:
+    """(sender, store) of every automated route carrying some owner's records."""
+    pairs: set[tuple[str, str]] = set()
+    for route in log.plan.routes:
+        if route.profile.manual is not None or not route.owners.any():
+            continue
+        if route.via is not None:
+            pairs.add((route.via, route.target))
+        else:
+            owners = np.flatnonzero(route.owners)
+            pairs |= {(node_store(log.world.codes[o]), route.target) for o in owners}
+    return pairs
+
+
+def asked_stores(consult: Consult) -> list[str]:
+    """The stores a consult's searches ask: its target, or the index or cache asked first."""
+    reading = consult.reading
+    stores = [] if consult.target == OWNERS else [consult.target]
+    if isinstance(reading, OwnerAnswers) and reading.gate is not None:
+        stores.append(reading.gate)
+    if isinstance(reading, CacheThenOwner):
+        stores.append(reading.cache)
+    return stores
+
+
+def search_pairs(log: RunLog) -> set[tuple[int, str]]:
+    """(querier, store) of every consult's searches."""
+    pairs: set[tuple[int, str]] = set()
+    for consult in log.plan.consults:
+        queriers = np.flatnonzero(consult.queriers)
+        pairs |= {(int(q), s) for s in asked_stores(consult) for q in queriers}
+    return pairs
+
+
+def node_pairs(log: RunLog) -> int:
+    """Unordered pairs of distinct national nodes one of which may ask the other."""
+    n = log.world.n_countries
+    asks = np.zeros((n, n), dtype=bool)
+    for consult in log.plan.consults:
+        if isinstance(consult.reading, OwnerAnswers | CacheThenOwner):
+            owners = np.ones(n, dtype=bool) if consult.owners is None else consult.owners
+            asks[np.ix_(consult.queriers, owners)] = True
+    either = asks | asks.T
+    return int(np.triu(either, 1).sum())
+
+
+def money_metrics(log: RunLog, costs: dict[str, Any]) -> dict[str, Any]:
+    """Euros a year by item (servers, keying and answering staff, operations staff,
+    bandwidth, storage, interfaces spread over their amortisation), their total, and the
+    interfaces' one-off cost; None where an item cannot be priced (servers not sized)."""
+    money = prices(log).prices.money
+    staff = money.staff_hour
+    found = costs["interfaces"]
+    pairs = found.get("node_pairs", 0.0)
+    one_off = (costs["interfaces_total"] - pairs) * money.interface + pairs * money.node_pair
+    items = {
+        "servers": scaled(costs["servers_needed_total"], money.server_year),
+        "staff": scaled(costs["staff_hours_per_year"], staff),
+        "operations": scaled(costs["operations_staff_hours_per_year"], staff),
+        "bandwidth": scaled(
+            costs["bandwidth_gb_per_day_total"], DAYS_PER_YEAR * money.gb_transferred
+        ),
+        "storage": scaled(costs["storage_gb_total"], money.gb_stored_year),
+        "interfaces": one_off / money.amortisation_years,
+    }
+    return {
+        "cost_per_year_by_item": items,
+        "cost_per_year": total_of(items.values()),
+        "interfaces_one_off_cost": one_off,
+    }
+
+
+def scaled(value: float | None, price: float) -> float | None:
+    return None if value is None else float(value) * price
 
 
 def total_of(values: Any) -> float | None:

@@ -16,13 +16,15 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis import paired_differences, summarise
-from sim.catalogue import better_higher, value_text, value_with_unit
+from sim.catalogue import better_higher, materiality, value_text, value_with_unit
 from sim.reporting.charts import first_point
 from sim.reporting.definitions import info
 from sim.reporting.loading import Results
 from sim.reporting.outcome_text import baseline_words
 from sim.reporting.robust_text import name_of
 from sim.reporting.standing import best_shown, level_with
+from sim.reporting.verdict_text import recommendation
+from sim.verdict.ties import describe, equivalent_means
 
 DIMENSIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("completeness", ("completeness",)),
@@ -69,8 +71,11 @@ def pair(metric: str, a: float, b: float) -> str:
 
 
 def best_of(column: pd.Series, metric: str) -> list[str]:
-    """The variants with the best value as shown (equal when they print the same)."""
-    return best_shown(column, metric)
+    """The variants with the best value, and those equivalent to it: printing the same, or
+    within the metric's materiality threshold (:mod:`sim.verdict.ties`), best first."""
+    same = best_shown(column, metric)
+    close = equivalent_means(column.dropna(), metric, materiality(metric))
+    return [*same, *(v for v in close if v not in same)]
 
 
 def leader_of(table: pd.DataFrame) -> str | None:
@@ -96,7 +101,11 @@ def lead_sentence(results: Results, table: pd.DataFrame, leader: str) -> str:
         else ""
     )
     if tied:
-        return f"{', '.join([leader, *tied])} tie for the best {label} ({value}{against})."
+        within = describe(metric, materiality(metric))
+        return (
+            f"{join([leader, *tied])} are equivalent on {label} ({value}{against}): within"
+            f" {within} of each other, so their order is noise, not a ranking."
+        )
     head = f"{leader} leads on {label} with {value}{against}"
     return head + significance(results, table, leader, metric) + "."
 
@@ -332,12 +341,15 @@ def verdict(results: Results) -> BottomLine | None:
         return BottomLine(decision, (assumptions_sentence(results),))
     lead = lead_sentence(results, table, leader).removesuffix(".")
     first = lead + price_words(results, table, leader) + "."
+    recommended = recommendation(results)  # over sampled worlds: the decision's two sentences
     details = [
+        *([first] if recommended else []),
         *strengths_and_prices(results, table, leader),
         alternatives_sentence(results, table, leader),
         assumptions_sentence(results),
     ]
-    return BottomLine(f"{first} {key_assumption(results)}", tuple(d for d in details if d))
+    decision = " ".join(recommended) if recommended else f"{first} {key_assumption(results)}"
+    return BottomLine(decision, tuple(d for d in details if d))
 
 
 def bottom_line(results: Results) -> str:

@@ -64,6 +64,9 @@ class Results:
     baseline: str | None
     factors: list[str] = field(default_factory=list)
     uncertainties: list[str] = field(default_factory=list)
+    thresholds: tuple[str, ...] = ()
+    """The criteria the report weighs every lever against (``pdsa report --threshold``);
+    empty: :data:`sim.verdict.criteria.DEFAULT_THRESHOLDS`, those whose metric the runs have."""
 
     @property
     def worlds(self) -> int:
@@ -73,8 +76,9 @@ class Results:
     @property
     def robustness(self) -> Any:
         """The robustness of the ranking on completeness (a :class:`sim.robustness.Assessment`),
-        None without worlds or when the runs cannot answer (:attr:`robustness_problem` then
-        says why); computed once per Results."""
+        with every criterion of ``criteria_thresholds`` at once; None without worlds or when
+        the runs cannot answer (:attr:`robustness_problem` then says why); computed once per
+        Results."""
         return self.robustness_outcome[0]
 
     @property
@@ -86,15 +90,30 @@ class Results:
     @cached_property
     def robustness_outcome(self) -> tuple[Any, str]:
         from sim.robustness import RobustnessError, assess
+        from sim.sweeps.rerun import lacking_in
 
         if not self.uncertainties:
             return None, ""
         if "completeness" not in self.runs:
             return None, "the runs have no completeness to rank the levers on"
+        lacking = lacking_in(self.path) if self.kind == "sweep" else {}
         try:
-            return assess(self.runs, self.manifest, "completeness"), ""
+            found = assess(
+                self.runs, self.manifest, "completeness", self.criteria_thresholds, lacking=lacking
+            )
         except RobustnessError as error:
             return None, str(error)
+        return found, ""
+
+    @property
+    def criteria_thresholds(self) -> list[Any]:
+        """The thresholds the report weighs the levers against, parsed; those whose metric
+        no run has are left out."""
+        from sim.robustness import parse_threshold
+        from sim.verdict.criteria import DEFAULT_THRESHOLDS
+
+        parsed = [parse_threshold(t) for t in self.thresholds or DEFAULT_THRESHOLDS]
+        return [t for t in parsed if t.metric in self.runs and self.runs[t.metric].notna().any()]
 
     @property
     def ok_runs(self) -> pd.DataFrame:

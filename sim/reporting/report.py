@@ -27,6 +27,7 @@ from sim.catalogue import (
     better_higher,
     difference_with_unit,
     drift_sentence,
+    materiality,
     number_text,
     value_with_unit,
 )
@@ -49,8 +50,16 @@ from sim.reporting.loading import Results
 from sim.reporting.outcome_text import baseline_words, outcome_sentences
 from sim.reporting.robust_text import robustness_sentences
 from sim.reporting.tables import markdown_table
+from sim.reporting.verdict_text import (
+    fixed_rows,
+    gains_table,
+    spread_sentence,
+    spread_table,
+    uncertainty_rows,
+)
 from sim.results import write_atomic
 from sim.textsafe import csv_bytes, markdown
+from sim.verdict.ties import describe, equivalent_means
 
 SUMMARY_METRICS = (*COMPARISON_METRICS[:2], "inconsistency_rate", *COMPARISON_METRICS[2:])
 TABLE_METRICS = (
@@ -74,7 +83,10 @@ CHART_TITLES = {
     "load": "Network load",
     "differences": "Precision of the estimates: paired differences from the baseline",
     "ranking_odds": "Ranking odds over the plausible worlds",
+    "distribution": "What may happen: the distribution over plausible worlds",
     "regret": "Regret: the shortfall from the best lever in each world",
+    "worlds_tradeoff": "The trade-off across worlds",
+    "settings": "A lever's own settings: where each threshold holds",
     "break_even": "Break-even values of the uncertainties",
     "scenario_discovery": "Where the leader loses first place (PRIM)",
 }
@@ -107,6 +119,14 @@ CHART_READING = {
     " a lever that is first in most worlds is a robust choice.",
     "regret": "How far each lever falls short of the best one in each world: the smaller"
     " the worst case, the safer the choice.",
+    "distribution": "Where each curve crosses the shaded band is the range of what may happen"
+    " under that lever in 90 % of plausible worlds; curves that overlap are levers the worlds"
+    " cannot tell apart.",
+    "worlds_tradeoff": "Each point is one plausible world: where two levers' clouds separate,"
+    " one buys its advantage on one criterion with the other; where they overlap, neither"
+    " gives anything up.",
+    "settings": "How far a lever's own setting can go: left of the dotted line the threshold"
+    " holds in at least the share of worlds the dashed line marks.",
     "break_even": "Where the difference crosses zero is the value of the assumption at which"
     " the two levers swap places.",
     "scenario_discovery": "The ranges of the assumptions where the leader loses first place:"
@@ -170,6 +190,14 @@ def summary_sentence(results: Results, runs: pd.DataFrame, metric: str) -> str |
     if fmt(metric, means[best]) == fmt(metric, means[second]):
         tied = [v for v in order if fmt(metric, means[v]) == fmt(metric, means[best])]
         return f"{', '.join(tied)} tie on {label} at {fmt(metric, means[best])}.{tail}"
+    equal = equivalent_means(means, metric, materiality(metric))
+    if len(equal) > 1:
+        values = ", ".join(f"{v} {fmt(metric, means[v])}" for v in equal)
+        within = describe(metric, materiality(metric))
+        return (
+            f"On {label}, {', '.join(equal)} are equivalent ({values}): within {within} of the"
+            f" best, their order is noise, not a ranking.{tail}"
+        )
     lead = f"{best} leads on {label} with {fmt(metric, means[best])}"
     if np.isinf(means[second]):
         nevers = [v for v in order if np.isinf(means[v])]
@@ -243,7 +271,14 @@ def executive_summary(results: Results) -> list[str]:
         if not results.single_run
         else ""
     )
-    return [head + "." + note, *drift_notes(results), *sentences, *outcome_sentences(results)]
+    spread_words = spread_sentence(results)
+    return [
+        head + "." + note,
+        *drift_notes(results),
+        *sentences,
+        *outcome_sentences(results),
+        *([spread_words] if spread_words else []),
+    ]
 
 
 # --- tables ----------------------------------------------------------------------------------
@@ -559,9 +594,48 @@ def html_robustness(results: Results, figs: Sequence[Figure]) -> str:
         return ""
     items = "".join(f"<li>{esc(s)}</li>" for s in sentences)
     robust = [f for f in figs if f.name in ROBUSTNESS_CHARTS]
+    sampled = html_pairs(uncertainty_rows(results))
+    fixed = fixed_rows(results)
+    fixed_html = (
+        "<p class='note'>Headlines resting on values the worlds did not sample (their spread"
+        f" leaves these out):</p>{html_pairs(fixed)}"
+        if fixed
+        else ""
+    )
     return (
         f"<h2>How robust is the ranking?</h2><ul class='summary'>{items}</ul>{html_figures(robust)}"
+        f"<p class='note'>The uncertainties sampled, with the range of their values:</p>{sampled}"
+        f"{fixed_html}"
     )
+
+
+def html_verdict_tables(results: Results) -> str:
+    """What may happen over the worlds, and what each gain over the baseline costs."""
+    out = []
+    band = spread_table(results)
+    if not band.empty:
+        out.append(
+            "<h2>What may happen: the range over plausible worlds</h2><p class='note'>5th to"
+            " 95th percentile of each headline over the sampled worlds: 90 % of plausible"
+            " worlds fall inside; the confidence interval of the mean (the metric table) says"
+            f" only how precisely the average is known.</p>{html_frame(band)}"
+        )
+    gains = gains_table(results)
+    if not gains.empty:
+        out.append(
+            f"<h2>What each gain costs, against {esc(baseline_named(results))}</h2>"
+            f"<p class='note'>"
+            f"{esc(GAINS_NOTE)}</p>{html_frame(gains)}"
+        )
+    return "".join(out)
+
+
+GAINS_NOTE = (
+    "Each lever minus the baseline, pair by pair on common seeds (world by world when worlds"
+    " were sampled): the mean, and in brackets the 5th to 95th percentile over the worlds. The"
+    " euros per missed hit avoided are the mean extra cost over the mean missed hits avoided,"
+    " with a bootstrap 95 % interval; prices are assumptions (scenarios/README.md)."
+)
 
 
 def html_bottom_line(results: Results) -> str:
@@ -604,6 +678,7 @@ Variants: {esc(", ".join(results.variants))}. Baseline: {esc(baseline_named(resu
 <h2>Executive summary</h2><ul class="summary">{summary}</ul>
 {html_robustness(results, figs)}
 <h2>Charts</h2>{charts}
+{html_verdict_tables(results)}
 <h2>Metrics</h2>
 <p class="note">{esc(mean_words(results))} with the 95 % confidence interval in brackets
 {esc(point_sentence(results))}.</p>
@@ -668,10 +743,18 @@ def md_robustness(results: Results, figs: Sequence[Figure], figure_dir: str) -> 
     if not sentences:
         return []
     robust = [f for f in figs if f.name in ROBUSTNESS_CHARTS]
+    fixed = fixed_rows(results)
     return [
         "## How robust is the ranking?",
         "\n".join(f"- {markdown(s)}" for s in sentences),
         *md_figures(robust, figure_dir),
+        "The uncertainties sampled, with the range of their values:",
+        md_pairs(uncertainty_rows(results)),
+        *(
+            ["Headlines resting on values the worlds did not sample:", md_pairs(fixed)]
+            if fixed
+            else []
+        ),
     ]
 
 
@@ -681,6 +764,22 @@ def md_bottom_line(results: Results) -> list[str]:
         return []
     details = "\n".join(f"- {markdown(d)}" for d in found.details)
     return ["## Bottom line", f"**{markdown(found.decision)}**", details]
+
+
+def md_verdict_tables(results: Results) -> list[str]:
+    out = []
+    band = spread_table(results)
+    if not band.empty:
+        out += [
+            "## What may happen: the range over plausible worlds",
+            "5th to 95th percentile of each headline over the sampled worlds.",
+            md_table(band),
+        ]
+    gains = gains_table(results)
+    if not gains.empty:
+        against = markdown(baseline_named(results))
+        out += [f"## What each gain costs, against {against}", GAINS_NOTE, md_table(gains)]
+    return out
 
 
 def markdown_report(results: Results, figs: Sequence[Figure], figure_dir: str) -> str:
@@ -700,6 +799,7 @@ def markdown_report(results: Results, figs: Sequence[Figure], figure_dir: str) -
         *md_robustness(results, figs, figure_dir),
         "## Charts",
         *md_figures(standard, figure_dir),
+        *md_verdict_tables(results),
         "## Metrics",
         markdown(f"{mean_words(results)} [95 % confidence interval] {point_sentence(results)}."),
         md_table(table) if not table.empty else "No metrics.",

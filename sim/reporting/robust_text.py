@@ -13,7 +13,8 @@ import pandas as pd
 from sim.catalogue import number_text
 from sim.reporting.definitions import info, scale
 from sim.reporting.loading import Results
-from sim.robustness import SIGNIFICANT_QP, Assessment, BreakEven, Discovery
+from sim.robustness import SIGNIFICANT_QP, Assessment, BreakEven, Discovery, above_noise
+from sim.verdict.ties import describe
 
 CONCENTRATED = 0.5
 """A PRIM box whose density is below this holds more worlds that are not cases than cases:
@@ -47,16 +48,20 @@ def name_of(uncertainty: str, keys: dict[str, list[str]] | None = None) -> str:
 
 
 def odds_sentence(found: Assessment, level: list[str] | None = None) -> str:
-    """How often each lever ranks first; when the pooled comparison finds several levers
+    """Who shares first place how often (levers within the materiality threshold of the best
+    are all first) and who wins outright; when the pooled comparison finds several levers
     ``level`` (as the bottom line and the summary say), that comes first: first places then
     split between equals rather than crown a winner."""
-    first = found.ranks[1].sort_values(ascending=False)
+    first = found.ranks[1].drop(found.leader).sort_values(ascending=False)
     label = info(found.metric).label.lower()
-    others = [f"{lever} in {pct(share)}" for lever, share in first.iloc[1:].items() if share > 0]
+    share = found.ranks.loc[found.leader, 1]
+    alone = found.first.loc[found.leader, "alone"] if not found.first.empty else share
+    others = [f"{lever} in {pct(v)}" for lever, v in first.items() if v > 0]
     tail = f"; {', '.join(others)}" if others else "; no other lever ever does"
     odds = (
-        f"{found.leader} ranks first on {label} in {pct(first.iloc[0])} of {found.worlds}"
-        f" plausible worlds{tail}."
+        f"{found.leader} is first on {label}, alone or within {tie_words(found)} of the best,"
+        f" in {pct(share)} of {found.worlds} plausible worlds, and first by more than that in"
+        f" {pct(alone)}{tail}."
     )
     if level and len(level) > 1 and found.leader in level:
         together = ", ".join(level)
@@ -65,6 +70,31 @@ def odds_sentence(found: Assessment, level: list[str] | None = None) -> str:
             f" says: first places split between them rather than crown a winner. {odds}"
         )
     return odds
+
+
+def tie_words(found: Assessment) -> str:
+    """The threshold in display units: ``0.5 percentage points``."""
+    return describe(found.metric, found.tie).split(" (")[0]
+
+
+def equivalence_sentence(found: Assessment) -> str | None:
+    """The levers equivalent to the leader in at least half the worlds: a difference within
+    the threshold is noise between equals, not a ranking."""
+    equal = found.equivalent_to_leader()
+    if not equal:
+        return None
+    label = info(found.metric).label.lower()
+    parts = [f"{lever} in {pct(v)}" for lever, v in sorted(equal.items(), key=lambda e: -e[1])]
+    reason = found.tie.reason
+    return (
+        f"On {label}, {found.leader} and {join_words(list(equal))} are equivalent: within"
+        f" {tie_words(found)} ({reason}) of each other in {', '.join(parts)} of the worlds;"
+        " read their order as noise, not a ranking."
+    )
+
+
+def join_words(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def regret_sentence(found: Assessment) -> str:
@@ -100,13 +130,13 @@ def limit_words(row: pd.Series, keys: dict[str, list[str]]) -> str:
 
 def discovery_sentence(found: Assessment, box: Discovery | None) -> str:
     if box is None:
-        beaten = (found.regret_by_world[found.leader] > 0).any()
+        lost = 1 - found.ranks.loc[found.leader, 1]
         return (
-            "Another lever beats it in every sampled world."
-            if beaten
-            else ("No other lever beats it in any sampled world.")
+            f"Another lever beats it by more than {tie_words(found)} in every sampled world."
+            if lost >= 1
+            else f"No other lever beats it by more than {tie_words(found)} in any sampled world."
         )
-    significant = box.limits[box.limits["qp"] < SIGNIFICANT_QP]
+    significant = box.significant_limits
     where = " and ".join(limit_words(row, found.keys) for _, row in significant.iterrows())
     weak = len(box.limits) - len(significant)
     stats = f"PRIM box, coverage {box.coverage:.2f}, density {box.density:.2f}"
@@ -116,7 +146,10 @@ def discovery_sentence(found: Assessment, box: Discovery | None) -> str:
         else ""
     )
     margin = amount(found.metric, found.regret.loc[found.leader, "max_regret"])
-    lost = f"It loses first place in {box.cases} of {box.worlds} worlds, by at most {margin}"
+    lost = (
+        f"It loses first place (another lever ahead by more than {tie_words(found)}) in"
+        f" {box.cases} of {box.worlds} worlds, by at most {margin}"
+    )
     if not where:
         return f"{lost}, spread over the sampled ranges: no region of the assumptions holds them."
     if box.density < CONCENTRATED:
@@ -143,8 +176,9 @@ def break_even_sentences(found: Assessment) -> list[str]:
             else " (too few bootstrap resamples cross for an interval)"
         )
         out.append(
-            f"{be.a} and {be.b} are equal on {label} where {name_of(be.uncertainty, found.keys)} is"
-            f" {number(be.value)}{interval}: above it {above} is better, below it {below}."
+            f"{be.a} and its runner-up {be.b} are equal on {label} where"
+            f" {name_of(be.uncertainty, found.keys)} is {number(be.value)}{interval}: above it"
+            f" {above} is better, below it {below}."
         )
     if steady:
         out.append(steady_sentence(found, steady))
@@ -167,17 +201,32 @@ def steady_sentence(found: Assessment, steady: list[BreakEven]) -> str:
     return "; ".join(parts) + "."
 
 
+def leader_drivers(found: Assessment) -> pd.Series:
+    """The leader's feature scores above its noise floor, largest first (empty if none)."""
+    if found.drivers is None or found.leader not in found.drivers:
+        return pd.Series(dtype=float)
+    floor = found.noise[found.leader] if found.noise is not None else 0.0
+    return above_noise(found.drivers[found.leader], float(floor))
+
+
 def drivers_sentence(found: Assessment) -> str | None:
+    """The uncertainties that move the metric under the leader beyond the noise floor; none
+    named when none scores above it."""
     if found.drivers is None or found.leader not in found.drivers:
         return None
-    scores = found.drivers[found.leader].dropna().sort_values(ascending=False)
-    if scores.empty:
-        return None
-    parts = [f"{name_of(u, found.keys)} ({pct(s)})" for u, s in scores.iloc[:3].items()]
     label = info(found.metric).label.lower()
+    floor = float(found.noise[found.leader]) if found.noise is not None else 0.0
+    scores = leader_drivers(found)
+    noise = f"the noise floor, {pct(floor)}, is the best score of pure-noise columns"
+    if scores.empty:
+        return (
+            f"Under {found.leader}, no uncertainty moves {label} beyond the noise of"
+            f" {found.worlds} worlds (extra-trees feature scores; {noise})."
+        )
+    parts = [f"{name_of(u, found.keys)} ({pct(s)})" for u, s in scores.iloc[:3].items()]
     return (
         f"Under {found.leader}, {label} moves most with {', then '.join(parts)}"
-        " (extra-trees feature scores over the worlds)."
+        f" (extra-trees feature scores over the worlds, above the noise; {noise})."
     )
 
 
@@ -193,6 +242,66 @@ def left_out_sentence(found: Assessment) -> str | None:
     )
 
 
+def criteria_sentences(found: Assessment) -> list[str]:
+    """Every threshold at once: who meets them all how often, who is on the Pareto front."""
+    criteria = found.criteria
+    if criteria is None or not criteria.thresholds:
+        return []
+    conditions = join_words([threshold_words(t) for t in criteria.thresholds])
+    met = criteria.satisficing["all"].sort_values(ascending=False)
+    parts = [f"{lever} in {pct(v)}" for lever, v in met.items()]
+    front = criteria.pareto.sort_values(ascending=False)
+    on_front = [f"{lever} in {pct(v)}" for lever, v in front.items() if v > 0]
+    metrics = join_words([info(m).label.lower() for m in criteria.metrics])
+    return [
+        f"Against every criterion at once ({conditions}), the share of {criteria.worlds}"
+        f" worlds in which a lever meets all of them: {', '.join(parts)}.",
+        f"On the Pareto front of {metrics} (no other lever better on one and not worse on any,"
+        f" beyond each metric's materiality threshold): {', '.join(on_front) or 'none'}.",
+    ]
+
+
+def threshold_words(threshold) -> str:  # noqa: ANN001 (sim.robustness.Threshold)
+    """``completeness at least 95 %``, ``false hits at most 1,000 a year``."""
+    meta = info(threshold.metric)
+    op = {">=": "at least", ">": "above", "<=": "at most", "<": "below"}[threshold.op]
+    value = (
+        f"{100 * threshold.value:g} %"
+        if meta.share
+        else f"{number(threshold.value)} {meta.unit}".rstrip()
+    )
+    return f"{meta.label.lower()} {op} {value}"
+
+
+def settings_sentences(found: Assessment) -> list[str]:
+    """A lever's own setting: how far it can go and still meet each threshold in most
+    worlds, and where the median world breaks even."""
+    return [setting_sentence(s) for s in found.settings]
+
+
+def setting_sentence(s) -> str:  # noqa: ANN001 (sim.verdict.settings.RobustSetting)
+    name = name_of(s.setting)
+    where = s.variant + "".join(f" ({name_of(k)} {v:g})" for k, v in s.fixed.items())
+    condition = f"{threshold_words(s.threshold)} in {pct(s.confidence)} of the worlds"
+    if s.robust is None:
+        head = f"No {name} of {where} meets {condition}"
+    elif math.isinf(s.robust):
+        head = f"Every {name} of {where} tried meets {condition}"
+    else:
+        side = "up to" if s.meets_below is not False else "from"
+        interval = (
+            "" if math.isnan(s.low) else f" (95 % interval {number(s.low)} to {number(s.high)})"
+        )
+        head = f"{where} meets {condition} with a {name} {side} {number(s.robust)}{interval}"
+    median = (
+        f"; the median world breaks even at {number(s.median)}"
+        if s.median is not None and math.isfinite(s.median)
+        else ""
+    )
+    values = ", ".join(f"{v:g}: {pct(m)}" for v, m in zip(s.values, s.met_share, strict=True))
+    return f"{head}{median} (share of worlds meeting it at each {name}: {values})."
+
+
 def robustness_sentences(results: Results) -> list[str]:
     """The section's sentences; for a sweep whose worlds cannot rank the levers, the one
     sentence saying why; empty for a sweep without sampled worlds."""
@@ -204,7 +313,10 @@ def robustness_sentences(results: Results) -> list[str]:
 
     sentences = [
         odds_sentence(found, level_best(results, found.metric)),
+        equivalence_sentence(found),
         regret_sentence(found),
+        *criteria_sentences(found),
+        *settings_sentences(found),
         discovery_sentence(found, found.discovery),
         *break_even_sentences(found),
         drivers_sentence(found),

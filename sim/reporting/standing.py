@@ -8,9 +8,10 @@ from __future__ import annotations
 import pandas as pd
 
 from sim.analysis import paired_differences, summarise
-from sim.catalogue import better_higher, value_with_unit
+from sim.catalogue import better_higher, materiality, value_with_unit
 from sim.reporting.charts.data import first_point
 from sim.reporting.loading import Results
+from sim.verdict.ties import equivalent_means
 
 
 def best_shown(column: pd.Series, metric: str) -> list[str]:
@@ -25,15 +26,17 @@ def best_shown(column: pd.Series, metric: str) -> list[str]:
 
 def level_with(results: Results, column: pd.Series, metric: str) -> list[str]:
     """The best variants on ``metric`` (``column``: each variant's mean) and every variant
-    level with them: the same value as shown, or a paired difference whose interval holds
-    zero (one run has no interval: equal only)."""
+    level with them: the same value as shown, a paired difference whose interval holds zero
+    (one run has no interval: equal only), or a mean within the metric's materiality
+    threshold."""
     best = best_shown(column, metric)
     if not best or results.single_run:
         return best
     diff = paired_differences(first_point(results), best[0], [metric])
     level = diff.loc[~diff["significant"].astype(bool), "variant"].astype(str)
     valued = set(column.dropna().index)
-    return [*best, *(v for v in level if v in valued and v not in best)]
+    close = equivalent_means(column.dropna(), metric, materiality(metric))
+    return [*best, *(v for v in [*level, *close] if v in valued and v not in best)]
 
 
 def level_best(results: Results, metric: str) -> list[str]:

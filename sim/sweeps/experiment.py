@@ -25,6 +25,7 @@ from typing import Any
 
 from sim.config import ConfigError, load_yaml_mapping, scenario_from_dict
 from sim.config.errors import excerpt, unknown_key_message, unknown_tag_message
+from sim.config.overrides import value_type
 from sim.config.schema import Scenario
 from sim.sweeps.checks import check_experiment
 from sim.textsafe import MAX_DESCRIPTION, MAX_NAME, name_problem
@@ -43,11 +44,14 @@ EXPERIMENT_KEYS = (
     "run_timeout_seconds",
     "baseline",
 )
-GRID_KEYS = ("values", "variants")
+GRID_KEYS = ("values", "range", "n", "scale", "variants")
+SCALES = ("linear", "log")
+MAX_GRID_N = 1000
+"""Most values one grid range spans."""
 UNCERTAINTY_KEYS = ("design", "worlds", "levels", "parameters")
 UNCERTAINTY_DESIGNS = ("lhs", "sobol", "factorial")
-PARAMETER_KEYS = ("range", "values", "keys")
-KEY_SPEC_KEYS = ("range", "values")
+PARAMETER_KEYS = ("range", "values", "scale", "keys")
+KEY_SPEC_KEYS = ("range", "values", "scale")
 RESERVED_NAMES = ("run_id", "variant", "point_id", "world", "replication", "seed", "status")
 MAX_REPLICATIONS = 10_000
 MAX_SAMPLE_N = 100_000
@@ -72,22 +76,26 @@ class Sample:
 
 @dataclass(frozen=True)
 class KeySpec:
-    """How one scenario key follows its uncertainty's draw ``u`` in [0, 1]: linearly over a
-    range, or by position in a set of values."""
+    """How one scenario key follows its uncertainty's draw ``u`` in [0, 1]: over a range,
+    linearly or (``scale: log``) evenly in its logarithm, or by position in a set of values."""
 
     path: str
     low: float | None = None
     high: float | None = None
     values: tuple[Any, ...] = ()
+    scale: str = "linear"
 
     def value_at(self, u: float, integer: bool = False) -> Any:
         """The key's value at draw ``u``; an integer key takes ``low``..``high`` with equal
-        chances (the top integer is reached at u = 1 as well, hence the clip)."""
+        chances (the top integer is reached at u = 1 as well, hence the clip). On a log scale
+        each decade of the range is as likely as any other (a ratio spanning 0.1 to 1,000)."""
         if self.values:
             return self.values[min(int(u * len(self.values)), len(self.values) - 1)]
         assert self.low is not None and self.high is not None
         if integer:
             return int(min(self.low + math.floor(u * (self.high - self.low + 1)), self.high))
+        if self.scale == "log":
+            return float(self.low * (self.high / self.low) ** u)
         return float(self.low + u * (self.high - self.low))
 
 
@@ -482,9 +490,44 @@ def grid_of(grid: Any, file: str | None) -> dict[str, tuple[Any, ...]]:
         at = f"grid.{path}"
         if isinstance(entry, Mapping):
             check_keys(entry, GRID_KEYS, file, at)
+            if "range" in entry or "n" in entry:
+                out[str(path)] = grid_range(entry, file, at, value_type(str(path)) is int)
+                continue
             entry, at = entry.get("values"), f"{at}.values"
         out[str(path)] = tuple(value_list(entry, file, at))
     return out
+
+
+def grid_range(
+    entry: Mapping[str, Any], file: str | None, at: str, integer: bool = False
+) -> tuple[Any, ...]:
+    """``{range: [low, high], n: N, scale: linear|log}``: N settings evenly spaced over the
+    range (in its logarithm on a log scale), ends included: a lever's own setting searched
+    for the robust value (the longest batch interval that still meets a threshold). A key the
+    schema types as an integer (hub servers) takes the nearest whole values, each once."""
+    if "values" in entry:
+        raise ConfigError(file, at, "give either 'values: [...]' or 'range' with 'n', not both")
+    for key in ("range", "n"):
+        if key not in entry:
+            raise ConfigError(file, f"{at}.{key}", f"missing required key '{key}' beside 'range'")
+    low, high = bounds_of(entry["range"], file, f"{at}.range")
+    n = int_value(entry, "n", file, default=2, low=2, high=MAX_GRID_N)
+    scale = scale_of(entry, file, at, low)
+    u = [i / (n - 1) for i in range(n)]
+    spec = KeySpec("", low=float(low), high=float(high), scale=scale)
+    values = [round(spec.value_at(x), 12) for x in u]
+    return tuple(dict.fromkeys(round(v) for v in values)) if integer else tuple(values)
+
+
+def scale_of(entry: Mapping[str, Any], file: str | None, at: str, low: float) -> str:
+    """``linear`` (the default) or ``log``, which needs a range above zero."""
+    scale = entry.get("scale", "linear")
+    if scale not in SCALES:
+        raise ConfigError(file, f"{at}.scale", unknown_tag_message("scale", scale, SCALES))
+    if scale == "log" and low <= 0:
+        message = f"a log scale needs a range above 0, got low {low}"
+        raise ConfigError(file, f"{at}.range", message)
+    return str(scale)
 
 
 def value_list(values: Any, file: str | None, at: str) -> list[Any]:
@@ -620,9 +663,11 @@ def key_spec(path: str, spec: Mapping[str, Any], file: str | None, where: str) -
         message = "give either 'range: [low, high]' or 'values: [...]'"
         raise ConfigError(file, where, message)
     if "values" in spec:
+        if "scale" in spec:
+            raise ConfigError(file, f"{where}.scale", "a scale applies to a range, not values")
         return KeySpec(path, values=tuple(value_list(spec["values"], file, f"{where}.values")))
     low, high = bounds_of(spec["range"], file, f"{where}.range")
-    return KeySpec(path, low=low, high=high)
+    return KeySpec(path, low=low, high=high, scale=scale_of(spec, file, where, low))
 
 
 def bounds_of(bounds: Any, file: str | None, at: str) -> tuple[float, float]:

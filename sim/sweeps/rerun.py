@@ -28,6 +28,30 @@ def plan_for_rerun(out_dir: str | Path) -> tuple[Experiment, list[RunSpec]]:
     return experiment, build_plan(experiment)
 
 
+def lacking_uncertainties(experiment: Experiment) -> dict[str, list[str]]:
+    """Variant -> the uncertainties none of whose keys its scenario has (a world's value it
+    never used: a central hub has no manual-entry probability)."""
+    from sim.sweeps.plan import skipped_keys
+
+    skipped = skipped_keys(experiment)
+    out: dict[str, list[str]] = {}
+    for u in experiment.uncertainties.parameters if experiment.uncertainties else ():
+        for variant in experiment.variants:
+            if all(variant in skipped.get(spec.path, []) for spec in u.keys):
+                out.setdefault(variant, []).append(u.name)
+    return out
+
+
+def lacking_in(out_dir: str | Path) -> dict[str, list[str]]:
+    """:func:`lacking_uncertainties` of a results directory's sweep (empty when its
+    experiment can no longer be read: nothing is then known to be lacking)."""
+    try:
+        experiment, _ = plan_for_rerun(out_dir)
+    except (ValueError, OSError):
+        return {}
+    return lacking_uncertainties(experiment)
+
+
 def base_scenario(manifest: dict[str, Any]) -> dict[str, Any] | None:
     """The base scenario as its file says it, if the file is still there unchanged (by hash):
     overrides of a preset's modifiers (``world.regions``) need the preset, which the resolved

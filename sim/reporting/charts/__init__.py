@@ -20,6 +20,7 @@ from sim.reporting.charts.data import (
     summary_table,
 )
 from sim.reporting.charts.differences import differences
+from sim.reporting.charts.distribution import distribution
 from sim.reporting.charts.load import load
 from sim.reporting.charts.outcomes_costs import outcomes_costs
 from sim.reporting.charts.over_time import behaviour, over_time
@@ -28,8 +29,11 @@ from sim.reporting.charts.regions import regions
 from sim.reporting.charts.regret import regret
 from sim.reporting.charts.scenario_discovery import scenario_discovery
 from sim.reporting.charts.sensitivity import sensitivity
+from sim.reporting.charts.settings import settings
 from sim.reporting.charts.tradeoff import tradeoff
 from sim.reporting.charts.visibility import visibility
+from sim.reporting.charts.worlds_tradeoff import axes_of as worlds_tradeoff_axes
+from sim.reporting.charts.worlds_tradeoff import worlds_tradeoff
 from sim.reporting.loading import Results
 
 CHARTS: dict[str, Chart] = {
@@ -44,13 +48,24 @@ CHARTS: dict[str, Chart] = {
     "load": load,
     "differences": differences,
     "ranking_odds": ranking_odds,
+    "distribution": distribution,
     "regret": regret,
+    "worlds_tradeoff": worlds_tradeoff,
+    "settings": settings,
     "break_even": break_even,
     "scenario_discovery": scenario_discovery,
 }
 """The charts by name, in the order the report shows them."""
 
-ROBUSTNESS_CHARTS = ("ranking_odds", "regret", "break_even", "scenario_discovery")
+ROBUSTNESS_CHARTS = (
+    "ranking_odds",
+    "distribution",
+    "regret",
+    "worlds_tradeoff",
+    "settings",
+    "break_even",
+    "scenario_discovery",
+)
 """Drawn only for a sweep with sampled worlds (the report's "How robust is the ranking?")."""
 
 STANDARD_CHARTS = tuple(name for name in CHARTS if name not in ROBUSTNESS_CHARTS)
@@ -66,10 +81,14 @@ def charts_for(results: Results) -> tuple[str, ...]:
     if found is not None and not results.factors:
         standard = tuple(n for n in STANDARD_CHARTS if n != "sensitivity")
     robust: tuple[str, ...] = () if found is None else ROBUSTNESS_CHARTS
-    if found is not None and found.discovery is None:
+    if found is not None and (found.discovery is None or not found.discovery.significant):
         robust = tuple(n for n in robust if n != "scenario_discovery")
     if found is not None and not found.break_evens:
         robust = tuple(n for n in robust if n != "break_even")
+    if found is not None and not found.settings:
+        robust = tuple(n for n in robust if n != "settings")
+    if found is not None and worlds_tradeoff_axes(results, found.metric) is None:
+        robust = tuple(n for n in robust if n != "worlds_tradeoff")
     return (*standard, *robust)
 
 

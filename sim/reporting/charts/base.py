@@ -6,6 +6,7 @@ nothing here touches pyplot's global state.
 
 from __future__ import annotations
 
+import math
 import textwrap
 from collections.abc import Callable
 from typing import Any
@@ -189,22 +190,46 @@ SIZES: dict[str, tuple[float, float] | None] = {
 fills a 16:9 slide (fonts stay legible when projected); ``square`` suits a half slide."""
 
 
+SLIDE_RATIO = (16, 9)
+PAD_INCHES = 0.15
+
+
 def render(fig: Figure, fmt: str = "png", size: str = "a4", dpi: float | None = None) -> bytes:
     """The figure as PNG, SVG or PDF bytes at ``size`` (see SIZES) and ``dpi`` (the figure's
-    150 by default), trimmed to its content (caption and footer included)."""
+    150 by default), trimmed to its content (caption and footer included). A slide is then
+    widened or heightened around its content to exactly 16:9 (whole pixels in a PNG), so
+    nothing is cropped and the picture fills a 16:9 slide."""
     import io
 
     inches = SIZES[size]
     if inches is not None:
         fig.set_size_inches(*inches)
+    dpi = dpi or fig.dpi
+    box: Any = slide_box(fig, dpi) if size == "slide" else "tight"
     buffer = io.BytesIO()
     metadata = {"Software": None} if fmt == "png" else {"Date": None} if fmt == "svg" else {}
     fig.savefig(
         buffer,
         format=fmt,
-        bbox_inches="tight",
-        pad_inches=0.15,
+        bbox_inches=box,
+        pad_inches=PAD_INCHES if box == "tight" else 0,
         metadata=metadata,
-        dpi=dpi or fig.dpi,
+        dpi=dpi,
     )
     return buffer.getvalue()
+
+
+def slide_box(fig: Figure, dpi: float) -> Any:
+    """The figure's tight box with its padding, grown about its centre to 16:9 at a whole
+    number of 16 x 9 pixel blocks (a hair more, so the pixel count never rounds down)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.transforms import Bbox
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)  # lays out the constrained axes, as saving will
+    tight = fig.get_tightbbox(renderer).padded(PAD_INCHES)
+    w_units, h_units = SLIDE_RATIO
+    blocks = math.ceil(max(tight.width * dpi / w_units, tight.height * dpi / h_units))
+    width, height = (w_units * blocks + 1e-6) / dpi, (h_units * blocks + 1e-6) / dpi
+    x, y = (tight.x0 + tight.x1) / 2, (tight.y0 + tight.y1) / 2
+    return Bbox.from_bounds(x - width / 2, y - height / 2, width, height)

@@ -66,7 +66,11 @@ def ranking_odds(results: Results) -> tuple[Figure, pd.DataFrame]:
         bbox_to_anchor=(0.5, -0.25),
         fontsize=7,
     )
-    extra = "each world's levers ranked on the mean over its replications; ties share ranks"
+    extra = (
+        "each world's levers ranked on the mean over its replications; levers within the"
+        " metric's materiality threshold of each other share a rank, so two equivalent leaders"
+        " are both first"
+    )
     add_caption(fig, caption(results, interval=False, extra=extra))
     return fig, table
 

@@ -22,6 +22,7 @@ from sim.reporting.charts.robust_data import assessment
 from sim.reporting.loading import Results
 from sim.reporting.palette import NEUTRAL, OKABE_ITO
 from sim.robustness import world_values
+from sim.verdict.ties import shares_first
 
 
 def scenario_discovery(results: Results) -> tuple[Figure, pd.DataFrame]:
@@ -30,11 +31,14 @@ def scenario_discovery(results: Results) -> tuple[Figure, pd.DataFrame]:
     title = "Where the leader loses first place (PRIM)"
     found = assessment(results)
     box = found.discovery if found is not None else None
-    if found is None or box is None:
+    if found is None or box is None or not box.significant:
         message = (
             found.note
             if found is not None and found.note
-            else ("The leading lever ranks first in every world (or in none): no region to find.")
+            else (
+                "The leader loses first place in every world, in none, or spread out with no"
+                " significant restriction: no region to draw."
+            )
         )
         return empty_chart(results, title, message)
     trajectory = box.trajectory.assign(chosen=box.trajectory.index == box.chosen)
@@ -63,12 +67,13 @@ def scenario_discovery(results: Results) -> tuple[Figure, pd.DataFrame]:
     left.set_ylabel("Density (share of the box that are cases)")
     fig.colorbar(points, ax=left, label="Restricted uncertainties")
     left.grid(alpha=0.3)
-    dims = list(box.limits["uncertainty"][:2])
+    limits = box.significant_limits
+    dims = list(limits["uncertainty"][:2])
     x = world_values(results.runs, found.uncertainties).loc[found.regret_by_world.index]
-    cases = found.regret_by_world[found.leader] > 0
+    cases = ~shares_first(found.table, found.metric, found.tie)[found.leader]
     if dims:
         regret = found.regret_by_world[found.leader]
-        draw_box(right, x, cases, box.limits, dims, found.uncertainties, regret)
+        draw_box(right, x, cases, limits, dims, found.uncertainties, regret)
     else:
         right.axis("off")
     extra = (
