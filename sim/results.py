@@ -48,6 +48,10 @@ class RunResult:
         visibility_curve: share of new records visible to queriers in other regions
             ``hours`` after creation (columns ``hours``, ``share``).
         outages: one row per down period (columns ``store``, ``start_day``, ``end_day``).
+        by_kind: the ratio, search and outcome metrics again, restricted to each record kind.
+        daily: each measured day's additive parts of the ratio and count metrics, for the
+            world, each region and each kind (:mod:`sim.metrics.daily`): any window of days
+            from them exactly.
     """
 
     metrics: dict[str, Any]
@@ -62,6 +66,7 @@ class RunResult:
     version: str
     wall_seconds: float
     by_kind: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    daily: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def scalar_metrics(self) -> dict[str, float | None]:
         """Metrics flattened to one level: ``messages_per_day.ncb_to_hub`` and so on."""

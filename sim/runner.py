@@ -55,6 +55,7 @@ def run_one(
         counts=counts,
         timeseries=bundle.timeseries,
         visibility_curve=bundle.visibility_curve,
+        daily=bundle.daily,
         outages=outage_table(log, domain_outages(scenario, Streams(seed))),
         seed=seed,
         scenario=resolved_dict(scenario),

@@ -7,6 +7,7 @@ query latency and availability come from sampled queries.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -16,11 +17,24 @@ from sim.catalogue import RATIO_METRICS
 from sim.log import RunLog
 from sim.metrics.behaviour import behaviour_metrics, behaviour_series
 from sim.metrics.costs import cost_metrics, storage_gb
+from sim.metrics.daily import ALL, EXPOSURE, INTEGRALS, MEASURED, daily_rows, daily_table
 from sim.metrics.exposure import exposure_by_day
 from sim.metrics.intervals import shown_by_key
 from sim.metrics.lag import lag_metrics, lag_sample, visibility_curve
-from sim.metrics.outcomes import outcome_counts, outcome_metrics, outcomes_by_kind
-from sim.metrics.queries import query_metrics, query_table, search_load
+from sim.metrics.outcomes import (
+    outcome_counts,
+    outcome_counts_by_day,
+    outcome_metrics,
+    outcome_rates,
+    outcomes_by_kind,
+)
+from sim.metrics.queries import (
+    query_counts_by_day,
+    query_metrics,
+    query_ratios,
+    query_table,
+    search_load,
+)
 from sim.metrics.visibility import Grid, daily_integrals
 
 
@@ -31,6 +45,8 @@ class MetricsBundle:
     by_kind: dict[str, dict[str, float | None]]
     timeseries: pd.DataFrame
     visibility_curve: pd.DataFrame
+    daily: pd.DataFrame
+    """Each day's additive parts of the metrics (:mod:`sim.metrics.daily`)."""
 
 
 def ratio(num: float, den: float) -> float | None:
@@ -58,6 +74,21 @@ def record_metrics(sums: dict[str, float]) -> dict[str, float | None]:
         name: None if np.isnan(value) else float(value)
         for name, value in record_ratios({k: np.asarray(v) for k, v in sums.items()}).items()
     }
+
+
+def window_metrics(sums: Mapping[str, float]) -> dict[str, float | None]:
+    """The ratio and count metrics of summed daily parts (a row of
+    :func:`sim.metrics.daily.window_sums`): the same formulas as the whole run's, so the
+    whole measured window gives the run's own figures. The outcomes and exposure only where
+    their parts are there (a run with subjects; the world row)."""
+    out = record_metrics({name: sums[name] for name in INTEGRALS})
+    out |= query_ratios(sums)
+    if "searches" in sums and not np.isnan(sums["searches"]):
+        out |= outcome_rates(sums, sums[MEASURED])
+    held, active = EXPOSURE
+    if held in sums and not np.isnan(sums[held]):
+        out["exposure"] = ratio(sums[held], sums[active])
+    return out
 
 
 def compute_metrics(log: RunLog) -> MetricsBundle:
@@ -88,12 +119,13 @@ def compute_metrics(log: RunLog) -> MetricsBundle:
         for r, name in enumerate(log.world.regions):
             by_region[name] |= behaviour_metrics(log, parts.members(r))
         rows = [with_behaviour(log, frame, log.world.region_of) for frame in rows]
-    if log.subjects is not None:
-        metrics |= _outcomes(parts, by_region, by_kind)
+    outcomes = None if log.subjects is None else outcome_counts(log, parts.daily, days)
+    if outcomes is not None:
+        metrics |= _outcomes(parts, outcomes, by_region, by_kind)
     timeseries = _timeseries(parts, rows)
     hours, share = visibility_curve(parts.sample)
     curve = pd.DataFrame({"hours": hours, "share": share})
-    return MetricsBundle(metrics, by_region, by_kind, timeseries, curve)
+    return MetricsBundle(metrics, by_region, by_kind, timeseries, curve, _daily(parts, outcomes))
 
 
 @dataclass(frozen=True)
@@ -168,12 +200,14 @@ def _by_kind(parts: _Parts) -> dict[str, dict[str, float | None]]:
 
 
 def _outcomes(
-    parts: _Parts, by_region: dict[str, dict[str, Any]], by_kind: dict[str, dict[str, Any]]
+    parts: _Parts,
+    outcomes: dict[str, np.ndarray],
+    by_region: dict[str, dict[str, Any]],
+    by_kind: dict[str, dict[str, Any]],
 ) -> dict[str, Any]:
     """Hits, misses and false hits a year (and costs) world-wide; adds the regions' and kinds'
     outcome metrics to ``by_region`` and ``by_kind`` in place."""
     log, days, everyone = parts.log, parts.days, parts.everyone
-    outcomes = outcome_counts(log, parts.daily, days)
     kinds = log.source.kind_names
     metrics = outcome_metrics(outcomes, everyone, days) | outcomes_by_kind(
         outcomes, everyone, days, kinds
@@ -185,6 +219,29 @@ def _outcomes(
     if log.costs is not None:
         metrics |= cost_metrics(log, days, parts.storage, outcomes, by_region)
     return metrics
+
+
+def _daily(parts: _Parts, outcomes: dict[str, np.ndarray] | None) -> pd.DataFrame:
+    """The daily table: the world's rows (with exposure), each region's, each kind's."""
+    days, queries, everyone = parts.days, parts.queries, parts.everyone
+    numbers = np.floor(days.day_lo).astype(np.int64)
+    measured = {MEASURED: days.day_hi - days.day_lo}
+
+    def rows(region: str, kind: str, queriers: np.ndarray, mask: np.ndarray, k: int | None):
+        counted = query_counts_by_day(queries, mask, int(numbers[0]), numbers.size)
+        found = {} if outcomes is None else outcome_counts_by_day(outcomes, queriers, k)
+        sums = parts.weighted(queriers, k)
+        return daily_rows(numbers, region, kind, measured, sums, counted, found)
+
+    world = rows(ALL, ALL, everyone, parts.all, None)
+    world[list(EXPOSURE)] = np.column_stack(parts.exposure)
+    frames = [world]
+    for r, name in enumerate(parts.log.world.regions):
+        in_region = np.isin(queries["querier"], parts.members(r))
+        frames.append(rows(name, ALL, parts.members(r), in_region, None))
+    for k, name in enumerate(parts.log.source.kind_names):
+        frames.append(rows(ALL, name, everyone, queries["kind"] == k, k))
+    return daily_table(frames)
 
 
 def _timeseries(parts: _Parts, rows: list[pd.DataFrame]) -> pd.DataFrame:

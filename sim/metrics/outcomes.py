@@ -34,6 +34,7 @@ summed over the measured window and scaled to 365 days.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -79,9 +80,16 @@ def outcome_metrics(
     counts: dict[str, np.ndarray], rows: np.ndarray, days: Grid, kind: int | None = None
 ) -> dict[str, float | None]:
     """Per year and per 1,000 searches, for the queriers ``rows`` (and one kind, or all)."""
-    years = float((days.day_hi - days.day_lo).sum()) / DAYS_PER_YEAR
+    measured = float((days.day_hi - days.day_lo).sum())
     kinds = slice(None) if kind is None else slice(kind, kind + 1)
     total = {name: float(values[rows][:, kinds].sum()) for name, values in counts.items()}
+    return outcome_rates(total, measured)
+
+
+def outcome_rates(total: Mapping[str, float], measured_days: float) -> dict[str, float | None]:
+    """Per year and per 1,000 searches, of the expected counts ``total`` (``searches`` and
+    each of :data:`OUTCOMES`) over ``measured_days`` (a run, or any window of its days)."""
+    years = measured_days / DAYS_PER_YEAR
     out: dict[str, float | None] = {
         "searches_per_year": total["searches"] / years if years > 0 else None
     }
@@ -91,6 +99,14 @@ def outcome_metrics(
             1000 * total[name] / total["searches"] if total["searches"] > 0 else None
         )
     return out
+
+
+def outcome_counts_by_day(
+    counts: dict[str, np.ndarray], rows: np.ndarray, kind: int | None = None
+) -> dict[str, np.ndarray]:
+    """The expected counts of the queriers ``rows`` (one kind, or all) each day."""
+    kinds = slice(None) if kind is None else slice(kind, kind + 1)
+    return {name: values[rows][:, kinds].sum(axis=(0, 1)) for name, values in counts.items()}
 
 
 def outcomes_by_kind(

@@ -9,6 +9,8 @@ federated searches do; it is answered at all when the architecture's rule says s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from sim.log import RunLog
@@ -44,19 +46,89 @@ def query_table(log: RunLog) -> dict[str, np.ndarray]:
 def query_metrics(table: dict[str, np.ndarray], mask: np.ndarray) -> dict[str, float | None]:
     """Availability over every search of ``mask`` (a search its own node could not send is
     not answered); answer share and timeouts over the searches sent; latency over the
-    searches answered."""
+    searches answered. The percentiles need the searches themselves; the rest are
+    :func:`query_ratios` of :func:`query_counts`, which add over days."""
+    latency = table["latency"][table["answered"] & mask]
+    ratios = query_ratios(query_counts(table, mask))
+    return {
+        "query_latency_mean_seconds": ratios["query_latency_mean_seconds"],
+        "query_latency_p50_seconds": float(np.percentile(latency, 50)) if latency.size else None,
+        "query_latency_p95_seconds": float(np.percentile(latency, 95)) if latency.size else None,
+        "query_availability": ratios["query_availability"],
+        "answer_share_mean": ratios["answer_share_mean"],
+        "query_timeout_share": ratios["query_timeout_share"],
+    }
+
+
+QUERY_COUNTS = (
+    "queries",
+    "queries_answered",
+    "queries_sent",
+    "queries_timed_out",
+    "answer_share_sum",
+    "answer_share_n",
+    "latency_sum_seconds",
+    "latency_n",
+)
+"""The additive parts of the sampled-search metrics (sums over searches, in sampled units)."""
+
+
+def query_counts(table: dict[str, np.ndarray], mask: np.ndarray) -> dict[str, float]:
+    """The sums :func:`query_ratios` divides, over the searches of ``mask``."""
     sent = table["sent"] & mask
     latency = table["latency"][table["answered"] & mask]
     share = table["answer_share"][sent]
     share = share[~np.isnan(share)]
-    n = int(mask.sum())
     return {
-        "query_latency_mean_seconds": float(latency.mean()) if latency.size else None,
-        "query_latency_p50_seconds": float(np.percentile(latency, 50)) if latency.size else None,
-        "query_latency_p95_seconds": float(np.percentile(latency, 95)) if latency.size else None,
-        "query_availability": float(table["answered"][mask].mean()) if n else None,
-        "answer_share_mean": float(share.mean()) if share.size else None,
-        "query_timeout_share": float(table["timeout"][sent].mean()) if sent.any() else None,
+        "queries": float(mask.sum()),
+        "queries_answered": float(table["answered"][mask].sum()),
+        "queries_sent": float(sent.sum()),
+        "queries_timed_out": float(table["timeout"][sent].sum()),
+        "answer_share_sum": float(share.sum()),
+        "answer_share_n": float(share.size),
+        "latency_sum_seconds": float(latency.sum()),
+        "latency_n": float(latency.size),
+    }
+
+
+def query_counts_by_day(
+    table: dict[str, np.ndarray], mask: np.ndarray, first_day: int, n_days: int
+) -> dict[str, np.ndarray]:
+    """:func:`query_counts` of each day ``first_day + i`` (``i < n_days``)."""
+    day = table["day"] - first_day
+    sent = table["sent"] & mask
+    answered = table["answered"] & mask
+    share = np.where(sent, table["answer_share"], np.nan)
+    has_share = ~np.isnan(share)
+
+    def per_day(select: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        w = None if weights is None else weights[select]
+        return np.bincount(day[select], weights=w, minlength=n_days)[:n_days].astype(float)
+
+    return {
+        "queries": per_day(mask),
+        "queries_answered": per_day(answered),
+        "queries_sent": per_day(sent),
+        "queries_timed_out": per_day(sent & table["timeout"]),
+        "answer_share_sum": per_day(has_share, share),
+        "answer_share_n": per_day(has_share),
+        "latency_sum_seconds": per_day(answered, table["latency"]),
+        "latency_n": per_day(answered),
+    }
+
+
+def query_ratios(counts: Mapping[str, float]) -> dict[str, float | None]:
+    """Availability, answer share, timeouts and mean latency of summed counts (a run, a
+    region, a kind or a window of days alike); None where nothing was there to count."""
+
+    def share(num: str, den: str) -> float | None:
+        return float(counts[num] / counts[den]) if counts[den] > 0 else None
+
+    return {
+        "query_latency_mean_seconds": share("latency_sum_seconds", "latency_n"),
+        "query_availability": share("queries_answered", "queries"),
+        "answer_share_mean": share("answer_share_sum", "answer_share_n"),
+        "query_timeout_share": share("queries_timed_out", "queries_sent"),
     }
 
 

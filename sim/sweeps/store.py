@@ -9,6 +9,8 @@ Layout (read by ``pdsa compare``, ``pdsa plot`` and ``pdsa report``)::
     DIR/timeseries.parquet     daily series of every run
     DIR/visibility.parquet     visibility curve of every run
     DIR/by_region.parquet      metrics by INTERPOL region of every run
+    DIR/by_kind.parquet        metrics by record kind of every run
+    DIR/daily.parquet          each day's additive parts of the metrics, world, region, kind
     DIR/outages.parquet        down periods of every run
 
 Every file is written through a temporary file and ``os.replace``: killed at any moment, even
@@ -154,7 +156,9 @@ def write_tables(
     write_parquet(out_dir / "timeseries.parquet", long_frame(records, "timeseries"))
     write_parquet(out_dir / "visibility.parquet", long_frame(records, "visibility_curve"))
     write_parquet(out_dir / "outages.parquet", long_frame(records, "outages"))
-    write_parquet(out_dir / "by_region.parquet", by_region_frame(records))
+    write_parquet(out_dir / "by_region.parquet", breakdown_frame(records, "by_region"))
+    write_parquet(out_dir / "by_kind.parquet", breakdown_frame(records, "by_kind"))
+    write_parquet(out_dir / "daily.parquet", long_frame(records, "daily"))
     return runs
 
 
@@ -227,13 +231,20 @@ def long_frame(records: Sequence[dict[str, Any]], field: str) -> pd.DataFrame:
     return table[keys + [c for c in table.columns if c not in keys]]
 
 
-def by_region_frame(records: Sequence[dict[str, Any]]) -> pd.DataFrame:
+BREAKDOWNS = {"by_region": "region", "by_kind": "kind"}
+"""The per-run breakdowns of the metrics, and the column naming each part."""
+
+
+def breakdown_frame(records: Sequence[dict[str, Any]], field: str) -> pd.DataFrame:
+    """One row per run and region (``by_region``) or record kind (``by_kind``); a run from
+    before a breakdown existed has no rows in it."""
+    part = BREAKDOWNS[field]
     rows = [
-        key_columns(r) | {"region": region} | metrics
+        key_columns(r) | {part: name} | metrics
         for r in records
-        for region, metrics in r["by_region"].items()
+        for name, metrics in (r.get(field) or {}).items()
     ]
-    columns = [*ID_COLUMNS, "replication", "region"]
+    columns = [*ID_COLUMNS, "replication", part]
     return pd.DataFrame(rows) if rows else pd.DataFrame(columns=columns)
 
 

@@ -150,6 +150,7 @@ def run_record(spec: RunSpec, timeout: float | None = None) -> dict[str, Any]:
         "timeseries": columns_of(result.timeseries),
         "visibility_curve": columns_of(result.visibility_curve),
         "outages": columns_of(result.outages),
+        "daily": columns_of(result.daily),
     }
 
 
@@ -181,6 +182,7 @@ def empty_body(error: str, wall_seconds: float) -> dict[str, Any]:
         "timeseries": {},
         "visibility_curve": {},
         "outages": {},
+        "daily": {},
     }
 
 
