@@ -289,3 +289,93 @@ def drifts(timeseries: pd.DataFrame) -> pd.DataFrame:
             if gap >= DRIFT_ABSOLUTE and gap >= DRIFT_RELATIVE * max(abs(a), abs(b)):
                 rows.append([str(variant), metric, a, b])
     return pd.DataFrame(rows, columns=columns)
+
+
+# --- by region and by kind, over the whole window or a window of days ---------------------------
+
+BY = ("region", "kind")
+"""What a comparison may break the metrics down by: the queriers' INTERPOL region, or the
+record kind."""
+
+RUN_KEYS = ["run_id", "variant", "point_id", "replication"]
+
+
+class WindowError(ValueError):
+    """A window of days that the runs cannot give (outside the measured days, or empty)."""
+
+
+def measured_days(daily: pd.DataFrame) -> tuple[int, int]:
+    """The first measured day and the day after the last: the widest window there is."""
+    if daily.empty:
+        raise WindowError("the runs kept no daily parts (a sweep from before daily.parquet)")
+    return int(daily["day"].min()), int(daily["day"].max()) + 1
+
+
+def checked_window(daily: pd.DataFrame, first: int | None, end: int | None) -> tuple[int, int]:
+    """``first`` and ``end`` (either None: the measured window's own), within the measured
+    days and ``first < end``; a :class:`WindowError` saying which days are measured if not."""
+    lo, hi = measured_days(daily)
+    first, end = (lo if first is None else first), (hi if end is None else end)
+    where = f"the measured days are {lo}:{hi} (warm-up excluded, TO excluded)"
+    if first >= end:
+        raise WindowError(f"an empty window (FROM must be below TO); {where}")
+    if first < lo or end > hi:
+        raise WindowError(f"outside the measured days; {where}")
+    return first, end
+
+
+def window_breakdown(
+    daily: pd.DataFrame, by: str | None, first: int | None = None, end: int | None = None
+) -> pd.DataFrame:
+    """Per run and region (``by="region"``) or kind (or the world, region ``all``, for None):
+    the ratio, search and outcome metrics of days ``first <= day < end``, exactly: the
+    window's daily parts summed, then divided by the run's own formulas
+    (:func:`sim.metrics.window_metrics`). Percentiles have no window."""
+    from sim.metrics import window_metrics
+    from sim.metrics.daily import ALL, SUMMED, window_sums
+
+    sums = window_sums(daily, first, end)
+    if by is None:
+        by, chosen = "region", (sums["region"] == ALL) & (sums["kind"] == ALL)
+    else:
+        other = "kind" if by == "region" else "region"
+        chosen = (sums[other] == ALL) & (sums[by] != ALL)
+    sums = sums[chosen].reset_index(drop=True)
+    summed = [c for c in SUMMED if c in sums.columns]
+    metrics = [window_metrics(row) for row in sums[summed].to_dict("records")]
+    keys = [c for c in RUN_KEYS if c in sums.columns]
+    frame = pd.DataFrame(metrics, index=sums.index, dtype=float)
+    return pd.concat([sums[[*keys, by]], frame], axis=1)
+
+
+def breakdown_comparison(
+    table: pd.DataFrame,
+    by: str,
+    baseline: str,
+    metrics: Sequence[str],
+    ties: Ties | None = None,
+) -> pd.DataFrame:
+    """Per region (or kind), point, metric and variant: mean and 95 % interval over the runs,
+    the paired difference from ``baseline`` (same point and replication: common random
+    numbers) with its interval and significance, and the winner, as ``pdsa compare`` gives
+    them world-wide; ``table`` is one row per run and region (``by_region.parquet``, or
+    :func:`window_breakdown`)."""
+    frames = []
+    for part, runs in table.groupby(by, sort=False):
+        summary = summarise(runs, metrics)
+        diffs = paired_differences(runs, baseline, metrics)
+        keys = ["variant", "point_id", "metric"]
+        merged = summary.merge(
+            diffs[[*keys, "mean_diff", "ci_low", "ci_high", "significant"]].rename(
+                columns={"ci_low": "diff_ci_low", "ci_high": "diff_ci_high"}
+            ),
+            on=keys,
+            how="left",
+        )
+        best = winners(runs, metrics, ties)[["point_id", "metric", "better", "winner", "note"]]
+        frames.append(merged.merge(best, on=["point_id", "metric"]).assign(**{by: part}))
+    order = [by, "point_id", "metric", "variant", "n", "mean", "ci_low", "ci_high", "mean_diff"]
+    order += ["diff_ci_low", "diff_ci_high", "significant", "better", "winner", "note"]
+    if not frames:
+        return pd.DataFrame(columns=order)
+    return pd.concat(frames, ignore_index=True)[order]

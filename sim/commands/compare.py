@@ -48,6 +48,16 @@ WIDTH = 100
     help="Materiality threshold of a metric: variants whose means are within it are"
     " equivalent, e.g. 'completeness=0.005' or 'staff_hours_per_year=5%' (repeatable).",
 )  # fmt: skip
+@click.option(
+    "--by", type=click.Choice(["region", "kind"]),
+    help="The same comparison for each INTERPOL region's officers (by_region.parquet) or each"
+    " record kind (by_kind.parquet).",
+)  # fmt: skip
+@click.option(
+    "--days", metavar="FROM:TO",
+    help="Every figure over days FROM to TO-1 only (400:730, 400:, :730; a stage of a road"
+    " map), exact from daily.parquet; percentiles have no window and are left out.",
+)  # fmt: skip
 def compare(
     out_dir: Path,
     baseline: str | None,
@@ -55,6 +65,8 @@ def compare(
     every: bool,
     fmt: str,
     ties: tuple[str, ...],
+    by: str | None,
+    days: str | None,
 ) -> None:
     """Means with 95 % intervals, paired differences against the baseline, winners (or the
     variants equivalent within each metric's materiality threshold), and over sampled worlds
@@ -62,7 +74,6 @@ def compare(
     of metrics a decision turns on (--all, --metric: the others)."""
     from sim.analysis import default_metrics, paired_differences, summarise, winners
     from sim.config.errors import unknown_tag_message
-    from sim.verdict.ties import TieError, parse_ties
 
     runs, manifest = read_results(out_dir)
     baseline = baseline or manifest["baseline"]
@@ -74,13 +85,19 @@ def compare(
                 unknown_tag_message("variant", baseline, manifest["variants"]),
             )
         )
+    if by is not None or days is not None:
+        from sim.commands.breakdown import compare_parts, parse_days
+
+        window = None if days is None else parse_days(out_dir, days)
+        user_ties = parsed_ties(out_dir, ties)
+        compare_parts(
+            out_dir, runs, manifest, baseline, metrics, every, fmt, by, window, user_ties
+        )
+        return
     names = checked_metrics(runs, metrics, out_dir)
     if not metrics:
         names = default_metrics(runs) if every else shortlist(runs)
-    try:
-        user_ties = parse_ties(ties)
-    except TieError as error:
-        fail(ConfigError(str(out_dir), "--tie", str(error)))
+    user_ties = parsed_ties(out_dir, ties)
     checked_metrics(runs, tuple(user_ties), out_dir, "--tie")
     odds = band = None
     if manifest.get("uncertainties"):  # one comparison over the ensemble, paired by world
@@ -104,6 +121,16 @@ def compare(
         echo(with_caveat(text, manifest, markdown))
     else:
         emit(table, fmt)
+
+
+def parsed_ties(out_dir: Path, ties: tuple[str, ...]) -> dict[str, Any]:
+    """``--tie`` values parsed; a bad one ends the command with one line naming it."""
+    from sim.verdict.ties import TieError, parse_ties
+
+    try:
+        return parse_ties(ties)
+    except TieError as error:
+        fail(ConfigError(str(out_dir), "--tie", str(error)))
 
 
 def shortlist(runs: pd.DataFrame) -> list[str]:
