@@ -90,9 +90,7 @@ def compare(
 
         window = None if days is None else parse_days(out_dir, days)
         user_ties = parsed_ties(out_dir, ties)
-        compare_parts(
-            out_dir, runs, manifest, baseline, metrics, every, fmt, by, window, user_ties
-        )
+        compare_parts(out_dir, runs, manifest, baseline, metrics, every, fmt, by, window, user_ties)
         return
     names = checked_metrics(runs, metrics, out_dir)
     if not metrics:
