@@ -2,7 +2,8 @@
 
 Everything downstream (charts, report) sees a :class:`Results`: one row per run in ``runs`` with
 flat metric columns, and the long tables of the sweep contract (``timeseries``, ``visibility``,
-``by_region``, ``outages``) keyed by ``run_id`` and ``variant``. A single run becomes a sweep of
+``by_region``, ``by_kind``, ``outages``; ``daily`` read when first asked for) keyed by ``run_id``
+and ``variant``. A single run becomes a sweep of
 one variant, one point and one replication, so the charts need no second code path; they only
 say, in their captions, that there is no interval.
 """
@@ -24,7 +25,7 @@ from sim.sweeps import store
 KEYS = ("run_id", "variant", "point_id", "replication")
 """Columns that identify a run in every long table."""
 
-SWEEP_TABLES = ("timeseries", "visibility", "by_region", "outages")
+SWEEP_TABLES = ("timeseries", "visibility", "by_region", "by_kind", "outages")
 
 
 class ResultsError(ValueError):
@@ -42,7 +43,7 @@ class Results:
     Attributes:
         kind: ``"sweep"`` or ``"run"``.
         runs: one row per run (failed runs included, ``status`` says which).
-        timeseries, visibility, by_region, outages: the long tables, ok runs only.
+        timeseries, visibility, by_region, by_kind, outages: the long tables, ok runs only.
         manifest: the sweep's manifest, or one built from ``summary.json`` for a run.
         variants: variant labels in the experiment file's order.
         baseline: the variant the others are compared with (None for a single variant).
@@ -67,6 +68,36 @@ class Results:
     thresholds: tuple[str, ...] = ()
     """The criteria the report weighs every lever against (``pdsa report --threshold``);
     empty: :data:`sim.verdict.criteria.DEFAULT_THRESHOLDS`, those whose metric the runs have."""
+    by_kind: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(KEYS)))
+    given_daily: pd.DataFrame | None = None
+    """The daily parts when held in memory (runs not written); else read from ``path``."""
+
+    @cached_property
+    def daily(self) -> pd.DataFrame:
+        """Each day's additive parts of every run (``daily.parquet``, ok runs only; empty for
+        a run directory or a sweep from before it): read once, when a window is asked for."""
+        if self.given_daily is not None:
+            return self.given_daily
+        if self.kind != "sweep":
+            return pd.DataFrame(columns=list(KEYS))
+        return ok_only(read_table(self.path, "daily"), set(self.ok_runs["run_id"]))
+
+    def breakdown(self, by: str, first: int | None = None, end: int | None = None) -> pd.DataFrame:
+        """One row per ok run and region (``by="region"``) or kind: its metrics over the
+        whole measured window, or exactly over days ``first <= day < end`` (from ``daily``;
+        a :class:`sim.analysis.WindowError` if outside the measured days), paired as the runs
+        are (over sampled worlds, each grid point's worlds pooled)."""
+        from sim.analysis import checked_window, window_breakdown
+
+        if first is None and end is None:
+            table = self.by_region if by == "region" else self.by_kind
+        else:
+            first, end = checked_window(self.daily, first, end)
+            table = window_breakdown(self.daily, by, first, end)
+        if table.empty or not self.uncertainties:
+            return table
+        keys = self.runs[["run_id", "variant", "point_id", "replication"]]
+        return table.drop(columns=["point_id", "replication"]).merge(keys, on=["run_id", "variant"])
 
     @property
     def worlds(self) -> int:
@@ -252,6 +283,7 @@ def load_run(path: Path) -> Results:
         path=path,
         runs=pd.DataFrame([run_row(keys, summary)]),
         by_region=region_rows(keys, summary),
+        by_kind=region_rows(keys, summary, "by_kind"),
         manifest=run_manifest(summary, [variant], {variant: architecture_kind(summary)}),
         variants=[variant],
         baseline=variant,
@@ -282,6 +314,10 @@ def results_from_runs(runs: Mapping[str, RunResult], path: Path) -> Results:
         by_region=pd.concat(
             [region_rows(keyed[v], summaries[v]) for v in variants], ignore_index=True
         ),
+        by_kind=pd.concat(
+            [region_rows(keyed[v], summaries[v], "by_kind") for v in variants], ignore_index=True
+        ),
+        given_daily=long("daily"),
         manifest=run_manifest(first, variants, kinds),
         variants=variants,
         baseline=default_baseline(kinds),
@@ -303,10 +339,12 @@ def run_row(keys: dict[str, Any], summary: Mapping[str, Any]) -> dict[str, Any]:
     )
 
 
-def region_rows(keys: dict[str, Any], summary: Mapping[str, Any]) -> pd.DataFrame:
-    return pd.DataFrame(
-        [keys | {"region": r} | m for r, m in (summary.get("by_region") or {}).items()]
-    )
+def region_rows(
+    keys: dict[str, Any], summary: Mapping[str, Any], field: str = "by_region"
+) -> pd.DataFrame:
+    """A run's ``by_region`` (or ``by_kind``) as rows keyed like a sweep's table."""
+    part = "region" if field == "by_region" else "kind"
+    return pd.DataFrame([keys | {part: r} | m for r, m in (summary.get(field) or {}).items()])
 
 
 def architecture_kind(summary: Mapping[str, Any]) -> str | None:
