@@ -42,7 +42,8 @@ def done_or_fail(work: Callable[[], Any]) -> Any:
 
 def chart_names() -> list[str]:
     return ["comparison", "outcomes_costs", "tradeoff", "sensitivity", "over_time", "behaviour",
-            "visibility", "regions", "load", "differences", "ranking_odds", "distribution",
+            "visibility", "regions", "region_gains", "load", "differences", "ranking_odds",
+            "distribution",
             "regret", "worlds_tradeoff", "settings", "break_even",
             "scenario_discovery"]  # fmt: skip
 

@@ -80,6 +80,7 @@ CHART_TITLES = {
     "behaviour": "Agent behaviour",
     "visibility": "Time to visibility in another region",
     "regions": "Completeness by region",
+    "region_gains": "Gain over the baseline by region",
     "load": "Network load",
     "differences": "Precision of the estimates: paired differences from the baseline",
     "ranking_odds": "Ranking odds over the plausible worlds",
@@ -110,6 +111,8 @@ CHART_READING = {
     " rest is never seen.",
     "regions": "Which regions the architectures leave behind: compare the colours along a"
     " row; darker cells are less complete.",
+    "region_gains": "Right of the dashed line is a gain in completeness (left: fewer wrong"
+    " answers); a whisker that crosses it is no evidence of a difference in that region.",
     "load": "Messages a day at real volume by link class: the height is what the networks"
     " must carry.",
     "differences": "Each variant against the baseline, with its interval: a point right of"

@@ -134,6 +134,7 @@ def new_manifest(experiment: Experiment) -> dict[str, Any]:
         "command_line": experiment.command_line,
         "scale": scale_entry(experiment),
         "architectures": architecture_kinds(experiment),
+        "migrations": migrations(experiment),
         "variants": list(experiment.variants),
         "baseline": experiment.baseline,
         "factors": experiment.factors,
@@ -158,6 +159,18 @@ def architecture_kinds(experiment: Experiment) -> dict[str, str | None]:
     return {
         variant: (raw.get("architecture") or {}).get("kind")
         for variant, raw in variant_scenarios(experiment).items()
+    }
+
+
+def migrations(experiment: Experiment) -> dict[str, Any]:
+    """Variant -> its road map (``migration``: stages, waves and their days) as written, for
+    the variants that have one: the report reads its stages from here."""
+    from sim.sweeps.plan import variant_scenarios
+
+    return {
+        variant: raw["migration"]
+        for variant, raw in variant_scenarios(experiment).items()
+        if raw.get("migration")
     }
 
 

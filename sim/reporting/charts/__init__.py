@@ -25,6 +25,7 @@ from sim.reporting.charts.load import load
 from sim.reporting.charts.outcomes_costs import outcomes_costs
 from sim.reporting.charts.over_time import behaviour, over_time
 from sim.reporting.charts.ranking_odds import ranking_odds
+from sim.reporting.charts.region_gains import region_gains
 from sim.reporting.charts.regions import regions
 from sim.reporting.charts.regret import regret
 from sim.reporting.charts.scenario_discovery import scenario_discovery
@@ -45,6 +46,7 @@ CHARTS: dict[str, Chart] = {
     "behaviour": behaviour,
     "visibility": visibility,
     "regions": regions,
+    "region_gains": region_gains,
     "load": load,
     "differences": differences,
     "ranking_odds": ranking_odds,
