@@ -316,3 +316,46 @@ def test_results_read_by_kind_and_windows(road_map):
     whole = results.breakdown("region").set_index(["run_id", "region"])["completeness"]
     exact = results.breakdown("region", 20, 200).set_index(["run_id", "region"])["completeness"]
     np.testing.assert_allclose(exact.loc[whole.index], whole, rtol=1e-12)
+
+
+# --- the chart and the report ----------------------------------------------------------------
+
+
+def test_gain_by_region_chart_draws_the_paired_gains(road_map):
+    from sim.reporting.charts import CHARTS
+
+    results = load_results(road_map)
+    fig, data = CHARTS["region_gains"](results)
+    shown = compared(road_map, "--by", "region", "--metric", "completeness")
+    expected = shown[shown["variant"] != "today"].set_index(["region", "variant"])["mean_diff"]
+    drawn = data[data["metric"] == "completeness"].set_index(["region", "variant"])["mean_diff"]
+    np.testing.assert_allclose(drawn.loc[expected.index], expected, rtol=1e-12)
+    points = [a for a in fig.findobj() if str(a.get_gid()).startswith("point:")]
+    xs = sorted(float(x) for p in points for x, _ in p.get_offsets())
+    assert xs == pytest.approx(sorted(100 * data["mean_diff"]))
+    assert {a.get_gid() for a in fig.findobj() if str(a.get_gid()).startswith("interval:")} == {
+        "interval:road-map",
+        "interval:big-bang",
+    }
+
+
+def test_report_has_the_region_table_and_the_road_map_period_by_period(road_map, tmp_path):
+    from sim.reporting.report import write_report
+
+    text = write_report(load_results(road_map), tmp_path / "r.md", "md").read_text()
+    assert "## Results by region, against today" in text
+    assert "## The road map, period by period" in text
+    for title in ("Period 1 (days 20–79): before the first wave",
+                  "Period 2 (days 80–139): from the waves of its first day: road-map: europe to",
+                  "Period 3 (days 140–199): from the waves of its first day: road-map: africa,"
+                  " americas to"):  # fmt: skip
+        assert title in text
+    shown = compared(road_map, "--by", "region", "--days", "140:", "--metric", "completeness")
+    africa = shown[shown["region"] == "africa"].set_index("variant")
+    low, high = (min(africa.at["road-map", c], 1.0) for c in ("ci_low", "ci_high"))
+    expected = (
+        f"In days 140–199, africa: completeness {100 * africa.at['road-map', 'mean']:.1f} %"
+        f" [{100 * low:.1f}, {100 * high:.1f}] under road-map, against"
+    )
+    assert expected in text
+    assert "under every variant alike" in text  # before the first wave nobody moved

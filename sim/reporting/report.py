@@ -48,6 +48,7 @@ from sim.reporting.definitions import COMPARISON_METRICS, info, scale
 from sim.reporting.footer import footer
 from sim.reporting.loading import Results
 from sim.reporting.outcome_text import baseline_words, outcome_sentences
+from sim.reporting.region_text import REGION_NOTE, ROAD_MAP_NOTE, region_table, road_map
 from sim.reporting.robust_text import robustness_sentences
 from sim.reporting.tables import markdown_table
 from sim.reporting.verdict_text import (
@@ -653,6 +654,31 @@ def html_bottom_line(results: Results) -> str:
     )
 
 
+def html_regions(results: Results) -> str:
+    """The per-region table, then the road map period by period (when a variant has one)."""
+    table = region_table(results)
+    if table.empty:
+        return ""
+    out = [
+        f"<h2 id='by-region'>Results by region, against {esc(baseline_named(results))}</h2>"
+        f"<p class='note'>{esc(REGION_NOTE)} {esc(point_sentence(results))}</p>{html_frame(table)}"
+    ]
+    stages = road_map(results)
+    if stages:
+        out.append(
+            f"<h2 id='road-map'>The road map, period by period</h2><p class='note'>"
+            f"{esc(ROAD_MAP_NOTE)} The daily path is in the chart "
+            f"<a href='#over_time'>{esc(CHART_TITLES['over_time'])}</a>.</p>"
+        )
+        for stage in stages:
+            items = "".join(f"<li>{esc(s)}</li>" for s in stage.sentences)
+            out.append(
+                f"<h3>{esc(stage.title)}</h3><ul class='summary'>{items}</ul>"
+                f"{html_frame(stage.table)}"
+            )
+    return "".join(out)
+
+
 def html_footer(results: Results) -> str:
     return f"<p class='note'>{esc(footer(results))}</p>"
 
@@ -681,6 +707,7 @@ Variants: {esc(", ".join(results.variants))}. Baseline: {esc(baseline_named(resu
 <h2>Executive summary</h2><ul class="summary">{summary}</ul>
 {html_robustness(results, figs)}
 <h2>Charts</h2>{charts}
+{html_regions(results)}
 {html_verdict_tables(results)}
 <h2>Metrics</h2>
 <p class="note">{esc(mean_words(results))} with the 95 % confidence interval in brackets
@@ -769,6 +796,29 @@ def md_bottom_line(results: Results) -> list[str]:
     return ["## Bottom line", f"**{markdown(found.decision)}**", details]
 
 
+def md_regions(results: Results) -> list[str]:
+    """The per-region table and the road map, as :func:`html_regions` gives them."""
+    table = region_table(results)
+    if table.empty:
+        return []
+    out = [
+        f"## Results by region, against {markdown(baseline_named(results))}",
+        markdown(f"{REGION_NOTE} {point_sentence(results)}".strip()),
+        md_table(table),
+    ]
+    stages = road_map(results)
+    if stages:
+        out += ["## The road map, period by period", markdown(f"{ROAD_MAP_NOTE} The daily path"
+                f" is in the chart {CHART_TITLES['over_time']}.")]  # fmt: skip
+        for stage in stages:
+            out += [
+                f"### {markdown(stage.title)}",
+                "\n".join(f"- {markdown(s)}" for s in stage.sentences),
+            ]
+            out.append(md_table(stage.table))
+    return out
+
+
 def md_verdict_tables(results: Results) -> list[str]:
     out = []
     band = spread_table(results)
@@ -802,6 +852,7 @@ def markdown_report(results: Results, figs: Sequence[Figure], figure_dir: str) -
         *md_robustness(results, figs, figure_dir),
         "## Charts",
         *md_figures(standard, figure_dir),
+        *md_regions(results),
         *md_verdict_tables(results),
         "## Metrics",
         markdown(f"{mean_words(results)} [95 % confidence interval] {point_sentence(results)}."),

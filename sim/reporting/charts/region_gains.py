@@ -9,10 +9,10 @@ from matplotlib.figure import Figure
 
 from sim.reporting.charts.base import add_caption, add_title, caption, empty_chart, new_figure
 from sim.reporting.charts.data import point_note
+from sim.reporting.charts.region_data import REGION_METRICS, region_comparison
 from sim.reporting.definitions import info
 from sim.reporting.loading import Results
 from sim.reporting.palette import NEUTRAL, variant_colours
-from sim.reporting.region_data import REGION_METRICS, region_comparison
 
 
 def region_gains(results: Results) -> tuple[Figure, pd.DataFrame]:
