@@ -399,9 +399,12 @@ class ResultsPage:
         self.variants = pn.widgets.MultiChoice(label="Variants", css_classes=css("variants"))
         self.metric = pn.widgets.Select(label="Metric", css_classes=css("metric"))
         self.region = pn.widgets.Select(label="Region", css_classes=css("region"))
+        self.by = pn.widgets.Select(label="By region or kind", css_classes=css("by"))
         self.chart_name = pn.widgets.Select(label="Chart", css_classes=css("chart-name"))
         self.comparison = pn.pane.DataFrame(None, index=False, css_classes=css("comparison"))
         self.differences = pn.pane.DataFrame(None, index=False, css_classes=css("differences"))
+        self.by_part = pn.pane.DataFrame(None, index=False, css_classes=css("by-part"))
+        self.by_title = pn.pane.Markdown("", css_classes=css("by-title"))
         self.spread = pn.pane.DataFrame(None, index=False, css_classes=css("spread"))
         self.gains = pn.pane.DataFrame(None, index=False, css_classes=css("gains"))
         self.chart = png_pane(None, "chart")
@@ -410,7 +413,7 @@ class ResultsPage:
         self.kept: dict[str, Any] = {}
         self.filters = pn.Column(css_classes=css("filters"))
         self.open.on_click(lambda _: self.open_dir())
-        for widget in (self.variants, self.metric, self.region, self.chart_name):
+        for widget in (self.variants, self.metric, self.region, self.by, self.chart_name):
             widget.param.watch(lambda _: self.refresh(), "value")
         if path is not None:
             self.open_dir()
@@ -428,6 +431,7 @@ class ResultsPage:
         self.variants.value = list(results.variants)
         self.metric.options = browse.metric_labels(results)
         self.region.options = browse.region_choices(results)
+        self.by.options = browse.breakdown_choices(results)
         self.chart_name.options = browse.chart_choices(results)
         self.ranges = {
             name: range_slider(name, low, high)
@@ -470,6 +474,7 @@ class ResultsPage:
                 for name, slider in self.ranges.items()
             ),
             kept=tuple((name, tuple(boxes.value or ())) for name, boxes in self.kept.items()),
+            by=self.by.value or "region",
         )
 
     def refresh(self) -> None:
@@ -479,6 +484,11 @@ class ResultsPage:
         try:
             self.comparison.object = browse.comparison_shown(self.results, selection)
             self.differences.object = browse.differences_shown(self.results, selection)
+            self.by_part.object = browse.by_part_shown(self.results, selection)
+            self.by_title.object = (
+                f"**By {selection.by}: each {selection.by}'s mean and its paired difference"
+                " from the baseline (as `pdsa compare --by`)**"
+            )
             self.spread.object = browse.spread_shown(self.results, selection)
             self.gains.object = browse.gains(self.results, selection)
             self.chart.object = browse.chart_png(self.results, selection)
@@ -489,7 +499,13 @@ class ResultsPage:
 
     def view(self) -> pn.viewable.Viewable:
         choices = pn.Column(
-            self.variants, self.metric, self.region, self.chart_name, self.filters, width=320
+            self.variants,
+            self.metric,
+            self.region,
+            self.by,
+            self.chart_name,
+            self.filters,
+            width=320,
         )
         shown = pn.Column(
             pn.Row(self.path, self.open),
@@ -499,6 +515,8 @@ class ResultsPage:
             self.comparison,
             pn.pane.Markdown("**Paired difference from the baseline (common random numbers)**"),
             self.differences,
+            self.by_title,
+            self.by_part,
             pn.pane.Markdown(
                 "**What may happen over the sampled worlds: 5th, 50th and 95th percentile**"
             ),

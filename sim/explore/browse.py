@@ -33,6 +33,8 @@ class Selection:
     kept: tuple[tuple[str, tuple[str, ...]], ...] = ()
     """(uncertainty, values): keep the sampled worlds whose value (a text, or a whole
     distribution as its text) is one of these."""
+    by: str = "region"
+    """What the by-region view breaks the metric down by: ``region`` or ``kind``."""
 
 
 def open_results(path: str | Path) -> Results:
@@ -48,6 +50,11 @@ def metric_choices(results: Results) -> list[str]:
 def region_choices(results: Results) -> list[str]:
     regions = results.by_region.get("region", pd.Series(dtype=str)).dropna().unique()
     return [WORLD, *sorted(str(r) for r in regions)]
+
+
+def breakdown_choices(results: Results) -> list[str]:
+    """``region``, and ``kind`` when the runs kept their metrics by record kind."""
+    return ["region", "kind"] if not results.by_kind.empty else ["region"]
 
 
 def chart_choices(results: Results) -> list[str]:
@@ -108,6 +115,7 @@ def within(
         timeseries=only(results.timeseries),
         visibility=only(results.visibility),
         by_region=only(results.by_region),
+        by_kind=only(results.by_kind),
         outages=only(results.outages),
     )
 
@@ -134,6 +142,7 @@ def narrowed(results: Results, variants: Sequence[str]) -> Results:
         timeseries=only(results.timeseries),
         visibility=only(results.visibility),
         by_region=only(results.by_region),
+        by_kind=only(results.by_kind),
         outages=only(results.outages),
         variants=keep,
         baseline=baseline,
@@ -276,6 +285,36 @@ def differences_shown(results: Results, selection: Selection) -> pd.DataFrame:
     ]
     heading = f"vs {kept.baseline} [95% CI] (* significant at 95 %)"
     return pd.DataFrame(rows, columns=["variant", heading])
+
+
+def by_part_shown(results: Results, selection: Selection) -> pd.DataFrame:
+    """The chosen metric for each region's officers (or each record kind), as ``pdsa compare
+    --by region`` prints it: each variant's runs, mean [95 % CI] and paired difference from
+    the baseline [95 % CI], ``*`` when significant (first grid point of a grid); empty when
+    the runs have no such breakdown or no value of the metric there."""
+    from sim.analysis import breakdown_comparison
+    from sim.catalogue import metric_spec
+    from sim.commands.compare import clipped, difference_cell, with_interval
+    from sim.commands.formatting import shown_value
+
+    kept = chosen(results, selection)
+    metric = selection.metric or metric_choices(results)[0]
+    table = kept.breakdown(selection.by)
+    if table.empty or kept.baseline is None or metric not in table or table[metric].isna().all():
+        return pd.DataFrame()
+    first = sorted(table["point_id"].astype(str).unique())[0]
+    table = table[table["point_id"].astype(str) == first]
+    found = breakdown_comparison(table, selection.by, kept.baseline, [metric])
+    share, pp = metric_spec(metric).share, " pp" if _share(metric) else ""
+    rows = [
+        [str(getattr(row, selection.by)).replace("_", " "), str(row.variant), str(row.n),
+         with_interval(row.mean, *clipped(row, share), shown_value(metric)),
+         difference_cell(row, metric, str(kept.baseline), pp)]
+        for row in found.itertuples(index=False)
+    ]  # fmt: skip
+    headers = [selection.by, "variant", "runs", f"{metric_spec(metric).axis_label}: mean [95% CI]"]
+    headers.append(f"vs {kept.baseline} [95% CI] (* significant at 95 %)")
+    return pd.DataFrame(rows, columns=headers)
 
 
 def _share(metric: str) -> bool:
