@@ -24,6 +24,14 @@ def sweep_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def road_map_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small road-map sweep with regions and kinds (tests/test_by_region.py)."""
+    from tests.test_by_region import write_road_map
+
+    return write_road_map(tmp_path_factory.mktemp("road-map"))
+
+
+@pytest.fixture(scope="session")
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A ``pdsa run --out`` directory (tests/test_reporting.py)."""
     from tests.test_reporting import write_run_dir

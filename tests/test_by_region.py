@@ -105,13 +105,16 @@ def write_experiment(folder: Path) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def road_map(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def write_road_map(folder: Path) -> Path:
     """A migration sweep: 3 variants x 3 replications of a 5-country, 3-region world."""
-    folder = tmp_path_factory.mktemp("by-region")
     out = folder / "out"
     run_sweep(write_experiment(folder), out, workers=1)
     return out
+
+
+@pytest.fixture(scope="module")
+def road_map(road_map_dir: Path) -> Path:
+    return road_map_dir
 
 
 def compare(out: Path, *args: str) -> tuple[int, str]:

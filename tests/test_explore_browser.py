@@ -332,6 +332,47 @@ def test_a_results_directory_in_the_browser(
     assert page.errors() == []
 
 
+def test_the_results_page_compares_by_region_and_by_kind(
+    explorer: Explorer, page: Page, road_map_dir: Path
+):
+    """The by-region view reads as `pdsa compare --by region` prints it: each region's
+    variants, their mean [95 % CI] and paired difference from the baseline; the kind
+    selector turns it into the same view by record kind."""
+    from tests.test_by_region import compared
+
+    page.open(explorer.url)
+    page.js("pdsa.tab('Results')")
+    page.until("pdsa.root('results-path') !== null")
+    page.js(f"pdsa.type('results-path', {json.dumps(str(road_map_dir))})")
+    time.sleep(0.5)
+    page.js("pdsa.click('open')")
+    rows = page.until("pdsa.rows('by-part').length > 0 && pdsa.rows('by-part')")
+    title = page.until("pdsa.text('by-title').includes('By region') && pdsa.text('by-title')")
+    assert "By region: each region's mean and its paired difference" in title
+    label = page.js("pdsa.root('metric').querySelector('select').value")
+    metric = {metric_spec(m).axis_label: m for m in HEADLINE_METRICS}[label]
+    expected = compared(road_map_dir, "--by", "region", "--metric", metric)
+    assert len(rows) == len(expected) == 9
+    for row, want in zip(rows, expected.itertuples(), strict=True):
+        region, variant, runs, mean, gain = row[-5:]
+        assert (region, variant, runs) == (want.region, want.variant, "3")
+        assert float(mean.split(" [")[0]) == pytest.approx(100 * want.mean, abs=0.051)
+        if want.variant == "today":
+            assert gain == "baseline"
+        else:
+            assert float(gain.split(" [")[0]) == pytest.approx(100 * want.mean_diff, abs=0.051)
+            assert gain.endswith("pp *") == bool(want.significant)
+    options = page.js("[...pdsa.root('by').querySelector('select').options].map(o => o.value)")
+    assert options == ["region", "kind"]
+    page.js("(() => { const s = pdsa.root('by').querySelector('select'); s.value = 'kind';"
+            " s.dispatchEvent(new Event('change', {bubbles: true})); return 1; })()")  # fmt: skip
+    kinds = page.until(
+        "pdsa.rows('by-part').length === 6 && pdsa.rows('by-part').map(r => r[r.length - 5])"
+    )
+    assert sorted(set(kinds)) == ["document", "notice"]
+    assert page.errors() == []
+
+
 def load_variants(path: Path) -> list[str]:
     from sim.reporting import load_results
 
