@@ -147,7 +147,10 @@ def write_run_dir(out: Path) -> Path:
     return out
 
 
-NOTHING_TO_SHOW = {"sweep": {"behaviour"}, "run": {"sensitivity", "behaviour", "differences"}}
+NOTHING_TO_SHOW = {
+    "sweep": {"behaviour"},
+    "run": {"sensitivity", "behaviour", "differences", "region_gains"},
+}
 """Charts with nothing to show for each fixture (behaviour off; one run: no grid, nothing to
 differ from): placeholders that the report and the default plots leave out."""
 
