@@ -46,6 +46,10 @@ class Tie:
         return max(self.absolute, self.relative * max(abs(a), abs(b)))
 
     def equivalent(self, a: float, b: float) -> bool:
+        """Within the threshold; a *never* (infinite, a lag percentile among the records never
+        visible) is equivalent only to another never, however wide a relative threshold."""
+        if not (math.isfinite(a) and math.isfinite(b)):
+            return a == b
         return abs(a - b) <= self.width(a, b)
 
     def __str__(self) -> str:

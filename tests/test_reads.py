@@ -108,6 +108,17 @@ def sweep_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # --- 1. one demo, one set of numbers -----------------------------------------------------------
 
 
+def test_the_demo_on_two_processes_prints_what_it_prints_on_one() -> None:
+    """One architecture per process (issue 23): each run's numbers depend on its scenario and
+    seed alone, so the table is the same to the last digit whichever process ran it; the
+    parallel path runs as a sweep into a scratch directory, the serial one in this process."""
+    args = ("demo", "--scenario", "small", "--horizon-days", "80", "--quiet")
+    serial = invoke(*args, "--workers", "1").stdout
+    parallel = invoke(*args, "--workers", "2").stdout
+    assert parallel == serial
+    assert "completeness" in serial
+
+
 def test_demo_and_demo_out_print_the_same_table(tmp_path: Path) -> None:
     """``pdsa demo`` and ``pdsa demo --out DIR`` run the same runs: the same title line, the
     same columns and the same numbers; the report made from DIR shows them too."""

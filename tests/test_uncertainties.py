@@ -324,6 +324,12 @@ def test_a_grid_range_spaces_a_setting_evenly_or_in_its_logarithm(tmp_path):
             {
                 "variants": {"hybrid": {"architecture": {"kind": "hybrid", "sync": "batch"}}},
                 "grid": grid,
+                # the grid's keys are not also sampled (a key varied twice is refused)
+                "uncertainties": {
+                    "design": "lhs",
+                    "worlds": 6,
+                    "parameters": {HUB_ENTRY: {"range": [0.8, 0.99]}},
+                },
             },
         )
     )

@@ -272,3 +272,13 @@ def test_the_report_names_headlines_resting_on_unsampled_values():
     assert "false_hits_per_year" not in found  # sampled
     assert found["hits_per_year"] == ["queries.on_record_share = 7.5e-05"]
     assert found["cost_per_year"] == ["costs.money.server_year = 10000"]
+
+
+def test_never_is_equivalent_only_to_never():
+    """A lag percentile a variant never reaches is stored as infinite: any relative threshold
+    of it is infinite too, which made a never "equivalent" to 19 hours in compare (found when
+    the verdict met the never-ranks-last rule). A never is equivalent to a never alone."""
+    tie = MATERIALITY["lag_p95_hours"]
+    assert not tie.equivalent(math.inf, 19.1) and not tie.equivalent(19.1, math.inf)
+    assert tie.equivalent(math.inf, math.inf)
+    assert tie.equivalent(19.1, 19.9) and not tie.equivalent(19.1, 25.0)

@@ -3,13 +3,16 @@ broadcast to every national node and routed to the issuing country, as travel-do
 vehicle checks are).
 
 One demo, one set of numbers: the demo is an experiment of one replication per architecture,
-and ``pdsa demo`` runs its plan in this process while ``pdsa demo --out DIR`` runs the same plan
-as a sweep into DIR. The runs, their seeds and so the table are the same either way.
+and ``pdsa demo`` runs its plan as a sweep, one architecture per process on the machine's cores
+(``--workers``; one runs them in this process, one after another), into DIR with ``--out`` or
+else into a temporary directory removed afterwards. The runs, their seeds and so the table are
+the same either way: each run's numbers depend on its scenario and seed alone.
 """
 
 from __future__ import annotations
 
 import math
+import tempfile
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -73,6 +76,11 @@ def demo_architectures(raw: dict[str, Any]) -> dict[str, dict[str, Any]]:
     help="Also write the runs into this new directory, as a one-replication sweep that pdsa"
     " plot, report and compare read (the same runs and numbers as without --out).",
 )  # fmt: skip
+@click.option(
+    "--workers", type=click.IntRange(min=1),
+    help="Architectures run at once, one per process (default: the machine's cores, at most"
+    " one per architecture; 1 runs them in this process). The numbers do not depend on it.",
+)  # fmt: skip
 @size_limit_options
 def demo(
     seed: int | None,
@@ -80,6 +88,7 @@ def demo(
     which: str,
     quiet: bool,
     out_dir: Path | None,
+    workers: int | None,
     max_memory: int | None,
     accept_any_size: bool,
 ) -> None:
@@ -95,10 +104,28 @@ def demo(
         plan = build_plan(experiment)
     except ConfigError as error:
         fail(error)
-    columns = demo_runs(plan, quiet) if out_dir is None else demo_sweep(experiment, out_dir, quiet)
-    echo(demo_table(next(iter(scenarios.values())), columns, daily(columns, out_dir)))
+    first = next(iter(scenarios.values()))
+    n = demo_workers(workers, len(plan))
     if out_dir is not None:
+        columns = demo_sweep(experiment, out_dir, quiet, n)
+        echo(demo_table(first, columns, daily(columns, out_dir)))
         echo(f"wrote {out_dir} (pdsa plot, report and compare read it)")
+    elif n == 1:
+        columns = demo_runs(plan, quiet)
+        echo(demo_table(first, columns, daily(columns, None)))
+    else:
+        with tempfile.TemporaryDirectory(prefix="pdsa-demo-") as scratch:
+            where = Path(scratch) / "demo"
+            columns = demo_sweep(experiment, where, quiet, n, scratch=True)
+            echo(demo_table(first, columns, daily(columns, where)))
+
+
+def demo_workers(asked: int | None, runs: int) -> int:
+    """The processes the demo runs on: as asked, else the machine's cores; never more than
+    its runs."""
+    from sim.sweeps.executors import default_workers
+
+    return max(1, min(asked or default_workers(), runs))
 
 
 def daily(columns: dict[str, Any], out_dir: Path | None) -> pd.DataFrame:
@@ -201,18 +228,25 @@ class Measured:
     metrics: dict[str, Any]
 
 
-def demo_sweep(experiment: Experiment, out_dir: Path, quiet: bool) -> dict[str, Any]:
-    """Run the demo into ``out_dir`` as a sweep; its columns, from the runs written there."""
+def demo_sweep(
+    experiment: Experiment, out_dir: Path, quiet: bool, workers: int = 1, scratch: bool = False
+) -> dict[str, Any]:
+    """Run the demo into ``out_dir`` as a sweep on ``workers`` processes, one run a task (the
+    demo's runs are one world, which a sweep would otherwise hand to a single worker); its
+    columns, from the runs written there."""
     from sim.commands.progress import SweepProgress, is_terminal
     from sim.sweeps import run_sweep
 
     if not quiet:
-        echo(f"running the demo as a sweep into {out_dir} ...", err=True)
+        on = f" on {workers} processes" if workers > 1 else ""
+        into = "" if scratch else f" into {out_dir}"
+        echo(f"running the demo as a sweep{on}{into} ...", err=True)
     try:
         outcome = run_sweep(
             experiment,
             out_dir,
-            workers=1,
+            workers=workers,
+            chunk=1,
             max_memory=None,  # checked above
             on_progress=None if quiet else SweepProgress(is_terminal()),
         )

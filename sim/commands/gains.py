@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from sim.commands import fail
+from sim.commands import echo, fail
 from sim.commands.formatting import FORMATS, emit, format_table
 from sim.commands.reading import read_results
 from sim.config import ConfigError
@@ -45,7 +45,7 @@ def gains(out_dir: Path, baseline: str | None, fmt: str) -> None:
         columns=["lever", "item", "metric", "pairs", "mean", "ci_low", "ci_high"],
     )  # fmt: skip
     if fmt in ("table", "markdown"):
-        click.echo(human(table, prices, baseline, bool(manifest.get("uncertainties")), fmt))
+        echo(human(table, prices, baseline, bool(manifest.get("uncertainties")), fmt))
     else:
         emit(pd.concat([table, prices], ignore_index=True), fmt)
 

@@ -95,7 +95,12 @@ def choose_sentence(results: Results, found: Any) -> str:
     if criteria is not None and criteria.thresholds:
         met = criteria.satisficing["all"]
         conditions = join_words([threshold_words(t) for t in criteria.thresholds])
-        head += f", and meeting {conditions} in {pct(met.get(found.leader, 0.0))} of them"
+        among = (
+            "of them"
+            if criteria.worlds == found.worlds
+            else f"of the {criteria.worlds} worlds where every lever has a value of each"
+        )
+        head += f", and meeting {conditions} in {pct(met.get(found.leader, 0.0))} {among}"
     price = price_words(results, found.leader)
     drivers = [name_of(u, found.keys) for u in leader_drivers(found).index[:2]]
     rests = (
@@ -137,9 +142,9 @@ def otherwise_sentence(results: Results, found: Any) -> str:
         label = info(metric).label.lower()
         cost = leader_advantage(found, lever)
         return (
-            f"Choose {lever} instead if {label} weighs more than {cost}: it has"
-            f" {shown(metric, theirs)} against {shown(metric, mine)} on average over the worlds"
-            f" and is on the Pareto front in {pct(found.criteria.pareto[lever])} of them."
+            f"Choose {lever} instead if its {label}, {shown(metric, theirs)} against"
+            f" {shown(metric, mine)} on average over the worlds, weighs more than {cost}: it is"
+            f" on the Pareto front in {pct(found.criteria.pareto[lever])} of them."
         )
     box = found.discovery
     if box is not None and box.significant:
@@ -207,10 +212,9 @@ def leader_advantage(found: Any, lever: str) -> str:
         return "nothing"
     _, metric, ahead = max(parts)
     meta = info(metric)
-    amount = (
-        f"{100 * ahead:.1f} percentage points" if meta.share else f"{approx(ahead)} {meta.unit}"
-    )
-    return f"{amount} of {meta.label.lower()}"
+    if meta.share:
+        return f"{100 * ahead:.1f} percentage points of {meta.label.lower()}"
+    return f"{approx(ahead)} more {meta.unit}"
 
 
 # --- the spread over worlds -------------------------------------------------------------------
