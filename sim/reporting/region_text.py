@@ -126,8 +126,9 @@ def order(results: Results) -> list[str]:
 
 
 def region_sentence(rows: pd.DataFrame, period: Period, region: str, variants: list[str]) -> str:
-    """``In days 425–789 africa reaches a completeness of 85.0 % [84.1, 85.9] under road-map,
-    against 88.0 % [87.2, 88.8] under big-bang and ...; inconsistency ...``."""
+    """``In days 425–789, africa: completeness 85.0 % [84.1, 85.9] under road-map, against
+    88.0 % [87.2, 88.8] under big-bang and big-bang-reconciled, ...; inconsistency ...``:
+    variants showing the same figures named together."""
     parts = []
     for metric in dict.fromkeys(rows["metric"]):
         by_variant = rows[rows["metric"] == metric].set_index("variant")
@@ -137,12 +138,20 @@ def region_sentence(rows: pd.DataFrame, period: Period, region: str, variants: l
             value = with_interval(by_variant.loc[shown[0]], str(metric))
             parts.append(f"{label} {value} under every variant alike")
             continue
-        values = [f"{with_interval(by_variant.loc[v], str(metric))} under {v}" for v in shown]
+        groups: dict[str, list[str]] = {}
+        for v in shown:
+            groups.setdefault(with_interval(by_variant.loc[v], str(metric)), []).append(v)
+        values = [f"{text} under {names(group)}" for text, group in groups.items()]
         parts.append(
             f"{label} {values[0]}" + (", against " + ", ".join(values[1:]) if values[1:] else "")
         )
     name = region.replace("_", " ")
     return f"In {period.days}, {name}: " + "; ".join(parts) + "."
+
+
+def names(variants: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return variants[0] if len(variants) == 1 else f"{', '.join(variants[:-1])} and {variants[-1]}"
 
 
 def with_interval(row: pd.Series, metric: str) -> str:
