@@ -77,18 +77,26 @@ def recommendation(results: Results) -> list[str]:
     return [choose_sentence(results, found), otherwise_sentence(results, found)]
 
 
-def choice(found: Any) -> str:
-    """The leader, with the levers equivalent to it in most worlds."""
+def choice(found: Any, level: list[str] | None = None) -> str:
+    """The leader, with the levers equivalent to it in most worlds and those the pooled
+    comparison finds level with it (``level``: the one standing rule the summary and the
+    robustness section read), so that the three framings name the same equals."""
     equal = [k for k, v in found.equivalent_to_leader().items() if v >= 0.5]
-    return found.leader if not equal else f"{found.leader} (or {join_words(equal)}, equivalent)"
+    pooled = [v for v in level or () if v != found.leader and v not in equal]
+    parts = [f"{join_words(equal)}, equivalent"] if equal else []
+    parts += [f"{join_words(pooled)}, level with it over the worlds"] if pooled else []
+    return found.leader if not parts else f"{found.leader} (or {'; or '.join(parts)})"
 
 
 def choose_sentence(results: Results, found: Any) -> str:
     """What to choose and what it rests on."""
     label = info(found.metric).label.lower()
     share = found.ranks.loc[found.leader, 1]
+    from sim.reporting.standing import level_best
+
+    level = level_best(results, found.metric)
     head = (
-        f"Choose {choice(found)}: first on {label} in {pct(share)} of {found.worlds}"
+        f"Choose {choice(found, level)}: first on {label} in {pct(share)} of {found.worlds}"
         f" plausible worlds"
     )
     criteria = found.criteria
