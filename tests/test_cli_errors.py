@@ -336,8 +336,10 @@ def test_run_quiet_prints_nothing(tmp_path: Path, stub_runner) -> None:
 
 def test_demo_runs_the_architectures_side_by_side(stub_runner) -> None:
     result = CliRunner().invoke(
-        main, ["demo", "--scenario", "small", "--seed", "3", "--horizon-days", "100", "--quiet"]
-    )
+        main,
+        ["demo", "--scenario", "small", "--seed", "3", "--horizon-days", "100", "--quiet",
+         "--workers", "1"],  # in this process, where the stub runner sees the runs
+    )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert [s.architecture.label() for s, _ in stub_runner] == [
         "centralized",
