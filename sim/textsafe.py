@@ -52,7 +52,8 @@ def is_control(char: str) -> bool:
 
 def visible(char: str) -> str:
     """A control character as a symbol that shows it is there: the Unicode control pictures
-    for C0 and DEL (``␛`` for escape, ``␊`` for a newline), ``\\uXXXX`` for the others."""
+    for C0 and DEL (``␛`` for escape, ``␊`` for a newline); the others by their code point,
+    ``\\x85`` up to 0xFF and ``\\u202e`` above."""
     code = ord(char)
     if code < 0x20:
         return chr(0x2400 + code)

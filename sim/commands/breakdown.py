@@ -16,7 +16,6 @@ import pandas as pd
 from sim.commands import echo, fail
 from sim.commands.formatting import emit
 from sim.config import ConfigError
-from sim.reporting.tables import markdown_table
 
 WORLD_PART = "all"
 """The region a window of the whole world is filed under (``--days`` without ``--by``)."""
@@ -177,19 +176,12 @@ def parts_text(
     result: pd.DataFrame, by: str, baseline: str, points: dict[str, str], markdown: bool
 ) -> str:
     """One block per region (or kind) and point, as ``pdsa compare`` prints a point."""
-    from sim.commands.compare import WIDTH, block_rows, text_block
+    from sim.commands.compare import WIDTH, point_block
 
     blocks = []
     for (part, point), rows in result.groupby([by, "point_id"], sort=False):
         title = part_title(str(part), by, points.get(str(point), f"point {point}"))
-        if markdown:
-            headers = ["metric", "variant", "n", "mean [95% CI]", f"vs {baseline} [95% CI]"]
-            table = markdown_table(headers, block_rows(rows, baseline, False))
-            blocks.append(f"**{title}**\n\n{table}")
-        else:
-            counts = set(rows["n"])
-            runs = f" ({counts.pop()} runs per variant)" if len(counts) == 1 else ""
-            blocks.append(f"{title}{runs}\n{text_block(rows, baseline, False, not runs)}")
+        blocks.append(point_block(title, rows, baseline, False, markdown))
     note = (
         "* paired difference significant at 95 % (paired on point and replication: common"
         " random numbers); pp: percentage points; equivalent: means within the metric's"

@@ -204,15 +204,7 @@ def human_table(
     blocks = []
     for point, at_point in table.groupby("point_id", sort=False):
         title = where(point, worlds, points)
-        if markdown:
-            headers = ["metric", "variant", "n", "mean [95% CI]", f"vs {baseline} [95% CI]"]
-            headers += ["90% of worlds", "first in", "max regret"] if ensemble else []
-            rows = block_rows(at_point, baseline, ensemble)
-            blocks.append(f"**{title}**\n\n{markdown_table(headers, rows)}")
-        else:
-            counts = set(at_point["n"])
-            runs = f" ({counts.pop()} runs per variant)" if len(counts) == 1 else ""
-            blocks.append(f"{title}{runs}\n{text_block(at_point, baseline, ensemble, not runs)}")
+        blocks.append(point_block(title, at_point, baseline, ensemble, markdown))
     note = (
         "\n* paired difference significant at 95 %; pp: percentage points; equivalent: means"
         " within the metric's materiality threshold (--tie)"
@@ -229,6 +221,20 @@ def human_table(
     if not markdown:
         note = "\n" + textwrap.fill(note.strip(), WIDTH, subsequent_indent="  ")
     return "\n\n".join(blocks) + ("\n" if markdown else "") + note
+
+
+def point_block(
+    title: str, rows: pd.DataFrame, baseline: str, ensemble: bool, markdown: bool
+) -> str:
+    """One point's metrics under ``title``: a Markdown table, or aligned text with the runs
+    per variant in the title when every variant has as many."""
+    if markdown:
+        headers = ["metric", "variant", "n", "mean [95% CI]", f"vs {baseline} [95% CI]"]
+        headers += ["90% of worlds", "first in", "max regret"] if ensemble else []
+        return f"**{title}**\n\n{markdown_table(headers, block_rows(rows, baseline, ensemble))}"
+    counts = set(rows["n"])
+    runs = f" ({counts.pop()} runs per variant)" if len(counts) == 1 else ""
+    return f"{title}{runs}\n{text_block(rows, baseline, ensemble, not runs)}"
 
 
 def text_block(at_point: pd.DataFrame, baseline: str, ensemble: bool, runs: bool) -> str:
