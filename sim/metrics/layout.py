@@ -6,16 +6,30 @@ integrals are taken at a grid of time points that always holds every measured da
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from sim.engine.outages import Availability
 from sim.log import RunLog
 
 RETURNED = ("vis", "vis_act", "ghost", "stale", "stale_any", "conflict")
 """The quantities that count what a query returns (see ``sim.metrics.visibility``)."""
+
+
+@functools.cache
+def blas_libraries() -> ThreadpoolController:
+    """The BLAS libraries this process loaded, found once: finding them reads the memory map of
+    every loaded library (2 ms a time; a robustness world projects 750 times)."""
+    return ThreadpoolController()
+
+
+def one_blas_thread() -> Any:
+    """A context in which BLAS runs on one thread (see ``Layout.project``)."""
+    return blas_libraries().limit(limits=1, user_api="blas")
 
 
 @dataclass(frozen=True)
@@ -67,7 +81,7 @@ class Layout:
         by_kind = values.reshape(self.n_countries * self.n_scopes, self.n_kinds, -1)
         out = np.zeros((queriers.size, self.n_kinds, values.shape[-1]))
         wanted = range(self.n_kinds) if kinds is None else kinds
-        with threadpool_limits(1, user_api="blas"):
+        with one_blas_thread():
             for k in wanted:
                 out[:, k] = weights @ by_kind[:, k]
         return out.reshape(queriers.size * self.n_kinds, -1)
@@ -87,7 +101,7 @@ class Layout:
         owner_scope, kind = groups // self.n_kinds, groups % self.n_kinds
         out = np.zeros((queriers.size, self.n_kinds, values.shape[-1]))
         wanted = range(self.n_kinds) if kinds is None else kinds
-        with threadpool_limits(1, user_api="blas"):
+        with one_blas_thread():
             for k in wanted:
                 mine = np.flatnonzero(kind == k)
                 if mine.size:
