@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import numba
 import numpy as np
 
 from sim.engine.outages import Availability
@@ -235,20 +236,16 @@ class ViewIntegral:
         seen = seen[(seen >= slots.classes.start) & (seen < slots.classes.stop)]
         if seen.size == 0:
             return None
-        cols = np.searchsorted(slots.points, self.grid.points)
-        n = cols.size
-        shape = (seen.size, len(RETURNED), n)
-        values, jumps = np.zeros(shape), np.zeros(shape)
-        for subset, lo, hi in pieces:
-            i0, i1 = (int(i) for i in self.grid.index(np.array([lo, hi])))
-            ids = slots.rows(slots.slot_of[seen, subset])
-            piece = slots.cumulative[np.ix_(ids, cols[i0 : i1 + 1], COLUMNS)].transpose(0, 2, 1)
-            piece = piece - piece[:, :, :1]
-            values[:, :, i0 : i1 + 1] += piece
-            if i1 + 1 < n:
-                jumps[:, :, i1 + 1] += piece[:, :, -1]
-        values += np.cumsum(jumps, axis=2)
-        del jumps
+        subsets = np.array([subset for subset, _, _ in pieces], dtype=np.int64)
+        edges = self.grid.index(np.array([(lo, hi) for _, lo, hi in pieces]).reshape(-1, 2))
+        values = piecewise(
+            slots.cumulative,
+            slots.rows(slots.slot_of[np.ix_(seen, subsets)]),
+            np.searchsorted(slots.points, self.grid.points),
+            edges[:, 0].astype(np.int64),
+            edges[:, 1].astype(np.int64),
+            COLUMNS,
+        )
         groups, summed = by_group(values, slots.class_group[seen])
         view, layout, ent = self.view, self.layout, self.ent
         return {
@@ -257,6 +254,41 @@ class ViewIntegral:
             )
             for q, name in enumerate(RETURNED)
         }
+
+
+@numba.njit(cache=True)
+def piecewise(
+    cumulative: np.ndarray,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    first: np.ndarray,
+    last: np.ndarray,
+    columns: np.ndarray,
+) -> np.ndarray:
+    """``[class, quantity, point]`` running integrals of a view on its grid: piece p (points
+    ``first[p]`` to ``last[p]``) reads class c's row ``rows[c, p]`` of ``cumulative`` (at the
+    columns ``cols`` of its grid): inside the piece the value grows as that row from the
+    piece's start; after it by the row's total over the piece. One pass per class, no
+    temporaries the size of the result."""
+    n_classes, n_pieces = rows.shape
+    n, n_quantities = cols.size, columns.size
+    values = np.zeros((n_classes, n_quantities, n))
+    jumps = np.empty((n_quantities, n + 1))
+    for c in range(n_classes):
+        jumps[:] = 0.0
+        for p in range(n_pieces):
+            row, i0, i1 = rows[c, p], first[p], last[p]
+            for q in range(n_quantities):
+                base = cumulative[row, cols[i0], columns[q]]
+                for i in range(i0, i1 + 1):
+                    values[c, q, i] += cumulative[row, cols[i], columns[q]] - base
+                jumps[q, i1 + 1] += cumulative[row, cols[i1], columns[q]] - base
+        for q in range(n_quantities):
+            run = 0.0
+            for i in range(n):
+                run += jumps[q, i]
+                values[c, q, i] += run
+    return values
 
 
 def by_group(values: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
