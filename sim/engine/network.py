@@ -121,7 +121,11 @@ def serve_in_passes(stores: Sequence[Store], relays: Sequence[Relay], now: float
     most ``hops(relays) + 1`` passes."""
     for _ in range(hops(relays) + 2):
         for store in stores:
+            if not store.waiting:  # most national nodes, most days: nothing to serve or pass on
+                continue
             items, departure = store.process_until(now)
+            if items.size == 0:
+                continue
             for relay in relays:
                 if relay.source is store:
                     relay.forward(items, departure)

@@ -153,6 +153,11 @@ class Store:
 
     # --- what the metrics read -----------------------------------------------------------------
 
+    @property
+    def waiting(self) -> bool:
+        """Whether any item is queued, arrived or not."""
+        return bool(self._pending)
+
     def has_due(self, now: float) -> bool:
         """Whether anything that arrived before ``now`` still waits to be served."""
         return any(bool((p[2] < now).any()) for p in self._pending)
