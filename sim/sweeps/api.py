@@ -233,10 +233,12 @@ def by_world(todo: list[RunSpec]) -> tuple[list[RunSpec], int]:
 
 
 def finish(out: Path, experiment: Experiment, plan: list[RunSpec], manifest: dict) -> SweepOutcome:
-    records = [store.read_run(out, spec.run_id) for spec in plan]
+    records = (store.read_run(out, spec.run_id) for spec in plan)  # read once, a few at a time
     runs = store.write_tables(out, records, experiment.factors, experiment.uncertainty_keys)
+    failed = runs[runs["status"] != "ok"]
     failures = [
-        {"run_id": r["run_id"], "error": r["error"]} for r in records if r["status"] != "ok"
+        {"run_id": rid, "error": error}
+        for rid, error in zip(failed["run_id"], failed["error"], strict=True)
     ]
     manifest = manifest | {
         "finished": now(),

@@ -22,7 +22,7 @@ from __future__ import annotations
 import io
 import json
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from sim.config import ConfigError
 from sim.config.errors import cut
 from sim.config.overrides import value_type
 from sim.results import json_safe, write_atomic, write_json_atomic
+from sim.sweeps.longtables import LongTable
 from sim.textsafe import csv_bytes, from_csv
 
 RUNS = "runs"
@@ -143,23 +144,59 @@ def write_parquet(path: Path, frame: pd.DataFrame) -> None:
     write_atomic(path, buffer.getvalue())
 
 
+LONG_TABLES = {
+    "timeseries": "timeseries",
+    "visibility_curve": "visibility",
+    "outages": "outages",
+    "daily": "daily",
+}
+"""Each run's long tables (their field in the run record) and the sweep's table of each."""
+
+CHUNK_RUNS = 64
+"""Run records held at once while the tables are written (about 0.4 GB at world scale)."""
+
+
 def write_tables(
     out_dir: Path,
-    records: Sequence[dict[str, Any]],
+    records: Iterable[dict[str, Any]],
     factors: Sequence[str],
     uncertainties: Sequence[str] | Mapping[str, str] = (),
 ) -> pd.DataFrame:
-    """Write runs.csv/.parquet and the long tables from the run records; return the runs."""
-    runs = runs_frame(records, factors, uncertainties)
-    write_atomic(out_dir / "runs.csv", csv_bytes(runs))
-    write_parquet(out_dir / "runs.parquet", runs)
-    write_parquet(out_dir / "timeseries.parquet", long_frame(records, "timeseries"))
-    write_parquet(out_dir / "visibility.parquet", long_frame(records, "visibility_curve"))
-    write_parquet(out_dir / "outages.parquet", long_frame(records, "outages"))
-    write_parquet(out_dir / "by_region.parquet", breakdown_frame(records, "by_region"))
-    write_parquet(out_dir / "by_kind.parquet", breakdown_frame(records, "by_kind"))
-    write_parquet(out_dir / "daily.parquet", long_frame(records, "daily"))
+    """Write runs.csv/.parquet and the long tables from the run records; return the runs.
+
+    The records are read once, ``CHUNK_RUNS`` at a time: each long table is written a chunk
+    at a time (``sim.sweeps.longtables``), and only the runs' metrics are kept for the runs
+    table, so memory does not grow with the number of runs."""
+    tables = {field: LongTable(out_dir, name) for field, name in LONG_TABLES.items()}
+    slim: list[dict[str, Any]] = []
+    try:
+        for chunk in chunks(records, CHUNK_RUNS):
+            for field, table in tables.items():
+                table.add(long_frame(chunk, field))
+            slim += [{k: v for k, v in r.items() if k not in LONG_TABLES} for r in chunk]
+        runs = runs_frame(slim, factors, uncertainties)
+        write_atomic(out_dir / "runs.csv", csv_bytes(runs))
+        write_parquet(out_dir / "runs.parquet", runs)
+        for table in tables.values():
+            table.close()
+    finally:
+        for table in tables.values():
+            table.discard()
+    write_parquet(out_dir / "by_region.parquet", breakdown_frame(slim, "by_region"))
+    write_parquet(out_dir / "by_kind.parquet", breakdown_frame(slim, "by_kind"))
     return runs
+
+
+def chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """Consecutive lists of ``size`` items (the last one shorter)."""
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def runs_frame(

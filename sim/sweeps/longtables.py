@@ -1,0 +1,105 @@
+"""A sweep's long tables written a chunk of runs at a time.
+
+The robustness experiment as shipped holds 5,376 run records whose daily tables, series and
+outages come to about 700 million numbers: read all at once, as Python objects, they took
+more than 24 GB. Each table is instead written a chunk of runs at a time, as a part file
+beside it, and the parts are joined into the table at the end on the union of their columns
+(a column that a chunk lacks, or holds no value of, is missing there: null). Nothing but the
+finished table ever has the table's name (the parts are hidden files, removed once joined or
+on failure), so a reader sees the whole table or none.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sim.results import UMASK, fsync_dir, problem
+
+
+class LongTable:
+    """``name.parquet`` under ``out_dir``, written with :meth:`add` then :meth:`close`."""
+
+    def __init__(self, out_dir: Path, name: str) -> None:
+        self.out_dir = out_dir
+        self.path = out_dir / f"{name}.parquet"
+        self.parts: list[Path] = []
+        self.columns: list[str] = []
+        """The columns of an empty table (no chunk had rows)."""
+
+    def add(self, frame: pd.DataFrame) -> None:
+        """The rows of one chunk of runs."""
+        if frame.empty:
+            self.columns = self.columns or [str(c) for c in frame.columns]
+            return
+        table = pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
+        part = self.out_dir / f".{self.path.name}.part{len(self.parts):05d}"
+        self.parts.append(part)
+        try:
+            pq.write_table(table, part)
+        except OSError as exc:
+            raise problem(part, exc) from None
+
+    def close(self) -> None:
+        """Join the parts into the table (atomically), and remove them."""
+        try:
+            if self.parts:
+                self._join()
+            else:
+                self._write_empty()
+        finally:
+            self.discard()
+
+    def discard(self) -> None:
+        """Remove the parts (the table itself, if written, stays)."""
+        for part in self.parts:
+            part.unlink(missing_ok=True)
+        self.parts = []
+
+    def _join(self) -> None:
+        schema = pa.unify_schemas(
+            [pq.read_schema(part) for part in self.parts], promote_options="permissive"
+        )
+        try:
+            fd, name = tempfile.mkstemp(
+                dir=self.out_dir, prefix=f".{self.path.name}.", suffix=".tmp"
+            )
+            os.close(fd)
+        except OSError as exc:
+            raise problem(self.path, exc) from None
+        tmp = Path(name)
+        try:
+            with pq.ParquetWriter(tmp, schema) as writer:
+                for part in self.parts:
+                    writer.write_table(conformed(pq.read_table(part), schema))
+            os.chmod(tmp, 0o666 & ~UMASK)
+            with open(tmp, "rb") as handle:
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.path)
+        except BaseException as exc:
+            tmp.unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                raise problem(self.path, exc) from None
+            raise
+        fsync_dir(self.out_dir)
+
+    def _write_empty(self) -> None:
+        from sim.sweeps.store import write_parquet
+
+        write_parquet(self.path, pd.DataFrame(columns=self.columns))
+
+
+def conformed(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """``table`` with the columns of ``schema``, in its order and types (a missing one null)."""
+    columns = [
+        table[field.name].cast(field.type)
+        if field.name in table.column_names
+        else pa.nulls(table.num_rows, field.type)
+        for field in schema
+    ]
+    return pa.Table.from_arrays(columns, schema=schema)
