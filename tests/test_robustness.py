@@ -4,11 +4,14 @@ crossing, PRIM on a planted box."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from sim.reporting.robust_text import break_even_sentences
 from sim.robustness import (
     RobustnessError,
     break_even,
@@ -23,6 +26,7 @@ from sim.robustness import (
     satisficing,
     world_table,
 )
+from sim.verdict.ties import tie_of
 
 COMPLETENESS = {  # world -> lever -> value (world 0 has two replications: 0.85 and 0.95 for A)
     0: {"A": 0.9, "B": 0.8, "C": 0.7},
@@ -194,3 +198,40 @@ def test_odds_half_width_is_the_binomial_one():
 
     assert odds_half_width(0.5, 256) == pytest.approx(1.96 * 0.5 / 16)
     assert odds_half_width(1.0, 10) == 0
+
+
+def test_a_crossing_within_the_materiality_threshold_is_not_a_break_even():
+    """Two levers whose average difference changes sign along an uncertainty but never goes
+    beyond the materiality threshold (0.5 points of completeness) are equal there, not
+    separated by a break-even value: the report says so in one sentence. The same crossing
+    scaled a thousand times up (differences of up to 20 points) is a break-even."""
+    x, diff = crossing_levers(2.0, at=0.9, n=120)
+
+    def runs_with(scale: float) -> pd.DataFrame:
+        rows = [
+            {"variant": v, "world": w, "replication": 0, "status": "ok", "p": xw,
+             "completeness": 0.9 + (scale * d if v == "today" else 0.0)}
+            for w, (xw, d) in enumerate(zip(x, diff, strict=True)) for v in ("today", "hybrid")
+        ]  # fmt: skip
+        return pd.DataFrame(rows)
+
+    large = break_even_between(runs_with(1.0), "p", "today", "hybrid", "completeness")
+    small = break_even_between(runs_with(0.001), "p", "today", "hybrid", "completeness")
+    assert small.value == pytest.approx(0.9, abs=0.01)  # it does cross, by a hair
+    found = SimpleNamespace(
+        metric="completeness",
+        break_evens=[large, replace(small, uncertainty="q")],
+        keys={},
+        tie=tie_of("completeness"),
+        table=world_table(runs_with(1.0), "completeness"),
+        leader="today",
+        rival="hybrid",
+    )
+    sentences = break_even_sentences(found)
+    assert len(sentences) == 2
+    assert sentences[0].startswith("today and its runner-up hybrid are equal on completeness")
+    assert " p is 0.9" in sentences[0]
+    assert sentences[1] == (
+        "today and hybrid stay within 0.5 percentage points of each other on average across"
+        " the sampled range of q: none of these assumptions decides between them."
+    )

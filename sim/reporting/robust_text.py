@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from sim.catalogue import number_text
@@ -163,8 +164,11 @@ def discovery_sentence(found: Assessment, box: Discovery | None) -> str:
 
 def break_even_sentences(found: Assessment) -> list[str]:
     label = info(found.metric).label.lower()
-    out, steady = [], []
+    out, steady, immaterial = [], [], []
     for be in found.break_evens:
+        if not material(be, found):
+            immaterial.append(name_of(be.uncertainty, found.keys))
+            continue
         if be.value is None:
             steady.append(be)
             continue
@@ -182,7 +186,28 @@ def break_even_sentences(found: Assessment) -> list[str]:
         )
     if steady:
         out.append(steady_sentence(found, steady))
+    if immaterial:
+        every = len(immaterial) == len(found.break_evens) > 1
+        which = "every assumption sampled" if every else ", ".join(immaterial)
+        verdict = "no assumption" if every else "none of these assumptions"
+        out.append(
+            f"{found.leader} and {found.rival} stay within {tie_words(found)} of each other on"
+            f" average across the sampled range of {which}: {verdict} decides between them."
+        )
     return out
+
+
+def material(be: BreakEven, found: Assessment) -> bool:
+    """Whether the average difference between the two levers (the monotone fit along the
+    uncertainty) goes beyond the materiality threshold somewhere in the sampled range: where
+    two equivalent levers' difference of a few thousandths of a point changes sign, that is
+    noise, not a break-even a decision turns on."""
+    fit = be.curve["fit"].to_numpy(dtype=float) if "fit" in be.curve else np.empty(0)
+    if fit.size == 0:
+        return True
+    pair = [lever for lever in (be.a, be.b) if lever in found.table]
+    level = float(np.nanmean(np.abs(found.table[pair].to_numpy()))) if pair else 0.0
+    return bool(np.nanmax(np.abs(fit)) > found.tie.width(level, level))
 
 
 def steady_sentence(found: Assessment, steady: list[BreakEven]) -> str:
