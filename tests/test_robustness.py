@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.reporting.robust_text import break_even_sentences
+from sim.reporting.robust_text import break_even_sentences, equivalence_sentence
 from sim.robustness import (
     RobustnessError,
     break_even,
@@ -235,3 +235,25 @@ def test_a_crossing_within_the_materiality_threshold_is_not_a_break_even():
         "today and hybrid stay within 0.5 percentage points of each other on average across"
         " the sampled range of q: none of these assumptions decides between them."
     )
+
+
+@pytest.mark.parametrize(
+    ("equal", "where"),
+    [
+        ({"centralized": 1.0}, "of each other in 100 % of the worlds;"),
+        (
+            {"centralized": 1.0, "hybrid-batch": 0.6},
+            "of hybrid-push in a share of the worlds (centralized in 100 %, hybrid-batch in 60 %);",
+        ),
+    ],
+)
+def test_the_equivalence_sentence_says_in_how_many_worlds(equal, where):
+    found = SimpleNamespace(
+        metric="completeness",
+        leader="hybrid-push",
+        tie=tie_of("completeness"),
+        equivalent_to_leader=lambda: equal,
+    )
+    sentence = equivalence_sentence(found)
+    assert sentence.startswith(f"On completeness, hybrid-push and {' and '.join(equal)} are")
+    assert where in sentence

@@ -85,12 +85,16 @@ def equivalence_sentence(found: Assessment) -> str | None:
     if not equal:
         return None
     label = info(found.metric).label.lower()
-    parts = [f"{lever} in {pct(v)}" for lever, v in sorted(equal.items(), key=lambda e: -e[1])]
-    reason = found.tie.reason
+    ranked = sorted(equal.items(), key=lambda e: -e[1])
+    if len(ranked) == 1:
+        where = f"of each other in {pct(ranked[0][1])} of the worlds"
+    else:
+        shares = ", ".join(f"{lever} in {pct(v)}" for lever, v in ranked)
+        where = f"of {found.leader} in a share of the worlds ({shares})"
     return (
         f"On {label}, {found.leader} and {join_words(list(equal))} are equivalent: within"
-        f" {tie_words(found)} ({reason}) of each other in {', '.join(parts)} of the worlds;"
-        " read their order as noise, not a ranking."
+        f" {tie_words(found)} ({found.tie.reason}) {where}; read their order as noise, not a"
+        " ranking."
     )
 
 
