@@ -197,6 +197,20 @@ def test_validate_good_and_bad_together(tmp_path: Path) -> None:
     assert f"{bad}: queries.hit_fraction:" in result.stderr
 
 
+def test_validate_says_how_many_runs_an_experiment_simulates() -> None:
+    """The robustness experiment's grid (the batch interval) is scoped to one variant: the
+    other six run once per world and are copied to the grid's three values."""
+    root = Path(__file__).resolve().parents[1]
+    files = [str(root / "experiments" / f"world-2023-{name}.yaml")
+             for name in ("robustness", "architectures")]  # fmt: skip
+    result = CliRunner().invoke(main, ["validate", *files])
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].endswith("(experiment, 5376 runs, 2304 of them simulated: the others copy"
+                             " a variant's run at the grid values outside its scope)")  # fmt: skip
+    assert lines[1].endswith("(experiment, 70 runs)")
+
+
 def test_validate_shipped_scenarios() -> None:
     root = Path(__file__).resolve().parents[1]
     files = [str(p) for p in sorted((root / "scenarios").glob("*.yaml"))]

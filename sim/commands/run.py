@@ -116,6 +116,13 @@ def checked(file: str) -> str:
         load_scenario(file)
         return ""
     from sim.sweeps import build_plan, load_experiment
+    from sim.sweeps.api import twins
 
     plan = build_plan(load_experiment(file))
-    return f" (experiment, {len(plan)} runs)"
+    copies = len(twins(plan))
+    if not copies:
+        return f" (experiment, {len(plan)} runs)"
+    return (
+        f" (experiment, {len(plan)} runs, {len(plan) - copies} of them simulated: the others"
+        " copy a variant's run at the grid values outside its scope)"
+    )
