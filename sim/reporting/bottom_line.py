@@ -21,7 +21,7 @@ from sim.reporting.charts import first_point
 from sim.reporting.definitions import info
 from sim.reporting.loading import Results
 from sim.reporting.outcome_text import baseline_words
-from sim.reporting.robust_text import name_of
+from sim.reporting.robust_text import join_words, name_of
 from sim.reporting.standing import best_shown, level_with
 from sim.reporting.verdict_text import recommendation
 from sim.verdict.ties import describe, equivalent_means
@@ -103,7 +103,7 @@ def lead_sentence(results: Results, table: pd.DataFrame, leader: str) -> str:
     if tied:
         within = describe(metric, materiality(metric))
         return (
-            f"{join([leader, *tied])} are equivalent on {label} ({value}{against}): within"
+            f"{join_words([leader, *tied])} are equivalent on {label} ({value}{against}): within"
             f" {within} of each other, so their order is noise, not a ranking."
         )
     head = f"{leader} leads on {label} with {value}{against}"
@@ -143,9 +143,9 @@ def strengths_and_prices(results: Results, table: pd.DataFrame, leader: str) -> 
         if leader in best:
             also.append(f"{info(metric).label.lower()} ({shown(metric, value)})")
     prices = [words for _, words in prices_of(results, table, leader)]
-    out = [f"{leader} is also best, or level with the best, on {join(also)}." if also else ""]
+    out = [f"{leader} is also best, or level with the best, on {join_words(also)}." if also else ""]
     if prices:
-        out.append(f"{leader} gives way on {join(prices)}.")
+        out.append(f"{leader} gives way on {join_words(prices)}.")
     else:
         out.append(f"{leader} gives way on nothing weighed.")
     return [s for s in out if s]
@@ -163,7 +163,7 @@ def prices_of(results: Results, table: pd.DataFrame, leader: str) -> list[tuple[
         if leader not in best:
             other = table.loc[best[0], metric]
             versus = pair(metric, value, other)
-            words = f"{info(metric).label.lower()} ({versus} for {join(best)})"
+            words = f"{info(metric).label.lower()} ({versus} for {join_words(best)})"
             prices.append((relative_gap(value, other), words))
     return prices
 
@@ -181,7 +181,7 @@ def alternatives_sentence(results: Results, table: pd.DataFrame, leader: str) ->
     for rival in rivals:
         gaps = worse_than(results, table, rival, leader)[:3]
         if gaps:
-            parts.append(f"{rival} pays with {join(gaps)}")
+            parts.append(f"{rival} pays with {join_words(gaps)}")
     return ("In return, " + "; ".join(parts) + ".") if parts else ""
 
 
@@ -225,7 +225,7 @@ def assumptions_sentence(results: Results) -> str:
         names = robust_drivers(found)
         share = found.ranks[1].get(found.leader, float("nan"))
         odds = f"{found.leader} ranks first in {100 * share:.0f} % of {found.worlds} worlds"
-        carried = f"; it moves most with {join(names)}" if names else ""
+        carried = f"; it moves most with {join_words(names)}" if names else ""
         where = "(see 'How robust is the ranking?')"
         return f"Over the plausible worlds sampled, {odds}{carried} {where}."
     guesses, varied = status_quo_guesses(results), [name_of(f) for f in results.factors]
@@ -233,10 +233,11 @@ def assumptions_sentence(results: Results) -> str:
         return (
             "The verdict holds for this scenario's assumptions; no plausible worlds were sampled."
         )
-    parts = [f"fixed here at guesses no public figure gives: {join(guesses)}"] if guesses else []
-    parts += (
-        [f"varied over a grid (the charts show its first point): {join(varied)}"] if varied else []
-    )
+    parts = []
+    if guesses:
+        parts.append(f"fixed here at guesses no public figure gives: {join_words(guesses)}")
+    if varied:
+        parts.append(f"varied over a grid (the charts show its first point): {join_words(varied)}")
     return (
         f"The verdict rests on assumptions {'; and '.join(parts)} (see 'Key assumptions');"
         " a sweep over plausible worlds (uncertainties, pdsa robustness) tests them."
@@ -285,11 +286,6 @@ def guess_text(value: object) -> str:
     return f"{value}"
 
 
-def join(items: list[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c``."""
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
-
-
 @dataclass(frozen=True)
 class BottomLine:
     """The decision in two sentences (who leads on the question, at what price, resting on
@@ -326,7 +322,7 @@ def key_assumption(results: Results) -> str:
     if guesses:
         return f"It rests on {guesses[0]}, a guess no public figure fixes (see 'Key assumptions')."
     if varied:
-        return f"It rests on the first point of the grid over {join(varied)}."
+        return f"It rests on the first point of the grid over {join_words(varied)}."
     return "It rests on this scenario's assumptions (see 'Key assumptions')."
 
 

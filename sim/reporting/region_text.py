@@ -13,6 +13,7 @@ from sim.catalogue import difference_text, shown_unit, value_text
 from sim.reporting.charts.region_data import Period, region_comparison, road_map_periods
 from sim.reporting.definitions import info
 from sim.reporting.loading import Results
+from sim.reporting.robust_text import join_words
 
 REGION_NOTE = (
     "Each cell: the mean over the runs [95 % confidence interval]; beside it, for the"
@@ -141,17 +142,12 @@ def region_sentence(rows: pd.DataFrame, period: Period, region: str, variants: l
         groups: dict[str, list[str]] = {}
         for v in shown:
             groups.setdefault(with_interval(by_variant.loc[v], str(metric)), []).append(v)
-        values = [f"{text} under {names(group)}" for text, group in groups.items()]
+        values = [f"{text} under {join_words(group)}" for text, group in groups.items()]
         parts.append(
             f"{label} {values[0]}" + (", against " + ", ".join(values[1:]) if values[1:] else "")
         )
     name = region.replace("_", " ")
     return f"In {period.days}, {name}: " + "; ".join(parts) + "."
-
-
-def names(variants: list[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c``."""
-    return variants[0] if len(variants) == 1 else f"{', '.join(variants[:-1])} and {variants[-1]}"
 
 
 def with_interval(row: pd.Series, metric: str) -> str:

@@ -99,6 +99,7 @@ def equivalence_sentence(found: Assessment) -> str | None:
 
 
 def join_words(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
