@@ -89,7 +89,7 @@ def test_a_failure_while_joining_leaves_no_table_and_no_parts(tmp_path, monkeypa
     def broken(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("sim.sweeps.longtables.os.replace", broken)
+    monkeypatch.setattr("sim.results.os.replace", broken)
     with pytest.raises(Exception, match="No space left on device"):
         table.close()
     assert list(tmp_path.iterdir()) == []

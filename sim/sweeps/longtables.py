@@ -11,15 +11,13 @@ on failure), so a reader sees the whole table or none.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.results import UMASK, fsync_dir, problem
+from sim.results import atomic_file, problem
 
 
 class LongTable:
@@ -65,33 +63,13 @@ class LongTable:
         schema = pa.unify_schemas(
             [pq.read_schema(part) for part in self.parts], promote_options="permissive"
         )
-        try:
-            fd, name = tempfile.mkstemp(
-                dir=self.out_dir, prefix=f".{self.path.name}.", suffix=".tmp"
-            )
-            os.close(fd)
-        except OSError as exc:
-            raise problem(self.path, exc) from None
-        tmp = Path(name)
-        try:
-            with pq.ParquetWriter(tmp, schema) as writer:
-                for part in self.parts:
-                    writer.write_table(conformed(pq.read_table(part), schema))
-            os.chmod(tmp, 0o666 & ~UMASK)
-            with open(tmp, "rb") as handle:
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        except BaseException as exc:
-            tmp.unlink(missing_ok=True)
-            if isinstance(exc, OSError):
-                raise problem(self.path, exc) from None
-            raise
-        fsync_dir(self.out_dir)
+        with atomic_file(self.path) as handle, pq.ParquetWriter(handle, schema) as writer:
+            for part in self.parts:
+                writer.write_table(conformed(pq.read_table(part), schema))
 
     def _write_empty(self) -> None:
-        from sim.sweeps.store import write_parquet
-
-        write_parquet(self.path, pd.DataFrame(columns=self.columns))
+        with atomic_file(self.path) as handle:
+            pd.DataFrame(columns=self.columns).to_parquet(handle, index=False)
 
 
 def conformed(table: pa.Table, schema: pa.Schema) -> pa.Table:
