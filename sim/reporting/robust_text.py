@@ -207,11 +207,10 @@ def material(be: BreakEven, found: Assessment) -> bool:
     uncertainty) goes beyond the materiality threshold somewhere in the sampled range: where
     two equivalent levers' difference of a few thousandths of a point changes sign, that is
     noise, not a break-even a decision turns on."""
-    fit = be.curve["fit"].to_numpy(dtype=float) if "fit" in be.curve else np.empty(0)
+    fit = be.curve["fit"].to_numpy(dtype=float)
     if fit.size == 0:
         return True
-    pair = [lever for lever in (be.a, be.b) if lever in found.table]
-    level = float(np.nanmean(np.abs(found.table[pair].to_numpy()))) if pair else 0.0
+    level = float(np.nanmean(np.abs(found.table[[be.a, be.b]].to_numpy())))
     return bool(np.nanmax(np.abs(fit)) > found.tie.width(level, level))
 
 
