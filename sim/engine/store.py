@@ -110,6 +110,11 @@ class Store:
         self.complete(due, service, departure)
         return due, departure
 
+    @property
+    def waiting(self) -> bool:
+        """Whether any item is queued, arrived or not."""
+        return bool(self._pending)
+
     def take_due(self, now: float, inclusive: bool = False) -> Batch:
         """Remove from the queue the items that have arrived before ``now`` (or at it): sorted
         by arrival, ties in the order received."""
@@ -152,11 +157,6 @@ class Store:
             listener(rec, version, t)
 
     # --- what the metrics read -----------------------------------------------------------------
-
-    @property
-    def waiting(self) -> bool:
-        """Whether any item is queued, arrived or not."""
-        return bool(self._pending)
 
     def has_due(self, now: float) -> bool:
         """Whether anything that arrived before ``now`` still waits to be served."""
