@@ -182,11 +182,16 @@ def twins(plan: list[RunSpec]) -> dict[str, str]:
 
 
 def write_twins(out: Path, plan: list[RunSpec], copies: dict[str, str], kept: set[str]) -> None:
-    """Each twin's record: its original's results under the twin's own identity."""
+    """Each twin's record: its original's results under the twin's own identity (an original
+    read once for all its twins)."""
+    todo: dict[str, list[RunSpec]] = {}
     for spec in plan:
         if spec.run_id in copies and spec.run_id not in kept:
-            record = store.read_run(out, copies[spec.run_id]) | header(spec)
-            store.write_run(out, record)
+            todo.setdefault(copies[spec.run_id], []).append(spec)
+    for original, specs in todo.items():
+        record = store.read_run(out, original)
+        for spec in specs:
+            store.write_run(out, record | header(spec))
 
 
 def execute(

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pandas as pd
 
 from sim.config import ConfigError
@@ -56,15 +57,28 @@ def run_path(out_dir: Path, run_id: str) -> Path:
 
 def write_run(out_dir: Path, record: dict[str, Any]) -> None:
     """Compact JSON: a run holds thousands of series rows, and indenting them costs time."""
-    text = json.dumps(json_safe(record), allow_nan=False, separators=(",", ":"))
-    write_atomic(run_path(out_dir, record["run_id"]), text.encode())
+    write_atomic(run_path(out_dir, record["run_id"]), record_bytes(record))
+
+
+RECORD_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
+
+
+def record_bytes(record: dict[str, Any]) -> bytes:
+    """A record as compact JSON, NaN and infinities as null (``json_safe``): by orjson, or by
+    the standard library for what orjson refuses (an integer beyond 64 bits). The two write
+    the same values; a float may be spelt differently (``5.7e-05`` or ``0.000057``)."""
+    try:
+        return orjson.dumps(record, option=RECORD_OPTIONS)
+    except TypeError:
+        text = json.dumps(json_safe(record), allow_nan=False, separators=(",", ":"))
+        return text.encode()
 
 
 def read_json(path: Path) -> Any:
     """The JSON in ``path``; a file that cannot be read or parsed is a :class:`ResultsDirError`
     naming it (a truncated or corrupt file must stop a command with one line, not a trace)."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return orjson.loads(path.read_bytes())
     except FileNotFoundError:
         raise ResultsDirError(str(path), "", "missing") from None
     except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
