@@ -183,10 +183,7 @@ def progress_words(out_dir: Path, total: int) -> str:
     """``5 of 12 runs written to DIR, whole``: what a stopped sweep leaves behind."""
     from sim.sweeps import store
 
-    try:
-        done = len(store.finished_runs(out_dir))
-    except ConfigError:
-        done = 0
+    done = store.written_runs(out_dir)
     return f"{done} of {total} runs written to {out_dir}, every one whole; resume with"
 
 

@@ -120,6 +120,13 @@ def finished_runs(out_dir: Path, on_corrupt: Callable[[str], None] | None = None
     return statuses
 
 
+def written_runs(out_dir: Path) -> int:
+    """Run files in the directory, without reading them: each is whole (written atomically),
+    and a stopped sweep says how many in a moment, not after re-reading gigabytes of them."""
+    folder = out_dir / RUNS
+    return sum(1 for _ in folder.glob("*.json")) if folder.is_dir() else 0
+
+
 def move_aside(path: Path) -> Path:
     """Rename a corrupt file to ``NAME.corrupt`` (``NAME.corrupt.1``... if taken)."""
     target, n = path.with_name(path.name + ".corrupt"), 0
