@@ -410,6 +410,17 @@ _ENTRIES: tuple[MetricSpec, ...] = (
         shortlist=True,
     ),
     MetricSpec(
+        "stores_beyond_target",
+        "Stores too slow for the target",
+        "stores",
+        "Stores and national nodes with searches whose service time alone is slower than"
+        " costs.capacity.target_p95_seconds at the 95th percentile: no number of servers meets"
+        " the target there, so servers_needed_total has no value and counts as failing a"
+        " threshold on it (sim.robustness.UNBOUNDED).",
+        higher_is_better=False,
+        aggregate="capacity",
+    ),
+    MetricSpec(
         "staff_hours_per_year",
         "Staff hours",
         "hours/year",
@@ -599,6 +610,7 @@ MATERIALITY: dict[str, Tie] = {
     "stale_hits_per_1000_searches": Tie(relative=0.05, reason="a twentieth"),
     "busiest_store_peak_per_second": Tie(relative=0.1, reason="a tenth: within the peak's guess"),
     "servers_needed_total": Tie(2.0, 0.1, "two servers, or a tenth: within the peak's guess"),
+    "stores_beyond_target": Tie(reason="stores are counted, not estimated: any difference"),
     "staff_hours_per_year": Tie(8760.0, 0.05, "a twentieth, or five full-time staff"),
     "bandwidth_gb_per_day_total": Tie(relative=0.1, reason="a tenth: within the sizes' guess"),
     "storage_gb_total": Tie(relative=0.1, reason="a tenth: within the sizes' guess"),

@@ -8,7 +8,8 @@ its settings). A **world** is one sampled combination of the uncertainties; ever
 it with the same seeds, so levers are compared world by world, on the metric averaged over the
 world's replications. A world where a lever has no value (a failed run, a ratio with nothing to
 count) is left out of every comparison that needs that lever, and the tables say how many
-worlds they rest on.
+worlds they rest on; but where no value would do (no number of servers meets the target:
+``UNBOUNDED``), a threshold counts as failed.
 
 Which way is better comes from :func:`sim.catalogue.better_higher`, the one rule every ranking
 in the project uses, and how close is equal from the metric's materiality threshold
@@ -233,12 +234,39 @@ def parse_threshold(text: str) -> Threshold:
     return Threshold(match.group(1), match.group(2), float(match.group(3)))
 
 
+UNBOUNDED = {"servers_needed_total": "stores_beyond_target"}
+"""Metrics with no value where no finite value would do, and the count that says so: with no
+servers_needed_total where some store's service alone is slower than the target (a positive
+``stores_beyond_target``), no number of servers meets it. A threshold on such a metric counts
+as failed there (the value is +inf) instead of the world dropping out of the shares; regret,
+the Pareto front and break-even values keep to finite values."""
+
+
+def unbounded_as_infinite(runs: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """``runs`` with +inf where ``metric`` has no value because none would do (``UNBOUNDED``)."""
+    count = UNBOUNDED.get(metric)
+    if count is None or count not in runs.columns or metric not in runs.columns:
+        return runs
+    values = pd.to_numeric(runs[metric], errors="coerce")
+    beyond = values.isna() & (pd.to_numeric(runs[count], errors="coerce") > 0)
+    return runs.assign(**{metric: values.mask(beyond, np.inf)}) if beyond.any() else runs
+
+
+def threshold_table(
+    runs: pd.DataFrame, threshold: Threshold, grid: Sequence[str] = ()
+) -> pd.DataFrame:
+    """``world_table`` of the threshold's metric, +inf where no value would do."""
+    return world_table(unbounded_as_infinite(runs, threshold.metric), threshold.metric, grid)
+
+
 def satisficing(
     runs: pd.DataFrame, thresholds: Sequence[Threshold], grid: Sequence[str] = ()
 ) -> pd.DataFrame:
     """Per lever, the share of worlds meeting each threshold, and all of them at once
-    (``all``), over the worlds where every lever has a value of every threshold's metric."""
-    tables = {t: world_table(runs, t.metric, grid) for t in thresholds}
+    (``all``), over the worlds where every lever has a value of every threshold's metric; a
+    value that none would do (``UNBOUNDED``: no number of servers meets the target) is a value,
+    and fails the threshold."""
+    tables = {t: threshold_table(runs, t, grid) for t in thresholds}
     worlds = sorted(set.intersection(*(set(t.index) for t in tables.values())))
     met = {str(t): t.met(table.loc[worlds]) for t, table in tables.items()}
     shares = pd.DataFrame({name: m.mean() for name, m in met.items()})
@@ -539,7 +567,7 @@ def where_lever_misses(
     grid: Sequence[str] = (),
 ) -> Discovery | None:
     """PRIM box of the worlds where ``lever`` misses one of the thresholds."""
-    tables = {t: world_table(runs, t.metric, grid)[lever] for t in thresholds}
+    tables = {t: threshold_table(runs, t, grid)[lever] for t in thresholds}
     worlds = sorted(set.intersection(*(set(t.index) for t in tables.values())))
     met = np.logical_and.reduce([t.met(v.loc[worlds]).to_numpy() for t, v in tables.items()])
     x = world_values(runs, names).loc[worlds]

@@ -135,3 +135,31 @@ def test_stores_are_sized_at_real_volume():
         assert metrics["search_load_per_second"]["hub"] == pytest.approx(2e7 / 86400, rel=0.03)
         assert metrics["servers_needed_total"] == metrics["servers_needed"]["hub"] >= 18
     assert abs(sized[0]["servers_needed"]["hub"] - sized[1]["servers_needed"]["hub"]) <= 1
+
+
+@pytest.mark.parametrize(
+    ("architecture", "beyond"),
+    [({"kind": "centralized"}, 0.0), ({"kind": "federated", "routing": "issuer"}, 2.0)],
+)
+def test_stores_beyond_the_target_are_counted(architecture, beyond):
+    """National nodes answering in a second, against a target of half a second: a federation,
+    whose two nodes answer searches, cannot meet it with any number of servers (both counted,
+    no servers_needed_total); a hub answering in 50 ms can, and the idle nodes are not
+    counted."""
+    metrics = run_one(
+        scenario(
+            {
+                "horizon_days": 30,
+                "warmup_days": 5,
+                "architecture": architecture,
+                "stores": {
+                    "hub": {"service_seconds": {"dist": "fixed", "value": 0.05}},
+                    "ncb": {"service_seconds": {"dist": "fixed", "value": 1.0}},
+                },
+                "costs": {"capacity": {"target_p95_seconds": 0.5}},
+            }
+        ),
+        seed=1,
+    ).metrics
+    assert metrics["stores_beyond_target"] == beyond
+    assert (metrics["servers_needed_total"] is None) == (beyond > 0)

@@ -257,3 +257,62 @@ def test_the_equivalence_sentence_says_in_how_many_worlds(equal, where):
     sentence = equivalence_sentence(found)
     assert sentence.startswith(f"On completeness, hybrid-push and {' and '.join(equal)} are")
     assert where in sentence
+
+
+def servers_runs() -> pd.DataFrame:
+    """``small_runs`` with servers: C's service is slower than the target in worlds 1 and 3
+    (no number of servers does: no value, a positive ``stores_beyond_target``); B's run in
+    world 2 has no value for another reason (nothing counts it as beyond the target)."""
+    runs = small_runs()
+    servers = {"A": 100.0, "B": 300.0, "C": 50.0}
+    runs["servers_needed_total"] = runs["variant"].map(servers)
+    runs["stores_beyond_target"] = 0.0
+    beyond = (runs["variant"] == "C") & runs["world"].isin([1, 3])
+    runs.loc[beyond, "servers_needed_total"] = np.nan
+    runs.loc[beyond, "stores_beyond_target"] = 195.0
+    runs.loc[(runs["variant"] == "B") & (runs["world"] == 2), "servers_needed_total"] = np.nan
+    return runs
+
+
+def test_a_world_where_no_number_of_servers_does_counts_as_failing_the_threshold():
+    """Worlds 0, 1 and 3 count (in 2 B has no value at all; 4 is C's failed run). C meets
+    ``servers_needed_total<=200`` in world 0 only (1 and 3: beyond the target), B never (300),
+    A always; with completeness>=0.8 (A: worlds 0; B: 0, 1; C: 3)."""
+    thresholds = [
+        parse_threshold("servers_needed_total<=200"),
+        parse_threshold("completeness>=0.8"),
+    ]
+    shares = satisficing(servers_runs(), thresholds)
+    assert (shares["worlds"] == 3).all()
+    assert shares["servers_needed_total<=200"].to_dict() == pytest.approx(
+        {"A": 1.0, "B": 0.0, "C": 1 / 3}
+    )
+    assert shares["all"].to_dict() == pytest.approx({"A": 1 / 3, "B": 0.0, "C": 0.0})
+
+
+def test_without_the_count_a_missing_value_still_leaves_the_world_out():
+    """Runs from before ``stores_beyond_target`` (or a metric not in ``UNBOUNDED``): a world
+    where a lever has no value is left out, as for any missing value."""
+    runs = servers_runs().drop(columns="stores_beyond_target")
+    shares = satisficing(runs, [parse_threshold("servers_needed_total<=200")])
+    assert (shares["worlds"] == 1).all()  # world 0: C has no value in 1 and 3, B in 2
+    assert shares["servers_needed_total<=200"].to_dict() == {"A": 1.0, "B": 0.0, "C": 1.0}
+
+
+def test_criteria_give_the_shares_and_the_pareto_front_their_own_worlds():
+    """The shares meeting every threshold are over the 3 worlds with a value or a beyond;
+    the Pareto front and the regret over the world with finite values of each (world 0),
+    and the report's sentences say both."""
+    from sim.reporting.robust_text import criteria_sentences
+    from sim.verdict.criteria import criteria
+
+    thresholds = [
+        parse_threshold("servers_needed_total<=200"),
+        parse_threshold("completeness>=0.8"),
+    ]
+    found = criteria(servers_runs(), thresholds)
+    assert (found.met_worlds, found.worlds) == (3, 1)
+    assert np.isfinite(found.regret.to_numpy()).all()
+    met, front = criteria_sentences(SimpleNamespace(criteria=found))
+    assert "the share of 3 worlds in which a lever meets all of them" in met
+    assert "of the 1 worlds where every lever has a value of each:" in front

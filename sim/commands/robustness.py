@@ -164,11 +164,12 @@ def criteria_sections(result: Any, md: bool) -> list[str]:
     shares = found.satisficing.drop(columns="worlds").join(found.pareto)
     shares = shares.sort_values(["all", "pareto_share"], ascending=False)
     metrics = ", ".join(found.metrics)
+    front_worlds = "" if found.worlds == found.met_worlds else f", over {found.worlds} worlds"
     out = [
         section(
-            f"Every criterion at once over {found.worlds} worlds: share meeting each threshold,"
-            f" all of them, and on the Pareto front of {metrics} (not beaten on every one at"
-            " once beyond its materiality threshold)",
+            f"Every criterion at once over {found.met_worlds} worlds: share meeting each"
+            f" threshold, all of them, and on the Pareto front of {metrics} (not beaten on"
+            f" every one at once beyond its materiality threshold{front_worlds})",
             shares,
             md,
         )
@@ -355,6 +356,7 @@ def criteria_json(found: Any) -> dict[str, Any] | None:
     return {
         "thresholds": [str(t) for t in found.thresholds],
         "worlds": found.worlds,
+        "satisficing_worlds": found.met_worlds,
         "satisficing": records(found.satisficing),
         "pareto_share": found.pareto.to_dict(),
         "regret": records(regret),

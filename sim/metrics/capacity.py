@@ -138,7 +138,7 @@ def servers_needed(rate: float, service: Service, target: float) -> int | None:
     no service time to size (then the target holds with any)."""
     if rate <= 0:
         return 0
-    if service.is_zero or service.quantile(0.95) > target:
+    if service.is_zero or beyond_target(service, target):
         return None
 
     def meets(c: int) -> bool:
@@ -155,6 +155,12 @@ def servers_needed(rate: float, service: Service, target: float) -> int | None:
         mid = (low + high) // 2
         low, high = (low, mid) if meets(mid) else (mid, high)
     return high
+
+
+def beyond_target(service: Service, target: float) -> bool:
+    """Whether the service alone is slower than ``target`` at the 95th percentile: then no
+    number of servers meets the target (waiting only adds to the service)."""
+    return not service.is_zero and service.quantile(0.95) > target
 
 
 def peak_minute_load(hour_rate: float) -> float:
@@ -216,12 +222,19 @@ def capacity_metrics(log: RunLog) -> dict[str, object]:
     needed["ncb_total"] = total_servers(nodes, capacity.peak_to_mean, capacity.target_p95_seconds)
     counted = [v for k, v in needed.items() if k != "ncb_busiest"]
     total = None if any(v is None for v in counted) else float(sum(v or 0.0 for v in counted))
+    target = capacity.target_p95_seconds
     return {
         "search_load_peak_per_second": peak,
         "servers_needed": needed,
         "search_p95_at_peak_seconds": p95,
         "busiest_store_peak_per_second": max(peak.values()) if peak else None,
         "servers_needed_total": total,
+        "stores_beyond_target": float(
+            sum(
+                s.rate > 0 and beyond_target(Service.of(s.spec.service_seconds), target)
+                for s in central + nodes
+            )
+        ),  # fmt: skip
     }
 
 

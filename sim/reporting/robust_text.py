@@ -282,11 +282,16 @@ def criteria_sentences(found: Assessment) -> list[str]:
     front = criteria.pareto.sort_values(ascending=False)
     on_front = [f"{lever} in {pct(v)}" for lever, v in front.items() if v > 0]
     metrics = join_words([info(m).label.lower() for m in criteria.metrics])
+    over = (
+        ""
+        if criteria.worlds == criteria.met_worlds
+        else f" of the {criteria.worlds} worlds where every lever has a value of each"
+    )
     return [
-        f"Against every criterion at once ({conditions}), the share of {criteria.worlds}"
+        f"Against every criterion at once ({conditions}), the share of {criteria.met_worlds}"
         f" worlds in which a lever meets all of them: {', '.join(parts)}.",
         f"On the Pareto front of {metrics} (no other lever better on one and not worse on any,"
-        f" beyond each metric's materiality threshold): {', '.join(on_front) or 'none'}.",
+        f" beyond each metric's materiality threshold){over}: {', '.join(on_front) or 'none'}.",
     ]
 
 

@@ -105,8 +105,8 @@ def choose_sentence(results: Results, found: Any) -> str:
         conditions = join_words([threshold_words(t) for t in criteria.thresholds])
         among = (
             "of them"
-            if criteria.worlds == found.worlds
-            else f"of the {criteria.worlds} worlds where every lever has a value of each"
+            if criteria.met_worlds == found.worlds
+            else f"of the {criteria.met_worlds} worlds where every lever has a value of each"
         )
         head += f", and meeting {conditions} in {pct(met.get(found.leader, 0.0))} {among}"
     price = price_words(results, found.leader)
@@ -149,10 +149,12 @@ def otherwise_sentence(results: Results, found: Any) -> str:
         mine, theirs = table[found.leader].mean(), table[lever].mean()
         label = info(metric).label.lower()
         cost = leader_advantage(found, lever)
+        worlds = found.criteria.worlds
+        among = "them" if worlds == found.worlds else f"the {worlds} where each has a value"
         return (
             f"Choose {lever} instead if its {label}, {shown(metric, theirs)} against"
             f" {shown(metric, mine)} on average over the worlds, weighs more than {cost}: it is"
-            f" on the Pareto front in {pct(found.criteria.pareto[lever])} of them."
+            f" on the Pareto front in {pct(found.criteria.pareto[lever])} of {among}."
         )
     box = found.discovery
     if box is not None and box.significant:

@@ -84,8 +84,11 @@ class Criteria:
 
     Attributes:
         thresholds: the conditions, in the order given.
-        worlds: how many worlds every lever has a value of every metric in.
-        satisficing: per lever, the share of worlds meeting each threshold and ``all``.
+        worlds: how many worlds every lever has a finite value of every metric in (the
+            regret and the Pareto front).
+        satisficing: per lever, the share of worlds meeting each threshold and ``all``, over
+            ``met_worlds`` (a world where no number of servers meets the target counts there,
+            as failing: ``sim.robustness.UNBOUNDED``).
         regret: per lever, mean, 90th percentile and maximum regret on each metric.
         pareto: per lever, the share of worlds where it is on the Pareto front.
         front: world x lever, on the front or not.
@@ -103,6 +106,11 @@ class Criteria:
     @property
     def metrics(self) -> list[str]:
         return list(self.tables)
+
+    @property
+    def met_worlds(self) -> int:
+        """How many worlds the shares meeting the thresholds are over."""
+        return int(self.satisficing["worlds"].iloc[0]) if len(self.satisficing) else 0
 
 
 def criteria(
