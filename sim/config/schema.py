@@ -1184,7 +1184,7 @@ class Scenario(Frozen):
                 if twice:
                     raise ValueError(f"{at}: {', '.join(twice[:5])} already moved in this stage")
                 moved |= members
-        for code in codes:
+        for code in codes if self.migration.stages else ():
             days = [d for d in self.migration_days(code)]
             if days != sorted(days):
                 raise ValueError(

@@ -138,7 +138,11 @@ def check_plan_size(
     """Refuse the sweep, before anything is written, if one of its runs is too large."""
     if limit is None:
         return
+    seen: set[str] = set()
     for spec in unique_scenarios(plan):
+        if spec.scenario_sha256 in seen:  # a twin: the same scenario, the same size
+            continue
+        seen.add(spec.scenario_sha256)
         try:
             check_size(scenario_from_dict(spec.scenario), limit, hint=hint)
         except ConfigError as exc:
