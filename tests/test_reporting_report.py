@@ -107,3 +107,33 @@ def test_chart_names_of_the_cli_match_the_charts() -> None:
     from sim.commands.report import chart_names
 
     assert chart_names() == list(CHARTS)
+
+
+def test_the_report_reads_only_the_worlds_daily_series_and_says_the_same(
+    sweep_dir: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """``pdsa report`` and ``pdsa plot`` read the daily series' world rows alone (what they
+    draw; the robustness experiment's report peaked at 6.5 GB reading every region's): the
+    same report, byte for byte but for the time it was written, and the same series as the
+    full table's world rows, from parquet or from CSV."""
+    import pandas as pd
+
+    full, world = load_results(sweep_dir), load_results(sweep_dir, world_series=True)
+    assert set(full.timeseries["region"]) != {"all"} and set(world.timeseries["region"]) == {"all"}
+    expected = full.timeseries[full.timeseries["region"] == "all"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(world.timeseries.reset_index(drop=True), expected)
+    texts = [
+        write_report(r, tmp_path / f"{name}.html").read_text()
+        for name, r in (("full", full), ("world", world))
+    ]
+    written = re.compile(r"<th>report written</th><td>[^<]*</td>")
+    assert written.sub("", texts[0]) == written.sub("", texts[1])
+    csv_dir = tmp_path / "csv"
+    csv_dir.mkdir()
+    for path in sweep_dir.iterdir():
+        if path.is_file() and path.name != "timeseries.parquet":
+            (csv_dir / path.name).write_bytes(path.read_bytes())
+    full.timeseries.to_csv(csv_dir / "timeseries.csv", index=False)
+    from_csv = load_results(csv_dir, world_series=True).timeseries
+    assert set(from_csv["region"]) == {"all"} and len(from_csv) == len(expected)

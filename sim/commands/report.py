@@ -24,7 +24,7 @@ RESULTS = click.Path(exists=True, file_okay=False, path_type=Path)
 def load_or_fail(results_dir: Path):  # noqa: ANN201 (Results; imported lazily)
     from sim.reporting import load_results
 
-    return done_or_fail(lambda: load_results(results_dir))
+    return done_or_fail(lambda: load_results(results_dir, world_series=True))
 
 
 def done_or_fail(work: Callable[[], Any]) -> Any:

@@ -64,4 +64,4 @@ def write_charts(
 def write_standard_charts(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
     """The standard charts of a sweep or run directory as PNG + CSV (``--plot``), with the
     robustness charts for a sweep with sampled worlds."""
-    return write_charts(load_results(results_dir), out_dir)
+    return write_charts(load_results(results_dir, world_series=True), out_dir)

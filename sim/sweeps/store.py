@@ -28,6 +28,7 @@ from typing import Any
 
 import orjson
 import pandas as pd
+import pyarrow.parquet as pq
 
 from sim.config import ConfigError
 from sim.config.errors import cut
@@ -306,18 +307,34 @@ def breakdown_frame(records: Sequence[dict[str, Any]], field: str) -> pd.DataFra
     return pd.DataFrame(rows) if rows else pd.DataFrame(columns=columns)
 
 
-def read_table(out_dir: Path, name: str) -> pd.DataFrame | None:
+def read_table(
+    out_dir: Path, name: str, where: tuple[str, Any] | None = None
+) -> pd.DataFrame | None:
     """``name.parquet`` if present, else ``name.csv``, else None; a file that cannot be read
-    is a :class:`ResultsDirError` naming it."""
-    for path, reader in ((out_dir / f"{name}.parquet", pd.read_parquet),
-                         (out_dir / f"{name}.csv", from_csv)):  # fmt: skip
+    is a :class:`ResultsDirError` naming it. ``where`` (column, value): only the rows holding
+    that value, if the table has the column (a parquet file's other rows are not read)."""
+    for path, reader in ((out_dir / f"{name}.parquet", read_parquet_where),
+                         (out_dir / f"{name}.csv", read_csv_where)):  # fmt: skip
         if path.is_file():
             try:
-                return reader(path)
+                return reader(path, where)
             except Exception as exc:  # pyarrow and pandas raise many kinds for a bad file
                 reason = cut(" ".join(str(exc).split()), 80) or type(exc).__name__
                 raise ResultsDirError(str(path), "", f"cannot be read ({reason})") from None
     return None
+
+
+def read_parquet_where(path: Path, where: tuple[str, Any] | None) -> pd.DataFrame:
+    if where is None or where[0] not in pq.read_schema(path).names:
+        return pd.read_parquet(path)
+    return pd.read_parquet(path, filters=[(where[0], "==", where[1])])
+
+
+def read_csv_where(path: Path, where: tuple[str, Any] | None) -> pd.DataFrame:
+    table = from_csv(path)
+    if where is None or where[0] not in table.columns:
+        return table
+    return table[table[where[0]] == where[1]].reset_index(drop=True)
 
 
 def read_sweep(out_dir: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
