@@ -2,6 +2,7 @@
 and a million sampled queries, under each architecture, one run per process.
 
     python experiments/benchmark.py [--repeat 3] [--arch centralized ...] [--scale 0.25 1 4]
+    python experiments/benchmark.py --warm [--repeat 3] [--arch ...]
 
 Prints, per architecture (and volume scale), the median wall and CPU time of ``run_one`` and
 the peak resident memory of the process that ran it, and both per million record changes
@@ -12,6 +13,10 @@ machine compare the CPU times: wall times include waiting for other processes.
 
 The code benchmarked is the checkout this file is in, whatever ``sim`` is installed; an
 untimed tiny run first compiles the numba kernels into their cache.
+
+``--warm`` times the world-year as a sweep's worker runs it: in this one process, after
+``sim.runner.warm_up`` and an untimed first run of the architecture (the kernels loaded, the
+world drawn), the median CPU time of ``--repeat`` runs more.
 """
 
 from __future__ import annotations
@@ -118,15 +123,36 @@ def child(name: str, scale: float) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
+def warm(names: list[str], repeat: int, scale: float) -> None:
+    """Median CPU s of ``repeat`` runs of each architecture in this process, after a first."""
+    from sim.config import scenario_from_dict
+    from sim.runner import run_one, warm_up
+
+    warm_up()
+    print(f"{'architecture':<16} {'warm cpu s':>10} {'first cpu s':>11}")
+    for name in names:
+        scenario = scenario_from_dict(scenario_dict(ARCHITECTURES[name], scale))
+        cpu = []
+        for _ in range(repeat + 1):
+            started = time.process_time()
+            run_one(scenario)
+            cpu.append(time.process_time() - started)
+        print(f"{name:<16} {statistics.median(cpu[1:]):10.2f} {cpu[0]:11.2f}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--arch", nargs="*", default=list(ARCHITECTURES))
     parser.add_argument("--scale", nargs="*", type=float, default=[1.0])
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--warm", action="store_true", help="as a sweep's worker: one process")
     args = parser.parse_args()
     if args.child:
         run_child(args.child, args.scale[0])
+        return
+    if args.warm:
+        warm(args.arch, args.repeat, args.scale[0])
         return
     for name in args.arch:
         child(WARM_UP + name, 1.0)
