@@ -282,3 +282,24 @@ def test_never_is_equivalent_only_to_never():
     assert not tie.equivalent(math.inf, 19.1) and not tie.equivalent(19.1, math.inf)
     assert tie.equivalent(math.inf, math.inf)
     assert tie.equivalent(19.1, 19.9) and not tie.equivalent(19.1, 25.0)
+
+
+def test_a_world_where_no_number_of_servers_does_fails_every_setting():
+    """Four worlds, three sync intervals, 100 servers everywhere but in world 3, where the
+    service alone is slower than the target (no value, ``stores_beyond_target`` 195): every
+    setting meets ``servers_needed_total<=500`` in 3 worlds of 4, so none in 90 % of them
+    (before, world 3 dropped out and every setting met it in all)."""
+    rows = [
+        {"variant": "hybrid", "world": w, "status": "ok", "architecture.sync_interval_days": t,
+         "servers_needed_total": np.nan if w == 3 else 100.0,
+         "stores_beyond_target": 195.0 if w == 3 else 0.0}
+        for w in range(4) for t in (1.0, 7.0, 30.0)
+    ]  # fmt: skip
+    found = robust_setting(
+        pd.DataFrame(rows),
+        "hybrid",
+        "architecture.sync_interval_days",
+        parse_threshold("servers_needed_total<=500"),
+    )
+    assert found.worlds == 4 and found.met_share == [0.75, 0.75, 0.75]
+    assert found.robust is None and found.robust_values == []

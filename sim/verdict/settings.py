@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.robustness import WORLD, Threshold, lever_labels
+from sim.robustness import WORLD, Threshold, lever_labels, unbounded_as_infinite
 
 CONFIDENCE = 0.9
 RESAMPLES = 400
@@ -146,12 +146,12 @@ def robust_setting(
 ) -> RobustSetting:
     """The robust value of ``setting`` for ``variant``'s runs (already narrowed to the
     ``fixed`` values of its other grid keys) against ``threshold``."""
-    mine = runs[runs["variant"].astype(str) == variant]
+    mine = unbounded_as_infinite(runs[runs["variant"].astype(str) == variant], threshold.metric)
     table = setting_table(mine, threshold.metric, setting)
     x = table.columns.to_numpy(dtype=float)
     g = margin(table.to_numpy(dtype=float), threshold)
     met = (g >= 0) if threshold.op in (">=", "<=") else (g > 0)
-    trend = float(np.mean(g[:, -1] - g[:, 0])) if x.size > 1 else 0.0
+    trend = direction(g) if x.size > 1 else 0.0
     below = None if trend == 0 else trend < 0
     side = True if below is None else below
     evens = np.array([crossing(x, row, side) for row in g])
@@ -165,6 +165,16 @@ def robust_setting(
         variant, setting, dict(fixed or {}), threshold, confidence, [float(v) for v in x],
         [float(s) for s in met.mean(axis=0)], below, evens, robust, low, high, median, len(table),
     )  # fmt: skip
+
+
+def direction(g: np.ndarray) -> float:
+    """The mean change of the margin from the smallest setting to the largest, over the worlds
+    where both ends are finite (a world where no value would do, ``UNBOUNDED``, fails at every
+    setting and says nothing of the direction)."""
+    with np.errstate(invalid="ignore"):  # -inf - -inf: such a world is left out below
+        change = g[:, -1] - g[:, 0]
+    finite = change[np.isfinite(change)]
+    return float(finite.mean()) if finite.size else 0.0
 
 
 def lever_settings(runs: pd.DataFrame, grid: Sequence[str]) -> dict[str, list[str]]:
