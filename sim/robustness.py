@@ -238,8 +238,9 @@ UNBOUNDED = {"servers_needed_total": "stores_beyond_target"}
 """Metrics with no value where no finite value would do, and the count that says so: with no
 servers_needed_total where some store's service alone is slower than the target (a positive
 ``stores_beyond_target``), no number of servers meets it. A threshold on such a metric counts
-as failed there (the value is +inf) instead of the world dropping out of the shares; regret,
-the Pareto front and break-even values keep to finite values."""
+as failed there (the value is +inf) instead of the world dropping out of the shares (and of a
+lever's robust setting, ``sim.verdict.settings``); regret, the Pareto front and break-even
+values keep to finite values."""
 
 
 def unbounded_as_infinite(runs: pd.DataFrame, metric: str) -> pd.DataFrame:
