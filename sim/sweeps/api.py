@@ -138,11 +138,7 @@ def check_plan_size(
     """Refuse the sweep, before anything is written, if one of its runs is too large."""
     if limit is None:
         return
-    seen: set[str] = set()
     for spec in unique_scenarios(plan):
-        if spec.scenario_sha256 in seen:  # a twin: the same scenario, the same size
-            continue
-        seen.add(spec.scenario_sha256)
         try:
             check_size(scenario_from_dict(spec.scenario), limit, hint=hint)
         except ConfigError as exc:
@@ -152,10 +148,11 @@ def check_plan_size(
 
 
 def unique_scenarios(plan: list[RunSpec]) -> list[RunSpec]:
-    """One spec per variant and point (replications share their scenario)."""
-    first: dict[tuple[str, int], RunSpec] = {}
+    """One spec per distinct scenario of each variant: replications share theirs, and so do a
+    variant's twins at the grid values outside its scope (``twins``)."""
+    first: dict[tuple[str, str], RunSpec] = {}
     for spec in plan:
-        first.setdefault((spec.variant, spec.point_index), spec)
+        first.setdefault((spec.variant, spec.scenario_sha256), spec)
     return list(first.values())
 
 
