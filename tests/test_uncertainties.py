@@ -160,16 +160,22 @@ def test_set_applies_to_every_variant_and_a_scoped_grid_to_the_named_ones(tmp_pa
     assert central[0].scenario == central[2].scenario and central[0].seed == central[2].seed
 
 
-def test_a_variant_outside_a_scoped_grid_runs_once_per_world(tmp_path):
-    changes = {
+def scoped_grid(worlds: int) -> dict:
+    """Centralized and hybrid over sampled worlds, with a sync interval grid scoped to hybrid:
+    centralized has the same scenario at both grid values (its twins)."""
+    return {
         "variants": {"centralized": {}, "hybrid": {"architecture": {"kind": "hybrid"}}},
         "grid": {"architecture.sync_interval_days": {"values": [1, 7], "variants": ["hybrid"]}},
         "uncertainties": {
             "design": "lhs",
-            "worlds": 2,
+            "worlds": worlds,
             "parameters": {HUB_DELAY: {"range": [1, 9]}},
         },
     }
+
+
+def test_a_variant_outside_a_scoped_grid_runs_once_per_world(tmp_path):
+    changes = scoped_grid(worlds=2)
     out = tmp_path / "out"
     outcome = run_sweep(write_experiment(tmp_path, changes), out, workers=1)
     runs = outcome.runs.set_index("run_id")
@@ -198,15 +204,7 @@ def test_a_scenario_shared_by_several_runs_is_validated_and_sized_once(tmp_path,
     monkeypatch.setattr(
         sim.sweeps.api, "check_size", lambda *a, **k: sized.append(1) or size(*a, **k)
     )
-    changes = {
-        "variants": {"centralized": {}, "hybrid": {"architecture": {"kind": "hybrid"}}},
-        "grid": {"architecture.sync_interval_days": {"values": [1, 7], "variants": ["hybrid"]}},
-        "uncertainties": {
-            "design": "lhs",
-            "worlds": 3,
-            "parameters": {HUB_DELAY: {"range": [1, 9]}},
-        },
-    }
+    changes = scoped_grid(worlds=3)
     experiment = load_experiment(write_experiment(tmp_path, changes))
     plan = build_plan(experiment)
     distinct = {s.scenario_sha256 for s in plan}
