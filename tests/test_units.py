@@ -10,7 +10,11 @@ from hypothesis import strategies as st
 
 from sim.engine.outages import Availability
 from sim.engine.queue import ServerPool, departures_single, fifo_departures
-from sim.metrics.integrals import cumulative_counts, weighted_quantiles
+from sim.metrics.integrals import (
+    cumulative_counts,
+    sorted_weighted_quantiles,
+    weighted_quantiles,
+)
 from sim.metrics.intervals import shown_intervals, subtract_windows, up_pieces
 from sim.records import draw_records
 from sim.rng import Streams
@@ -146,6 +150,28 @@ def test_weighted_quantiles():
     assert weighted_quantiles(
         np.array([1.0, 2.0, 3.0]), np.array([1.0, 1.0, 2.0]), [0.5, 0.75]
     ) == [2.0, 3.0]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    weights=st.lists(
+        st.sampled_from([0.0, 0.0, 0.0, 1e-3, 0.25, 1.0, 7.5]), min_size=0, max_size=30
+    ),
+    qs=st.lists(st.floats(0.0, 1.0), min_size=1, max_size=4),
+)
+def test_weighted_quantiles_ignore_zero_weights_exactly(weights, qs):
+    """Zero weights kept in the cumulative sum give exactly the quantiles of the sample
+    without them (the reference drops them first), at q = 0 and 1 too."""
+    w = np.array(weights, dtype=float)
+    values = np.arange(w.size, dtype=float)
+    keep = w > 0
+    if not keep.any():
+        expected = [None] * len(qs)
+    else:
+        kept, cdf = values[keep], np.cumsum(w[keep])
+        idx = np.searchsorted(cdf / cdf[-1], qs, side="left")
+        expected = [float(kept[min(i, kept.size - 1)]) for i in idx]
+    assert sorted_weighted_quantiles(values, w, qs) == expected
 
 
 def source_for(records: dict):

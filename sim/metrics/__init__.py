@@ -29,7 +29,9 @@ from sim.metrics.outcomes import (
     outcomes_by_kind,
 )
 from sim.metrics.queries import (
-    query_counts_by_day,
+    QueryCells,
+    daily_quantiles,
+    query_cells,
     query_metrics,
     query_ratios,
     query_table,
@@ -96,6 +98,7 @@ def compute_metrics(log: RunLog) -> MetricsBundle:
     visibility curve, all from the run log alone."""
     shown = shown_by_key(log)
     days = Grid.days(log)
+    queries = query_table(log)
     parts = _Parts(
         log=log,
         days=days,
@@ -103,16 +106,18 @@ def compute_metrics(log: RunLog) -> MetricsBundle:
         sample=lag_sample(log, shown),
         exposure=exposure_by_day(log, days, shown),
         storage=storage_gb(log, shown) if log.costs is not None else None,
-        queries=query_table(log),
+        queries=queries,
+        cells=query_cells(
+            queries, log.world.region_of, len(log.source.kind_names), days.first, days.n_days
+        ),
         messages=messages_per_day(log, days),
     )
     del shown  # the largest arrays here: free them before the rest
-    metrics, by_region, by_kind, rows = _headline(parts), {}, _by_kind(parts), []
-    rows.append(
-        timeseries_rows("all", days, parts.weighted(parts.everyone), parts.queries, parts.all)
-    )
+    metrics, by_region, by_kind = _headline(parts), {}, _by_kind(parts)
+    quantiles = parts.daily_latency_quantiles()
+    rows = [timeseries_rows("all", days, parts.weighted(parts.everyone), parts, quantiles[0])]
     for r, name in enumerate(log.world.regions):
-        by_region[name], frame = _region(parts, r, name)
+        by_region[name], frame = _region(parts, r, name, quantiles[r + 1])
         rows.append(frame)
     if log.behaviour is not None:
         metrics |= behaviour_metrics(log, parts.everyone)
@@ -141,15 +146,30 @@ class _Parts:
     exposure: tuple[np.ndarray, np.ndarray]
     storage: Any
     queries: dict[str, np.ndarray]
+    cells: QueryCells
     messages: dict[str, dict[str, Any]]
 
     @property
     def everyone(self) -> np.ndarray:
         return np.arange(self.log.world.n_countries)
 
-    @property
-    def all(self) -> np.ndarray:
-        return np.ones(self.queries["sent"].size, dtype=bool)
+    def searches(self, region: int | None = None, kind: int | None = None) -> dict[str, Any]:
+        """The search metrics of the queriers of ``region`` asking of ``kind`` (None: all)."""
+        answered = self.queries["answered"].copy()
+        if region is not None:
+            answered &= self.cells.region == region
+        if kind is not None:
+            answered &= self.queries["kind"] == kind
+        return query_metrics(self.cells.totals(region, kind), self.queries["latency"][answered])
+
+    def daily_latency_quantiles(self) -> list[np.ndarray]:
+        """Each day's latency median and 95th percentile ([2, day]) of the world's searches,
+        then of each region's."""
+        region, latency = self.cells.region, self.queries["latency"]
+        groups = [np.ones(latency.size, dtype=bool)]
+        groups += [region == r for r in range(len(self.log.world.regions))]
+        day = self.queries["day"] - self.days.first
+        return daily_quantiles(latency, day, groups, self.days.n_days, [0.5, 0.95])
 
     def members(self, region: int) -> np.ndarray:
         return np.flatnonzero(self.log.world.region_of == region)
@@ -173,7 +193,7 @@ def _headline(parts: _Parts) -> dict[str, Any]:
     log, (num, den) = parts.log, parts.exposure
     metrics: dict[str, Any] = _totals(parts.weighted(parts.everyone))
     metrics |= lag_metrics(parts.sample, None)
-    metrics |= query_metrics(parts.queries, parts.all)
+    metrics |= parts.searches()
     metrics["exposure"] = ratio(num.sum(), den.sum())
     metrics["messages_per_day"] = {name: m["mean"] for name, m in parts.messages.items()}
     metrics["utilisation"] = utilisation(log)
@@ -181,20 +201,21 @@ def _headline(parts: _Parts) -> dict[str, Any]:
     return metrics
 
 
-def _region(parts: _Parts, r: int, name: str) -> tuple[dict[str, float | None], pd.DataFrame]:
-    """One region's metrics (its members as queriers) and its rows of the time series."""
-    members = parts.members(r)
-    sums = parts.weighted(members)
-    in_region = np.isin(parts.queries["querier"], members)
-    metrics = _totals(sums) | lag_metrics(parts.sample, r) | query_metrics(parts.queries, in_region)
-    return metrics, timeseries_rows(name, parts.days, sums, parts.queries, in_region)
+def _region(
+    parts: _Parts, r: int, name: str, quantiles: np.ndarray
+) -> tuple[dict[str, float | None], pd.DataFrame]:
+    """One region's metrics (its members as queriers) and its rows of the time series, with
+    its daily latency ``quantiles``."""
+    sums = parts.weighted(parts.members(r))
+    metrics = _totals(sums) | lag_metrics(parts.sample, r) | parts.searches(region=r)
+    return metrics, timeseries_rows(name, parts.days, sums, parts, quantiles, r)
 
 
 def _by_kind(parts: _Parts) -> dict[str, dict[str, float | None]]:
     return {
         name: _totals(parts.weighted(parts.everyone, k))
         | lag_metrics(parts.sample, None, kind=k)
-        | query_metrics(parts.queries, parts.queries["kind"] == k)
+        | parts.searches(kind=k)
         for k, name in enumerate(parts.log.source.kind_names)
     }
 
@@ -223,31 +244,30 @@ def _outcomes(
 
 def _daily(parts: _Parts, outcomes: dict[str, np.ndarray] | None) -> pd.DataFrame:
     """The daily table: the world's rows (with exposure), each region's, each kind's."""
-    days, queries, everyone = parts.days, parts.queries, parts.everyone
-    numbers = np.floor(days.day_lo).astype(np.int64)
+    days, everyone = parts.days, parts.everyone
+    numbers = days.numbers
     measured = {MEASURED: days.day_hi - days.day_lo}
 
-    def rows(region: str, kind: str, queriers: np.ndarray, mask: np.ndarray, k: int | None):
-        counted = query_counts_by_day(queries, mask, int(numbers[0]), numbers.size)
+    def rows(region: str, kind: str, queriers: np.ndarray, r: int | None, k: int | None):
+        counted = parts.cells.by_day(r, k)
         found = {} if outcomes is None else outcome_counts_by_day(outcomes, queriers, k)
         sums = parts.weighted(queriers, k)
         return daily_rows(numbers, region, kind, measured, sums, counted, found)
 
-    world = rows(ALL, ALL, everyone, parts.all, None)
+    world = rows(ALL, ALL, everyone, None, None)
     world[list(EXPOSURE)] = np.column_stack(parts.exposure)
     frames = [world]
     for r, name in enumerate(parts.log.world.regions):
-        in_region = np.isin(queries["querier"], parts.members(r))
-        frames.append(rows(name, ALL, parts.members(r), in_region, None))
+        frames.append(rows(name, ALL, parts.members(r), r, None))
     for k, name in enumerate(parts.log.source.kind_names):
-        frames.append(rows(ALL, name, everyone, queries["kind"] == k, k))
+        frames.append(rows(ALL, name, everyone, None, k))
     return daily_table(frames)
 
 
 def _timeseries(parts: _Parts, rows: list[pd.DataFrame]) -> pd.DataFrame:
     """The daily rows with each day's exposure and messages."""
     timeseries = pd.concat(rows, ignore_index=True)
-    day_index = timeseries["day"].to_numpy() - int(np.floor(parts.days.day_lo[0]))
+    day_index = timeseries["day"].to_numpy() - parts.days.first
     num, den = parts.exposure
     exposure_daily = np.array([np.nan if d <= 0 else n / d for n, d in zip(num, den, strict=True)])
     timeseries["exposure"] = exposure_daily[day_index]
@@ -268,32 +288,38 @@ def with_behaviour(log: RunLog, frame: pd.DataFrame, region: np.ndarray) -> pd.D
     return frame.merge(series, on="day", how="left")
 
 
-def timeseries_rows(region: str, days: Grid, sums, queries, mask) -> pd.DataFrame:
-    """One row per day: the record metrics of that day's integrals and that day's queries."""
-    day_numbers = np.floor(days.day_lo).astype(np.int64)
-    frame = pd.DataFrame({"day": day_numbers, "region": region} | record_ratios(sums))
-    return frame.merge(daily_query_metrics(queries, mask), on="day", how="left")
+def timeseries_rows(
+    region: str,
+    days: Grid,
+    sums: dict[str, np.ndarray],
+    parts: _Parts,
+    quantiles: np.ndarray,
+    r: int | None = None,
+) -> pd.DataFrame:
+    """One row per day: the record metrics of that day's integrals and that day's searches by
+    the queriers of region ``r`` (None: all), whose latency median and 95th percentile are
+    ``quantiles``."""
+    frame = {"day": days.numbers, "region": region} | record_ratios(sums)
+    return pd.DataFrame(frame | daily_search_metrics(parts.cells.by_day(r), quantiles))
 
 
-def daily_query_metrics(queries, mask) -> pd.DataFrame:
-    table = pd.DataFrame(
-        {
-            "day": queries["day"][mask],
-            "latency": queries["latency"][mask],
-            "answered": queries["answered"][mask].astype(float),
-            "share": queries["answer_share"][mask],
-        }
-    )
-    grouped = table.groupby("day")
-    return pd.DataFrame(
-        {
-            "query_latency_mean_seconds": grouped["latency"].mean(),
-            "query_latency_p50_seconds": grouped["latency"].quantile(0.5),
-            "query_latency_p95_seconds": grouped["latency"].quantile(0.95),
-            "query_availability": grouped["answered"].mean(),
-            "answer_share_mean": grouped["share"].mean(),
-        }
-    ).reset_index()
+def daily_search_metrics(counts: dict[str, np.ndarray], quantiles: np.ndarray) -> dict:
+    """Each day's search metrics of the time series: mean latency, its median and 95th
+    percentile (``quantiles``), availability and mean answer share; NaN on a day without
+    searches (or without answers, for latency)."""
+
+    def mean(num: str, den: str) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(counts[den] > 0, counts[num] / counts[den], np.nan)
+
+    p50, p95 = quantiles
+    return {
+        "query_latency_mean_seconds": mean("latency_sum_seconds", "latency_n"),
+        "query_latency_p50_seconds": p50,
+        "query_latency_p95_seconds": p95,
+        "query_availability": mean("queries_answered", "queries"),
+        "answer_share_mean": mean("answer_share_sum", "answer_share_n"),
+    }
 
 
 def messages_per_day(log: RunLog, days: Grid) -> dict[str, dict[str, Any]]:

@@ -131,12 +131,16 @@ def weighted_quantiles(
 def sorted_weighted_quantiles(
     values: np.ndarray, weights: np.ndarray, qs: list[float]
 ) -> list[float | None]:
-    """``weighted_quantiles`` of values already in ascending order (no sort again)."""
-    keep = weights > 0
-    values, weights = values[keep], weights[keep]
-    if values.size == 0:
+    """``weighted_quantiles`` of values already in ascending order (no sort again), weights
+    not negative. Zero weights stay in the cumulative sum, where they add exactly nothing, so
+    no copy of the sample without them is made; the answer is always a value of positive
+    weight (the first or last of them beyond the ends)."""
+    positive = weights > 0
+    if not positive.any():
         return [None for _ in qs]
-    cdf = np.cumsum(weights, out=weights)
+    first = int(np.argmax(positive))
+    last = values.size - 1 - int(np.argmax(positive[::-1]))
+    cdf = np.cumsum(weights)
     cdf /= cdf[-1]
-    idx = np.searchsorted(cdf, np.asarray(qs), side="left")
-    return [float(values[min(i, values.size - 1)]) for i in idx]
+    idx = np.clip(np.searchsorted(cdf, np.asarray(qs), side="left"), first, last)
+    return [float(values[i]) for i in idx]

@@ -161,3 +161,13 @@ class Grid:
     @property
     def n_days(self) -> int:
         return self.day_lo.size
+
+    @property
+    def numbers(self) -> np.ndarray:
+        """Each metric day's number (the first may start at a fractional warm-up's end)."""
+        return np.floor(self.day_lo).astype(np.int64)
+
+    @property
+    def first(self) -> int:
+        """The first metric day's number."""
+        return int(np.floor(self.day_lo[0]))

@@ -10,6 +10,7 @@ federated searches do; it is answered at all when the architecture's rule says s
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -43,13 +44,12 @@ def query_table(log: RunLog) -> dict[str, np.ndarray]:
     }
 
 
-def query_metrics(table: dict[str, np.ndarray], mask: np.ndarray) -> dict[str, float | None]:
-    """Availability over every search of ``mask`` (a search its own node could not send is
-    not answered); answer share and timeouts over the searches sent; latency over the
-    searches answered. The percentiles need the searches themselves; the rest are
-    :func:`query_ratios` of :func:`query_counts`, which add over days."""
-    latency = table["latency"][table["answered"] & mask]
-    ratios = query_ratios(query_counts(table, mask))
+def query_metrics(counts: Mapping[str, float], latency: np.ndarray) -> dict[str, float | None]:
+    """Availability over every search counted (a search its own node could not send is not
+    answered); answer share and timeouts over the searches sent; latency over the searches
+    answered, whose latencies ``latency`` are (the percentiles need the searches
+    themselves; the rest are :func:`query_ratios` of counts, which add over days)."""
+    ratios = query_ratios(counts)
     return {
         "query_latency_mean_seconds": ratios["query_latency_mean_seconds"],
         "query_latency_p50_seconds": float(np.percentile(latency, 50)) if latency.size else None,
@@ -73,48 +73,97 @@ QUERY_COUNTS = (
 """The additive parts of the sampled-search metrics (sums over searches, in sampled units)."""
 
 
-def query_counts(table: dict[str, np.ndarray], mask: np.ndarray) -> dict[str, float]:
-    """The sums :func:`query_ratios` divides, over the searches of ``mask``."""
-    sent = table["sent"] & mask
-    latency = table["latency"][table["answered"] & mask]
-    share = table["answer_share"][sent]
-    share = share[~np.isnan(share)]
-    return {
-        "queries": float(mask.sum()),
-        "queries_answered": float(table["answered"][mask].sum()),
-        "queries_sent": float(sent.sum()),
-        "queries_timed_out": float(table["timeout"][sent].sum()),
-        "answer_share_sum": float(share.sum()),
-        "answer_share_n": float(share.size),
-        "latency_sum_seconds": float(latency.sum()),
-        "latency_n": float(latency.size),
+@dataclass(frozen=True)
+class QueryCells:
+    """:data:`QUERY_COUNTS` per (querier region, subject kind, day of the window), counted in
+    one pass over the searches. The world's, a region's or a kind's daily counts and window
+    sums are sums of cells, so the breakdowns do not each read every search again."""
+
+    counts: dict[str, np.ndarray]
+    """Name -> [region, kind, day]."""
+    region: np.ndarray
+    """Per search of the table, its querier's region."""
+
+    def by_day(self, region: int | None = None, kind: int | None = None) -> dict[str, np.ndarray]:
+        """Each day's counts of the queriers of ``region`` asking of ``kind`` (None: all)."""
+        return {name: _cells(v, region, kind).sum(axis=(0, 1)) for name, v in self.counts.items()}
+
+    def totals(self, region: int | None = None, kind: int | None = None) -> dict[str, float]:
+        """The window's counts of the queriers of ``region`` asking of ``kind`` (None: all)."""
+        return {name: float(_cells(v, region, kind).sum()) for name, v in self.counts.items()}
+
+
+def _cells(values: np.ndarray, region: int | None, kind: int | None) -> np.ndarray:
+    regions = slice(None) if region is None else slice(region, region + 1)
+    kinds = slice(None) if kind is None else slice(kind, kind + 1)
+    return values[regions, kinds]
+
+
+def query_cells(
+    table: dict[str, np.ndarray], region_of: np.ndarray, n_kinds: int, first_day: int, n_days: int
+) -> QueryCells:
+    """The counts of the searches of ``table`` per cell: region of the querier (``region_of``
+    its country's), kind, day ``first_day + i`` (``i < n_days``)."""
+    region = region_of[table["querier"]]
+    n_regions = int(region_of.max()) + 1 if region_of.size else 0
+    cell = (region * n_kinds + table["kind"]) * n_days + (table["day"] - first_day)
+    shape = (n_regions, n_kinds, n_days)
+    sent, answered = table["sent"], table["answered"]
+    share = table["answer_share"]
+    has_share = sent & ~np.isnan(share)
+
+    def count(select: np.ndarray | None, weights: np.ndarray | None = None) -> np.ndarray:
+        cells = cell if select is None else cell[select]
+        w = weights if weights is None or select is None else weights[select]
+        n = np.bincount(cells, weights=w, minlength=shape[0] * shape[1] * shape[2])
+        return n.astype(float).reshape(shape)
+
+    counts = {
+        "queries": count(None),
+        "queries_answered": count(answered),
+        "queries_sent": count(sent),
+        "queries_timed_out": count(sent & table["timeout"]),
+        "answer_share_sum": count(has_share, share),
+        "answer_share_n": count(has_share),
+        "latency_sum_seconds": count(answered, table["latency"]),
+        "latency_n": count(answered),
     }
+    return QueryCells(counts, region)
 
 
-def query_counts_by_day(
-    table: dict[str, np.ndarray], mask: np.ndarray, first_day: int, n_days: int
-) -> dict[str, np.ndarray]:
-    """:func:`query_counts` of each day ``first_day + i`` (``i < n_days``)."""
-    day = table["day"] - first_day
-    sent = table["sent"] & mask
-    answered = table["answered"] & mask
-    share = np.where(sent, table["answer_share"], np.nan)
-    has_share = ~np.isnan(share)
+def daily_quantiles(
+    values: np.ndarray, day: np.ndarray, groups: list[np.ndarray], n_days: int, qs: list[float]
+) -> list[np.ndarray]:
+    """Per group (a mask over ``values``), the ``qs`` quantiles of each day's values that are
+    not NaN (``day`` in ``[0, n_days)``), interpolated linearly as ``np.percentile`` and
+    pandas' groupby quantile do: ``[len(qs), n_days]``, NaN on a day without values. Each
+    day's order statistics come from a partition, not a sort."""
+    narrow = np.int16 if n_days < 2**15 else np.int64  # 16 bits: numpy sorts them by radix
+    by_day = np.argsort(day.astype(narrow), kind="stable")
+    valid = ~np.isnan(values)
+    out = []
+    for group in groups:
+        rows = by_day[(group & valid)[by_day]]
+        ends = np.cumsum(np.bincount(day[rows], minlength=n_days))
+        out.append(_quantiles_per_day(values[rows], ends, np.asarray(qs, dtype=float)))
+    return out
 
-    def per_day(select: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-        w = None if weights is None else weights[select]
-        return np.bincount(day[select], weights=w, minlength=n_days)[:n_days].astype(float)
 
-    return {
-        "queries": per_day(mask),
-        "queries_answered": per_day(answered),
-        "queries_sent": per_day(sent),
-        "queries_timed_out": per_day(sent & table["timeout"]),
-        "answer_share_sum": per_day(has_share, share),
-        "answer_share_n": per_day(has_share),
-        "latency_sum_seconds": per_day(answered, table["latency"]),
-        "latency_n": per_day(answered),
-    }
+def _quantiles_per_day(v: np.ndarray, ends: np.ndarray, qs: np.ndarray) -> np.ndarray:
+    """The ``qs`` quantiles ([q, day]) of each day's values, ``v[ends[i-1]:ends[i]]``."""
+    out = np.full((qs.size, ends.size), np.nan)
+    start = 0
+    for i, end in enumerate(ends.tolist()):
+        n = end - start
+        if n:
+            h = (n - 1) * qs
+            lo = np.floor(h).astype(np.int64)
+            hi = np.minimum(lo + 1, n - 1)
+            part = np.partition(v[start:end], np.union1d(lo, hi))
+            low, frac = part[lo], h - lo
+            out[:, i] = np.where(frac > 0, low + (part[hi] - low) * frac, low)
+        start = end
+    return out
 
 
 def query_ratios(counts: Mapping[str, float]) -> dict[str, float | None]:
