@@ -159,7 +159,7 @@ def _quantiles_per_day(v: np.ndarray, ends: np.ndarray, qs: np.ndarray) -> np.nd
             h = (n - 1) * qs
             lo = np.floor(h).astype(np.int64)
             hi = np.minimum(lo + 1, n - 1)
-            part = np.partition(v[start:end], np.union1d(lo, hi))
+            part = np.partition(v[start:end], np.concatenate((lo, hi)))
             low, frac = part[lo], h - lo
             out[:, i] = np.where(frac > 0, low + (part[hi] - low) * frac, low)
         start = end

@@ -55,11 +55,15 @@ def daily_integrals(log: RunLog, shown: dict[str, Shown]) -> dict[str, np.ndarra
     for name in RETURNED:
         out[name] = np.zeros(shape)
     for queriers, grid, projected in returned_by_view(log, layout, ent, days, shown):
-        for name in RETURNED:
-            rows = projected[name].reshape(queriers.size, layout.n_kinds, -1)
-            for q, row in zip(queriers, rows, strict=True):
-                # A querier's views hold for other kinds or other days: their integrals add.
-                out[name][q] += per_up_day(row, log.node_availability[q], grid)
+        # Per querier, every quantity's rows (one per kind) at once: one cut by its up time.
+        shape = (queriers.size, layout.n_kinds, -1)
+        rows = np.stack([projected[name].reshape(shape) for name in RETURNED], axis=1)
+        rows = rows.reshape(queriers.size, len(RETURNED) * layout.n_kinds, -1)
+        for q, row in zip(queriers, rows, strict=True):
+            integrals = per_up_day(row, log.node_availability[q], grid)
+            # A querier's views hold for other kinds or other days: their integrals add.
+            for i, name in enumerate(RETURNED):
+                out[name][q] += integrals[i * layout.n_kinds : (i + 1) * layout.n_kinds]
     return out
 
 
