@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sim.config import ConfigError
@@ -205,3 +206,42 @@ def test_the_index_keeps_the_pointer_of_an_extended_record():
     broadcast = run_one(scenario({"architecture": {"kind": "federated"}}, base))
     assert broadcast.metrics["completeness"] == pytest.approx(1.0, abs=1e-9)
     assert index.metrics["completeness"] == pytest.approx(1.0, abs=1e-9)
+
+
+def test_views_that_read_the_owners_alike_share_one_integral(monkeypatch):
+    """Issuer routing splits the searches into views by kind (those naming the issuer, the
+    others), which read the owners with the same gate, answer probability and window: what
+    the owners return is integrated once for both, and every integral is what each view
+    computing its own gives (the same arithmetic, so the same to the bit)."""
+    import sim.metrics.owners as owners
+    import sim.metrics.visibility as visibility
+
+    spec = {
+        "horizon_days": 60,
+        "warmup_days": 10,
+        "architecture": {"kind": "federated", "routing": "issuer"},
+        "world": FOUR,
+        "outages": {"ncb": {"mtbf_days": 5, "mttr_hours": 12}},
+        "records": {
+            "creation_per_country_per_day": 5,
+            "kinds": {"notice": {"share": 0.5}, "document": {"share": 0.5}},
+        },
+        "queries": {
+            "per_country_per_day": 20,
+            "kinds": {"notice": {"share": 0.5}, "document": {"share": 0.5, "names_issuer": True}},
+        },
+    }
+    log, _ = simulate(scenario(spec), 5)
+    calls = []
+    integrate = owners.owners_cumulative
+    monkeypatch.setattr(
+        owners, "owners_cumulative", lambda *a, **k: calls.append(1) or integrate(*a, **k)
+    )
+    shared = compute_metrics(log)
+    assert len(calls) == 1
+    each = visibility.returned_by_owners
+    monkeypatch.setattr(visibility, "returned_by_owners", lambda *a: each(*a[:6], None))
+    alone = compute_metrics(log)
+    assert len(calls) == 3  # two views, one integral each
+    pd.testing.assert_frame_equal(shared.daily, alone.daily, check_exact=True)
+    assert shared.metrics == alone.metrics

@@ -23,22 +23,37 @@ def gate_of(log: RunLog, reading: OwnerAnswers) -> StoreLog | None:
     return None if reading.gate is None else log.store_log(reading.gate)
 
 
+OwnersReturn = dict[tuple[str | None, float, float, float], tuple[Grid, np.ndarray]]
+"""Per (gate, answer probability, phase window): the grid and what the owners return on it,
+computed once for the views that read the owners alike (issuer routing's kinds)."""
+
+
 def returned_by_owners(
-    log: RunLog, layout: Layout, ent: np.ndarray, days: Grid, view: View, phase: Phase
+    log: RunLog,
+    layout: Layout,
+    ent: np.ndarray,
+    days: Grid,
+    view: View,
+    phase: Phase,
+    known: OwnersReturn | None = None,
 ) -> tuple[np.ndarray, Grid, dict[str, np.ndarray]]:
     """(queriers, grid, {quantity: [(querier, kind), point] cumulative}) of one phase of a view
-    the owners answer: what each querier's search returns of every owner's records."""
+    the owners answer: what each querier's search returns of every owner's records.
+    ``known``: what other views' phases found, reused where they read the owners alike."""
     (row,) = phase.rows
     reading = log.plan.consults[row].reading
     assert isinstance(reading, OwnerAnswers)
-    # The grid takes the hub's up/down edges with or without a gate: extra points change no
-    # integral, only the order of the float sums, and these are the points federated figures
-    # have always been computed on (same seed, same digits).
-    grid = days.refined(log, [*log.node_availability, log.stores["hub"].availability])
-    window = (phase.start, phase.end)
-    returned = owners_cumulative(
-        log, layout, grid, gate_of(log, reading), log.answer_probability[row], window
-    )
+    key = (reading.gate, float(log.answer_probability[row]), phase.start, phase.end)
+    known = {} if known is None else known
+    if key not in known:
+        # The grid takes the hub's up/down edges with or without a gate: extra points change
+        # no integral, only the order of the float sums, and these are the points federated
+        # figures have always been computed on (same seed, same digits).
+        grid = days.refined(log, [*log.node_availability, log.stores["hub"].availability])
+        window, gate = (phase.start, phase.end), gate_of(log, reading)
+        returned = owners_cumulative(log, layout, grid, gate, log.answer_probability[row], window)
+        known[key] = grid, returned
+    grid, returned = known[key]
     projected = layout.project(ent, view.queriers, returned, view.kinds, view.owners)
     zero = np.zeros_like(projected)
     quantities = {"vis": projected, "vis_act": projected, "ghost": zero, "stale": zero}

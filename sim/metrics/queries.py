@@ -187,16 +187,21 @@ def searches_asked(log: RunLog) -> dict[str, float]:
     q = log.queries
     in_window = (q.t >= log.warmup) & (q.t < log.horizon)
     counts = {name: float(in_window[qid].sum()) for name, qid in q.asked_of.items()}
+    n = log.world.n_countries
+    fanned = np.zeros(n)  # per node: the broadcasts of every other country (whole numbers)
+    reached = np.zeros(n, dtype=bool)
     for qid, nodes in q.broadcast:
         broadcast = qid[in_window[qid]]
         if broadcast.size == 0:
             continue
-        by_querier = np.bincount(q.querier[broadcast], minlength=log.world.n_countries)
-        for i, code in enumerate(log.world.codes):
-            if nodes is None or nodes[i]:
-                name = f"ncb.{code}"
-                counts[name] = counts.get(name, 0.0) + float(broadcast.size - by_querier[i])
-    return {name: n * q.weight for name, n in counts.items()}
+        others = broadcast.size - np.bincount(q.querier[broadcast], minlength=n)
+        asked = np.ones(n, dtype=bool) if nodes is None else np.asarray(nodes, dtype=bool)
+        fanned[asked] += others[asked]
+        reached |= asked
+    for i in np.flatnonzero(reached):
+        name = f"ncb.{log.world.codes[i]}"
+        counts[name] = counts.get(name, 0.0) + float(fanned[i])
+    return {name: count * q.weight for name, count in counts.items()}
 
 
 def search_load(log: RunLog) -> dict[str, float | None]:

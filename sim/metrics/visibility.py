@@ -30,7 +30,7 @@ from sim.metrics.cache import owner_part
 from sim.metrics.integrals import IndexedIntervals
 from sim.metrics.intervals import Shown, base_name, shown_key, subtract_windows, up_pieces
 from sim.metrics.layout import RETURNED, Grid, Layout
-from sim.metrics.owners import returned_by_owners
+from sim.metrics.owners import OwnersReturn, returned_by_owners
 from sim.metrics.segments import COLUMNS, Slots, subset_slots
 from sim.topology import CacheThenOwner, OwnerAnswers, Phase, Shows, View
 from sim.topology import views as plan_views
@@ -105,8 +105,10 @@ def returned_by_view(
     cache answers (like a store) or else the owners."""
     phases = view_phases(log)
     yield from returned_by_stores(log, layout, ent, days, shown, phases[Shows])
+    known: OwnersReturn = {}
     for view, phase in phases[OwnerAnswers]:
-        yield returned_by_owners(log, layout, ent, days, view, phase)
+        yield returned_by_owners(log, layout, ent, days, view, phase, known)
+    del known
     yield from returned_by_stores(log, layout, ent, days, shown, phases[CacheThenOwner])
     for view, phase in phases[CacheThenOwner]:
         yield owner_part(log, layout, ent, days, shown, view, phase)
