@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.engine.outages import DownWindows
 from sim.log import RunLog, StoreLog
 from sim.metrics.integrals import IndexedIntervals
 from sim.metrics.intervals import Shown, first_shown, shown_intervals, subtract_windows
@@ -79,10 +80,9 @@ def live_intervals(
         rec = rec[parent]
     if np.isfinite(window[0]) or np.isfinite(window[1]):
         a, b = np.maximum(a, window[0]), np.minimum(b, window[1])
-    owner = src.owner[rec]
     pieces_a, pieces_b, pieces_rec = [], [], []
-    for o, availability in enumerate(log.node_availability):
-        mine = owner == o
+    for o, mine in enumerate(by_owner(src.owner[rec], len(log.node_availability))):
+        availability = log.node_availability[o]
         lo, hi, parent = subtract_windows(a[mine], b[mine], availability.starts, availability.ends)
         pieces_a.append(lo)
         pieces_b.append(hi)
@@ -91,6 +91,14 @@ def live_intervals(
     lo, hi = np.concatenate(pieces_a), np.concatenate(pieces_b)
     keep = lo < hi
     return rec[keep], lo[keep], hi[keep]
+
+
+def by_owner(owner: np.ndarray, n_owners: int) -> list[np.ndarray]:
+    """Per owner, the positions of its items in order: one stable sort, where a mask per
+    owner read every item once per owner (196 times)."""
+    order = np.argsort(owner, kind="stable")
+    ends = np.cumsum(np.bincount(owner, minlength=n_owners))
+    return np.split(order, ends[:-1])
 
 
 def owners_cumulative(
@@ -116,9 +124,7 @@ def first_visible_at_owners(
     its pointer."""
     src = log.source
     first = np.maximum(src.created, window[0])
-    for o, availability in enumerate(log.node_availability):
-        mine = src.owner == o
-        first[mine] = availability.next_up(first[mine])
+    first = DownWindows(log.node_availability).next_up(src.owner, first)
     gate = gate_of(log, reading)
     if gate is not None:
         first = np.maximum(first, first_shown(shown[gate.name], src.n_records))
