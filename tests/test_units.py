@@ -254,3 +254,26 @@ def test_items_by_owner_keep_their_order():
 
     owner = np.array([2, 0, 2, 1, 0, 2])
     assert [part.tolist() for part in by_owner(owner, 4)] == [[1, 4], [3], [0, 2, 5], []]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_points=st.integers(2, 60),
+    spread=st.sampled_from([1e-6, 1.0, 400.0]),
+)
+def test_grid_positions_are_searchsorted(seed, n_points, spread):
+    """Times at, between, before and after the points, infinite and NaN."""
+    from sim.metrics.integrals import grid_positions
+
+    rng = np.random.default_rng(seed)
+    points = np.unique(rng.uniform(0.0, spread, n_points))
+    t = np.concatenate(
+        [
+            rng.uniform(-0.1 * spread, 1.1 * spread, 8 * n_points),
+            points,
+            np.nextafter(points, -np.inf),
+            [-np.inf, np.inf, np.nan, points[0], points[-1]],
+        ]
+    )
+    assert np.array_equal(grid_positions(points, t), np.searchsorted(points, t, side="right"))

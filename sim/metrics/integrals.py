@@ -125,26 +125,57 @@ def running_integral(
 
 def grid_positions(points: np.ndarray, t: np.ndarray) -> np.ndarray:
     """``searchsorted(points, t, side="right")`` (how many points are at or before each time),
-    exactly, but from a table of buckets over the grid and a few vectorised steps forward: a
-    binary search per time costs more when there are millions of times."""
+    exactly, but from a table of buckets over the grid and a few steps forward: a binary
+    search per time costs more when there are millions of times."""
     n = points.size
     if n < 2 or t.size < 4 * n:
         return np.searchsorted(points, t, side="right")
-    n_buckets = 4 * n
     with np.errstate(divide="ignore", over="ignore"):
-        scale = n_buckets / (points[-1] - points[0])
-    if not np.isfinite(scale):  # a grid too narrow to bucket: search instead
-        return np.searchsorted(points, t, side="right")
-    bucket = np.clip((t - points[0]) * scale, 0, n_buckets - 1).astype(np.int64)
-    # Start one bucket early, so that rounding never starts a time past its position.
-    floor = np.searchsorted(points, points[0] + (np.arange(n_buckets) - 1) / scale, side="right")
-    position = floor[bucket]
-    ahead = np.r_[points, np.nan]  # never at or before any time: stops at the end
-    moving = np.flatnonzero(ahead[position] <= t)
-    while moving.size:
-        position[moving] += 1
-        moving = moving[ahead[position[moving]] <= t[moving]]
-    return position
+        if not np.isfinite(4 * n / (points[-1] - points[0])):  # too narrow to bucket: search
+            return np.searchsorted(points, t, side="right")
+    return positions(points, np.ascontiguousarray(t, dtype=float))
+
+
+@numba.njit(cache=True)
+def positions(points: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """``grid_positions`` in one compiled pass."""
+    floor, scale = bucket_table(points)
+    out = np.empty(t.size, dtype=np.int64)
+    last = points[-1]
+    for i in range(t.size):
+        # At or past the last point (or NaN, which sorts last): every point is at or before.
+        out[i] = position(points, floor, scale, t[i]) if t[i] < last else points.size
+    return out
+
+
+@numba.njit(cache=True)
+def bucket_table(points: np.ndarray) -> tuple[np.ndarray, float]:
+    """A table of buckets over the grid: bucket b starts at or after point ``floor[b]``, so
+    that ``position`` steps forward from there (a binary search per time cost more)."""
+    n_buckets = 4 * points.size
+    span = points[-1] - points[0] if points.size > 1 else 0.0
+    scale = n_buckets / span if span > 0 else 0.0
+    floor = np.zeros(n_buckets + 1, dtype=np.int64)
+    j = 0
+    for b in range(n_buckets + 1):
+        # Start one bucket early, so that rounding never starts a time past its position.
+        t = points[0] + (b - 1) / scale if scale > 0 else -np.inf
+        while j < points.size and points[j] <= t:
+            j += 1
+        floor[b] = j
+    return floor, scale
+
+
+@numba.njit(cache=True, inline="always")
+def position(points: np.ndarray, floor: np.ndarray, scale: float, t: float) -> int:
+    """``searchsorted(points, t, "right")``: how many points are at or before ``t``."""
+    if t < points[0]:
+        return 0
+    b = min(int((t - points[0]) * scale), floor.size - 1)
+    j = floor[b]
+    while j < points.size and points[j] <= t:
+        j += 1
+    return j
 
 
 def cumulative_counts(

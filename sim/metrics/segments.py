@@ -24,6 +24,7 @@ import numpy as np
 
 from sim.log import RunLog
 from sim.metrics.held import meant as meant_to_hold
+from sim.metrics.integrals import bucket_table, position
 from sim.metrics.intervals import Shown, base_name
 from sim.metrics.layout import RETURNED, Layout
 
@@ -290,36 +291,6 @@ def running_integrals(increments: np.ndarray, points: np.ndarray) -> None:
                 for q in range(N_CLASSIFIED):
                     increments[s, j, 2 * q] = run[2 * q] * t - run[2 * q + 1]
                 increments[s, j, 1] = increments[s, j, 0] - increments[s, j, 2]
-
-
-@numba.njit(cache=True)
-def bucket_table(points: np.ndarray) -> tuple[np.ndarray, float]:
-    """A table of buckets over the grid: bucket b starts at or after point ``floor[b]``, so
-    that ``position`` steps forward from there (a binary search per time cost more)."""
-    n_buckets = 4 * points.size
-    span = points[-1] - points[0] if points.size > 1 else 0.0
-    scale = n_buckets / span if span > 0 else 0.0
-    floor = np.zeros(n_buckets + 1, dtype=np.int64)
-    j = 0
-    for b in range(n_buckets + 1):
-        # Start one bucket early, so that rounding never starts a time past its position.
-        t = points[0] + (b - 1) / scale if scale > 0 else -np.inf
-        while j < points.size and points[j] <= t:
-            j += 1
-        floor[b] = j
-    return floor, scale
-
-
-@numba.njit(cache=True, inline="always")
-def position(points: np.ndarray, floor: np.ndarray, scale: float, t: float) -> int:
-    """``searchsorted(points, t, "right")``: how many points are at or before ``t``."""
-    if t < points[0]:
-        return 0
-    b = min(int((t - points[0]) * scale), floor.size - 1)
-    j = floor[b]
-    while j < points.size and points[j] <= t:
-        j += 1
-    return j
 
 
 @numba.njit(cache=True, inline="always")
