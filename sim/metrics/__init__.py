@@ -98,21 +98,24 @@ def compute_metrics(log: RunLog) -> MetricsBundle:
     visibility curve, all from the run log alone."""
     shown = shown_by_key(log)
     days = Grid.days(log)
+    daily = daily_integrals(log, shown)  # the peak of the metrics: nothing else made yet
+    sample = lag_sample(log, shown)
+    exposure = exposure_by_day(log, days, shown)
+    storage = storage_gb(log, shown) if log.costs is not None else None
+    del shown  # the largest arrays here: free them before the rest
     queries = query_table(log)
+    n_kinds = len(log.source.kind_names)
     parts = _Parts(
         log=log,
         days=days,
-        daily=daily_integrals(log, shown),
-        sample=lag_sample(log, shown),
-        exposure=exposure_by_day(log, days, shown),
-        storage=storage_gb(log, shown) if log.costs is not None else None,
+        daily=daily,
+        sample=sample,
+        exposure=exposure,
+        storage=storage,
         queries=queries,
-        cells=query_cells(
-            queries, log.world.region_of, len(log.source.kind_names), days.first, days.n_days
-        ),
+        cells=query_cells(queries, log.world.region_of, n_kinds, days.first, days.n_days),
         messages=messages_per_day(log, days),
     )
-    del shown  # the largest arrays here: free them before the rest
     metrics, by_region, by_kind = _headline(parts), {}, _by_kind(parts)
     quantiles = parts.daily_latency_quantiles()
     rows = [timeseries_rows("all", days, parts.weighted(parts.everyone), parts, quantiles[0])]

@@ -20,6 +20,7 @@ up time only (a querier whose node is down sees nothing).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numba
 import numpy as np
@@ -55,15 +56,14 @@ def daily_integrals(log: RunLog, shown: dict[str, Shown]) -> dict[str, np.ndarra
     for name in RETURNED:
         out[name] = np.zeros(shape)
     for queriers, grid, projected in returned_by_view(log, layout, ent, days, shown):
-        # Per querier, every quantity's rows (one per kind) at once: one cut by its up time.
-        shape = (queriers.size, layout.n_kinds, -1)
-        rows = np.stack([projected[name].reshape(shape) for name in RETURNED], axis=1)
-        rows = rows.reshape(queriers.size, len(RETURNED) * layout.n_kinds, -1)
-        for q, row in zip(queriers, rows, strict=True):
-            integrals = per_up_day(row, log.node_availability[q], grid)
-            # A querier's views hold for other kinds or other days: their integrals add.
-            for i, name in enumerate(RETURNED):
-                out[name][q] += integrals[i * layout.n_kinds : (i + 1) * layout.n_kinds]
+        rows = {
+            name: projected[name].reshape(queriers.size, layout.n_kinds, -1) for name in RETURNED
+        }
+        for i, q in enumerate(queriers):
+            up = UpDays.of(log.node_availability[q], grid)  # cut once for every quantity
+            for name in RETURNED:
+                # A querier's views hold for other kinds or other days: their integrals add.
+                out[name][q] += up.integrals(rows[name][i])
     return out
 
 
@@ -79,15 +79,30 @@ def per_day(cumulative: np.ndarray, grid: Grid) -> np.ndarray:
     return cumulative[..., grid.index(grid.day_hi)] - cumulative[..., grid.index(grid.day_lo)]
 
 
-def per_up_day(rows: np.ndarray, availability: Availability, grid: Grid) -> np.ndarray:
-    """Integral of one querier's counting functions (one row per kind) over its up time, by day."""
-    a, b, parent = subtract_windows(
-        grid.day_lo, grid.day_hi, availability.starts, availability.ends
-    )
-    values = rows[:, grid.index(b)] - rows[:, grid.index(a)]
-    out = np.zeros((rows.shape[0], grid.n_days))
-    np.add.at(out.T, parent, values.T)
-    return out
+@dataclass(frozen=True)
+class UpDays:
+    """One querier's up time cut into pieces within each day: where each piece starts and
+    ends on the grid, and its day."""
+
+    start: np.ndarray
+    end: np.ndarray
+    day: np.ndarray
+    n_days: int
+
+    @classmethod
+    def of(cls, availability: Availability, grid: Grid) -> UpDays:
+        a, b, parent = subtract_windows(
+            grid.day_lo, grid.day_hi, availability.starts, availability.ends
+        )
+        return cls(grid.index(a), grid.index(b), parent, grid.n_days)
+
+    def integrals(self, rows: np.ndarray) -> np.ndarray:
+        """Integral of the querier's counting functions (one row per kind, cumulative on the
+        grid) over its up time, by day."""
+        values = rows[:, self.end] - rows[:, self.start]
+        out = np.zeros((rows.shape[0], self.n_days))
+        np.add.at(out.T, self.day, values.T)
+        return out
 
 
 # --- returned quantities, per view -------------------------------------------------------------
