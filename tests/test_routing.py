@@ -245,3 +245,43 @@ def test_views_that_read_the_owners_alike_share_one_integral(monkeypatch):
     assert len(calls) == 3  # two views, one integral each
     pd.testing.assert_frame_equal(shared.daily, alone.daily, check_exact=True)
     assert shared.metrics == alone.metrics
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {},
+        {"stores": {"ncb": {"service_seconds": {"dist": "lognormal", "mean": 0.4, "sigma": 1}}}},
+        {"links": {"ncb_to_ncb": {"query_delay_seconds": {"dist": "fixed", "value": 0}}}},
+    ],
+)
+def test_issuer_searches_asked_at_once_are_those_asked_one_issuer_at_a_time(extra, monkeypatch):
+    """The issuers are asked in one pass when their nodes and links are alike: the same draws
+    (each search's delays out and back, its service time) and so the same run to the bit as
+    the loop over issuers, which stays for nodes or links that differ."""
+    from sim.architectures.federated import Federated
+
+    spec = {
+        "horizon_days": 40,
+        "warmup_days": 5,
+        # Nodes up and down every half hour or so, delays of minutes: whether a node is up
+        # depends on when the search reaches it, so a delay out drawn as the one back shows.
+        "architecture": {"kind": "federated", "routing": "issuer", "query_deadline_seconds": 3600},
+        "world": FOUR,
+        "outages": FLICKERING,
+        "links": {"ncb_to_ncb": {"query_delay_seconds": {"dist": "exponential", "mean": 600}}},
+        "records": {
+            "creation_per_country_per_day": 5,
+            "kinds": {"notice": {"share": 0.5}, "document": {"share": 0.5}},
+        },
+        "queries": {
+            "per_country_per_day": 40,
+            "kinds": {"notice": {"share": 0.3}, "document": {"share": 0.7, "names_issuer": True}},
+        },
+    }
+    at_once = run_one(scenario(extra, base=spec), seed=6)
+    monkeypatch.setattr(Federated, "_alike", lambda self, issuer, querier: False)
+    one_by_one = run_one(scenario(extra, base=spec), seed=6)
+    assert at_once.metrics == one_by_one.metrics
+    assert at_once.counts == one_by_one.counts
+    pd.testing.assert_frame_equal(at_once.daily, one_by_one.daily, check_exact=True)

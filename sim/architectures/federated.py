@@ -117,6 +117,15 @@ class Federated(Strategy):
         self._hub_answers_seen = 0
         self._down: dict[int, DownWindows] = {}
         self._trips: dict[int, RoundTrips] = {}
+        self._service_kind = service_kinds(self.nodes)
+        """Per node, a number its kind of node's service times share (same distribution)."""
+        self._all_down: DownWindows | None = None
+
+    def _nodes_down(self) -> DownWindows:
+        """Every national node's down windows, gathered once."""
+        if self._all_down is None:
+            self._all_down = DownWindows([node.availability for node in self.nodes])
+        return self._all_down
 
     def _node_links(self) -> list[Link]:
         """The link of each owner's node, from the consult rows that name its records."""
@@ -230,6 +239,9 @@ class Federated(Strategy):
         if consult.owners is not None:
             mine = consult.owners[issuer]
             qid, querier, t, issuer = qid[mine], querier[mine], t[mine], issuer[mine]
+        if self.direct_fanout and self._alike(issuer, querier):
+            self._ask_issuers_at_once(qid, querier, t, issuer)
+            return
         for j in np.unique(issuer):
             mine = issuer == j
             local = mine & (querier == j)
@@ -238,6 +250,49 @@ class Federated(Strategy):
                 self._ask_own_node(int(j), qid[local], t[local])
             if remote.any():
                 self._ask_node(int(j), qid[remote], t[remote])
+
+    def _round_trips(self, issuer: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Delays out and back of searches sent at ``t`` to the nodes ``issuer`` (grouped by
+        issuer, one link), drawn as the loop over issuers draws them."""
+        if issuer.size == 0:
+            return t[:0], t[:0]
+        sizes = np.diff(np.r_[np.flatnonzero(np.r_[True, issuer[1:] != issuer[:-1]]), issuer.size])
+        return self.link_of[int(issuer[0])].query_round_trips(t, sizes)
+
+    def _alike(self, issuer: np.ndarray, querier: np.ndarray) -> bool:
+        """Whether the issuers asked have one kind of node (service times) and the remote
+        ones one link, so that their draws can be made at once (``_ask_issuers_at_once``)."""
+        asked = np.unique(issuer)
+        remote = np.unique(issuer[issuer != querier])
+        services = {self._service_kind[j] for j in asked.tolist()}
+        return len(services) <= 1 and len({id(self.link_of[j]) for j in remote.tolist()}) <= 1
+
+    def _ask_issuers_at_once(
+        self, qid: np.ndarray, querier: np.ndarray, t: np.ndarray, issuer: np.ndarray
+    ) -> None:
+        """``_ask_issuers`` without the loop over issuers, for nodes with no queue: the
+        searches taken issuer by issuer, its own country's first, as the loop asks them, so
+        that one draw of each stream gives each search the values the loop gave it (numpy's
+        generators draw the same values at once as in pieces)."""
+        if qid.size == 0:
+            return
+        remote = querier != issuer
+        order = np.lexsort((remote, issuer))
+        qid, t, issuer, remote = qid[order], t[order], issuer[order], remote[order]
+        starts = np.flatnonzero(np.r_[True, issuer[1:] != issuer[:-1]])
+        # Services at the nodes, in the loop's order: own country's, then the others'.
+        service = self._node_service(int(issuer[0]), issuer.size)
+        away = np.flatnonzero(remote)
+        out, back = self._round_trips(issuer[away], t[away])
+        done = t.copy()
+        done[away] += out  # the arrival at the issuer's node
+        up = self._nodes_down().nodes_up(issuer[away], done[away])
+        done += service
+        done[away] += back
+        done[away] = np.where(up, done[away], np.inf)
+        names = [self.nodes[int(issuer[s])].name for s in starts.tolist()]
+        self.queries.ask_each(names, np.split(qid, starts[1:]))
+        self.queries.answers(qid, done)
 
     def _ask_own_node(self, j: int, qid: np.ndarray, t: np.ndarray) -> None:
         """The querier's own node answers (it is up: the search was sent)."""
@@ -320,3 +375,15 @@ def issuer_kinds(scenario: Scenario) -> tuple[str, ...]:
 def index_first(to_hub: Profile) -> OwnerAnswers:
     """Searches ask the hub's pointer index first, then the owner it names."""
     return OwnerAnswers(gate=HUB, gate_profile=to_hub)
+
+
+def service_kinds(nodes: list[Store]) -> list[int]:
+    """Per node, the position of its service time distribution among the distinct ones."""
+    kinds: list[tuple[object, float]] = []
+    out = []
+    for node in nodes:
+        key = (node.service.dist, node.service.unit)
+        if key not in kinds:
+            kinds.append(key)
+        out.append(kinds.index(key))
+    return out

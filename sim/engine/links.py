@@ -64,6 +64,16 @@ class Link:
         self._messages.append((t, 2 * self.query_weight, None))
         return self.query_delays(t.size), self.query_delays(t.size)
 
+    def query_round_trips(self, t: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``query_round_trip`` of consecutive groups of the queries sent at ``t`` (``sizes``
+        of them each), group after group, in one draw: each group's delays out then back,
+        the values that calls group by group would draw."""
+        self._messages.append((t, 2 * self.query_weight, None))
+        drawn = self.query_delays(2 * t.size)
+        start = np.repeat(np.cumsum(sizes) - sizes, sizes)
+        out = start + np.arange(t.size)  # 2 start + (i - start): the group's first half
+        return drawn[out], drawn[out + np.repeat(sizes, sizes)]
+
     def query_delays(self, n: int) -> np.ndarray:
         if self.query_delay.is_zero:
             return np.zeros(n)

@@ -56,6 +56,11 @@ class QueryBook:
         self.n_asked[qid] += 1
         self.asked_of.setdefault(target, []).append(qid)
 
+    def ask_each(self, targets: list[str], qids: list[np.ndarray]) -> None:
+        """``ask`` of each target in turn, with its searches."""
+        for target, qid in zip(targets, qids, strict=True):
+            self.ask(target, qid)
+
     def answers(self, qid: np.ndarray, back: np.ndarray) -> None:
         """Answers to ``qid`` back at the querier at ``back`` (``inf``: none); only those within
         the deadline count."""
