@@ -277,3 +277,29 @@ def test_grid_positions_are_searchsorted(seed, n_points, spread):
         ]
     )
     assert np.array_equal(grid_positions(points, t), np.searchsorted(points, t, side="right"))
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(0, 400),
+    n_records=st.integers(1, 50),
+    times=st.sampled_from(["spread", "ties", "negative", "past the horizon"]),
+)
+def test_store_logs_are_ordered_by_record_then_time_stably(seed, n, n_records, times):
+    """A store's log replayed by record, then time, ties in log order: the counting sort
+    gives the stable sort's order, and the sort itself where it would not (a time before 0,
+    a record with more applications than ``MAX_GROUPED``)."""
+    from sim.metrics.intervals import by_record_then_time
+
+    rng = np.random.default_rng(seed)
+    rec = rng.integers(0, n_records, n)
+    t = {
+        "spread": rng.uniform(0.0, 100.0, n),
+        "ties": rng.integers(0, 5, n).astype(float),
+        "negative": rng.uniform(-30.0, 100.0, n),
+        "past the horizon": rng.uniform(0.0, 300.0, n),
+    }[times]
+    keys = rec * (np.ceil(100.0) + 2.0) + np.minimum(t, 101.0)
+    expected = np.argsort(keys, kind="stable")
+    assert np.array_equal(by_record_then_time(rec, t, 100.0), expected)

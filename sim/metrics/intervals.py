@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from sim.engine.outages import Availability
@@ -119,7 +120,7 @@ def expiring(
     (a cache filled anew) shows it again; nothing shows once a deletion was applied."""
     if rec.size == 0:
         return replayed(rec, version, t, source, horizon)
-    order = ordered_by(rec * (float(np.ceil(horizon)) + 2.0) + np.minimum(t, horizon + 1.0))
+    order = by_record_then_time(rec, t, horizon)
     rec, version, t = rec[order], version[order], t[order]
     span = int(max(version.max(), source.last_version.max())) + 2
     newest = np.maximum.accumulate(rec * span + version) - rec * span
@@ -139,7 +140,7 @@ def replayed(
         return Shown(e.astype(np.int32), e.astype(np.int32), e, e)
     # Order by record, then time. Two versions applied at the same instant may come in either
     # order: the running maximum below shows the newer one either way.
-    order = ordered_by(rec * (float(np.ceil(horizon)) + 2.0) + np.minimum(t, horizon + 1.0))
+    order = by_record_then_time(rec, t, horizon)
     rec, version, t = rec[order], version[order], t[order]
     span = int(version.max()) + 2
     key = rec * span + version
@@ -161,6 +162,48 @@ def first_shown(shown: Shown, n_records: int) -> np.ndarray:
     opens = np.flatnonzero(np.diff(shown.rec, prepend=-1))
     first[shown.rec[opens]] = shown.start[opens]
     return first
+
+
+MAX_GROUPED = 64
+"""Most applications of one record a store's log may hold for ``by_record_then_time`` to
+sort each record's by insertion (beyond, a sort of the whole log is cheaper)."""
+
+
+def by_record_then_time(rec: np.ndarray, t: np.ndarray, horizon: float) -> np.ndarray:
+    """The stable ascending order of the keys ``rec * (ceil(horizon) + 2) + min(t, horizon +
+    1)``: by record, then time (ties in log order). Records are whole numbers and, with no
+    time before 0, the keys of one record lie below the next one's by a day at least, so a
+    counting sort by record, then each record's few applications sorted by their keys, is
+    that order; a log is mostly in time order already, so the insertion sorts do little."""
+    keys = rec * (float(np.ceil(horizon)) + 2.0) + np.minimum(t, horizon + 1.0)
+    if rec.size == 0 or t.min() < 0 or rec.min() < 0:
+        return ordered_by(keys)
+    per_record = np.bincount(rec)
+    if per_record.max() > MAX_GROUPED:
+        return ordered_by(keys)
+    ptr = np.zeros(per_record.size + 1, dtype=np.int64)
+    np.cumsum(per_record, out=ptr[1:])
+    return grouped_order(rec.astype(np.int64), keys, ptr)
+
+
+@numba.njit(cache=True)
+def grouped_order(rec: np.ndarray, t: np.ndarray, ptr: np.ndarray) -> np.ndarray:
+    """The order that groups items by ``rec`` (offsets ``ptr``) and sorts each group by ``t``,
+    stably: a counting sort, then an insertion sort of each (small) group."""
+    fill = ptr[:-1].copy()
+    order = np.empty(rec.size, dtype=np.int64)
+    for i in range(rec.size):
+        order[fill[rec[i]]] = i
+        fill[rec[i]] += 1
+    for r in range(ptr.size - 1):
+        for i in range(ptr[r] + 1, ptr[r + 1]):
+            item = order[i]
+            j = i - 1
+            while j >= ptr[r] and t[order[j]] > t[item]:
+                order[j + 1] = order[j]
+                j -= 1
+            order[j + 1] = item
+    return order
 
 
 def ordered_by(keys: np.ndarray) -> np.ndarray:

@@ -25,7 +25,7 @@ import numpy as np
 from sim.log import RunLog
 from sim.metrics.held import meant as meant_to_hold
 from sim.metrics.integrals import bucket_table, position
-from sim.metrics.intervals import Shown, base_name
+from sim.metrics.intervals import Shown, base_name, grouped_order
 from sim.metrics.layout import RETURNED, Layout
 
 CLASSIFIED = ("vis", "ghost", "stale", "stale_any", "conflict")
@@ -233,26 +233,6 @@ def per_record_changes(log: RunLog) -> tuple[np.ndarray, np.ndarray, np.ndarray,
         src.change_version[order].astype(np.int64),
         src.change_material[order],
     )
-
-
-@numba.njit(cache=True)
-def grouped_order(rec: np.ndarray, t: np.ndarray, ptr: np.ndarray) -> np.ndarray:
-    """The order that groups items by ``rec`` (offsets ``ptr``) and sorts each group by ``t``,
-    stably: a counting sort, then an insertion sort of each (small) group."""
-    fill = ptr[:-1].copy()
-    order = np.empty(rec.size, dtype=np.int64)
-    for i in range(rec.size):
-        order[fill[rec[i]]] = i
-        fill[rec[i]] += 1
-    for r in range(ptr.size - 1):
-        for i in range(ptr[r] + 1, ptr[r + 1]):
-            item = order[i]
-            j = i - 1
-            while j >= ptr[r] and t[order[j]] > t[item]:
-                order[j + 1] = order[j]
-                j -= 1
-            order[j + 1] = item
-    return order
 
 
 COLUMN = {"vis": 0, "vis_act": 1, "ghost": 2, "stale": 4, "stale_any": 6, "conflict": 8}
