@@ -24,6 +24,7 @@ from sim.config.schema import Link as LinkSpec
 from sim.engine.dists import SECONDS, Sampler
 from sim.engine.domains import domain_outages, shared_windows
 from sim.engine.links import Link
+from sim.engine.order import stable_order
 from sim.engine.outages import Availability, DownWindows
 from sim.engine.queue import ServerPool
 from sim.engine.store import Store
@@ -352,7 +353,7 @@ def sampled_queries(
     counts = rng.poisson(rate * horizon)
     querier = np.repeat(np.arange(world.n_countries), counts)
     t = rng.uniform(0.0, horizon, querier.size)
-    order = np.argsort(t, kind="stable")
+    order = stable_order(t)
     shares, names_issuer = search_mix(scenario)
     kind = streams.get("queries.kind").choice(shares.size, size=querier.size, p=shares)
     issuer = streams.get("queries.issuer").choice(

@@ -15,6 +15,7 @@ import numpy as np
 from sim.config.schema import KindSpec, Surge
 from sim.config.schema import Records as RecordsSpec
 from sim.engine.dists import DAYS, Sampler
+from sim.engine.order import stable_order
 from sim.rng import Streams
 from sim.world import DENIED, GLOBAL, NATIONAL, WorldIndex
 
@@ -271,7 +272,7 @@ def _change_log(lives: _Lives, horizon: float, lapse_after_days: float | None) -
     material = np.r_[
         np.ones(n, dtype=bool), upd_material, np.ones(gone.size + lapse_rec.size, dtype=bool)
     ]
-    order = np.argsort(time, kind="stable")
+    order = stable_order(time)
     return _Changes(
         rec=rec[order],
         version=version[order].astype(np.int64),
@@ -355,7 +356,7 @@ def _creations(
         times = np.concatenate(
             [times, prehistory_rng.uniform(-spec.prehistory_days, 0.0, early.size)]
         )
-    order = np.argsort(times, kind="stable")
+    order = stable_order(times)
     return owner[order], times[order]
 
 

@@ -303,3 +303,16 @@ def test_store_logs_are_ordered_by_record_then_time_stably(seed, n, n_records, t
     keys = rec * (np.ceil(100.0) + 2.0) + np.minimum(t, 101.0)
     expected = np.argsort(keys, kind="stable")
     assert np.array_equal(by_record_then_time(rec, t, 100.0), expected)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1), n=st.integers(0, 300), ties=st.booleans(), ints=st.booleans()
+)
+def test_stable_order_is_the_stable_sort(seed, n, ties, ints):
+    from sim.engine.order import stable_order
+
+    rng = np.random.default_rng(seed)
+    keys = rng.integers(0, 6, n) if ties else rng.permutation(n)
+    keys = keys if ints else keys.astype(float) + rng.uniform(0.0, 0.5 if ties else 0.0, n)
+    assert np.array_equal(stable_order(keys), np.argsort(keys, kind="stable"))

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
+from sim.engine.order import stable_order
 from sim.engine.outages import Availability
 from sim.log import RunLog
 from sim.records import SourceRecords
@@ -177,10 +178,10 @@ def by_record_then_time(rec: np.ndarray, t: np.ndarray, horizon: float) -> np.nd
     that order; a log is mostly in time order already, so the insertion sorts do little."""
     keys = rec * (float(np.ceil(horizon)) + 2.0) + np.minimum(t, horizon + 1.0)
     if rec.size == 0 or t.min() < 0 or rec.min() < 0:
-        return ordered_by(keys)
+        return stable_order(keys)
     per_record = np.bincount(rec)
     if per_record.max() > MAX_GROUPED:
-        return ordered_by(keys)
+        return stable_order(keys)
     ptr = np.zeros(per_record.size + 1, dtype=np.int64)
     np.cumsum(per_record, out=ptr[1:])
     return grouped_order(rec.astype(np.int64), keys, ptr)
@@ -203,16 +204,6 @@ def grouped_order(rec: np.ndarray, t: np.ndarray, ptr: np.ndarray) -> np.ndarray
                 order[j + 1] = order[j]
                 j -= 1
             order[j + 1] = item
-    return order
-
-
-def ordered_by(keys: np.ndarray) -> np.ndarray:
-    """The stable ascending order of ``keys``; found by the (much faster) default sort when
-    no two keys tie, as then every order is the stable one."""
-    order = np.argsort(keys)
-    ordered = keys[order]
-    if np.any(ordered[1:] == ordered[:-1]):
-        return np.argsort(keys, kind="stable")
     return order
 
 
