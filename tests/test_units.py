@@ -316,3 +316,19 @@ def test_stable_order_is_the_stable_sort(seed, n, ties, ints):
     keys = rng.integers(0, 6, n) if ties else rng.permutation(n)
     keys = keys if ints else keys.astype(float) + rng.uniform(0.0, 0.5 if ties else 0.0, n)
     assert np.array_equal(stable_order(keys), np.argsort(keys, kind="stable"))
+
+
+def test_the_sweeps_spare_memory_comes_back_zeroed_and_is_let_go():
+    from sim.metrics.segments import Spare
+
+    spare = Spare()
+    first = spare.zeros((3, 4))
+    first += 7.0
+    spare.give_back(first)
+    again = spare.zeros((2, 5))  # smaller: the same memory, zeroed
+    assert again.shape == (2, 5) and not again.any() and np.shares_memory(again, first)
+    lent = spare.zeros((2, 2))  # lent out and not given back: a fresh array
+    assert not np.shares_memory(lent, first)
+    spare.give_back(again)
+    spare.release()
+    assert not np.shares_memory(spare.zeros((3, 4)), first)

@@ -110,7 +110,7 @@ def subset_slots(
     group = (class_key % layout.n_groups).astype(np.int64)
     for c0, c1 in class_blocks(table.e_ptr, points.size):
         lo, hi = int(table.e_ptr[c0]), int(table.e_ptr[c1])
-        increments = np.zeros((hi - lo + 1, points.size + 1, 2 * len(CLASSIFIED)))
+        increments = SPARE.zeros((hi - lo + 1, points.size + 1, 2 * len(CLASSIFIED)))
         at = np.searchsorted(rec_class[order], [c0, c1])
         sweep(
             order[at[0] : at[1]],
@@ -135,7 +135,42 @@ def subset_slots(
             lo,
             table.n_slots,
         )
+        SPARE.give_back(increments)
         del increments
+
+
+class Spare:
+    """The memory of the sweep's increments, kept between the blocks of a run's integrals:
+    writing a fresh array of a few hundred MB at random faults its pages in one by one,
+    which cost more than the sweep itself; zeroing memory already mapped is a single pass at
+    memory speed. One buffer, lent to one block at a time (a block that is not given back
+    leaves the next to allocate its own), released once the integrals are done
+    (``daily_integrals``), so that the rest of the metrics does not hold it."""
+
+    def __init__(self) -> None:
+        self.buffer: np.ndarray | None = None
+
+    def zeros(self, shape: tuple[int, ...]) -> np.ndarray:
+        size = int(np.prod(shape))
+        buffer, self.buffer = self.buffer, None
+        if buffer is None or buffer.size < size:
+            return np.zeros(shape)
+        out = buffer[:size].reshape(shape)
+        out.fill(0.0)
+        return out
+
+    def release(self) -> None:
+        """Let the memory go (the rest of the metrics may need it)."""
+        self.buffer = None
+
+    def give_back(self, array: np.ndarray) -> None:
+        """``array`` (from ``zeros``) is no longer read: keep its memory for the next block."""
+        base = array if array.base is None else array.base
+        if isinstance(base, np.ndarray) and (self.buffer is None or base.size > self.buffer.size):
+            self.buffer = base.reshape(-1)
+
+
+SPARE = Spare()
 
 
 BLOCK_BYTES = 256 * 2**20

@@ -32,7 +32,7 @@ from sim.metrics.integrals import IndexedIntervals
 from sim.metrics.intervals import Shown, base_name, shown_key, subtract_windows, up_pieces
 from sim.metrics.layout import RETURNED, Grid, Layout
 from sim.metrics.owners import OwnersReturn, returned_by_owners
-from sim.metrics.segments import COLUMNS, Slots, subset_slots
+from sim.metrics.segments import COLUMNS, SPARE, Slots, subset_slots
 from sim.topology import CacheThenOwner, OwnerAnswers, Phase, Shows, View
 from sim.topology import views as plan_views
 
@@ -64,6 +64,7 @@ def daily_integrals(log: RunLog, shown: dict[str, Shown]) -> dict[str, np.ndarra
             for name in RETURNED:
                 # A querier's views hold for other kinds or other days: their integrals add.
                 out[name][q] += up.integrals(rows[name][i])
+    SPARE.release()
     return out
 
 
