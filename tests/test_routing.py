@@ -208,6 +208,27 @@ def test_the_index_keeps_the_pointer_of_an_extended_record():
     assert index.metrics["completeness"] == pytest.approx(1.0, abs=1e-9)
 
 
+def notices_and_documents(searches: float, documents: float, **architecture: float) -> dict:
+    """Issuer routing among four countries with records of two kinds, notices and
+    documents: ``searches`` per country and day, a share ``documents`` of them of documents,
+    which name their issuer."""
+    return {
+        "architecture": {"kind": "federated", "routing": "issuer", **architecture},
+        "world": FOUR,
+        "records": {
+            "creation_per_country_per_day": 5,
+            "kinds": {"notice": {"share": 0.5}, "document": {"share": 0.5}},
+        },
+        "queries": {
+            "per_country_per_day": searches,
+            "kinds": {
+                "notice": {"share": 1 - documents},
+                "document": {"share": documents, "names_issuer": True},
+            },
+        },
+    }
+
+
 def test_views_that_read_the_owners_alike_share_one_integral(monkeypatch):
     """Issuer routing splits the searches into views by kind (those naming the issuer, the
     others), which read the owners with the same gate, answer probability and window: what
@@ -216,20 +237,10 @@ def test_views_that_read_the_owners_alike_share_one_integral(monkeypatch):
     import sim.metrics.owners as owners
     import sim.metrics.visibility as visibility
 
-    spec = {
+    spec = notices_and_documents(20, 0.5) | {
         "horizon_days": 60,
         "warmup_days": 10,
-        "architecture": {"kind": "federated", "routing": "issuer"},
-        "world": FOUR,
         "outages": {"ncb": {"mtbf_days": 5, "mttr_hours": 12}},
-        "records": {
-            "creation_per_country_per_day": 5,
-            "kinds": {"notice": {"share": 0.5}, "document": {"share": 0.5}},
-        },
-        "queries": {
-            "per_country_per_day": 20,
-            "kinds": {"notice": {"share": 0.5}, "document": {"share": 0.5, "names_issuer": True}},
-        },
     }
     log, _ = simulate(scenario(spec), 5)
     calls = []
@@ -261,23 +272,13 @@ def test_issuer_searches_asked_at_once_are_those_asked_one_issuer_at_a_time(extr
     the loop over issuers, which stays for nodes or links that differ."""
     from sim.architectures.federated import Federated
 
-    spec = {
+    # Nodes up and down every half hour or so, delays of minutes: whether a node is up
+    # depends on when the search reaches it, so a delay out drawn as the one back shows.
+    spec = notices_and_documents(40, 0.7, query_deadline_seconds=3600) | {
         "horizon_days": 40,
         "warmup_days": 5,
-        # Nodes up and down every half hour or so, delays of minutes: whether a node is up
-        # depends on when the search reaches it, so a delay out drawn as the one back shows.
-        "architecture": {"kind": "federated", "routing": "issuer", "query_deadline_seconds": 3600},
-        "world": FOUR,
         "outages": FLICKERING,
         "links": {"ncb_to_ncb": {"query_delay_seconds": {"dist": "exponential", "mean": 600}}},
-        "records": {
-            "creation_per_country_per_day": 5,
-            "kinds": {"notice": {"share": 0.5}, "document": {"share": 0.5}},
-        },
-        "queries": {
-            "per_country_per_day": 40,
-            "kinds": {"notice": {"share": 0.3}, "document": {"share": 0.7, "names_issuer": True}},
-        },
     }
     at_once = run_one(scenario(extra, base=spec), seed=6)
     monkeypatch.setattr(Federated, "_alike", lambda self, issuer, querier: False)
