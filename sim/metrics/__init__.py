@@ -327,7 +327,7 @@ def daily_search_metrics(counts: dict[str, np.ndarray], quantiles: np.ndarray) -
 
 def messages_per_day(log: RunLog, days: Grid) -> dict[str, dict[str, Any]]:
     """Messages by link class: the daily counts over the window and their mean (full days)."""
-    day_numbers = np.floor(days.day_lo).astype(np.int64)
+    day_numbers = days.numbers
     full = (days.day_hi - days.day_lo) >= 1.0 - 1e-12
     out = {}
     for name, counts in log.messages_per_day.items():

@@ -59,7 +59,7 @@ def record_bytes(log: RunLog) -> np.ndarray:
 
 def full_days(log: RunLog, days: Grid) -> np.ndarray:
     """The whole days of the window (day numbers), over which daily means are taken."""
-    numbers = np.floor(days.day_lo).astype(np.int64)
+    numbers = days.numbers
     return numbers[(days.day_hi - days.day_lo) >= 1.0 - 1e-12]
 
 

@@ -170,4 +170,4 @@ class Grid:
     @property
     def first(self) -> int:
         """The first metric day's number."""
-        return int(np.floor(self.day_lo[0]))
+        return int(self.numbers[0])
