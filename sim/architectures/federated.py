@@ -256,7 +256,7 @@ class Federated(Strategy):
         issuer, one link), drawn as the loop over issuers draws them."""
         if issuer.size == 0:
             return t[:0], t[:0]
-        sizes = np.diff(np.r_[np.flatnonzero(np.r_[True, issuer[1:] != issuer[:-1]]), issuer.size])
+        sizes = np.diff(np.r_[run_starts(issuer), issuer.size])
         return self.link_of[int(issuer[0])].query_round_trips(t, sizes)
 
     def _alike(self, issuer: np.ndarray, querier: np.ndarray) -> bool:
@@ -279,7 +279,7 @@ class Federated(Strategy):
         remote = querier != issuer
         order = np.lexsort((remote, issuer))
         qid, t, issuer, remote = qid[order], t[order], issuer[order], remote[order]
-        starts = np.flatnonzero(np.r_[True, issuer[1:] != issuer[:-1]])
+        starts = run_starts(issuer)
         # Services at the nodes, in the loop's order: own country's, then the others'.
         service = self._node_service(int(issuer[0]), issuer.size)
         away = np.flatnonzero(remote)
@@ -387,3 +387,8 @@ def service_kinds(nodes: list[Store]) -> list[int]:
             kinds.append(key)
         out.append(kinds.index(key))
     return out
+
+
+def run_starts(values: np.ndarray) -> np.ndarray:
+    """Where each run of equal values starts (``values`` not empty)."""
+    return np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
