@@ -126,11 +126,8 @@ def broadcast_outcomes(
 
 def down_count(nodes: DownWindows, t: np.ndarray) -> np.ndarray:
     """How many of the nodes are down at each of the times ``t``."""
-    edges = np.concatenate([nodes.starts, nodes.ends])
-    steps = np.concatenate([np.ones(nodes.starts.size), -np.ones(nodes.ends.size)])
-    order = np.argsort(edges, kind="stable")
-    level = np.concatenate([[0.0], np.cumsum(steps[order])])
-    return level[np.searchsorted(edges[order], t, side="right")].astype(np.int64)
+    edges, _, level = nodes.edges
+    return level[np.searchsorted(edges, t, side="right")].astype(np.int64)
 
 
 def changing(
@@ -139,11 +136,7 @@ def changing(
     """(search, node) pairs where the node goes down or up in ``[t, t + span]`` (never the
     searcher itself), each pair once."""
     m = nodes.ptr.size - 1
-    owner = np.repeat(np.arange(m), np.diff(nodes.ptr))
-    edges = np.concatenate([nodes.starts, nodes.ends])
-    whose = np.concatenate([owner, owner])
-    order = np.argsort(edges, kind="stable")
-    edges, whose = edges[order], whose[order]
+    edges, whose, _ = nodes.edges
     lo = np.searchsorted(edges, t, side="left")
     hi = np.searchsorted(edges, t + span, side="right")
     count = hi - lo

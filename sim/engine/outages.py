@@ -6,6 +6,7 @@ any time can be held until the node is up with one ``searchsorted`` (no process 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numba
@@ -123,6 +124,19 @@ class DownWindows:
         np.cumsum(sizes, out=self.ptr[1:])
         self.starts = np.concatenate([[], *(a.starts for a in availabilities)]).astype(float)
         self.ends = np.concatenate([[], *(a.ends for a in availabilities)]).astype(float)
+
+    @functools.cached_property
+    def edges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every window's start and end in time order (ties: starts first, each in node
+        order), the node of each, and how many nodes are down before the first edge and from
+        each on (one more value): sorted once for the searches of every day
+        (``sim.engine.fanout``)."""
+        times = np.concatenate([self.starts, self.ends])
+        owner = np.repeat(np.arange(self.ptr.size - 1), np.diff(self.ptr))
+        steps = np.concatenate([np.ones(self.starts.size), -np.ones(self.ends.size)])
+        order = np.argsort(times, kind="stable")
+        level = np.concatenate([[0.0], np.cumsum(steps[order])])
+        return times[order], np.concatenate([owner, owner])[order], level
 
     def nodes_up(self, node: np.ndarray, t: np.ndarray) -> np.ndarray:
         """Whether node ``node[i]`` is up at ``t[i]`` (``Availability.is_up``, for many nodes
