@@ -23,7 +23,7 @@ from sim.engine.dists import SECONDS, Sampler
 from sim.engine.links import Link
 from sim.engine.outages import DownWindows
 from sim.log import CostLog, QueryLog, RunLog, StoreLog
-from sim.records import SourceRecords, retention_removals
+from sim.records import Reviews, SourceRecords, retention_removals
 from sim.routing.deadline import answer_probability
 from sim.topology import Consult, PlanError, short_name
 
@@ -207,10 +207,11 @@ class DataSharingModel(mesa.Model):
         (``hub``, ``SIS``...)."""
         source = self._as_happened()
         grace = self.scenario.records.retention_grace_days
+        reviews = Reviews.of(source, grace)
         logs = {}
         for store in self.parts.stores:
             rec, version, t = store.application_log()
-            removed, when = retention_removals(source, grace, rec, version, t)
+            removed, when = retention_removals(source, grace, rec, version, t, reviews)
             logs[short_name(store.name)] = StoreLog(
                 name=short_name(store.name),
                 store=store.name,

@@ -474,8 +474,41 @@ def rank_within(rec: np.ndarray, t: np.ndarray) -> np.ndarray:
     return rank
 
 
+@dataclass(frozen=True)
+class Reviews:
+    """What retention reads of the owners' reviews, the same in every system: each review
+    extension (record, version) with the time a system removes the record if that extension
+    reaches it late, and each record's removal after its last extension (``inf``: never)."""
+
+    rec: np.ndarray
+    version: np.ndarray
+    deadline: np.ndarray
+    lapse: np.ndarray
+
+    @classmethod
+    def of(cls, source: SourceRecords, grace: float) -> Reviews | None:
+        """None where no record is ever reviewed."""
+        period = source.review_period()
+        if not np.isfinite(period).any():
+            return None
+        ext = np.flatnonzero(source.change_review)
+        ext_rec = source.change_rec[ext]
+        # The j-th extension late: the system held the first j - 1, so removed at review j.
+        before = rank_within(ext_rec, source.change_time[ext]).astype(float)
+        deadline = removed_at(source.created[ext_rec], period[ext_rec], before, grace)
+        # After the record's K extensions, the (K+1)-th review brings none: removed then.
+        n_extensions = np.bincount(ext_rec, minlength=source.n_records)
+        lapse = removed_at(source.created, period, n_extensions.astype(float), grace)
+        return cls(ext_rec, source.change_version[ext], deadline, lapse)
+
+
 def retention_removals(
-    source: SourceRecords, grace: float, rec: np.ndarray, version: np.ndarray, t: np.ndarray
+    source: SourceRecords,
+    grace: float,
+    rec: np.ndarray,
+    version: np.ndarray,
+    t: np.ndarray,
+    reviews: Reviews | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """When a system that applied the changes ``(rec, version, t)`` removes records by
     retention: (record ids, ascending, and removal times), one row per record it removes.
@@ -487,9 +520,11 @@ def retention_removals(
     owner missed the review) is removed at ``r_j + grace`` whatever it shows. A record that
     first reaches the system after such a deadline is removed on arrival. The removal is final:
     a late extension, or any later change, does not bring the record back (as a deletion's
-    tombstone). Times are the run's own, prehistory included (not folded onto day 0)."""
-    period = source.review_period()
-    if rec.size == 0 or not np.isfinite(period).any():
+    tombstone). Times are the run's own, prehistory included (not folded onto day 0).
+    ``reviews``: ``Reviews.of(source, grace)``, when the caller has it (one per run, not per
+    system)."""
+    reviews = Reviews.of(source, grace) if reviews is None else reviews
+    if rec.size == 0 or reviews is None:
         return np.empty(0, dtype=np.int64), np.empty(0)
     order = np.lexsort((t, rec))
     rec, version, t = rec[order], version[order], t[order]
@@ -506,16 +541,9 @@ def retention_removals(
         pos = np.minimum(np.searchsorted(reached, r * span + v, side="left"), rec.size - 1)
         return np.where((rec[pos] == r) & (reached[pos] >= r * span + v), t[pos], np.inf)
 
-    ext = np.flatnonzero(source.change_review)
-    ext_rec = source.change_rec[ext]
-    # The j-th extension late: the system held the first j - 1, so removed at review j.
-    before = rank_within(ext_rec, source.change_time[ext]).astype(float)
-    deadline = removed_at(source.created[ext_rec], period[ext_rec], before, grace)
-    due = np.maximum(deadline, first[ext_rec])
-    late = due < time_reaching(ext_rec, source.change_version[ext])
-    # After the record's K extensions, the (K+1)-th review brings none: removed then.
-    n_extensions = np.bincount(ext_rec, minlength=source.n_records)
-    lapse = removed_at(source.created, period, n_extensions.astype(float), grace)
+    ext_rec, lapse = reviews.rec, reviews.lapse
+    due = np.maximum(reviews.deadline, first[ext_rec])
+    late = due < time_reaching(ext_rec, reviews.version)
     held = np.flatnonzero(np.isfinite(first) & np.isfinite(lapse))
     cand_rec = np.concatenate([ext_rec[late], held])
     cand_t = np.concatenate([due[late], np.maximum(lapse[held], first[held])])
