@@ -350,12 +350,20 @@ class Topology:
         kind_names: Sequence[str],
     ) -> np.ndarray:
         """Per record (owner, kind, sharing), whether some route sends it to ``store`` at some
-        time: what the store is meant to hold."""
-        out = np.zeros(owner.size, dtype=bool)
+        time: what the store is meant to hold. The routes are combined on the (owner, kind,
+        sharing) table first, then read once per record."""
+        table = np.zeros((0, len(kind_names), NATIONAL + 1), dtype=bool)
         for route in self.routes:
             if route.target == store:
-                out |= route_mask(route, owner, kind, sharing, kind_names)
-        return out
+                carried = (
+                    route.owners[:, None, None]
+                    & kind_mask(route.kinds, kind_names)[None, :, None]
+                    & scope_mask(route.scopes)[None, None, :]
+                )
+                table = carried if table.size == 0 else table | carried
+        if table.size == 0:
+            return np.zeros(owner.size, dtype=bool)
+        return table[owner, kind, sharing]
 
 
 def row_profiles(row: Route | Consult) -> list[Profile]:
@@ -381,21 +389,6 @@ def scope_mask(scopes: Iterable[int]) -> np.ndarray:
     mask = np.zeros(NATIONAL + 1, dtype=bool)
     mask[list(scopes)] = True
     return mask
-
-
-def route_mask(
-    route: Route,
-    owner: np.ndarray,
-    kind: np.ndarray,
-    sharing: np.ndarray,
-    kind_names: Sequence[str],
-) -> np.ndarray:
-    """Per record, whether ``route`` carries it (at some time)."""
-    return (
-        route.owners[owner]
-        & kind_mask(route.kinds, kind_names)[kind]
-        & scope_mask(route.scopes)[sharing]
-    )
 
 
 # --- views: what each querier consults ---------------------------------------------------------
