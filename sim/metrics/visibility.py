@@ -260,15 +260,17 @@ class ViewIntegral:
             return None
         subsets = np.array([subset for subset, _, _ in pieces], dtype=np.int64)
         edges = self.grid.index(np.array([(lo, hi) for _, lo, hi in pieces]).reshape(-1, 2))
-        values = piecewise(
+        groups, member = np.unique(slots.class_group[seen], return_inverse=True)
+        summed = piecewise(
             slots.cumulative,
             slots.rows(slots.slot_of[np.ix_(seen, subsets)]),
             np.searchsorted(slots.points, self.grid.points),
             edges[:, 0].astype(np.int64),
             edges[:, 1].astype(np.int64),
             COLUMNS,
+            member.astype(np.int64),
+            groups.size,
         )
-        groups, summed = by_group(values, slots.class_group[seen])
         view, layout, ent = self.view, self.layout, self.ent
         return {
             name: layout.project_groups(
@@ -286,41 +288,35 @@ def piecewise(
     first: np.ndarray,
     last: np.ndarray,
     columns: np.ndarray,
+    member: np.ndarray,
+    n_groups: int,
 ) -> np.ndarray:
-    """``[class, quantity, point]`` running integrals of a view on its grid: piece p (points
+    """``[group, quantity, point]`` running integrals of a view on its grid, summed over the
+    classes of each record group (class c of group ``member[c]``): piece p (points
     ``first[p]`` to ``last[p]``) reads class c's row ``rows[c, p]`` of ``cumulative`` (at the
     columns ``cols`` of its grid): inside the piece the value grows as that row from the
-    piece's start; after it by the row's total over the piece. One pass per class, no
-    temporaries the size of the result."""
+    piece's start; after it by the row's total over the piece. One pass per class into one
+    class-sized scratch, added to its group's row in class order (the same sums as adding
+    the classes' arrays group by group); no temporary the size of the classes."""
     n_classes, n_pieces = rows.shape
     n, n_quantities = cols.size, columns.size
-    values = np.zeros((n_classes, n_quantities, n))
+    values = np.zeros((n_groups, n_quantities, n))
+    scratch = np.empty((n_quantities, n))
     jumps = np.empty((n_quantities, n + 1))
     for c in range(n_classes):
+        scratch[:] = 0.0
         jumps[:] = 0.0
         for p in range(n_pieces):
             row, i0, i1 = rows[c, p], first[p], last[p]
             for q in range(n_quantities):
                 base = cumulative[row, cols[i0], columns[q]]
                 for i in range(i0, i1 + 1):
-                    values[c, q, i] += cumulative[row, cols[i], columns[q]] - base
+                    scratch[q, i] += cumulative[row, cols[i], columns[q]] - base
                 jumps[q, i1 + 1] += cumulative[row, cols[i1], columns[q]] - base
+        g = member[c]
         for q in range(n_quantities):
             run = 0.0
             for i in range(n):
                 run += jumps[q, i]
-                values[c, q, i] += run
+                values[g, q, i] += scratch[q, i] + run
     return values
-
-
-def by_group(values: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``values[class, quantity, point]`` summed over the classes of each record group: the
-    groups present (ascending) and ``[group, quantity, point]``."""
-    order = np.argsort(group, kind="stable")
-    ordered = group[order]
-    if ordered.size == 0:
-        return ordered, values[:0]
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-    if starts.size == ordered.size:  # one class a group: nothing to add
-        return ordered, values[order]
-    return ordered[starts], np.add.reduceat(values[order], starts, axis=0)
