@@ -133,6 +133,7 @@ def sweep(
                 run_timeout=run_timeout,
                 allow_version_change=allow_version_change,
                 on_warning=warn,
+                plan=plan,
             )
     except ConfigError as error:  # before any run
         fail(error)
