@@ -52,3 +52,23 @@ def test_keeping_freed_memory_twice_is_harmless():
 
     first = keep_freed_memory()
     assert keep_freed_memory() == first
+
+
+def test_a_run_leaves_the_cyclic_collector_as_it_found_it():
+    """``run_one`` turns automatic collections off while it runs (it collects at its own
+    phase boundaries) and back on only if they were on."""
+    import gc
+
+    from sim.config import scenario_from_dict
+    from sim.runner import WARM_UP_SCENARIO, run_one
+
+    scenario = scenario_from_dict(WARM_UP_SCENARIO | {"architecture": {"kind": "centralized"}})
+    assert gc.isenabled()
+    run_one(scenario, 1)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        run_one(scenario, 1)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
