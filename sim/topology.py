@@ -350,20 +350,21 @@ class Topology:
         kind_names: Sequence[str],
     ) -> np.ndarray:
         """Per record (owner, kind, sharing), whether some route sends it to ``store`` at some
-        time: what the store is meant to hold. The routes are combined on the (owner, kind,
-        sharing) table first, then read once per record."""
-        table = np.zeros((0, len(kind_names), NATIONAL + 1), dtype=bool)
-        for route in self.routes:
-            if route.target == store:
-                carried = (
-                    route.owners[:, None, None]
-                    & kind_mask(route.kinds, kind_names)[None, :, None]
-                    & scope_mask(route.scopes)[None, None, :]
-                )
-                table = carried if table.size == 0 else table | carried
-        if table.size == 0:
+        time (what the store is meant to hold): its routes' ``route_table`` combined, then read
+        once per record."""
+        tables = [route_table(route, kind_names) for route in self.routes if route.target == store]
+        if not tables:
             return np.zeros(owner.size, dtype=bool)
-        return table[owner, kind, sharing]
+        return np.logical_or.reduce(tables)[owner, kind, sharing]
+
+
+def route_table(route: Route, kind_names: Sequence[str]) -> np.ndarray:
+    """``[owner, kind, sharing]``: whether ``route`` carries such records (at some time)."""
+    return (
+        route.owners[:, None, None]
+        & kind_mask(route.kinds, kind_names)[None, :, None]
+        & scope_mask(route.scopes)[None, None, :]
+    )
 
 
 def row_profiles(row: Route | Consult) -> list[Profile]:
