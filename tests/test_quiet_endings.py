@@ -9,6 +9,7 @@ finished as failed, and a second ``pdsa explore`` on a taken port printed a 40-l
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -25,6 +26,8 @@ import sim.sweeps.executors
 import sim.sweeps.longtables
 import sim.sweeps.store
 from sim.cli import main
+from sim.sweeps.executors import SchedulerLost, dask_statuses
+from sim.sweeps.plan import RunSpec
 from tests.test_sweep import runs_csv, write_experiment
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -177,10 +180,60 @@ def test_a_scheduler_that_dies_stops_the_sweep_in_one_line(tmp_path: Path) -> No
     assert line.startswith("lost the Dask scheduler (")
     assert line.endswith(f"resume with: pdsa sweep {experiment} --out {out} --resume"
                          f" --scheduler {address}")  # fmt: skip
-    statuses = {p.name: p.read_text() for p in (out / "runs").glob("*.json")}
-    assert statuses and all('"status":"ok"' in text for text in statuses.values())
+    records = [json.loads(p.read_text()) for p in (out / "runs").glob("*.json")]
+    failed = {r["run_id"]: r["error"] for r in records if r["status"] != "ok"}
+    assert records and not failed
     resumed = subprocess.run([*sweep, "--resume", "--workers", "1"], cwd=ROOT, check=False)
     assert resumed.returncode == 0 and len(runs_csv(out)) == RUNS
+
+
+class FakeClient:
+    def __init__(self, status: str) -> None:
+        self.status = status
+
+
+class FakeFuture:
+    """A finished Dask future whose ``result()`` raises ``error``, its client in ``status``."""
+
+    def __init__(self, error: Exception, status: str = "running") -> None:
+        self.error, self.client = error, FakeClient(status)
+
+    def result(self) -> list:
+        raise self.error
+
+
+def lost_chunk() -> list[RunSpec]:
+    return [RunSpec(f"v--p000--r00{i}", "v", 0, {}, i, i, {}, f"sha-{i}") for i in range(2)]
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (OSError("Stream is closed"), "running"),  # CommClosedError is an OSError
+        (RuntimeError("gather failed"), "connecting"),  # the client lost its scheduler
+    ],
+)
+def test_a_result_lost_with_the_scheduler_stops_the_sweep_and_records_nothing(
+    tmp_path: Path, error: Exception, status: str
+) -> None:
+    """A chunk that finished just as the scheduler died cannot be fetched: the sweep stops
+    (its runs are retried on --resume), none recorded failed. CI once saw a run recorded
+    failed this way, the scheduler's death racing the chunk's end."""
+    (tmp_path / "runs").mkdir()
+    with pytest.raises(SchedulerLost, match=r"^lost the Dask scheduler \("):
+        dask_statuses(FakeFuture(error, status), lost_chunk(), tmp_path)
+    assert not list((tmp_path / "runs").iterdir())
+
+
+def test_a_chunk_dask_gave_up_on_is_recorded_failed_run_by_run(tmp_path: Path) -> None:
+    """A worker that died (Dask's KilledWorker, the client still connected): each run of the
+    chunk is recorded failed with the cause, for --resume to retry."""
+    (tmp_path / "runs").mkdir()
+    killed = type("KilledWorker", (Exception,), {})("attempted to run task 3 times")
+    statuses = dask_statuses(FakeFuture(killed), lost_chunk(), tmp_path)
+    assert [s["status"] for s in statuses] == ["failed", "failed"]
+    assert statuses[0]["error"] == "worker lost: KilledWorker: attempted to run task 3 times"
+    assert len(list((tmp_path / "runs").glob("*.json"))) == 2
 
 
 def test_a_port_in_use_is_one_line(tmp_path: Path) -> None:

@@ -292,7 +292,7 @@ def run_dask(
         for future in as_completed(futures):
             on_done(dask_statuses(future, futures[future], out_dir))
     except (OSError, TimeoutError) as error:  # the scheduler went away while submitting
-        raise SchedulerLost(f"lost the Dask scheduler: {one_line_of(error)}") from None
+        raise SchedulerLost(f"lost the Dask scheduler ({one_line_of(error)})") from None
     finally:
         if client is not scheduler:
             with contextlib.suppress(Exception):
@@ -312,6 +312,12 @@ CONNECT_SECONDS = 30
 """How long to try reaching a Dask scheduler before giving up (Dask's own default)."""
 
 
+def client_running(future: Any) -> bool:
+    """Whether the future's client still holds its scheduler connection (Dask's client status
+    is ``"running"`` while connected; ``"connecting"`` once the connection dropped)."""
+    return getattr(getattr(future, "client", None), "status", "running") == "running"
+
+
 def one_line_of(error: BaseException) -> str:
     text = " ".join(str(error).split())
     return (text[:200] + "...") if len(text) > 200 else text or type(error).__name__
@@ -319,8 +325,10 @@ def one_line_of(error: BaseException) -> str:
 
 def dask_statuses(future: Any, chunk: Sequence[RunSpec], out_dir: Path) -> list[dict[str, Any]]:
     """The chunk's run statuses, its records written; a chunk whose worker died (Dask gave up
-    on it) is recorded failed run by run. A chunk cancelled because the scheduler went away
-    stops the sweep instead: nothing is wrong with its runs."""
+    on it) is recorded failed run by run. A chunk cancelled because the scheduler went away, or
+    whose finished result could not be fetched because it went away as the chunk finished (the
+    client's connection error, or the client no longer running), stops the sweep instead:
+    nothing is wrong with its runs."""
     from concurrent.futures import CancelledError
 
     try:
@@ -328,7 +336,10 @@ def dask_statuses(future: Any, chunk: Sequence[RunSpec], out_dir: Path) -> list[
     except CancelledError as error:
         reason = getattr(error, "reason", "") or "its tasks were cancelled"
         raise SchedulerLost(f"lost the Dask scheduler ({reason})") from None
-    except Exception as error:  # a lost worker or a broken task
+    except Exception as error:  # a lost worker, a broken task, or the scheduler gone
+        if isinstance(error, OSError) or not client_running(future):
+            cause = f"{type(error).__name__}: {one_line_of(error)}"
+            raise SchedulerLost(f"lost the Dask scheduler ({cause})") from None
         message = f"worker lost: {type(error).__name__}: {one_line_of(error)}"
         return lost_statuses(chunk, message, out_dir)
     for record in records:
