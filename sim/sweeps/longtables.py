@@ -30,16 +30,19 @@ class LongTable:
         self.columns: list[str] = []
         """The columns of an empty table (no chunk had rows)."""
 
-    def add(self, frame: pd.DataFrame) -> None:
-        """The rows of one chunk of runs."""
-        if frame.empty:
+    def add(self, frame: pd.DataFrame | pa.Table) -> None:
+        """The rows of one chunk of runs (a data frame, or the Arrow table it converts to)."""
+        if isinstance(frame, pa.Table):
+            table = frame.replace_schema_metadata(None)
+        elif frame.empty:
             self.columns = self.columns or [str(c) for c in frame.columns]
             return
-        table = pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
+        else:
+            table = pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
         part = self.out_dir / f".{self.path.name}.part{len(self.parts):05d}"
         self.parts.append(part)
         try:
-            pq.write_table(table, part)
+            pq.write_table(table, part, use_dictionary=text_columns(table.schema))
         except OSError as exc:
             raise problem(part, exc) from None
 
@@ -63,13 +66,26 @@ class LongTable:
         schema = pa.unify_schemas(
             [pq.read_schema(part) for part in self.parts], promote_options="permissive"
         )
-        with atomic_file(self.path) as handle, pq.ParquetWriter(handle, schema) as writer:
+        with (
+            atomic_file(self.path) as handle,
+            pq.ParquetWriter(handle, schema, use_dictionary=text_columns(schema)) as writer,
+        ):
             for part in self.parts:
                 writer.write_table(conformed(pq.read_table(part), schema))
 
     def _write_empty(self) -> None:
         with atomic_file(self.path) as handle:
             pd.DataFrame(columns=self.columns).to_parquet(handle, index=False)
+
+
+def text_columns(schema: pa.Schema) -> list[str]:
+    """The columns worth dictionary-encoding: the text ones (run ids, variants, regions...),
+    a few distinct values repeated over many rows. Parquet's default tries a dictionary for
+    every column, the measured quantities too, whose values hardly repeat: a chunk of the
+    robustness experiment's daily table was written 4x slower for a 7 % larger file."""
+    return [
+        f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
+    ]
 
 
 def conformed(table: pa.Table, schema: pa.Schema) -> pa.Table:
