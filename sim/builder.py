@@ -29,7 +29,7 @@ from sim.engine.outages import Availability, DownWindows
 from sim.engine.queue import ServerPool
 from sim.engine.store import Store
 from sim.log import SubjectMix
-from sim.records import SourceRecords, day_bounds, draw_records
+from sim.records import Lives, SourceRecords, day_bounds, draw_lives, draw_records
 from sim.rng import Streams
 from sim.routing import Network, QueryBook
 from sim.routing.routes import Compiled
@@ -290,6 +290,7 @@ class Draws:
     def __init__(self, size: int = 2) -> None:
         self.size = size
         self._records: OrderedDict[tuple[int, str], SourceRecords] = OrderedDict()
+        self._lives: OrderedDict[tuple[int, str], Lives] = OrderedDict()
         self._queries: OrderedDict[tuple[int, str], SampledQueries] = OrderedDict()
 
     def records(
@@ -304,9 +305,19 @@ class Draws:
         lapse = scenario.behaviour.enabled and scenario.behaviour.workload.review_grace_days
         key = (seed, repr((parts, lapse)))
         if key not in self._records:
-            drawn = planned_records(scenario, world, streams, keep_ghosts)
+            lives = self.lives(scenario, seed, world, streams)
+            drawn = planned_records(scenario, world, streams, keep_ghosts, lives)
             self._remember(self._records, key, drawn)
         return self._records[key]
+
+    def lives(self, scenario: Scenario, seed: int, world: WorldIndex, streams: Streams) -> Lives:
+        """Every record's draws, before the records a run keeps are chosen: common to the
+        runs that keep the ghosts of the past (systems keyed by hand) and those that do not."""
+        key = (seed, repr((scenario.records, scenario.world, scenario.horizon_days)))
+        if key not in self._lives:
+            drawn = draw_lives(scenario.records, world, scenario.horizon_days, streams)
+            self._remember(self._lives, key, drawn)
+        return self._lives[key]
 
     def queries(
         self, scenario: Scenario, seed: int, world: WorldIndex, streams: Streams, n_days: int
@@ -325,7 +336,11 @@ class Draws:
 
 
 def planned_records(
-    scenario: Scenario, world: WorldIndex, streams: Streams, keep_ghosts: bool
+    scenario: Scenario,
+    world: WorldIndex,
+    streams: Streams,
+    keep_ghosts: bool,
+    lives: Lives | None = None,
 ) -> SourceRecords:
     """Every record's lifecycle; with behaviour on, each review also plans a dormant lapse;
     when a system keyed by hand can miss a deletion, the ghosts the past left at day 0 too."""
@@ -338,6 +353,7 @@ def planned_records(
         streams,
         lapse_after_days=grace,
         keep_ghosts=keep_ghosts,
+        lives=lives,
     )
 
 

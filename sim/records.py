@@ -92,6 +92,7 @@ def draw_records(
     streams: Streams,
     lapse_after_days: float | None = None,
     keep_ghosts: bool = False,
+    lives: Lives | None = None,
 ) -> SourceRecords:
     """Every record's lifecycle, from ``-prehistory_days`` to the horizon.
 
@@ -101,9 +102,11 @@ def draw_records(
     could still show at day 0 (until the record's next review date plus the retention grace),
     for architectures that can miss a deletion; otherwise the records deleted before day 0 are
     dropped. Every random quantity is drawn for every record before any is dropped, so the
-    records both settings keep are drawn alike (common random numbers)."""
+    records both settings keep are drawn alike (common random numbers). ``lives``: what
+    ``draw_lives`` gave for the same records, world, horizon and seed, when the caller kept it
+    (the two settings' runs of one world draw them once)."""
     kinds = spec.kind_specs()
-    lives = _lives(spec, kinds, world, horizon, streams)
+    lives = draw_lives(spec, world, horizon, streams) if lives is None else lives
     period = np.array([np.inf if k.review_days is None else k.review_days for k in kinds])
     kept = _kept(
         lives.created,
@@ -137,7 +140,7 @@ def draw_records(
 
 
 @dataclass(frozen=True)
-class _Lives:
+class Lives:
     """Every drawn record (index r) with its review extensions and updates, before the change
     log is assembled: what dropping records must renumber together."""
 
@@ -155,11 +158,11 @@ class _Lives:
     upd_time: np.ndarray
     upd_material: np.ndarray
 
-    def subset(self, kept: np.ndarray) -> _Lives:
+    def subset(self, kept: np.ndarray) -> Lives:
         """The records ``kept`` marks, renumbered 0..k-1, with their extensions and updates."""
         renumber = np.cumsum(kept) - 1
         ext, upd = kept[self.ext_rec], kept[self.upd_rec]
-        return _Lives(
+        return Lives(
             owner=self.owner[kept],
             created=self.created[kept],
             kind=self.kind[kept],
@@ -175,13 +178,22 @@ class _Lives:
         )
 
 
+def draw_lives(spec: RecordsSpec, world: WorldIndex, horizon: float, streams: Streams) -> Lives:
+    """Every record's random draws, each quantity from its own named substream (the same
+    draws whatever ``draw_records`` then keeps); the arrays are read-only, to be shared."""
+    lives = _lives(spec, spec.kind_specs(), world, horizon, streams)
+    for f in fields(lives):
+        getattr(lives, f.name).flags.writeable = False
+    return lives
+
+
 def _lives(
     spec: RecordsSpec,
     kinds: tuple[KindSpec, ...],
     world: WorldIndex,
     horizon: float,
     streams: Streams,
-) -> _Lives:
+) -> Lives:
     """Every record's random draws, each quantity from its own named substream."""
     owner, created = _creations(
         spec, world, horizon, streams.get("records.arrivals"), streams.get("records.prehistory")
@@ -211,7 +223,7 @@ def _lives(
         kinds, kind, created, deleted, horizon, streams.get("records.updates")
     )
     upd_material = _material(kinds, kind[upd_rec], streams.get("records.material"))
-    return _Lives(
+    return Lives(
         owner=owner,
         created=created,
         kind=kind,
@@ -240,7 +252,7 @@ class _Changes:
     last_version: np.ndarray
 
 
-def _change_log(lives: _Lives, horizon: float, lapse_after_days: float | None) -> _Changes:
+def _change_log(lives: Lives, horizon: float, lapse_after_days: float | None) -> _Changes:
     """Creations (version 0), updates and review extensions (1..k, in time order), deletions
     (k+1) and, with behaviour, the dormant lapses (version -1) a missed review would trigger."""
     n = lives.owner.size

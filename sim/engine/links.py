@@ -107,9 +107,9 @@ class Link:
 
     def _tallied(self, n_days: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``_tally`` over every kind sent, computed once per run (after its last message)."""
-        kinds = [int(k.max()) + 1 for _, _, k in self._messages if k is not None and k.size]
         key = (n_days, len(self._messages))
         if self._cache is None or self._cache[0] != key:
+            kinds = [int(k.max()) + 1 for _, _, k in self._messages if k is not None and k.size]
             self._cache = (key, self._tally(n_days, max(kinds, default=0)))
         return self._cache[1]
 
