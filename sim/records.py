@@ -158,6 +158,10 @@ class Lives:
     upd_time: np.ndarray
     upd_material: np.ndarray
 
+    def __post_init__(self) -> None:
+        for f in fields(self):  # read-only, like SourceRecords: a world's runs share them
+            getattr(self, f.name).flags.writeable = False
+
     def subset(self, kept: np.ndarray) -> Lives:
         """The records ``kept`` marks, renumbered 0..k-1, with their extensions and updates."""
         renumber = np.cumsum(kept) - 1
@@ -179,22 +183,9 @@ class Lives:
 
 
 def draw_lives(spec: RecordsSpec, world: WorldIndex, horizon: float, streams: Streams) -> Lives:
-    """Every record's random draws, each quantity from its own named substream (the same
-    draws whatever ``draw_records`` then keeps); the arrays are read-only, to be shared."""
-    lives = _lives(spec, spec.kind_specs(), world, horizon, streams)
-    for f in fields(lives):
-        getattr(lives, f.name).flags.writeable = False
-    return lives
-
-
-def _lives(
-    spec: RecordsSpec,
-    kinds: tuple[KindSpec, ...],
-    world: WorldIndex,
-    horizon: float,
-    streams: Streams,
-) -> Lives:
-    """Every record's random draws, each quantity from its own named substream."""
+    """Every record's random draws, each quantity from its own named substream: the same
+    draws whatever ``draw_records`` then keeps."""
+    kinds = spec.kind_specs()
     owner, created = _creations(
         spec, world, horizon, streams.get("records.arrivals"), streams.get("records.prehistory")
     )
