@@ -32,13 +32,12 @@ class LongTable:
 
     def add(self, frame: pd.DataFrame | pa.Table) -> None:
         """The rows of one chunk of runs (a data frame, or the Arrow table it converts to)."""
-        if isinstance(frame, pa.Table):
-            table = frame.replace_schema_metadata(None)
-        elif frame.empty:
-            self.columns = self.columns or [str(c) for c in frame.columns]
-            return
-        else:
-            table = pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
+        if isinstance(frame, pd.DataFrame):
+            if frame.empty:
+                self.columns = self.columns or [str(c) for c in frame.columns]
+                return
+            frame = pa.Table.from_pandas(frame, preserve_index=False)
+        table = frame.replace_schema_metadata(None)
         part = self.out_dir / f".{self.path.name}.part{len(self.parts):05d}"
         self.parts.append(part)
         try:

@@ -278,8 +278,12 @@ def ordered_union(dicts: Iterable[dict[str, Any]]) -> list[str]:
     return list(names)
 
 
+KEY_COLUMNS = (*ID_COLUMNS, "replication")
+"""The columns that say which run a row of a long table belongs to."""
+
+
 def key_columns(record: dict[str, Any]) -> dict[str, Any]:
-    return {k: record[k] for k in (*ID_COLUMNS, "replication")}
+    return {k: record[k] for k in KEY_COLUMNS}
 
 
 def long_frame(records: Sequence[dict[str, Any]], field: str) -> pd.DataFrame | pa.Table:
@@ -293,7 +297,7 @@ def long_frame(records: Sequence[dict[str, Any]], field: str) -> pd.DataFrame | 
 def pandas_long_frame(records: Sequence[dict[str, Any]], field: str) -> pd.DataFrame:
     """``long_frame`` by pandas, which infers each column's type as a whole (the
     reference: every table parses as it did)."""
-    keys = [*ID_COLUMNS, "replication"]
+    keys = list(KEY_COLUMNS)
     frames = [pd.DataFrame(r[field]).assign(**key_columns(r)) for r in records if r.get(field)]
     if not frames:
         return pd.DataFrame(columns=keys)
@@ -301,7 +305,7 @@ def pandas_long_frame(records: Sequence[dict[str, Any]], field: str) -> pd.DataF
     return table[keys + [c for c in table.columns if c not in keys]]
 
 
-ARROW_TYPES = (pa.float64(), pa.int64(), pa.bool_(), pa.string(), pa.large_string())
+ARROW_TYPES = (pa.float64(), pa.int64(), pa.bool_(), pa.string())
 """Column types for which Arrow's conversion of a run's values is what pandas would give."""
 
 
@@ -316,7 +320,7 @@ def arrow_long_table(records: Sequence[dict[str, Any]], field: str) -> pa.Table 
     if not runs or not all(plain_keys(r) for r in runs):
         return None
     names = list(runs[0][field])
-    if any(name in (*ID_COLUMNS, "replication") for name in names):
+    if any(name in KEY_COLUMNS for name in names):
         return None
     columns: dict[str, list[pa.Array]] = {name: [] for name in names}
     lengths = []
@@ -386,7 +390,7 @@ def breakdown_frame(records: Sequence[dict[str, Any]], field: str) -> pd.DataFra
         for r in records
         for name, metrics in (r.get(field) or {}).items()
     ]
-    columns = [*ID_COLUMNS, "replication", part]
+    columns = [*KEY_COLUMNS, part]
     return pd.DataFrame(rows) if rows else pd.DataFrame(columns=columns)
 
 
