@@ -16,6 +16,7 @@ from sim.metrics.integrals import IndexedIntervals
 from sim.metrics.intervals import Shown, shown_key, subtract_windows
 from sim.metrics.layout import Grid, Layout
 from sim.metrics.owners import live_intervals
+from sim.metrics.reading import read_owners
 from sim.topology import CacheThenOwner, Phase, View
 
 
@@ -39,7 +40,7 @@ def owner_part(
     shown: dict[str, Shown],
     view: View,
     phase: Phase,
-) -> tuple[np.ndarray, Grid, dict[str, np.ndarray]]:
+) -> tuple[np.ndarray, np.ndarray]:
     """What the owners return when the cache does not answer."""
     (row,) = phase.rows
     reading = log.plan.consults[row].reading
@@ -51,10 +52,7 @@ def owner_part(
     grid = days.refined(log, [*log.node_availability, cache.availability])
     visible = IndexedIntervals(layout.group(log, rec), lo, hi, grid.points, layout.n_groups)
     returned = visible.cumulative(weight=log.answer_probability[row])
-    projected = layout.project(ent, view.queriers, returned, view.kinds, view.owners)
-    zero = np.zeros_like(projected)
-    quantities = {"vis": projected, "vis_act": projected, "ghost": zero, "stale": zero}
-    return view.queriers, grid, quantities | {"stale_any": zero, "conflict": zero}
+    return view.queriers, read_owners(log, layout, ent, view, grid, returned)
 
 
 def minus_per_record(

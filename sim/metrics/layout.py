@@ -86,28 +86,6 @@ class Layout:
                 out[:, k] = weights @ by_kind[:, k]
         return out.reshape(queriers.size * self.n_kinds, -1)
 
-    def project_groups(
-        self,
-        ent: np.ndarray,
-        queriers: np.ndarray,
-        groups: np.ndarray,
-        values: np.ndarray,
-        kinds: np.ndarray | None = None,
-        owners: np.ndarray | None = None,
-    ) -> np.ndarray:
-        """``project`` of the values of some record groups only (``values[i]`` of group
-        ``groups[i]``; the others count zero): one product per kind over the groups given."""
-        weights = self.owner_weights(ent, queriers, owners)
-        owner_scope, kind = groups // self.n_kinds, groups % self.n_kinds
-        out = np.zeros((queriers.size, self.n_kinds, values.shape[-1]))
-        wanted = range(self.n_kinds) if kinds is None else kinds
-        with one_blas_thread():
-            for k in wanted:
-                mine = np.flatnonzero(kind == k)
-                if mine.size:
-                    out[:, k] = weights[:, owner_scope[mine]] @ values[mine]
-        return out.reshape(queriers.size * self.n_kinds, -1)
-
     def projection(
         self,
         ent: np.ndarray,

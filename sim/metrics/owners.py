@@ -15,6 +15,7 @@ from sim.log import RunLog, StoreLog
 from sim.metrics.integrals import IndexedIntervals
 from sim.metrics.intervals import Shown, first_shown, shown_intervals, subtract_windows
 from sim.metrics.layout import Grid, Layout
+from sim.metrics.reading import read_owners
 from sim.topology import OwnerAnswers, Phase, View
 from sim.world import NATIONAL
 
@@ -37,9 +38,9 @@ def returned_by_owners(
     view: View,
     phase: Phase,
     known: OwnersReturn | None = None,
-) -> tuple[np.ndarray, Grid, dict[str, np.ndarray]]:
-    """(queriers, grid, {quantity: [(querier, kind), point] cumulative}) of one phase of a view
-    the owners answer: what each querier's search returns of every owner's records.
+) -> tuple[np.ndarray, np.ndarray]:
+    """(queriers, [querier, kind, quantity, day] integrals, see ``read_owners``) of one phase of
+    a view the owners answer: what each querier's search returns of every owner's records.
     ``known``: what other views' phases found, reused where they read the owners alike."""
     (row,) = phase.rows
     reading = log.plan.consults[row].reading
@@ -55,10 +56,7 @@ def returned_by_owners(
         returned = owners_cumulative(log, layout, grid, gate, log.answer_probability[row], window)
         known[key] = grid, returned
     grid, returned = known[key]
-    projected = layout.project(ent, view.queriers, returned, view.kinds, view.owners)
-    zero = np.zeros_like(projected)
-    quantities = {"vis": projected, "vis_act": projected, "ghost": zero, "stale": zero}
-    return view.queriers, grid, quantities | {"stale_any": zero, "conflict": zero}
+    return view.queriers, read_owners(log, layout, ent, view, grid, returned)
 
 
 def live_intervals(

@@ -20,18 +20,17 @@ up time only (a querier whose node is down sees nothing).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import numba
 import numpy as np
 
-from sim.engine.outages import Availability
 from sim.log import RunLog
 from sim.metrics.cache import owner_part
 from sim.metrics.integrals import IndexedIntervals
-from sim.metrics.intervals import Shown, base_name, shown_key, subtract_windows, up_pieces
+from sim.metrics.intervals import Shown, base_name, shown_key, up_pieces
 from sim.metrics.layout import RETURNED, Grid, Layout
 from sim.metrics.owners import OwnersReturn, returned_by_owners
+from sim.metrics.reading import Readings, read_groups
 from sim.metrics.segments import COLUMNS, SPARE, Slots, subset_slots
 from sim.topology import CacheThenOwner, OwnerAnswers, Phase, Shows, View
 from sim.topology import views as plan_views
@@ -55,15 +54,10 @@ def daily_integrals(log: RunLog, shown: dict[str, Shown]) -> dict[str, np.ndarra
     }
     for name in RETURNED:
         out[name] = np.zeros(shape)
-    for queriers, grid, projected in returned_by_view(log, layout, ent, days, shown):
-        rows = {
-            name: projected[name].reshape(queriers.size, layout.n_kinds, -1) for name in RETURNED
-        }
-        for i, q in enumerate(queriers):
-            up = UpDays.of(log.node_availability[q], grid)  # cut once for every quantity
-            for name in RETURNED:
-                # A querier's views hold for other kinds or other days: their integrals add.
-                out[name][q] += up.integrals(rows[name][i])
+    for queriers, read in returned_by_view(log, layout, ent, days, shown):
+        for q, name in enumerate(RETURNED):
+            # A querier's views hold for other kinds or other days: their integrals add.
+            out[name][queriers] += read[:, :, q]
     SPARE.release()
     return out
 
@@ -80,37 +74,12 @@ def per_day(cumulative: np.ndarray, grid: Grid) -> np.ndarray:
     return cumulative[..., grid.index(grid.day_hi)] - cumulative[..., grid.index(grid.day_lo)]
 
 
-@dataclass(frozen=True)
-class UpDays:
-    """One querier's up time cut into pieces within each day: where each piece starts and
-    ends on the grid, and its day."""
-
-    start: np.ndarray
-    end: np.ndarray
-    day: np.ndarray
-    n_days: int
-
-    @classmethod
-    def of(cls, availability: Availability, grid: Grid) -> UpDays:
-        a, b, parent = subtract_windows(
-            grid.day_lo, grid.day_hi, availability.starts, availability.ends
-        )
-        return cls(grid.index(a), grid.index(b), parent, grid.n_days)
-
-    def integrals(self, rows: np.ndarray) -> np.ndarray:
-        """Integral of the querier's counting functions (one row per kind, cumulative on the
-        grid) over its up time, by day."""
-        values = rows[:, self.end] - rows[:, self.start]
-        out = np.zeros((rows.shape[0], self.n_days))
-        np.add.at(out.T, self.day, values.T)
-        return out
-
-
 # --- returned quantities, per view -------------------------------------------------------------
 
 
-Returned = Iterator[tuple[np.ndarray, Grid, dict[str, np.ndarray]]]
-"""(queriers, grid, {quantity: [(querier, kind), point] cumulative}) of one view's phases."""
+Returned = Iterator[tuple[np.ndarray, np.ndarray]]
+"""(queriers, [querier, kind, quantity, day] integrals over each querier's up time) of one
+view's phases (quantities in the order of ``RETURNED``)."""
 
 
 def returned_by_view(
@@ -166,17 +135,11 @@ def returned_by_stores(
     for j, targets in enumerate(uses.values()):
         for acc, piece_lo, piece_hi in targets:
             pieces[id(acc)].append((j, piece_lo, piece_hi))
-    totals: dict[int, dict[str, np.ndarray]] = {}
     for block in subset_slots(log, layout, shown, subsets, points):
         for _, acc in integrals:
-            part = acc.integrate(block, pieces[id(acc)])
-            if part is None:
-                continue
-            total = totals.setdefault(id(acc), {})
-            for name, values in part.items():
-                total[name] = values if name not in total else total[name] + values
+            acc.integrate(block, pieces[id(acc)])
     for view, acc in integrals:
-        yield view.queriers, acc.grid, totals.get(id(acc)) or acc.nothing()
+        yield view.queriers, acc.read
 
 
 Uses = dict[tuple[str, ...], list[tuple["ViewIntegral", float, float]]]
@@ -200,7 +163,8 @@ def view_integrals(
                 [log.stores[base_name(k)].availability for k in view_keys(log, view)]
                 + [log.node_availability[q] for q in view.queriers],
             )
-            integrals[id(view)] = (view, ViewIntegral(layout, ent, view, grid))
+            readings = Readings.of(log, view.queriers, grid)
+            integrals[id(view)] = (view, ViewIntegral(layout, ent, view, grid, readings))
         acc = integrals[id(view)][1]
         lo, hi, masks = up_pieces(
             availabilities, max(log.warmup, phase.start), min(log.horizon, phase.end)
@@ -225,13 +189,19 @@ def view_keys(log: RunLog, view: View) -> list[str]:
 
 
 class ViewIntegral:
-    """The cumulative integrals of one view on its own grid, per (querier, kind)."""
+    """The integrals of one view on its own grid, read by each querier over its up time:
+    ``read[querier, kind, quantity, day]`` (quantities in the order of ``RETURNED``), added
+    up block by block."""
 
-    def __init__(self, layout: Layout, ent: np.ndarray, view: View, grid: Grid) -> None:
+    def __init__(
+        self, layout: Layout, ent: np.ndarray, view: View, grid: Grid, readings: Readings
+    ) -> None:
         self.layout = layout
         self.ent = ent
         self.view = view
         self.grid = grid
+        self.readings = readings
+        self.read = np.zeros((view.queriers.size, layout.n_kinds, len(RETURNED), grid.n_days))
 
     def seen_groups(self) -> np.ndarray:
         """Per record group (owner, scope, kind): some querier of the view may see it."""
@@ -242,22 +212,15 @@ class ViewIntegral:
         kinds[view.kinds] = True
         return (owner_scope[:, None] & kinds[None, :]).reshape(-1)
 
-    def nothing(self) -> dict[str, np.ndarray]:
-        """The integrals of a view that sees nothing."""
-        rows = self.view.queriers.size * self.layout.n_kinds
-        return {name: np.zeros((rows, self.grid.points.size)) for name in RETURNED}
-
-    def integrate(
-        self, slots: Slots, pieces: list[tuple[int, float, float]]
-    ) -> dict[str, np.ndarray] | None:
-        """Add up the pieces ``(subset, start, end)`` for the classes of one block of slots
-        (None: the view sees none of them): inside a piece the running value grows as that
-        subset's integral, after it by the subset's total over the piece. Summed per record
-        group first, then projected per (querier, kind); the blocks' results add up."""
+    def integrate(self, slots: Slots, pieces: list[tuple[int, float, float]]) -> None:
+        """Add up the pieces ``(subset, start, end)`` for the classes of one block of slots:
+        inside a piece the running value grows as that subset's integral, after it by the
+        subset's total over the piece. Summed per record group first, then read by each
+        querier over its up time into ``read``."""
         seen = np.flatnonzero(self.seen_groups()[slots.class_group])
         seen = seen[(seen >= slots.classes.start) & (seen < slots.classes.stop)]
         if seen.size == 0:
-            return None
+            return
         subsets = np.array([subset for subset, _, _ in pieces], dtype=np.int64)
         edges = self.grid.index(np.array([(lo, hi) for _, lo, hi in pieces]).reshape(-1, 2))
         groups, member = np.unique(slots.class_group[seen], return_inverse=True)
@@ -271,13 +234,18 @@ class ViewIntegral:
             member.astype(np.int64),
             groups.size,
         )
-        view, layout, ent = self.view, self.layout, self.ent
-        return {
-            name: layout.project_groups(
-                ent, view.queriers, groups, summed[:, q], view.kinds, view.owners
-            )
-            for q, name in enumerate(RETURNED)
-        }
+        view = self.view
+        read_groups(
+            self.layout,
+            self.ent,
+            view.queriers,
+            self.readings,
+            groups,
+            summed,
+            self.read,
+            view.kinds,
+            view.owners,
+        )
 
 
 @numba.njit(cache=True)
