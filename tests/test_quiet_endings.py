@@ -92,11 +92,11 @@ def test_a_sweep_stopped_while_writing_its_tables_ends_at_once_in_one_line(
     monkeypatch.setattr(sim.sweeps.store, "CHUNK_RUNS", 2)
     reads_after_signal: list[Path] = []
     signalled = False
-    add, read_json = sim.sweeps.longtables.LongTable.add, sim.sweeps.store.read_json
+    written, read_json = sim.sweeps.longtables.LongTable.written, sim.sweeps.store.read_json
 
-    def add_then_signal(self, frame):
+    def add_then_signal(self, index, empty):
         nonlocal signalled
-        add(self, frame)
+        written(self, index, empty)
         if len(self.parts) == 2 and not signalled:
             signalled = True
             os.kill(os.getpid(), signal.SIGTERM)  # the handler raises at the next bytecode
@@ -106,7 +106,7 @@ def test_a_sweep_stopped_while_writing_its_tables_ends_at_once_in_one_line(
             reads_after_signal.append(path)
         return read_json(path)
 
-    monkeypatch.setattr(sim.sweeps.longtables.LongTable, "add", add_then_signal)
+    monkeypatch.setattr(sim.sweeps.longtables.LongTable, "written", add_then_signal)
     monkeypatch.setattr(sim.sweeps.store, "read_json", counted_read)
     result = CliRunner().invoke(
         main, ["sweep", str(experiment), "--out", str(out), "--quiet", "--workers", "1"]

@@ -6,6 +6,7 @@ returns the runs as a DataFrame. Neither prints: progress goes to an ``on_progre
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
 import time
@@ -19,6 +20,7 @@ import pandas as pd
 from sim.config import ConfigError, scenario_from_dict
 from sim.sizing import HOW_TO_PROCEED, check_size, default_max_memory, shared_limit_hint
 from sim.sweeps import executors, store
+from sim.sweeps.conversion import written_chunks
 from sim.sweeps.experiment import Experiment, load_experiment
 from sim.sweeps.lock import sweep_lock
 from sim.sweeps.manifest import now, prepare
@@ -132,7 +134,8 @@ def run_sweep(
             on_warning,
         )
         write_twins(out, plan, copies, kept)
-        return finish(out, experiment, plan, manifest)
+        local = 1 if scheduler is not None else workers or executors.default_workers()
+        return finish(out, experiment, plan, manifest, local)
 
 
 def check_plan_size(
@@ -241,9 +244,14 @@ def by_world(todo: list[RunSpec]) -> tuple[list[RunSpec], int]:
     return ordered, max(sizes.values(), default=1)
 
 
-def finish(out: Path, experiment: Experiment, plan: list[RunSpec], manifest: dict) -> SweepOutcome:
-    records = (store.read_run(out, spec.run_id) for spec in plan)  # read once, a few at a time
-    runs = store.write_tables(out, records, experiment.factors, experiment.uncertainty_keys)
+def finish(
+    out: Path, experiment: Experiment, plan: list[RunSpec], manifest: dict, processes: int = 1
+) -> SweepOutcome:
+    """Write the tables from the run records (read once, a chunk at a time, by ``processes``
+    processes) and the manifest's counts and failures."""
+    run_ids = [spec.run_id for spec in plan]
+    with contextlib.closing(written_chunks(out, run_ids, processes)) as parts:
+        runs = store.write_chunked(out, parts, experiment.factors, experiment.uncertainty_keys)
     failed = runs[runs["status"] != "ok"]
     failures = [
         {"run_id": rid, "error": error}

@@ -21,7 +21,8 @@ from sim.results import atomic_file, problem
 
 
 class LongTable:
-    """``name.parquet`` under ``out_dir``, written with :meth:`add` then :meth:`close`."""
+    """``name.parquet`` under ``out_dir``, from the parts of its chunks (``write_part``, each
+    then told with :meth:`written`), joined by :meth:`close`."""
 
     def __init__(self, out_dir: Path, name: str) -> None:
         self.out_dir = out_dir
@@ -30,20 +31,21 @@ class LongTable:
         self.columns: list[str] = []
         """The columns of an empty table (no chunk had rows)."""
 
+    def part(self, index: int) -> Path:
+        """Where chunk ``index`` of the table is written (a hidden file)."""
+        return part_path(self.out_dir, self.path.name, index)
+
     def add(self, frame: pd.DataFrame | pa.Table) -> None:
-        """The rows of one chunk of runs (a data frame, or the Arrow table it converts to)."""
-        if isinstance(frame, pd.DataFrame):
-            if frame.empty:
-                self.columns = self.columns or [str(c) for c in frame.columns]
-                return
-            frame = pa.Table.from_pandas(frame, preserve_index=False)
-        table = frame.replace_schema_metadata(None)
-        part = self.out_dir / f".{self.path.name}.part{len(self.parts):05d}"
-        self.parts.append(part)
-        try:
-            pq.write_table(table, part, use_dictionary=text_columns(table.schema))
-        except OSError as exc:
-            raise problem(part, exc) from None
+        """The rows of the next chunk of runs, written here."""
+        index = len(self.parts)
+        self.written(index, write_part(self.part(index), frame))
+
+    def written(self, index: int, empty: list[str] | None) -> None:
+        """Chunk ``index`` is written as its part, or had no rows (``empty``: its columns)."""
+        if empty is not None:
+            self.columns = self.columns or empty
+            return
+        self.parts.append(self.part(index))
 
     def close(self) -> None:
         """Join the parts into the table (atomically), and remove them."""
@@ -75,6 +77,30 @@ class LongTable:
     def _write_empty(self) -> None:
         with atomic_file(self.path) as handle:
             pd.DataFrame(columns=self.columns).to_parquet(handle, index=False)
+
+
+def part_path(out_dir: Path, file_name: str, index: int) -> Path:
+    return out_dir / f".{file_name}.part{index:05d}"
+
+
+def stray_parts(out_dir: Path) -> list[Path]:
+    """Parts left in ``out_dir`` (by a tables phase stopped before it joined them)."""
+    return sorted(out_dir.glob(".*.parquet.part[0-9]*"))
+
+
+def write_part(path: Path, frame: pd.DataFrame | pa.Table) -> list[str] | None:
+    """Write one chunk's rows (a data frame, or the Arrow table it converts to) as the part
+    ``path``; None, or, for a chunk without rows, its columns (nothing written)."""
+    if isinstance(frame, pd.DataFrame):
+        if frame.empty:
+            return [str(c) for c in frame.columns]
+        frame = pa.Table.from_pandas(frame, preserve_index=False)
+    table = frame.replace_schema_metadata(None)
+    try:
+        pq.write_table(table, path, use_dictionary=text_columns(table.schema))
+    except OSError as exc:
+        raise problem(path, exc) from None
+    return None
 
 
 def text_columns(schema: pa.Schema) -> list[str]:

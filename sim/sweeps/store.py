@@ -24,6 +24,7 @@ import io
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,7 @@ from sim.config import ConfigError
 from sim.config.errors import cut
 from sim.config.overrides import value_type
 from sim.results import json_safe, write_atomic, write_json_atomic
-from sim.sweeps.longtables import LongTable
+from sim.sweeps.longtables import LongTable, part_path, write_part
 from sim.textsafe import csv_bytes, from_csv
 
 RUNS = "runs"
@@ -189,16 +190,55 @@ def write_tables(
 ) -> pd.DataFrame:
     """Write runs.csv/.parquet and the long tables from the run records; return the runs.
 
-    The records are read once, ``CHUNK_RUNS`` at a time: each long table is written a chunk
-    at a time (``sim.sweeps.longtables``), and only the runs' metrics are kept for the runs
-    table, so memory does not grow with the number of runs."""
+    The records are read once, ``CHUNK_RUNS`` at a time (``write_chunked``)."""
+    parts = (
+        written_chunk(out_dir, chunk, index)
+        for index, chunk in enumerate(chunks(records, CHUNK_RUNS))
+    )
+    return write_chunked(out_dir, parts, factors, uncertainties)
+
+
+@dataclass(frozen=True)
+class Written:
+    """A chunk of run records whose long tables are written as their parts (``empty``: per
+    table, None, or the columns of a chunk without rows), and the records without them."""
+
+    empty: dict[str, list[str] | None]
+    slim: list[dict[str, Any]]
+
+
+def written_chunk(out_dir: Path, records: Sequence[dict[str, Any]], index: int) -> Written:
+    """Write chunk ``index`` of every long table from its records."""
+    empty = {
+        field: write_part(part_path(out_dir, f"{name}.parquet", index), long_frame(records, field))
+        for field, name in LONG_TABLES.items()
+    }
+    slim = [{k: v for k, v in r.items() if k not in LONG_TABLES} for r in records]
+    return Written(empty, slim)
+
+
+def chunk_of_runs(out_dir: Path, run_ids: Sequence[str], index: int) -> Written:
+    """``written_chunk`` of the finished runs ``run_ids`` of a results directory."""
+    return written_chunk(out_dir, [read_run(out_dir, run_id) for run_id in run_ids], index)
+
+
+def write_chunked(
+    out_dir: Path,
+    parts: Iterable[Written],
+    factors: Sequence[str],
+    uncertainties: Sequence[str] | Mapping[str, str] = (),
+) -> pd.DataFrame:
+    """``write_tables`` from the chunks written one after another (chunk i is ``parts``'
+    i-th): the long tables are joined from their parts (``sim.sweeps.longtables``), and only
+    the runs' metrics are kept for the runs table, so memory does not grow with the number
+    of runs."""
     tables = {field: LongTable(out_dir, name) for field, name in LONG_TABLES.items()}
     slim: list[dict[str, Any]] = []
     try:
-        for chunk in chunks(records, CHUNK_RUNS):
+        for index, part in enumerate(parts):
             for field, table in tables.items():
-                table.add(long_frame(chunk, field))
-            slim += [{k: v for k, v in r.items() if k not in LONG_TABLES} for r in chunk]
+                table.written(index, part.empty[field])
+            slim += part.slim
         runs = runs_frame(slim, factors, uncertainties)
         write_atomic(out_dir / "runs.csv", csv_bytes(runs))
         write_parquet(out_dir / "runs.parquet", runs)
