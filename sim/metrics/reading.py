@@ -4,8 +4,10 @@ the view's grid, and the integral over it of what each record group it may see r
 A view's integrals are running values on its grid, one row per record group. A querier reads
 them only at the edges of its own up pieces: a few hundred of the grid's thousands of points
 (the grid holds every querier's up/down edges). So each querier's daily integrals are taken
-from the groups' rows directly (``add_readings``), rather than projecting every group's row on
-every querier at every point and reading the few points after.
+from the groups' rows directly (``read_groups``): the days it was up throughout from each
+group's daily increments, the parts of days around its outages group by group. Projecting
+every group's row on every querier at every point, to read a few points after, took 8 % of a
+robustness world.
 """
 
 from __future__ import annotations
