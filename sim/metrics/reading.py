@@ -32,14 +32,13 @@ class UpDays:
     start: np.ndarray
     end: np.ndarray
     day: np.ndarray
-    n_days: int
 
     @classmethod
     def of(cls, availability: Availability, grid: Grid) -> UpDays:
         a, b, parent = subtract_windows(
             grid.day_lo, grid.day_hi, availability.starts, availability.ends
         )
-        return cls(grid.index(a), grid.index(b), parent, grid.n_days)
+        return cls(grid.index(a), grid.index(b), parent)
 
 
 @dataclass(frozen=True)

@@ -108,8 +108,8 @@ def run_sweep(
     """
     experiment = as_experiment(source)
     plan = build_plan(experiment) if plan is None else plan
+    local = 1 if scheduler is not None else workers or executors.default_workers()
     if max_memory == "auto":
-        local = 1 if scheduler is not None else workers or executors.default_workers()
         max_memory = default_max_memory(local)
         check_plan_size(experiment, plan, max_memory, shared_limit_hint(local))
     else:
@@ -134,7 +134,6 @@ def run_sweep(
             on_warning,
         )
         write_twins(out, plan, copies, kept)
-        local = 1 if scheduler is not None else workers or executors.default_workers()
         return finish(out, experiment, plan, manifest, local)
 
 

@@ -33,7 +33,7 @@ class LongTable:
 
     def part(self, index: int) -> Path:
         """Where chunk ``index`` of the table is written (a hidden file)."""
-        return part_path(self.out_dir, self.path.name, index)
+        return part_path(self.out_dir, self.path.stem, index)
 
     def add(self, frame: pd.DataFrame | pa.Table) -> None:
         """The rows of the next chunk of runs, written here."""
@@ -79,8 +79,9 @@ class LongTable:
             pd.DataFrame(columns=self.columns).to_parquet(handle, index=False)
 
 
-def part_path(out_dir: Path, file_name: str, index: int) -> Path:
-    return out_dir / f".{file_name}.part{index:05d}"
+def part_path(out_dir: Path, name: str, index: int) -> Path:
+    """Where chunk ``index`` of the table ``name`` is written (a hidden file beside it)."""
+    return out_dir / f".{name}.parquet.part{index:05d}"
 
 
 def stray_parts(out_dir: Path) -> list[Path]:

@@ -210,7 +210,7 @@ class Written:
 def written_chunk(out_dir: Path, records: Sequence[dict[str, Any]], index: int) -> Written:
     """Write chunk ``index`` of every long table from its records."""
     empty = {
-        field: write_part(part_path(out_dir, f"{name}.parquet", index), long_frame(records, field))
+        field: write_part(part_path(out_dir, name, index), long_frame(records, field))
         for field, name in LONG_TABLES.items()
     }
     slim = [{k: v for k, v in r.items() if k not in LONG_TABLES} for r in records]
