@@ -324,15 +324,16 @@ def add_run(increments, slot, quantity, a, b, points, floor, scale):
 
 @numba.njit(cache=True)
 def store_offsets(n_records: int, st_ptr: np.ndarray, st_rec: np.ndarray) -> np.ndarray:
-    """``[store, r]``: where record r's intervals start in ``st_rec`` (they end where
-    record r + 1's start)."""
-    out = np.empty((st_ptr.size - 1, n_records + 1), dtype=np.int64)
+    """``[r, store]``: where record r's intervals start in ``st_rec`` (they end where
+    record r + 1's start). Record-major: the sweep reads every store's offsets of a record
+    together, from one or two cache lines."""
+    out = np.empty((n_records + 1, st_ptr.size - 1), dtype=np.int64)
     for i in range(st_ptr.size - 1):
         k = st_ptr[i]
         for r in range(n_records + 1):
             while k < st_ptr[i + 1] and st_rec[k] < r:
                 k += 1
-            out[i, r] = k
+            out[r, i] = k
     return out
 
 
@@ -385,10 +386,10 @@ def sweep(
         c = rec_class[r]
         n_mine, shows = 0, 0
         for i in range(n_st):
-            if first[i, r + 1] > first[i, r]:
+            if first[r + 1, i] > first[r, i]:
                 mine[n_mine] = i
-                head[n_mine] = 2 * first[i, r]
-                last[n_mine] = 2 * first[i, r + 1]
+                head[n_mine] = 2 * first[r, i]
+                last[n_mine] = 2 * first[r + 1, i]
                 n_mine += 1
                 shows |= 1 << i
         e0, e1 = e_ptr[c], e_ptr[c + 1]

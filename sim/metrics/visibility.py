@@ -265,26 +265,33 @@ def piecewise(
     columns ``cols`` of its grid): inside the piece the value grows as that row from the
     piece's start; after it by the row's total over the piece. One pass per class into one
     class-sized scratch, added to its group's row in class order (the same sums as adding
-    the classes' arrays group by group); no temporary the size of the classes."""
+    the classes' arrays group by group); no temporary the size of the classes. Point by
+    point, the quantities side by side: ``cumulative`` holds them so, and the scratch too."""
     n_classes, n_pieces = rows.shape
     n, n_quantities = cols.size, columns.size
     values = np.zeros((n_groups, n_quantities, n))
-    scratch = np.empty((n_quantities, n))
-    jumps = np.empty((n_quantities, n + 1))
+    scratch = np.empty((n, n_quantities))
+    jumps = np.empty((n + 1, n_quantities))
+    base = np.empty(n_quantities)
+    run = np.empty(n_quantities)
     for c in range(n_classes):
         scratch[:] = 0.0
         jumps[:] = 0.0
         for p in range(n_pieces):
             row, i0, i1 = rows[c, p], first[p], last[p]
+            at = cumulative[row]
             for q in range(n_quantities):
-                base = cumulative[row, cols[i0], columns[q]]
-                for i in range(i0, i1 + 1):
-                    scratch[q, i] += cumulative[row, cols[i], columns[q]] - base
-                jumps[q, i1 + 1] += cumulative[row, cols[i1], columns[q]] - base
+                base[q] = at[cols[i0], columns[q]]
+            for i in range(i0, i1 + 1):
+                point = at[cols[i]]
+                for q in range(n_quantities):
+                    scratch[i, q] += point[columns[q]] - base[q]
+            for q in range(n_quantities):
+                jumps[i1 + 1, q] += at[cols[i1], columns[q]] - base[q]
         g = member[c]
-        for q in range(n_quantities):
-            run = 0.0
-            for i in range(n):
-                run += jumps[q, i]
-                values[g, q, i] += scratch[q, i] + run
+        run[:] = 0.0
+        for i in range(n):
+            for q in range(n_quantities):
+                run[q] += jumps[i, q]
+                values[g, q, i] += scratch[i, q] + run[q]
     return values
