@@ -15,7 +15,7 @@ import numpy as np
 from sim.config.schema import KindSpec, Surge
 from sim.config.schema import Records as RecordsSpec
 from sim.engine.dists import DAYS, Sampler
-from sim.engine.order import stable_order
+from sim.engine.order import record_time_order, stable_order
 from sim.rng import Streams
 from sim.world import DENIED, GLOBAL, NATIONAL, WorldIndex
 
@@ -468,7 +468,7 @@ def rank_within(rec: np.ndarray, t: np.ndarray) -> np.ndarray:
     """0-based rank of each event among the events of the same record, by time."""
     if rec.size == 0:
         return np.empty(0, dtype=np.int64)
-    order = np.lexsort((t, rec))
+    order = record_time_order(rec, t)
     sorted_rec = rec[order]
     first = np.r_[True, sorted_rec[1:] != sorted_rec[:-1]]
     start = np.maximum.accumulate(np.where(first, np.arange(rec.size), 0))
@@ -529,7 +529,7 @@ def retention_removals(
     reviews = Reviews.of(source, grace) if reviews is None else reviews
     if rec.size == 0 or reviews is None:
         return np.empty(0, dtype=np.int64), np.empty(0)
-    order = np.lexsort((t, rec))
+    order = record_time_order(rec, t)
     rec, version, t = rec[order], version[order], t[order]
     first = np.full(source.n_records, np.inf)
     opens = np.flatnonzero(np.diff(rec, prepend=-1))

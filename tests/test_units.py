@@ -305,6 +305,36 @@ def test_store_logs_are_ordered_by_record_then_time_stably(seed, n, n_records, t
     assert np.array_equal(by_record_then_time(rec, t, 100.0), expected)
 
 
+@settings(max_examples=150, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(0, 400),
+    n_records=st.integers(1, 50),
+    times=st.sampled_from(["spread", "ties", "negative", "nan", "one busy record"]),
+    dtype=st.sampled_from([np.int32, np.int64]),
+)
+def test_record_time_order_is_the_lexsort(seed, n, n_records, times, dtype):
+    """Retention and the owners' overlay order logs by record, then time, ties in log order:
+    ``record_time_order`` (a counting sort and insertion sorts) is ``np.lexsort((t, rec))``,
+    and falls back to it where it cannot be (a NaN time, more than ``MAX_GROUPED`` rows of
+    one record)."""
+    from sim.engine.order import MAX_GROUPED, record_time_order
+
+    rng = np.random.default_rng(seed)
+    rec = rng.integers(0, n_records, n).astype(dtype)
+    t = {
+        "spread": rng.uniform(0.0, 100.0, n),
+        "ties": rng.integers(0, 5, n).astype(float),
+        "negative": rng.uniform(-300.0, 100.0, n),
+        "nan": np.where(rng.random(n) < 0.1, np.nan, rng.integers(0, 5, n).astype(float)),
+        "one busy record": rng.integers(0, 3, n).astype(float),
+    }[times]
+    if times == "one busy record":
+        rec = np.concatenate([rec, np.full(MAX_GROUPED + 1, n_records - 1, dtype=dtype)])
+        t = np.concatenate([t, rng.integers(0, 3, MAX_GROUPED + 1).astype(float)])
+    assert np.array_equal(record_time_order(rec, t), np.lexsort((t, rec)))
+
+
 @settings(max_examples=100, deadline=None)
 @given(
     seed=st.integers(0, 2**32 - 1), n=st.integers(0, 300), ties=st.booleans(), ints=st.booleans()

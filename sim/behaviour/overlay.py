@@ -14,6 +14,7 @@ import dataclasses
 
 import numpy as np
 
+from sim.engine.order import record_time_order
 from sim.records import SourceRecords, rank_within
 from sim.world import NATIONAL, REGIONAL, WorldIndex
 
@@ -127,5 +128,5 @@ def lapse_rows(src: SourceRecords) -> np.ndarray:
 
 def rows_by_record(src: SourceRecords) -> tuple[np.ndarray, np.ndarray]:
     """Change rows ordered by (record, time), and where each record's rows start."""
-    order = np.lexsort((src.change_time, src.change_rec))
+    order = record_time_order(src.change_rec, src.change_time)
     return order, np.searchsorted(src.change_rec[order], np.arange(src.n_records + 1))

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 
-from sim.engine.order import stable_order
+from sim.engine.order import MAX_GROUPED, grouped_order, stable_order
 from sim.engine.outages import Availability
 from sim.log import RunLog
 from sim.records import SourceRecords
@@ -165,11 +164,6 @@ def first_shown(shown: Shown, n_records: int) -> np.ndarray:
     return first
 
 
-MAX_GROUPED = 64
-"""Most applications of one record a store's log may hold for ``by_record_then_time`` to
-sort each record's by insertion (beyond, a sort of the whole log is cheaper)."""
-
-
 def by_record_then_time(rec: np.ndarray, t: np.ndarray, horizon: float) -> np.ndarray:
     """The stable ascending order of the keys ``rec * (ceil(horizon) + 2) + min(t, horizon +
     1)``: by record, then time (ties in log order). Records are whole numbers and, with no
@@ -185,26 +179,6 @@ def by_record_then_time(rec: np.ndarray, t: np.ndarray, horizon: float) -> np.nd
     ptr = np.zeros(per_record.size + 1, dtype=np.int64)
     np.cumsum(per_record, out=ptr[1:])
     return grouped_order(rec.astype(np.int64), keys, ptr)
-
-
-@numba.njit(cache=True)
-def grouped_order(rec: np.ndarray, t: np.ndarray, ptr: np.ndarray) -> np.ndarray:
-    """The order that groups items by ``rec`` (offsets ``ptr``) and sorts each group by ``t``,
-    stably: a counting sort, then an insertion sort of each (small) group."""
-    fill = ptr[:-1].copy()
-    order = np.empty(rec.size, dtype=np.int64)
-    for i in range(rec.size):
-        order[fill[rec[i]]] = i
-        fill[rec[i]] += 1
-    for r in range(ptr.size - 1):
-        for i in range(ptr[r] + 1, ptr[r + 1]):
-            item = order[i]
-            j = i - 1
-            while j >= ptr[r] and t[order[j]] > t[item]:
-                order[j + 1] = order[j]
-                j -= 1
-            order[j + 1] = item
-    return order
 
 
 def subtract_windows(

@@ -22,10 +22,11 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
+from sim.engine.order import grouped_order
 from sim.log import RunLog
 from sim.metrics.held import meant as meant_to_hold
 from sim.metrics.integrals import bucket_table, position
-from sim.metrics.intervals import Shown, base_name, grouped_order
+from sim.metrics.intervals import Shown, base_name
 from sim.metrics.layout import RETURNED, Layout
 
 CLASSIFIED = ("vis", "ghost", "stale", "stale_any", "conflict")
