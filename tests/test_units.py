@@ -288,8 +288,8 @@ def test_grid_positions_are_searchsorted(seed, n_points, spread):
 )
 def test_store_logs_are_ordered_by_record_then_time_stably(seed, n, n_records, times):
     """A store's log replayed by record, then time, ties in log order: the counting sort
-    gives the stable sort's order, and the sort itself where it would not (a time before 0,
-    a record with more applications than ``MAX_GROUPED``)."""
+    gives the stable sort's order (a record with more applications than ``MAX_GROUPED`` merge
+    sorted), and the sort itself where it would not (a time before 0)."""
     from sim.metrics.intervals import by_record_then_time
 
     rng = np.random.default_rng(seed)
@@ -315,9 +315,9 @@ def test_store_logs_are_ordered_by_record_then_time_stably(seed, n, n_records, t
 )
 def test_record_time_order_is_the_lexsort(seed, n, n_records, times, dtype):
     """Retention and the owners' overlay order logs by record, then time, ties in log order:
-    ``record_time_order`` (a counting sort and insertion sorts) is ``np.lexsort((t, rec))``,
-    and falls back to it where it cannot be (a NaN time, more than ``MAX_GROUPED`` rows of
-    one record)."""
+    ``record_time_order`` (a counting sort, then insertion sorts, or a merge sort for more
+    than ``MAX_GROUPED`` rows of one record) is ``np.lexsort((t, rec))``, and falls back to
+    it where it cannot be (a NaN time)."""
     from sim.engine.order import MAX_GROUPED, record_time_order
 
     rng = np.random.default_rng(seed)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.engine.order import MAX_GROUPED, grouped_order, stable_order
+from sim.engine.order import grouped_order, stable_order
 from sim.engine.outages import Availability
 from sim.log import RunLog
 from sim.records import SourceRecords
@@ -168,14 +168,13 @@ def by_record_then_time(rec: np.ndarray, t: np.ndarray, horizon: float) -> np.nd
     """The stable ascending order of the keys ``rec * (ceil(horizon) + 2) + min(t, horizon +
     1)``: by record, then time (ties in log order). Records are whole numbers and, with no
     time before 0, the keys of one record lie below the next one's by a day at least, so a
-    counting sort by record, then each record's few applications sorted by their keys, is
-    that order; a log is mostly in time order already, so the insertion sorts do little."""
+    counting sort by record, then each record's applications sorted by their keys
+    (``grouped_order``), is that order; a log is mostly in time order already, so the
+    insertion sorts do little."""
     keys = rec * (float(np.ceil(horizon)) + 2.0) + np.minimum(t, horizon + 1.0)
     if rec.size == 0 or t.min() < 0 or rec.min() < 0:
         return stable_order(keys)
     per_record = np.bincount(rec)
-    if per_record.max() > MAX_GROUPED:
-        return stable_order(keys)
     ptr = np.zeros(per_record.size + 1, dtype=np.int64)
     np.cumsum(per_record, out=ptr[1:])
     return grouped_order(rec.astype(np.int64), keys, ptr)
