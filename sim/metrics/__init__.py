@@ -182,7 +182,7 @@ class _Parts:
         w = self.log.query_rate
         out = {}
         for name, values in self.daily.items():
-            part = values[rows] if kind is None else values[rows][:, kind : kind + 1]
+            part = values[rows] if kind is None else values[rows, kind : kind + 1]
             out[name] = np.einsum("q,qkd->d", w[rows], part)
         return out
 
