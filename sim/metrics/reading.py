@@ -108,7 +108,9 @@ def read_groups(
             mine = np.flatnonzero(kind == k)
             if mine.size:
                 product = weights[:, owner_scope[mine]] @ days[mine].reshape(mine.size, -1)
-                out[:, k] += product.reshape(out.shape[0], *days.shape[1:]) * whole
+                product = product.reshape(out.shape[0], *days.shape[1:])
+                product *= whole  # in place: no second temporary of the product's size
+                out[:, k] += product
     add_parts(
         values,
         owner_scope,
