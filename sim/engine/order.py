@@ -29,10 +29,18 @@ def record_time_order(rec: np.ndarray, t: np.ndarray) -> np.ndarray:
     the lexsort where it would not (a negative id, a NaN time)."""
     if rec.size == 0 or rec.min() < 0 or np.isnan(t).any():
         return np.lexsort((t, rec))
-    per_record = np.bincount(rec)
+    return grouped_by_record(rec, t)[0]
+
+
+def grouped_by_record(
+    rec: np.ndarray, t: np.ndarray, n_records: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """(order, offsets): ``grouped_order`` of items of records ``rec`` (whole numbers from 0),
+    and where each record's items start in it (for ``n_records`` records at least)."""
+    per_record = np.bincount(rec, minlength=n_records)
     ptr = np.zeros(per_record.size + 1, dtype=np.int64)
     np.cumsum(per_record, out=ptr[1:])
-    return grouped_order(rec.astype(np.int64), t, ptr)
+    return grouped_order(rec.astype(np.int64), t, ptr), ptr
 
 
 @numba.njit(cache=True)

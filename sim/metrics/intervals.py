@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.engine.order import grouped_order, stable_order
+from sim.engine.order import grouped_by_record, stable_order
 from sim.engine.outages import Availability
 from sim.log import RunLog
 from sim.records import SourceRecords
@@ -174,10 +174,7 @@ def by_record_then_time(rec: np.ndarray, t: np.ndarray, horizon: float) -> np.nd
     keys = rec * (float(np.ceil(horizon)) + 2.0) + np.minimum(t, horizon + 1.0)
     if rec.size == 0 or t.min() < 0 or rec.min() < 0:
         return stable_order(keys)
-    per_record = np.bincount(rec)
-    ptr = np.zeros(per_record.size + 1, dtype=np.int64)
-    np.cumsum(per_record, out=ptr[1:])
-    return grouped_order(rec.astype(np.int64), keys, ptr)
+    return grouped_by_record(rec, keys)[0]
 
 
 def subtract_windows(

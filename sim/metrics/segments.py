@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from sim.engine.order import grouped_order
+from sim.engine.order import grouped_by_record
 from sim.log import RunLog
 from sim.metrics.held import meant as meant_to_hold
 from sim.metrics.integrals import bucket_table, position
@@ -260,9 +260,7 @@ def per_record_changes(log: RunLog) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     """The source's changes grouped by record, in time order within each (ties in their
     order in the log): offsets per record, times, versions, material flags."""
     src = log.source
-    ptr = np.zeros(src.n_records + 1, dtype=np.int64)
-    np.cumsum(np.bincount(src.change_rec, minlength=src.n_records), out=ptr[1:])
-    order = grouped_order(src.change_rec.astype(np.int64), src.change_time, ptr)
+    order, ptr = grouped_by_record(src.change_rec, src.change_time, src.n_records)
     return (
         ptr,
         src.change_time[order],
