@@ -286,3 +286,40 @@ def test_issuer_searches_asked_at_once_are_those_asked_one_issuer_at_a_time(extr
     assert at_once.metrics == one_by_one.metrics
     assert at_once.counts == one_by_one.counts
     pd.testing.assert_frame_equal(at_once.daily, one_by_one.daily, check_exact=True)
+
+
+@pytest.mark.parametrize("routing", ["broadcast", "index"])
+def test_owners_integral_is_that_of_each_record_cut_at_its_owners_outages(routing):
+    """What the owners return is integrated from the records' answerable intervals whole,
+    keeping the grid intervals where each group's owner is up (``owners_cumulative``). The
+    independent way cuts each record's life at every outage of its owner (``live_intervals``)
+    and integrates the pieces: the two give the same increments between grid points, up to
+    the order of the float sums, in a window that starts and ends inside outages."""
+    from sim.metrics import owners
+    from sim.metrics.integrals import IndexedIntervals
+    from sim.metrics.layout import Grid, Layout
+
+    spec = notices_and_documents(20, 0.5) | {
+        "architecture": {"kind": "federated", "routing": routing},
+        "horizon_days": 80,
+        "warmup_days": 10,
+        "outages": {
+            "ncb": {"mtbf_days": 3, "mttr_hours": 20},
+            "hub": {"mtbf_days": 9, "mttr_hours": 6},
+        },
+    }
+    log, _ = simulate(scenario(spec), 7)
+    layout = Layout.of(log)
+    down = np.concatenate([a.starts for a in log.node_availability])
+    assert down.size > 20  # the owners do go down, and often
+    grid = Grid.days(log).refined(log, [*log.node_availability, log.stores["hub"].availability])
+    gate = log.store_log("hub") if routing == "index" else None
+    window = (float(down[3]) + 0.01, float(down[-3]) + 0.01)
+    fast = owners.owners_cumulative(log, layout, grid, gate, 0.8, window)
+    rec, lo, hi = owners.live_intervals(log, gate, window)
+    cut = IndexedIntervals(layout.group(log, rec), lo, hi, grid.points, layout.n_groups)
+    slow = cut.cumulative(weight=0.8)
+    assert np.abs(np.diff(slow)).max() > 1.0  # something is returned
+    np.testing.assert_allclose(np.diff(fast), np.diff(slow), rtol=1e-9, atol=1e-9)
+    with pytest.raises(ValueError, match="edges"):
+        owners.owners_cumulative(log, layout, Grid.days(log), gate, 0.8, window)
