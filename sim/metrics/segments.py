@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numba
 import numpy as np
@@ -103,27 +104,36 @@ def subset_slots(
         np.concatenate([s.start for s in parts]),
         np.concatenate([s.end for s in parts]),
     )
-    first = store_offsets(src.n_records, stores[0], stores[1])
     order = np.argsort(rec_class, kind="stable")  # by class, records in id order within
     order = order[rec_class[order] >= 0]
-    source = per_record_changes(log)
-    deleted = np.minimum(src.deleted, log.horizon + 0.5)
+    first = store_offsets(src.n_records, stores[0], stores[1])
+    laid = in_sweep_order(order, first, *stores[2:], *per_record_changes(log))
+    del first
+    n_stores = len(parts)
+    rec_class = rec_class[order].astype(np.int32)
+    meant = meant[order]
+    deleted = np.minimum(src.deleted, log.horizon + 0.5)[order]
     group = (class_key % layout.n_groups).astype(np.int64)
     for c0, c1 in class_blocks(table.e_ptr, points.size):
         lo, hi = int(table.e_ptr[c0]), int(table.e_ptr[c1])
         increments = SPARE.zeros((hi - lo + 1, points.size + 1, 2 * len(CLASSIFIED)))
-        at = np.searchsorted(rec_class[order], [c0, c1])
+        k0, k1 = (int(k) for k in np.searchsorted(rec_class, [c0, c1]))
         sweep(
-            order[at[0] : at[1]],
-            rec_class.astype(np.int32),
+            n_stores,
+            rec_class[k0:k1],
             table.e_ptr,
             table.e_mask,
             table.e_slot - lo,
-            meant,
-            deleted,
-            *stores,
-            first,
-            *source,
+            meant[k0:k1],
+            deleted[k0:k1],
+            laid.st_ptr[k0 * n_stores : k1 * n_stores + 1],
+            laid.st_ver,
+            laid.st_start,
+            laid.st_end,
+            laid.src_ptr[k0 : k1 + 1],
+            laid.src_time,
+            laid.src_ver,
+            laid.src_material,
             points,
             increments,
         )
@@ -336,9 +346,80 @@ def store_offsets(n_records: int, st_ptr: np.ndarray, st_rec: np.ndarray) -> np.
     return out
 
 
+class Laid(NamedTuple):
+    """The stores' intervals and the source's changes of the swept records, record after
+    record in the sweep's order (``in_sweep_order``): the k-th record's intervals in store i
+    are ``st_ptr[k * n_stores + i]`` to ``st_ptr[k * n_stores + i + 1]``, its changes
+    ``src_ptr[k]`` to ``src_ptr[k + 1]``."""
+
+    st_ptr: np.ndarray
+    st_ver: np.ndarray
+    st_start: np.ndarray
+    st_end: np.ndarray
+    src_ptr: np.ndarray
+    src_time: np.ndarray
+    src_ver: np.ndarray
+    src_material: np.ndarray
+
+
+def in_sweep_order(
+    order: np.ndarray,
+    first: np.ndarray,
+    st_ver: np.ndarray,
+    st_start: np.ndarray,
+    st_end: np.ndarray,
+    src_ptr: np.ndarray,
+    src_time: np.ndarray,
+    src_ver: np.ndarray,
+    src_material: np.ndarray,
+) -> Laid:
+    """The records ``order``'s intervals (``first``: ``store_offsets``) and changes, laid out
+    in that order: the sweep then reads them one after another, where reading them in place,
+    record by record in class order, missed the cache at every record."""
+    return Laid(
+        *lay_out(order, first, st_ver, st_start, st_end, src_ptr, src_time, src_ver, src_material)
+    )
+
+
+@numba.njit(cache=True)
+def lay_out(order, first, st_ver, st_start, st_end, src_ptr, src_time, src_ver, src_material):
+    """``in_sweep_order`` in one compiled pass."""
+    n, n_stores = order.size, first.shape[1]
+    st_ptr = np.empty(n * n_stores + 1, dtype=np.int64)
+    src_off = np.empty(n + 1, dtype=np.int64)
+    ver, start, end = np.empty_like(st_ver), np.empty_like(st_start), np.empty_like(st_end)
+    times, versions = np.empty_like(src_time), np.empty_like(src_ver)
+    material = np.empty_like(src_material)
+    at, changes = 0, 0
+    for k in range(n):
+        r = order[k]
+        src_off[k] = changes
+        for j in range(src_ptr[r], src_ptr[r + 1]):
+            times[changes], versions[changes] = src_time[j], src_ver[j]
+            material[changes] = src_material[j]
+            changes += 1
+        for i in range(n_stores):
+            st_ptr[k * n_stores + i] = at
+            for a in range(first[r, i], first[r + 1, i]):
+                ver[at], start[at], end[at] = st_ver[a], st_start[a], st_end[a]
+                at += 1
+    st_ptr[n * n_stores] = at
+    src_off[n] = changes
+    return (
+        st_ptr,
+        ver[:at],
+        start[:at],
+        end[:at],
+        src_off,
+        times[:changes],
+        versions[:changes],
+        material[:changes],
+    )
+
+
 @numba.njit(cache=True)
 def sweep(
-    records,
+    n_st,
     rec_class,
     e_ptr,
     e_mask,
@@ -346,11 +427,9 @@ def sweep(
     meant,
     deleted,
     st_ptr,
-    st_rec,
     st_ver,
     st_start,
     st_end,
-    first,
     src_ptr,
     src_time,
     src_ver,
@@ -358,16 +437,15 @@ def sweep(
     points,
     increments,
 ):
-    """Classify the segments of ``records`` (a block of classes) for each slot of their
-    class and add each quantity's runs (maximal spans in which it holds) to ``increments``
-    (see ``add_run``; ``e_slot`` shifted to the block's rows; ``first``: ``store_offsets``).
+    """Classify the segments of a block of classes' records (k-th: class ``rec_class[k]``,
+    laid out by ``in_sweep_order``) for each slot of their class and add each quantity's runs
+    (maximal spans in which it holds) to ``increments`` (see ``add_run``; ``e_slot`` shifted
+    to the block's rows).
 
-    Invariants: each store's intervals (``st_*``, store i from ``st_ptr[i]``) are sorted by
-    record, then start, and disjoint within a record, so that a store's starts and ends,
-    taken in turn, are in time order; ``src_*`` are grouped by record (offsets ``src_ptr``)
-    in time order. Each record is swept once along its merged breakpoints; between two of
-    them every store shows one version (or nothing: -1)."""
-    n_st = st_ptr.size - 1
+    Invariants: each record's intervals in a store are sorted by start and disjoint, so
+    that a store's starts and ends, taken in turn, are in time order; its changes are in
+    time order. Each record is swept once along its merged breakpoints; between two of them
+    every store shows one version (or nothing: -1)."""
     mine = np.empty(n_st, dtype=np.int64)  # stores showing the record
     head = np.empty(n_st, dtype=np.int64)  # next event: 2 * interval + (0 start, 1 end)
     last = np.empty(n_st, dtype=np.int64)
@@ -378,17 +456,18 @@ def sweep(
     held = np.zeros(max_e, dtype=np.int64)  # per slot, the quantities that hold
     since = np.zeros((max_e, N_CLASSIFIED))  # and since when
     floor, scale = bucket_table(points)
-    # Class by class (``records`` sorted by class, in id order within one): a class's slots
+    # Class by class (the records sorted by class, in id order within one): a class's slots
     # of the increments stay in cache. Taken in id order, records hit the increments at
     # random, and the misses were most of the sweep's time.
-    for r in records:
+    for r in range(rec_class.size):
         c = rec_class[r]
         n_mine, shows = 0, 0
         for i in range(n_st):
-            if first[r + 1, i] > first[r, i]:
+            a, b = st_ptr[r * n_st + i], st_ptr[r * n_st + i + 1]
+            if b > a:
                 mine[n_mine] = i
-                head[n_mine] = 2 * first[r, i]
-                last[n_mine] = 2 * first[r + 1, i]
+                head[n_mine] = 2 * a
+                last[n_mine] = 2 * b
                 n_mine += 1
                 shows |= 1 << i
         e0, e1 = e_ptr[c], e_ptr[c + 1]
