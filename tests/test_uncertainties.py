@@ -189,6 +189,35 @@ def test_a_variant_outside_a_scoped_grid_runs_once_per_world(tmp_path):
     assert record["run_id"] == "centralized--p002--r000" and record["world"] == 0
 
 
+def test_twins_are_written_by_the_worker_as_the_parent_would_copy_them(tmp_path, monkeypatch):
+    """A run's twins are written by the worker that ran it, from the record in hand; the
+    parent copies only what no worker wrote (here: a twin lost from a finished sweep, copied
+    on ``--resume`` from its original read back): the same bytes either way."""
+    import sim.sweeps.api
+
+    reads: list[str] = []
+    read_run, write_twins = sim.sweeps.api.store.read_run, sim.sweeps.api.write_twins
+
+    def copying(*args):  # the records write_twins reads back
+        monkeypatch.setattr(
+            sim.sweeps.api.store, "read_run", lambda o, rid: reads.append(rid) or read_run(o, rid)
+        )
+        write_twins(*args)
+        monkeypatch.setattr(sim.sweeps.api.store, "read_run", read_run)
+
+    monkeypatch.setattr(sim.sweeps.api, "write_twins", copying)
+    source = write_experiment(tmp_path, scoped_grid(worlds=2))
+    out = tmp_path / "out"
+    run_sweep(source, out, workers=1)
+    twin = out / "runs" / "centralized--p002--r000.json"
+    by_worker = twin.read_bytes()
+    assert reads == []  # the parent read no record back to copy it
+    twin.unlink()
+    run_sweep(source, out, workers=1, resume=True)
+    assert reads == ["centralized--p000--r000"]
+    assert twin.read_bytes() == by_worker
+
+
 def test_a_scenario_shared_by_several_runs_is_validated_and_sized_once(tmp_path, monkeypatch):
     """Centralized, outside the scoped grid, has one scenario per world at both grid values:
     the plan validates, and the size check estimates, each distinct scenario once (the

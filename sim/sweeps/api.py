@@ -7,6 +7,7 @@ returns the runs as a DataFrame. Neither prints: progress goes to an ``on_progre
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import shutil
 import tempfile
 import time
@@ -125,15 +126,15 @@ def run_sweep(
         todo = [spec for spec in plan if spec.run_id not in kept and spec.run_id not in copies]
         skipped = len(plan) - len(todo)
         progress = Progress(total=len(plan), skipped=skipped, done=skipped)
-        execute(
-            todo,
+        written = execute(
+            with_twins(todo, plan, copies, kept),
             out,
             progress,
             Execution(workers, scheduler, chunk, timeout),
             on_progress,
             on_warning,
         )
-        write_twins(out, plan, copies, kept)
+        write_twins(out, plan, copies, kept | written)
         return finish(out, experiment, plan, manifest, local)
 
 
@@ -187,9 +188,23 @@ def twins(plan: list[RunSpec]) -> dict[str, str]:
     return out
 
 
+def with_twins(
+    todo: list[RunSpec], plan: list[RunSpec], copies: dict[str, str], kept: set[str]
+) -> list[RunSpec]:
+    """``todo``, each run carrying the identities of its twins not yet written, for the
+    worker to write its record under them too."""
+    identities: dict[str, list[dict[str, Any]]] = {}
+    for spec in plan:
+        if spec.run_id in copies and spec.run_id not in kept:
+            identities.setdefault(copies[spec.run_id], []).append(header(spec))
+    return [dataclasses.replace(s, twins=tuple(identities.get(s.run_id, ()))) for s in todo]
+
+
 def write_twins(out: Path, plan: list[RunSpec], copies: dict[str, str], kept: set[str]) -> None:
-    """Each twin's record: its original's results under the twin's own identity (an original
-    read once for all its twins)."""
+    """Each twin's record not written yet (``kept``: those already written): its original's
+    results under the twin's own identity (an original read once for all its twins). The
+    workers write most (``with_twins``); this writes those of runs done on Dask, of runs a
+    dead worker lost, and of originals kept from an earlier sweep."""
     todo: dict[str, list[RunSpec]] = {}
     for spec in plan:
         if spec.run_id in copies and spec.run_id not in kept:
@@ -207,11 +222,15 @@ def execute(
     how: Execution,
     on_progress: Callable[[Progress], None] | None,
     on_warning: Callable[[str], None] | None = None,
-) -> None:
+) -> set[str]:
+    """Run ``todo``; the twins the workers wrote (``RunSpec.twins``)."""
+    written: set[str] = set()
+
     def on_done(statuses: list[dict[str, Any]]) -> None:
         for status in statuses:
             progress.done += 1
             progress.failed += status["status"] != "ok"
+            written.update(status.get("twins", ()))
         if on_progress is not None:
             on_progress(progress)
 
@@ -228,6 +247,7 @@ def execute(
     else:
         workers = min(n, len(todo))
         executors.run_processes(todo, out, on_done, workers, size, how.timeout, on_warning)
+    return written
 
 
 def by_world(todo: list[RunSpec]) -> tuple[list[RunSpec], int]:

@@ -49,6 +49,9 @@ class RunSpec:
     scenario_sha256: str
     world: int | None = None
     world_values: dict[str, Any] = field(default_factory=dict)
+    twins: tuple[dict[str, Any], ...] = ()
+    """The identities (``sim.sweeps.worker.header``) of this run's twins still to write: the
+    worker writes the record under each as soon as it has it (``sim.sweeps.api.twins``)."""
 
     @property
     def point_id(self) -> str:

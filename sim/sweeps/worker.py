@@ -30,11 +30,14 @@ class RunTimeout(Exception):
 def run_chunk(
     specs: list[RunSpec], out_dir: str | None = None, timeout: float | None = None
 ) -> list[dict[str, Any]]:
-    """Run every spec; write each record under ``out_dir`` as soon as it exists.
+    """Run every spec; write each record under ``out_dir`` as soon as it exists, and under
+    each of the spec's twins (a copy in the worker costs a write; in the parent, after the
+    runs, a read and a write on one core).
 
     Returns:
-        With ``out_dir``, one short status per run (run_id, status, error, wall_seconds); with
-        None (the Dask case: workers may not share the filesystem), the full records.
+        With ``out_dir``, one short status per run (run_id, status, error, wall_seconds, and
+        the twins written with it: ``RunSpec.twins``); with None (the Dask case: workers may
+        not share the filesystem), the full records, the twins left to the caller.
     """
     out: list[dict[str, Any]] = []
     for spec in specs:
@@ -43,7 +46,9 @@ def run_chunk(
             out.append(record)
         else:
             write_run(Path(out_dir), record)
-            out.append(status_of(record))
+            for identity in spec.twins:
+                write_run(Path(out_dir), record | identity)
+            out.append(status_of(record) | {"twins": [t["run_id"] for t in spec.twins]})
     return out
 
 
