@@ -288,13 +288,28 @@ def test_issuer_searches_asked_at_once_are_those_asked_one_issuer_at_a_time(extr
     pd.testing.assert_frame_equal(at_once.daily, one_by_one.daily, check_exact=True)
 
 
+def cut_at_owners_outages(log, rec, lo, hi):
+    """The intervals ``[lo, hi)`` of records ``rec`` cut at every outage of each record's
+    owner: the pieces in which the owner can answer (what the metrics integrated until the
+    owners' returns were taken from the grid intervals where each owner is up)."""
+    from sim.metrics.intervals import subtract_windows
+
+    owner = log.source.owner[rec]
+    pieces = []
+    for o, availability in enumerate(log.node_availability):
+        mine = np.flatnonzero(owner == o)
+        a, b, parent = subtract_windows(lo[mine], hi[mine], availability.starts, availability.ends)
+        pieces.append((rec[mine][parent], a, b))
+    return (np.concatenate([p[i] for p in pieces]) for i in range(3))
+
+
 @pytest.mark.parametrize("routing", ["broadcast", "index"])
 def test_owners_integral_is_that_of_each_record_cut_at_its_owners_outages(routing):
     """What the owners return is integrated from the records' answerable intervals whole,
     keeping the grid intervals where each group's owner is up (``owners_cumulative``). The
-    independent way cuts each record's life at every outage of its owner (``live_intervals``)
-    and integrates the pieces: the two give the same increments between grid points, up to
-    the order of the float sums, in a window that starts and ends inside outages."""
+    independent way cuts each record's intervals at every outage of its owner and integrates
+    the pieces: the two give the same increments between grid points, up to the order of the
+    float sums, in a window that starts and ends inside outages."""
     from sim.metrics import owners
     from sim.metrics.integrals import IndexedIntervals
     from sim.metrics.layout import Grid, Layout
@@ -316,7 +331,7 @@ def test_owners_integral_is_that_of_each_record_cut_at_its_owners_outages(routin
     gate = log.store_log("hub") if routing == "index" else None
     window = (float(down[3]) + 0.01, float(down[-3]) + 0.01)
     fast = owners.owners_cumulative(log, layout, grid, gate, 0.8, window)
-    rec, lo, hi = owners.live_intervals(log, gate, window)
+    rec, lo, hi = cut_at_owners_outages(log, *owners.answerable_intervals(log, gate, window))
     cut = IndexedIntervals(layout.group(log, rec), lo, hi, grid.points, layout.n_groups)
     slow = cut.cumulative(weight=0.8)
     assert np.abs(np.diff(slow)).max() > 1.0  # something is returned

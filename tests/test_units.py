@@ -249,13 +249,6 @@ def test_compiled_increments_and_integrals_are_numpys_to_the_bit(seed, n, bins):
         assert np.array_equal(running_integral(counts, moments, points, weight), expected)
 
 
-def test_items_by_owner_keep_their_order():
-    from sim.metrics.owners import by_owner
-
-    owner = np.array([2, 0, 2, 1, 0, 2])
-    assert [part.tolist() for part in by_owner(owner, 4)] == [[1, 4], [3], [0, 2, 5], []]
-
-
 @settings(max_examples=100, deadline=None)
 @given(
     seed=st.integers(0, 2**32 - 1),

@@ -12,10 +12,9 @@ from __future__ import annotations
 import numpy as np
 
 from sim.log import RunLog
-from sim.metrics.integrals import IndexedIntervals
 from sim.metrics.intervals import Shown, shown_key, subtract_windows
 from sim.metrics.layout import Grid, Layout
-from sim.metrics.owners import live_intervals
+from sim.metrics.owners import answerable_intervals, returned_while_up
 from sim.metrics.reading import read_owners
 from sim.topology import CacheThenOwner, Phase, View
 
@@ -45,13 +44,12 @@ def owner_part(
     (row,) = phase.rows
     reading = log.plan.consults[row].reading
     assert isinstance(reading, CacheThenOwner)
-    rec, lo, hi = live_intervals(log, None, (phase.start, phase.end))
+    rec, lo, hi = answerable_intervals(log, None, (phase.start, phase.end))
     answered = cache_answers(log, shown, row)
     rec, lo, hi = minus_per_record(rec, lo, hi, answered, log.horizon)
     cache = log.store_log(reading.cache)
     grid = days.refined(log, [*log.node_availability, cache.availability])
-    visible = IndexedIntervals(layout.group(log, rec), lo, hi, grid.points, layout.n_groups)
-    returned = visible.cumulative(weight=log.answer_probability[row])
+    returned = returned_while_up(log, layout, grid, rec, lo, hi, log.answer_probability[row])
     return view.queriers, read_owners(log, layout, ent, view, grid, returned)
 
 

@@ -60,32 +60,12 @@ def returned_by_owners(
     return view.queriers, read_owners(log, layout, ent, view, grid, returned)
 
 
-def live_intervals(
-    log: RunLog, gate: StoreLog | None, window: tuple[float, float]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(record, start, end) of the times an owner can answer for a record within ``window``:
-    active, its owner's node up and, through a gate, the gate up and showing its pointer."""
-    src = log.source
-    rec, a, b = answerable_intervals(log, gate, window)
-    pieces_a, pieces_b, pieces_rec = [], [], []
-    for o, mine in enumerate(by_owner(src.owner[rec], len(log.node_availability))):
-        availability = log.node_availability[o]
-        lo, hi, parent = subtract_windows(a[mine], b[mine], availability.starts, availability.ends)
-        pieces_a.append(lo)
-        pieces_b.append(hi)
-        pieces_rec.append(rec[mine][parent])
-    rec = np.concatenate(pieces_rec)
-    lo, hi = np.concatenate(pieces_a), np.concatenate(pieces_b)
-    keep = lo < hi
-    return rec[keep], lo[keep], hi[keep]
-
-
 def answerable_intervals(
     log: RunLog, gate: StoreLog | None, window: tuple[float, float]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``live_intervals`` whatever the owners' nodes: (record, start, end) of the times a
-    record is active within ``window`` and, through a gate, the gate is up and shows its
-    pointer."""
+    """(record, start, end) of the times an owner could answer for a record within
+    ``window``, its node's outages aside: the record active and, through a gate, the gate
+    up and showing its pointer."""
     src = log.source
     rec = np.flatnonzero(src.sharing != NATIONAL)
     a, b = src.created[rec], np.minimum(src.deleted[rec], log.horizon)
@@ -100,15 +80,8 @@ def answerable_intervals(
         rec = rec[parent]
     if np.isfinite(window[0]) or np.isfinite(window[1]):
         a, b = np.maximum(a, window[0]), np.minimum(b, window[1])
-    return rec, a, b
-
-
-def by_owner(owner: np.ndarray, n_owners: int) -> list[np.ndarray]:
-    """Per owner, the positions of its items in order: one stable sort, where a mask per
-    owner read every item once per owner (196 times)."""
-    order = np.argsort(owner, kind="stable")
-    ends = np.cumsum(np.bincount(owner, minlength=n_owners))
-    return np.split(order, ends[:-1])
+    keep = a < b
+    return rec[keep], a[keep], b[keep]
 
 
 def owners_cumulative(
@@ -120,17 +93,30 @@ def owners_cumulative(
     window: tuple[float, float] = (-np.inf, np.inf),
 ) -> np.ndarray:
     """Running integral per record group of what the owners return, weighted by the chance
-    the answer is back within the deadline, from the grid's first point (readers take its
-    differences).
+    the answer is back within the deadline (``returned_while_up``)."""
+    rec, lo, hi = answerable_intervals(log, gate, window)
+    return returned_while_up(log, layout, grid, rec, lo, hi, weight)
+
+
+def returned_while_up(
+    log: RunLog,
+    layout: Layout,
+    grid: Grid,
+    rec: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    weight: float,
+) -> np.ndarray:
+    """Running integral per record group, from the grid's first point (readers take its
+    differences), of ``weight`` times the intervals ``[lo, hi)`` of records ``rec`` in which
+    their owner's node is up.
 
     A group's records have one owner, and the grid holds every owner's up and down edges
-    (``check_owner_edges``): the owners return a group's answerable records over the grid
-    intervals where its owner is up. So the records' answerable intervals are integrated
-    whole, and only the increments of the owner's up intervals are kept (``while_up``), the
-    same integral as cutting each record's life at its owner's outages (``live_intervals``:
-    12 times as many pieces a world-year) up to the order of the float sums."""
+    (``check_owner_edges``): so the intervals are integrated whole, and only the increments
+    of the grid intervals where the group's owner is up are kept (``while_up``). The same
+    integral as cutting each record's intervals at its owner's outages first, up to the
+    order of the float sums, with a twelfth of the pieces in a federated world-year."""
     check_owner_edges(log, grid)
-    rec, lo, hi = answerable_intervals(log, gate, window)
     keep = lo < hi
     rec, lo, hi = rec[keep], lo[keep], hi[keep]
     visible = IndexedIntervals(layout.group(log, rec), lo, hi, grid.points, layout.n_groups)
