@@ -108,11 +108,12 @@ def subset_slots(
     order = order[rec_class[order] >= 0]
     first = store_offsets(src.n_records, stores[0], stores[1])
     laid = in_sweep_order(order, first, *stores[2:], *per_record_changes(log))
-    del first
+    del first, stores  # the sweep reads the copies laid out in its order
     n_stores = len(parts)
     rec_class = rec_class[order].astype(np.int32)
     meant = meant[order]
     deleted = np.minimum(src.deleted, log.horizon + 0.5)[order]
+    del order
     group = (class_key % layout.n_groups).astype(np.int64)
     for c0, c1 in class_blocks(table.e_ptr, points.size):
         lo, hi = int(table.e_ptr[c0]), int(table.e_ptr[c1])
@@ -274,7 +275,7 @@ def per_record_changes(log: RunLog) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     return (
         ptr,
         src.change_time[order],
-        src.change_version[order].astype(np.int64),
+        src.change_version[order].astype(np.int32),  # a record has few versions
         src.change_material[order],
     )
 
@@ -331,19 +332,31 @@ def add_run(increments, slot, quantity, a, b, points, floor, scale):
     increments[slot, jb, q + 1] -= b
 
 
-@numba.njit(cache=True)
 def store_offsets(n_records: int, st_ptr: np.ndarray, st_rec: np.ndarray) -> np.ndarray:
     """``[r, store]``: where record r's intervals start in ``st_rec`` (they end where
-    record r + 1's start). Record-major: the sweep reads every store's offsets of a record
+    record r + 1's start). Record-major: every store's offsets of a record are read
     together, from one or two cache lines."""
-    out = np.empty((n_records + 1, st_ptr.size - 1), dtype=np.int64)
+    out = np.empty((n_records + 1, st_ptr.size - 1), dtype=index_type(st_rec.size))
+    fill_store_offsets(st_ptr, st_rec, out)
+    return out
+
+
+def index_type(n: int) -> type[np.signedinteger]:
+    """The integer type of positions in an array of ``n`` items: 32 bits where they fit
+    (the sweep's offsets, a row per record and store, are tens of MB at full volume)."""
+    return np.int32 if n < 2**31 else np.int64
+
+
+@numba.njit(cache=True)
+def fill_store_offsets(st_ptr: np.ndarray, st_rec: np.ndarray, out: np.ndarray) -> None:
+    """``store_offsets`` in one compiled pass."""
+    n_records = out.shape[0] - 1
     for i in range(st_ptr.size - 1):
         k = st_ptr[i]
         for r in range(n_records + 1):
             while k < st_ptr[i + 1] and st_rec[k] < r:
                 k += 1
             out[r, i] = k
-    return out
 
 
 class Laid(NamedTuple):
@@ -376,17 +389,41 @@ def in_sweep_order(
     """The records ``order``'s intervals (``first``: ``store_offsets``) and changes, laid out
     in that order: the sweep then reads them one after another, where reading them in place,
     record by record in class order, missed the cache at every record."""
+    st_ptr = np.empty(order.size * first.shape[1] + 1, dtype=index_type(st_ver.size))
+    src_off = np.empty(order.size + 1, dtype=index_type(src_time.size))
     return Laid(
-        *lay_out(order, first, st_ver, st_start, st_end, src_ptr, src_time, src_ver, src_material)
+        *lay_out(
+            order,
+            first,
+            st_ver,
+            st_start,
+            st_end,
+            src_ptr,
+            src_time,
+            src_ver,
+            src_material,
+            st_ptr,
+            src_off,
+        )
     )
 
 
 @numba.njit(cache=True)
-def lay_out(order, first, st_ver, st_start, st_end, src_ptr, src_time, src_ver, src_material):
-    """``in_sweep_order`` in one compiled pass."""
+def lay_out(
+    order,
+    first,
+    st_ver,
+    st_start,
+    st_end,
+    src_ptr,
+    src_time,
+    src_ver,
+    src_material,
+    st_ptr,
+    src_off,
+):
+    """``in_sweep_order`` in one compiled pass, into the offsets ``st_ptr`` and ``src_off``."""
     n, n_stores = order.size, first.shape[1]
-    st_ptr = np.empty(n * n_stores + 1, dtype=np.int64)
-    src_off = np.empty(n + 1, dtype=np.int64)
     ver, start, end = np.empty_like(st_ver), np.empty_like(st_start), np.empty_like(st_end)
     times, versions = np.empty_like(src_time), np.empty_like(src_ver)
     material = np.empty_like(src_material)
