@@ -115,7 +115,8 @@ def returned_while_up(
     (``check_owner_edges``): so the intervals are integrated whole, and only the increments
     of the grid intervals where the group's owner is up are kept (``while_up``). The same
     integral as cutting each record's intervals at its owner's outages first, up to the
-    order of the float sums, with a twelfth of the pieces in a federated world-year."""
+    order of the float sums, with 7 to 13 times fewer intervals to place on the grid in a
+    federated run of a robustness world."""
     check_owner_edges(log, grid)
     keep = lo < hi
     rec, lo, hi = rec[keep], lo[keep], hi[keep]
