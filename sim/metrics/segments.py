@@ -107,7 +107,7 @@ def subset_slots(
     order = np.argsort(rec_class, kind="stable")  # by class, records in id order within
     order = order[rec_class[order] >= 0]
     first = store_offsets(src.n_records, stores[0], stores[1])
-    laid = in_sweep_order(order, first, *stores[2:], *per_record_changes(log))
+    laid = in_sweep_order(order, first, stores[2:], per_record_changes(log))
     del first, stores  # the sweep reads the copies laid out in its order
     n_stores = len(parts)
     rec_class = rec_class[order].astype(np.int32)
@@ -378,34 +378,16 @@ class Laid(NamedTuple):
 def in_sweep_order(
     order: np.ndarray,
     first: np.ndarray,
-    st_ver: np.ndarray,
-    st_start: np.ndarray,
-    st_end: np.ndarray,
-    src_ptr: np.ndarray,
-    src_time: np.ndarray,
-    src_ver: np.ndarray,
-    src_material: np.ndarray,
+    intervals: tuple[np.ndarray, np.ndarray, np.ndarray],
+    changes: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
 ) -> Laid:
-    """The records ``order``'s intervals (``first``: ``store_offsets``) and changes, laid out
-    in that order: the sweep then reads them one after another, where reading them in place,
-    record by record in class order, missed the cache at every record."""
-    st_ptr = np.empty(order.size * first.shape[1] + 1, dtype=index_type(st_ver.size))
-    src_off = np.empty(order.size + 1, dtype=index_type(src_time.size))
-    return Laid(
-        *lay_out(
-            order,
-            first,
-            st_ver,
-            st_start,
-            st_end,
-            src_ptr,
-            src_time,
-            src_ver,
-            src_material,
-            st_ptr,
-            src_off,
-        )
-    )
+    """The records ``order``'s store intervals (versions, starts, ends, by record as
+    ``first``, from ``store_offsets``, says) and source changes (``per_record_changes``),
+    laid out in that order: the sweep then reads them one after another, where reading them
+    in place, record by record in class order, missed the cache at every record."""
+    st_ptr = np.empty(order.size * first.shape[1] + 1, dtype=index_type(intervals[0].size))
+    src_off = np.empty(order.size + 1, dtype=index_type(changes[1].size))
+    return Laid(*lay_out(order, first, *intervals, *changes, st_ptr, src_off))
 
 
 @numba.njit(cache=True)
