@@ -193,11 +193,22 @@ def with_twins(
 ) -> list[RunSpec]:
     """``todo``, each run carrying the identities of its twins not yet written, for the
     worker to write its record under them too."""
-    identities: dict[str, list[dict[str, Any]]] = {}
+    unwritten = twins_to_write(plan, copies, kept)
+    return [
+        dataclasses.replace(spec, twins=tuple(header(t) for t in unwritten.get(spec.run_id, ())))
+        for spec in todo
+    ]
+
+
+def twins_to_write(
+    plan: list[RunSpec], copies: dict[str, str], kept: set[str]
+) -> dict[str, list[RunSpec]]:
+    """Per original run, its twins not in ``kept`` (those already written)."""
+    out: dict[str, list[RunSpec]] = {}
     for spec in plan:
         if spec.run_id in copies and spec.run_id not in kept:
-            identities.setdefault(copies[spec.run_id], []).append(header(spec))
-    return [dataclasses.replace(s, twins=tuple(identities.get(s.run_id, ()))) for s in todo]
+            out.setdefault(copies[spec.run_id], []).append(spec)
+    return out
 
 
 def write_twins(out: Path, plan: list[RunSpec], copies: dict[str, str], kept: set[str]) -> None:
@@ -205,11 +216,7 @@ def write_twins(out: Path, plan: list[RunSpec], copies: dict[str, str], kept: se
     results under the twin's own identity (an original read once for all its twins). The
     workers write most (``with_twins``); this writes those of runs done on Dask, of runs a
     dead worker lost, and of originals kept from an earlier sweep."""
-    todo: dict[str, list[RunSpec]] = {}
-    for spec in plan:
-        if spec.run_id in copies and spec.run_id not in kept:
-            todo.setdefault(copies[spec.run_id], []).append(spec)
-    for original, specs in todo.items():
+    for original, specs in twins_to_write(plan, copies, kept).items():
         record = store.read_run(out, original)
         for spec in specs:
             store.write_run(out, record | header(spec))
